@@ -1,0 +1,16 @@
+"""Names shared by the Lambda code and the CDK stack, so both sides agree on one spelling."""
+
+SERVICE_NAME = "codeartifact-disposer"
+METRICS_NAMESPACE = "CodeArtifactDisposal"
+
+# Environment variables the stack sets and the handler reads (see settings.py).
+ENV_DOMAIN = "DISPOSER_DOMAIN"
+ENV_DOMAIN_OWNER = "DISPOSER_DOMAIN_OWNER"
+ENV_REPOSITORIES = "DISPOSER_REPOSITORIES"
+
+# The EventBridge event that starts a retention-policy run (schedule rules and manual PutEvents).
+RUN_EVENT_SOURCE = "codeartifact-disposer"
+RUN_EVENT_DETAIL_TYPE = "Retention Policy Run"
+
+# CodeArtifact accepts at most this many versions in one Dispose/Update call.
+MAX_VERSIONS_PER_CALL = 100
