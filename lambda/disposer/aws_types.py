@@ -51,9 +51,7 @@ DISPOSABLE_STATUSES = frozenset(
 )
 
 DomainName = Annotated[str, Field(min_length=2, max_length=50, pattern=r"^[a-z][a-z0-9\-]{0,48}[a-z0-9]$")]
-RepositoryName = Annotated[
-    str, Field(min_length=2, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]{1,99}$")
-]
+RepositoryName = Annotated[str, Field(min_length=2, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]{1,99}$")]
 AccountId = Annotated[str, Field(min_length=12, max_length=12, pattern=r"^[0-9]{12}$")]
 PackageNamespace = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[^#/\s]+$")]
 PackageName = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[^#/\s]+$")]

@@ -1,0 +1,49 @@
+# Two commands matter: `make demo` and `make test`. Both build what they need from nothing.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
+# Local runs never need an AWS account; these placate boto3 without touching real credentials.
+LOCAL_AWS := AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=us-east-1
+
+.PHONY: demo test lint typecheck unit synth bench deploy openapi clean
+
+$(VENV)/.installed: requirements.txt lambda/requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+demo: $(VENV)/.installed
+	$(LOCAL_AWS) $(PY) -m local.demo
+
+test: $(VENV)/.installed node_modules/.installed lint typecheck
+	$(LOCAL_AWS) $(PY) -m pytest -n 2 --dist loadfile -q
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(VENV)/.installed
+	$(VENV)/bin/mypy lambda/disposer local infra app.py bench
+
+synth: $(VENV)/.installed node_modules/.installed
+	cdk synth --quiet
+
+bench: $(VENV)/.installed
+	$(LOCAL_AWS) $(PY) -m bench
+
+deploy: $(VENV)/.installed node_modules/.installed
+	cdk deploy
+
+# Regenerates the checked-in OpenAPI document from the routes (a test fails when it drifts).
+openapi: $(VENV)/.installed
+	$(LOCAL_AWS) $(PY) -m local.openapi > docs/openapi.json
+
+clean:
+	rm -rf $(VENV) node_modules cdk.out .build .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,184 @@
+"""HTTP API: routes validated by Powertools, and every error mapped once to the contract's error body."""
+
+import binascii
+import uuid
+from collections.abc import Mapping, Sequence
+from http import HTTPStatus
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.params import Body
+
+from disposer.audit import AuditTrail, RunContext
+from disposer.disposal import VersionOutcome, dispose_versions, predict_disposal
+from disposer.errors import (
+    AccessDeniedError,
+    CodeArtifactError,
+    ConflictError,
+    DisposerError,
+    NotFoundError,
+    OutOfScopeError,
+    ThrottledError,
+    UpstreamValidationError,
+)
+from disposer.models import (
+    DisposeRequest,
+    DisposeResponse,
+    Error,
+    ErrorDetail,
+    ErrorResponse,
+    VersionFailure,
+    VersionSuccess,
+)
+from disposer.observability import logger, tracer
+from disposer.runtime import gateway_for, settings
+
+API_TITLE = "CodeArtifact disposer"
+API_VERSION = "1.0.0"
+# A request naming 1000 versions of 255 characters each, with revisions, stays far below this.
+MAX_BODY_BYTES = 1_048_576
+
+_STATUS_BY_ERROR: Sequence[tuple[type[DisposerError], HTTPStatus]] = (
+    (OutOfScopeError, HTTPStatus.FORBIDDEN),
+    (AccessDeniedError, HTTPStatus.FORBIDDEN),
+    (NotFoundError, HTTPStatus.NOT_FOUND),
+    (ConflictError, HTTPStatus.CONFLICT),
+    (ThrottledError, HTTPStatus.TOO_MANY_REQUESTS),
+    (UpstreamValidationError, HTTPStatus.BAD_REQUEST),
+    (CodeArtifactError, HTTPStatus.BAD_GATEWAY),
+)
+
+app = APIGatewayRestResolver(enable_validation=True)
+
+
+def error_response(
+    status: HTTPStatus,
+    code: str,
+    message: str,
+    details: Sequence[ErrorDetail] = (),
+    headers: Mapping[str, str] | None = None,
+) -> Response[str]:
+    body = ErrorResponse(error=Error(code=code, message=message, details=list(details)))
+    return Response(
+        status_code=status,
+        content_type=content_types.APPLICATION_JSON,
+        body=body.model_dump_json(),
+        headers=dict(headers or {}),
+    )
+
+
+def _limit_body_size(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
+    size = len(app.current_event.body or "")
+    if size > MAX_BODY_BYTES:
+        return error_response(
+            HTTPStatus.BAD_REQUEST, "RequestTooLarge", f"body is {size} bytes; the limit is {MAX_BODY_BYTES}"
+        )
+    return next_middleware(app)
+
+
+app.use(middlewares=[_limit_body_size])
+
+
+def _field_path(location: Sequence[Any]) -> str:
+    path = ""
+    for part in location[1:] if location and location[0] == "body" else location:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or "body"
+
+
+@app.exception_handler(RequestValidationError)
+def _invalid_request(error: RequestValidationError) -> Response[str]:
+    errors = list(error.errors())
+    if any(e.get("type") == "json_invalid" for e in errors):
+        detail = errors[0].get("ctx", {}).get("error", "malformed JSON")
+        return error_response(HTTPStatus.BAD_REQUEST, "InvalidJson", f"body is not valid JSON: {detail}")
+    details = [ErrorDetail(field=_field_path(e.get("loc", ())), message=str(e.get("msg", ""))) for e in errors]
+    summary = "; ".join(f"{d.field}: {d.message}" for d in details)
+    plural = "s" if len(details) != 1 else ""
+    return error_response(
+        HTTPStatus.UNPROCESSABLE_ENTITY, "ValidationError", f"{len(details)} invalid field{plural}: {summary}", details
+    )
+
+
+@app.exception_handler([UnicodeDecodeError, binascii.Error])
+def _undecodable_body(error: ValueError) -> Response[str]:
+    return error_response(HTTPStatus.BAD_REQUEST, "InvalidBody", f"body cannot be decoded as UTF-8 text: {error}")
+
+
+@app.exception_handler(DisposerError)
+def _service_error(error: DisposerError) -> Response[str]:
+    status = next(s for kind, s in _STATUS_BY_ERROR if isinstance(error, kind))
+    headers: dict[str, str] = {}
+    if isinstance(error, ThrottledError) and error.retry_after_seconds is not None:
+        headers["Retry-After"] = str(error.retry_after_seconds)
+    logger.warning("request failed", error_code=error.code, http_status=int(status), error_message=str(error))
+    return error_response(status, error.code, str(error), headers=headers)
+
+
+@app.not_found
+def _no_route(_: Exception) -> Response[str]:
+    event = app.current_event
+    return error_response(HTTPStatus.NOT_FOUND, "NotFound", f"no route for {event.http_method} {event.path}")
+
+
+def _run_context(dry_run: bool) -> RunContext:
+    request_context = app.current_event.request_context
+    return RunContext(
+        run_id=request_context.request_id or str(uuid.uuid4()),
+        trigger="api",
+        caller=request_context.identity.user_arn or request_context.identity.caller,
+        dry_run=dry_run,
+    )
+
+
+def _to_response(outcomes: Sequence[VersionOutcome], dry_run: bool) -> DisposeResponse:
+    return DisposeResponse(
+        successful_versions={
+            o.version: VersionSuccess(revision=o.revision, status=o.status)  # type: ignore[arg-type]
+            for o in outcomes
+            if o.succeeded
+        },
+        failed_versions={
+            o.version: VersionFailure(error_code=o.error_code or "UNKNOWN", error_message=o.error_message or "")
+            for o in outcomes
+            if not o.succeeded
+        },
+        dry_run=dry_run,
+    )
+
+
+@app.post("/dispose", summary="Dispose named versions of one package", responses={})
+@tracer.capture_method(capture_response=False)
+def dispose(request: Annotated[DisposeRequest, Body()]) -> DisposeResponse:
+    """Dispose the named versions now (or, with dryRun, report what would happen)."""
+    settings().check_scope(domain=request.domain, domain_owner=request.domain_owner, repository=request.repository)
+    trail = AuditTrail(run=_run_context(request.dry_run), ref=request.ref)
+    action = predict_disposal if request.dry_run else dispose_versions
+    try:
+        outcomes = action(
+            gateway_for(settings()),
+            request.ref,
+            request.versions,
+            revisions=request.version_revisions,
+            expected_status=request.expected_status,
+            sink=trail,
+        )
+    finally:
+        trail.close()
+    return _to_response(outcomes, request.dry_run)
+
+
+@app.get("/openapi.json", summary="This API's OpenAPI document")
+def openapi_document() -> Response[str]:
+    return Response(
+        status_code=HTTPStatus.OK,
+        content_type=content_types.APPLICATION_JSON,
+        body=openapi_json(),
+    )
+
+
+def openapi_json() -> str:
+    """The OpenAPI document Powertools generates from the routes (also checked into docs/)."""
+    return app.get_openapi_json_schema(title=API_TITLE, version=API_VERSION)

@@ -1,0 +1,166 @@
+"""The only module that talks to CodeArtifact: boto3 calls, pagination, and errors mapped to ours."""
+
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from disposer.aws_types import PackageVersionOriginType, PackageVersionStatus
+from disposer.constants import MAX_VERSIONS_PER_CALL
+from disposer.errors import (
+    AccessDeniedError,
+    CodeArtifactError,
+    ConflictError,
+    NotFoundError,
+    ThrottledError,
+    UpstreamError,
+    UpstreamValidationError,
+)
+from disposer.packages import PackageRef, VersionSummary
+
+if TYPE_CHECKING:
+    from mypy_boto3_codeartifact import CodeArtifactClient as CodeArtifactClient
+else:
+    CodeArtifactClient = Any
+
+# ListPackageVersions returns at most this many versions a page; asking for fewer only adds calls.
+LIST_PAGE_SIZE = 1000
+_COUNTER_HANDLER_ID = "disposer-call-counter"
+
+_ERRORS: Mapping[str, type[CodeArtifactError]] = {
+    "AccessDeniedException": AccessDeniedError,
+    "ResourceNotFoundException": NotFoundError,
+    "ConflictException": ConflictError,
+    "ValidationException": UpstreamValidationError,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class BatchOutcome:
+    """Per-version result of one batch call: `successful` maps version -> (revision, status)."""
+
+    successful: Mapping[str, tuple[str | None, PackageVersionStatus]]
+    failed: Mapping[str, tuple[str, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class PackageListing:
+    versions: tuple[VersionSummary, ...]
+    default_display_version: str | None
+
+
+@dataclass
+class CallCounter:
+    """Calls made per CodeArtifact operation (retries of one call not counted again)."""
+
+    calls: Counter[str] = field(default_factory=Counter)
+
+    def record(self, model: Any, **_: Any) -> None:
+        self.calls[model.name] += 1
+
+
+def create_client(*, endpoint_url: str | None = None, max_attempts: int = 5) -> CodeArtifactClient:
+    """A CodeArtifact client; `endpoint_url` (AWS_ENDPOINT_URL_CODEARTIFACT) points it at the emulator."""
+    config = Config(retries={"mode": "standard", "max_attempts": max_attempts}, user_agent_extra="cadisposer")
+    return boto3.client("codeartifact", endpoint_url=endpoint_url, config=config)
+
+
+@contextmanager
+def translated_errors() -> Iterator[None]:
+    """Turn botocore failures into the service's own exceptions."""
+    try:
+        yield
+    except ClientError as error:
+        raise _translate(error) from error
+    except BotoCoreError as error:
+        raise UpstreamError("UpstreamUnavailable", str(error)) from error
+
+
+def _translate(error: ClientError) -> CodeArtifactError:
+    details: Mapping[str, Any] = error.response.get("Error", {})
+    code = str(details.get("Code", "Unknown"))
+    message = str(details.get("Message", "")) or code
+    if code == "ThrottlingException":
+        retry_after: Any = error.response.get("retryAfterSeconds")
+        return ThrottledError(code, message, int(retry_after) if retry_after is not None else None)
+    return _ERRORS.get(code, UpstreamError)(code, message)
+
+
+def _coordinates(ref: PackageRef) -> dict[str, str]:
+    params = {"domain": ref.domain, "repository": ref.repository, "format": str(ref.format), "package": ref.package}
+    if ref.domain_owner:
+        params["domainOwner"] = ref.domain_owner
+    if ref.namespace:
+        params["namespace"] = ref.namespace
+    return params
+
+
+class CodeArtifactGateway:
+    """Thin adapter over the boto3 CodeArtifact client; it decides nothing."""
+
+    def __init__(self, client: CodeArtifactClient) -> None:
+        self._client = client
+        self.counter = CallCounter()
+        # Clients are shared across invocations: the newest gateway's counter replaces the previous one.
+        client.meta.events.unregister("before-call.codeartifact", unique_id=_COUNTER_HANDLER_ID)
+        client.meta.events.register("before-call.codeartifact", self.counter.record, unique_id=_COUNTER_HANDLER_ID)
+
+    def dispose(
+        self,
+        ref: PackageRef,
+        versions: Sequence[str],
+        *,
+        revisions: Mapping[str, str] | None = None,
+        expected_status: PackageVersionStatus | None = None,
+    ) -> BatchOutcome:
+        """One DisposePackageVersions call (at most 100 versions)."""
+        if not 0 < len(versions) <= MAX_VERSIONS_PER_CALL:
+            raise ValueError(f"a dispose call takes 1..{MAX_VERSIONS_PER_CALL} versions, got {len(versions)}")
+        params: dict[str, Any] = {**_coordinates(ref), "versions": list(versions)}
+        if revisions:
+            params["versionRevisions"] = {v: revisions[v] for v in versions if v in revisions}
+        if expected_status is not None:
+            params["expectedStatus"] = str(expected_status)
+        with translated_errors():
+            response = self._client.dispose_package_versions(**params)
+        return BatchOutcome(
+            successful={
+                version: (info.get("revision"), PackageVersionStatus(info["status"]))
+                for version, info in response.get("successfulVersions", {}).items()
+            },
+            failed={
+                version: (str(info.get("errorCode", "UNKNOWN")), str(info.get("errorMessage", "")))
+                for version, info in response.get("failedVersions", {}).items()
+            },
+        )
+
+    def list_versions(self, ref: PackageRef) -> PackageListing:
+        """Every version of a package, newest published first, 1000 a page."""
+        paginator = self._client.get_paginator("list_package_versions")
+        versions: list[VersionSummary] = []
+        default_display: str | None = None
+        with translated_errors():
+            pages = paginator.paginate(
+                **_coordinates(ref),  # type: ignore[arg-type]
+                sortBy="PUBLISHED_TIME",
+                PaginationConfig={"PageSize": LIST_PAGE_SIZE},
+            )
+            for page in pages:
+                default_display = page.get("defaultDisplayVersion", default_display)
+                versions.extend(
+                    VersionSummary(
+                        version=item["version"],
+                        revision=item.get("revision"),
+                        status=PackageVersionStatus(item["status"]),
+                        origin_type=PackageVersionOriginType(
+                            item.get("origin", {}).get("originType", PackageVersionOriginType.UNKNOWN)
+                        ),
+                    )
+                    for item in page.get("versions", [])
+                )
+        return PackageListing(versions=tuple(versions), default_display_version=default_display)

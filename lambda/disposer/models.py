@@ -1,0 +1,123 @@
+"""Request and response contracts of the HTTP API (field names as in the CodeArtifact API)."""
+
+from collections import Counter
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationInfo, field_validator
+
+from disposer.aws_types import (
+    NAMESPACE_FORBIDDEN,
+    NAMESPACE_REQUIRED,
+    AccountId,
+    DomainName,
+    PackageFormat,
+    PackageName,
+    PackageNamespace,
+    PackageVersion,
+    PackageVersionRevision,
+    PackageVersionStatus,
+    RepositoryName,
+)
+from disposer.packages import PackageRef
+
+# One request may name up to this many versions; they are sent to AWS in calls of 100. The bound keeps
+# one request well inside API Gateway's 29 s integration timeout even when every call is retried.
+MAX_VERSIONS_PER_REQUEST = 1000
+
+
+class ApiModel(BaseModel):
+    """Base for API bodies: unknown fields are errors (a typo must not silently change meaning)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class DisposeRequest(ApiModel):
+    """`POST /dispose`: the parameters of DisposePackageVersions, plus `dryRun`."""
+
+    domain: DomainName
+    domain_owner: AccountId | None = Field(default=None, alias="domainOwner")
+    repository: RepositoryName
+    format: PackageFormat
+    namespace: PackageNamespace | None = Field(default=None, validate_default=True)
+    package: PackageName
+    versions: Annotated[list[PackageVersion], Field(min_length=1, max_length=MAX_VERSIONS_PER_REQUEST)]
+    version_revisions: dict[PackageVersion, PackageVersionRevision] | None = Field(
+        default=None, alias="versionRevisions"
+    )
+    expected_status: PackageVersionStatus | None = Field(default=None, alias="expectedStatus")
+    dry_run: StrictBool = Field(default=False, alias="dryRun")
+
+    # Cross-field checks are field validators (not one model validator) so each error names its field;
+    # `info.data` holds the fields declared above, when they were valid.
+    @field_validator("namespace")
+    @classmethod
+    def _namespace_fits_format(cls, namespace: str | None, info: ValidationInfo) -> str | None:
+        package_format = info.data.get("format")
+        if package_format in NAMESPACE_REQUIRED and namespace is None:
+            raise ValueError(f"namespace is required for {package_format} packages")
+        if package_format in NAMESPACE_FORBIDDEN and namespace is not None:
+            raise ValueError(f"namespace must be omitted for {package_format} packages")
+        return namespace
+
+    @field_validator("versions")
+    @classmethod
+    def _no_duplicates(cls, versions: list[str]) -> list[str]:
+        duplicates = sorted(v for v, n in Counter(versions).items() if n > 1)
+        if duplicates:
+            raise ValueError(f"lists these more than once: {', '.join(duplicates)}")
+        return versions
+
+    @field_validator("version_revisions")
+    @classmethod
+    def _revisions_match_versions(cls, revisions: dict[str, str] | None, info: ValidationInfo) -> dict[str, str] | None:
+        unknown = sorted(set(revisions or {}) - set(info.data.get("versions", revisions or {})))
+        if unknown:
+            # AWS ignores such keys; a revision for a version not asked for is almost surely a mistake.
+            raise ValueError(f"names versions not in versions: {', '.join(unknown)}")
+        return revisions
+
+    @property
+    def ref(self) -> PackageRef:
+        return PackageRef(
+            domain=self.domain,
+            domain_owner=self.domain_owner,
+            repository=self.repository,
+            format=self.format,
+            namespace=self.namespace,
+            package=self.package,
+        )
+
+
+class VersionSuccess(ApiModel):
+    revision: str | None = None
+    status: PackageVersionStatus
+
+
+class VersionFailure(ApiModel):
+    error_code: str = Field(alias="errorCode")
+    error_message: str = Field(alias="errorMessage")
+
+
+class DisposeResponse(ApiModel):
+    """Per-version outcomes, as DisposePackageVersions reports them; a partial failure is still a 200."""
+
+    successful_versions: dict[str, VersionSuccess] = Field(alias="successfulVersions")
+    failed_versions: dict[str, VersionFailure] = Field(alias="failedVersions")
+    dry_run: bool = Field(alias="dryRun")
+
+
+class ErrorDetail(ApiModel):
+    field: str
+    message: str
+
+
+class Error(ApiModel):
+    code: str
+    message: str
+    details: list[ErrorDetail] = Field(default_factory=list)
+
+
+class ErrorResponse(ApiModel):
+    """Every non-2xx body: `{"error": {"code", "message"}}`, naming the offending field when there is one."""
+
+    error: Error

@@ -1,0 +1,13 @@
+"""The one Logger, Tracer and Metrics of the function, created once per execution environment."""
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+
+from disposer.constants import METRICS_NAMESPACE, SERVICE_NAME
+
+logger = Logger(service=SERVICE_NAME)
+tracer = Tracer(service=SERVICE_NAME)
+metrics = Metrics(namespace=METRICS_NAMESPACE, service=SERVICE_NAME)
+
+# Metric names (PascalCase, one spelling shared with the dashboard and alarms).
+VERSIONS_DISPOSED = "VersionsDisposed"
+VERSIONS_FAILED = "VersionsFailed"

@@ -1,0 +1,43 @@
+"""Deployment settings, read once from the environment the stack sets (see infra/)."""
+
+import os
+from collections.abc import Mapping
+from fnmatch import fnmatchcase
+
+from pydantic import BaseModel, ConfigDict
+
+from disposer.constants import ENV_DOMAIN, ENV_DOMAIN_OWNER, ENV_REPOSITORIES
+from disposer.errors import OutOfScopeError
+
+
+class Settings(BaseModel):
+    """Which domain and repositories this deployment may touch; unset means no restriction (local runs)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    codeartifact_endpoint: str | None = None
+    domain: str | None = None
+    domain_owner: str | None = None
+    repositories: tuple[str, ...] = ()
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] = os.environ) -> "Settings":
+        return cls(
+            # boto3 would read this itself; reading it here lets one warm process follow a changed value.
+            codeartifact_endpoint=environ.get("AWS_ENDPOINT_URL_CODEARTIFACT") or None,
+            domain=environ.get(ENV_DOMAIN) or None,
+            domain_owner=environ.get(ENV_DOMAIN_OWNER) or None,
+            repositories=tuple(name.strip() for name in environ.get(ENV_REPOSITORIES, "").split(",") if name.strip()),
+        )
+
+    def check_scope(self, *, domain: str, domain_owner: str | None, repository: str) -> None:
+        """Refuse, before any AWS call, what the deployment is not meant to manage (IAM would too)."""
+        if self.domain is not None and domain != self.domain:
+            raise OutOfScopeError(f"domain '{domain}' is not managed by this deployment (it manages '{self.domain}')")
+        if self.domain_owner is not None and domain_owner is not None and domain_owner != self.domain_owner:
+            raise OutOfScopeError(f"domainOwner '{domain_owner}' is not managed by this deployment")
+        if self.repositories and not any(fnmatchcase(repository, glob) for glob in self.repositories):
+            raise OutOfScopeError(
+                f"repository '{repository}' is not managed by this deployment "
+                f"(it manages {', '.join(self.repositories)})"
+            )
