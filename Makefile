@@ -5,6 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
+# lambda/ is the asset root: the handler imports `disposer` from there, as it does in Lambda.
+export PYTHONPATH := $(CURDIR)/lambda:$(CURDIR)
 # Local runs never need an AWS account; these placate boto3 without touching real credentials.
 LOCAL_AWS := AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=us-east-1
 

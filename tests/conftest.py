@@ -1,17 +1,15 @@
-"""Fixtures shared by every tier: a safe local AWS environment, raw events and a Lambda context."""
+"""Fixtures shared by every tier: a safe local AWS environment, a Lambda context, clean metrics."""
 
-import copy
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
+import logging
+import sys
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
-from disposer.observability import metrics
-
-EVENTS = Path(__file__).parent / "events"
+from disposer.observability import logger, metrics
+from tests.support import LambdaContext
 
 # Set before any boto3 client exists: tests must never reach a real AWS account by accident.
 LOCAL_ENVIRONMENT = {
@@ -33,19 +31,6 @@ def local_aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
-def load_event(name: str) -> dict[str, Any]:
-    """A raw event from tests/events/, as the AWS service delivers it (a fresh copy each call)."""
-    return copy.deepcopy(json.loads((EVENTS / name).read_text()))
-
-
-@dataclass
-class LambdaContext:
-    function_name: str = "codeartifact-disposer"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:111122223333:function:codeartifact-disposer"
-    aws_request_id: str = "52fdfc07-2182-454f-963f-5f0f9a621d72"
-
-
 @pytest.fixture
 def lambda_context() -> LambdaContext:
     return LambdaContext()
@@ -57,3 +42,22 @@ def reset_metrics() -> Iterator[None]:
     yield
     metrics.clear_metrics()
     metrics.clear_default_dimensions()
+
+
+class _CurrentStdout:
+    def write(self, text: str) -> int:
+        return sys.stdout.write(text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
+
+
+@pytest.fixture
+def printed(capsys: pytest.CaptureFixture[str]) -> Iterator[Callable[[], list[dict[str, Any]]]]:
+    """The JSON lines the function printed (log records and EMF metrics), parsed, as CloudWatch gets them."""
+    handler = logger.registered_handler
+    assert isinstance(handler, logging.StreamHandler)
+    # The module-level Logger bound its stream at import; make it write to whatever stdout is now.
+    previous, handler.stream = handler.stream, _CurrentStdout()
+    yield lambda: [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    handler.stream = previous

@@ -1,15 +1,18 @@
 """HTTP API: routes validated by Powertools, and every error mapped once to the contract's error body."""
 
+import base64
 import binascii
+import json
 import uuid
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
-from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from disposer.audit import AuditTrail, RunContext
 from disposer.disposal import VersionOutcome, dispose_versions, predict_disposal
@@ -62,23 +65,54 @@ def error_response(
 ) -> Response[str]:
     body = ErrorResponse(error=Error(code=code, message=message, details=list(details)))
     return Response(
-        status_code=status,
+        status_code=int(status),
         content_type=content_types.APPLICATION_JSON,
         body=body.model_dump_json(),
-        headers=dict(headers or {}),
+        headers={"Content-Type": content_types.APPLICATION_JSON, **(headers or {})},
     )
 
 
-def _limit_body_size(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
-    size = len(app.current_event.body or "")
-    if size > MAX_BODY_BYTES:
-        return error_response(
-            HTTPStatus.BAD_REQUEST, "RequestTooLarge", f"body is {size} bytes; the limit is {MAX_BODY_BYTES}"
+def resolve(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """Route an API Gateway event; bodies that are not one JSON object never reach a route."""
+    rejection = _malformed_body(event)
+    if rejection is not None:
+        return rejection
+    return app.resolve(event, context)
+
+
+def _malformed_body(event: Mapping[str, Any]) -> dict[str, Any] | None:
+    # These checks run before Powertools' validation because it unwraps a JSON array body to its
+    # first element (a form-data convenience): `[request, other]` would run `request` and drop `other`.
+    raw = event.get("body")
+    if not raw:
+        return None
+    if len(raw) > MAX_BODY_BYTES:
+        error = error_response(
+            HTTPStatus.BAD_REQUEST, "RequestTooLarge", f"body is {len(raw)} bytes; the limit is {MAX_BODY_BYTES}"
         )
-    return next_middleware(app)
-
-
-app.use(middlewares=[_limit_body_size])
+    else:
+        try:
+            text = base64.b64decode(raw, validate=True).decode() if event.get("isBase64Encoded") else raw
+            document = json.loads(text)
+        except (binascii.Error, UnicodeDecodeError) as problem:
+            error = error_response(HTTPStatus.BAD_REQUEST, "InvalidBody", f"body is not UTF-8 text: {problem}")
+        except json.JSONDecodeError as problem:
+            error = error_response(HTTPStatus.BAD_REQUEST, "InvalidJson", f"body is not valid JSON: {problem}")
+        else:
+            if isinstance(document, dict):
+                return None
+            error = error_response(
+                HTTPStatus.UNPROCESSABLE_ENTITY,
+                "ValidationError",
+                f"body: must be a JSON object, not {type(document).__name__}",
+                [ErrorDetail(field="body", message="must be a JSON object")],
+            )
+    return {
+        "statusCode": error.status_code,
+        "headers": error.headers,
+        "body": error.body,
+        "isBase64Encoded": False,
+    }
 
 
 def _field_path(location: Sequence[Any]) -> str:
@@ -100,11 +134,6 @@ def _invalid_request(error: RequestValidationError) -> Response[str]:
     return error_response(
         HTTPStatus.UNPROCESSABLE_ENTITY, "ValidationError", f"{len(details)} invalid field{plural}: {summary}", details
     )
-
-
-@app.exception_handler([UnicodeDecodeError, binascii.Error])
-def _undecodable_body(error: ValueError) -> Response[str]:
-    return error_response(HTTPStatus.BAD_REQUEST, "InvalidBody", f"body cannot be decoded as UTF-8 text: {error}")
 
 
 @app.exception_handler(DisposerError)
@@ -149,7 +178,32 @@ def _to_response(outcomes: Sequence[VersionOutcome], dry_run: bool) -> DisposeRe
     )
 
 
-@app.post("/dispose", summary="Dispose named versions of one package", responses={})
+def _error_responses(*statuses: HTTPStatus) -> dict[int, OpenAPIResponse]:
+    return {
+        int(status): {
+            "description": status.phrase,
+            "content": {content_types.APPLICATION_JSON: {"model": ErrorResponse}},
+        }
+        for status in statuses
+    }
+
+
+ERROR_RESPONSES = _error_responses(
+    HTTPStatus.BAD_REQUEST,
+    HTTPStatus.FORBIDDEN,
+    HTTPStatus.NOT_FOUND,
+    HTTPStatus.CONFLICT,
+    HTTPStatus.UNPROCESSABLE_ENTITY,
+    HTTPStatus.TOO_MANY_REQUESTS,
+    HTTPStatus.BAD_GATEWAY,
+)
+
+
+@app.post(
+    "/dispose",
+    summary="Dispose named versions of one package",
+    responses={200: {"description": "Per-version outcomes (a partial failure is still a 200)"}, **ERROR_RESPONSES},
+)
 @tracer.capture_method(capture_response=False)
 def dispose(request: Annotated[DisposeRequest, Body()]) -> DisposeResponse:
     """Dispose the named versions now (or, with dryRun, report what would happen)."""
@@ -173,7 +227,7 @@ def dispose(request: Annotated[DisposeRequest, Body()]) -> DisposeResponse:
 @app.get("/openapi.json", summary="This API's OpenAPI document")
 def openapi_document() -> Response[str]:
     return Response(
-        status_code=HTTPStatus.OK,
+        status_code=int(HTTPStatus.OK),
         content_type=content_types.APPLICATION_JSON,
         body=openapi_json(),
     )

@@ -7,6 +7,7 @@ METRICS_NAMESPACE = "CodeArtifactDisposal"
 ENV_DOMAIN = "DISPOSER_DOMAIN"
 ENV_DOMAIN_OWNER = "DISPOSER_DOMAIN_OWNER"
 ENV_REPOSITORIES = "DISPOSER_REPOSITORIES"
+ENV_MAX_ATTEMPTS = "DISPOSER_MAX_ATTEMPTS"
 
 # The EventBridge event that starts a retention-policy run (schedule rules and manual PutEvents).
 RUN_EVENT_SOURCE = "codeartifact-disposer"

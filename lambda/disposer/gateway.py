@@ -4,13 +4,14 @@ from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from disposer.aws_types import PackageVersionOriginType, PackageVersionStatus
+from disposer.aws_types import PackageFormat, PackageVersionOriginType, PackageVersionStatus
 from disposer.constants import MAX_VERSIONS_PER_CALL
 from disposer.errors import (
     AccessDeniedError,
@@ -66,7 +67,7 @@ class CallCounter:
 
 def create_client(*, endpoint_url: str | None = None, max_attempts: int = 5) -> CodeArtifactClient:
     """A CodeArtifact client; `endpoint_url` (AWS_ENDPOINT_URL_CODEARTIFACT) points it at the emulator."""
-    config = Config(retries={"mode": "standard", "max_attempts": max_attempts}, user_agent_extra="cadisposer")
+    config = Config(retries={"mode": "standard", "total_max_attempts": max_attempts}, user_agent_extra="cadisposer")
     return boto3.client("codeartifact", endpoint_url=endpoint_url, config=config)
 
 
@@ -138,6 +139,66 @@ class CodeArtifactGateway:
                 for version, info in response.get("failedVersions", {}).items()
             },
         )
+
+    def list_repositories(self, domain: str, domain_owner: str | None, prefix: str = "") -> list[str]:
+        """Names of the domain's repositories (those starting with `prefix`), 1000 a page."""
+        params: dict[str, Any] = {"domain": domain}
+        if domain_owner:
+            params["domainOwner"] = domain_owner
+        if prefix:
+            params["repositoryPrefix"] = prefix
+        paginator = self._client.get_paginator("list_repositories_in_domain")
+        with translated_errors():
+            return [
+                repository["name"]
+                for page in paginator.paginate(**params, PaginationConfig={"PageSize": LIST_PAGE_SIZE})
+                for repository in page.get("repositories", [])
+            ]
+
+    def list_packages(
+        self,
+        domain: str,
+        domain_owner: str | None,
+        repository: str,
+        *,
+        package_format: PackageFormat | None = None,
+        namespace_prefix: str = "",
+        package_prefix: str = "",
+    ) -> list[PackageRef]:
+        """Packages of a repository, narrowed server-side by format and prefixes, 1000 a page."""
+        params: dict[str, Any] = {"domain": domain, "repository": repository}
+        if domain_owner:
+            params["domainOwner"] = domain_owner
+        if package_format is not None:
+            params["format"] = str(package_format)
+            # CodeArtifact rejects a namespace filter without a format.
+            if namespace_prefix:
+                params["namespace"] = namespace_prefix
+        if package_prefix:
+            params["packagePrefix"] = package_prefix
+        paginator = self._client.get_paginator("list_packages")
+        with translated_errors():
+            return [
+                PackageRef(
+                    domain=domain,
+                    domain_owner=domain_owner,
+                    repository=repository,
+                    format=PackageFormat(item["format"]),
+                    namespace=item.get("namespace"),
+                    package=item["package"],
+                )
+                for page in paginator.paginate(**params, PaginationConfig={"PageSize": LIST_PAGE_SIZE})
+                for item in page.get("packages", [])
+            ]
+
+    def published_time(self, ref: PackageRef, version: str) -> datetime:
+        """One DescribePackageVersion call: the only way CodeArtifact tells a version's publish time."""
+        with translated_errors():
+            described = self._client.describe_package_version(**_coordinates(ref), packageVersion=version)  # type: ignore[arg-type]
+        published = described["packageVersion"].get("publishedTime")
+        if published is None:
+            raise UpstreamError("MissingPublishedTime", f"version {version} of {ref.package} has no publishedTime")
+        return published if published.tzinfo else published.replace(tzinfo=UTC)
 
     def list_versions(self, ref: PackageRef) -> PackageListing:
         """Every version of a package, newest published first, 1000 a page."""

@@ -5,7 +5,7 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from disposer.api import app
+from disposer import api
 from disposer.observability import logger, metrics, tracer
 
 # API Gateway's request id for HTTP calls, the event id for EventBridge runs.
@@ -16,4 +16,4 @@ CORRELATION_ID_PATH = f"{correlation_paths.API_GATEWAY_REST} || {correlation_pat
 @metrics.log_metrics(capture_cold_start_metric=True)
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return api.resolve(event, context)

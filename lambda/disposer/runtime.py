@@ -11,10 +11,10 @@ def settings() -> Settings:
 
 
 @cache
-def _client(endpoint_url: str | None) -> CodeArtifactClient:
+def _client(endpoint_url: str | None, max_attempts: int) -> CodeArtifactClient:
     # Created once per execution environment (cold start), reused by every warm invocation.
-    return create_client(endpoint_url=endpoint_url)
+    return create_client(endpoint_url=endpoint_url, max_attempts=max_attempts)
 
 
 def gateway_for(current: Settings) -> CodeArtifactGateway:
-    return CodeArtifactGateway(_client(current.codeartifact_endpoint))
+    return CodeArtifactGateway(_client(current.codeartifact_endpoint, current.max_attempts))
