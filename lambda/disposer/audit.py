@@ -61,9 +61,7 @@ class AuditTrail:
         )
 
     def close(self) -> None:
-        """Write the run's summary record and its metrics."""
-        disposed = 0 if self.run.dry_run else self.counts["disposed"]
-        failed = sum(n for key, n in self.counts.items() if key not in ("disposed", "would dispose"))
+        """Write the run's summary record and, for a real run, its metrics (a dry run changes nothing)."""
         logger.info(
             "run summary",
             run_id=self.run.run_id,
@@ -72,6 +70,9 @@ class AuditTrail:
             dry_run=self.run.dry_run,
             outcomes=dict(self.counts),
         )
+        if self.run.dry_run:
+            return
+        failed = sum(n for key, n in self.counts.items() if key != "disposed")
         metrics.add_dimension(name="trigger", value=self.run.trigger)
-        metrics.add_metric(name=VERSIONS_DISPOSED, unit=MetricUnit.Count, value=disposed)
+        metrics.add_metric(name=VERSIONS_DISPOSED, unit=MetricUnit.Count, value=self.counts["disposed"])
         metrics.add_metric(name=VERSIONS_FAILED, unit=MetricUnit.Count, value=failed)

@@ -70,7 +70,7 @@ def emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningEmulator]:
 @pytest.fixture
 def codeartifact(emulator: RunningEmulator) -> Any:
     """A plain boto3 client on the same emulator, to check its state independently of the handler."""
-    return boto3.client("codeartifact", endpoint_url=emulator.url, config=Config(retries={"max_attempts": 1}))
+    return boto3.client("codeartifact", endpoint_url=emulator.url, config=Config(retries={"total_max_attempts": 1}))
 
 
 def control(emulator: RunningEmulator, path: str, document: dict[str, Any] | None = None) -> dict[str, Any]:
