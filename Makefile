@@ -4,6 +4,7 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 # lambda/ is the asset root: the handler imports `disposer` from there, as it does in Lambda.
 export PYTHONPATH := $(CURDIR)/lambda:$(CURDIR)
@@ -32,7 +33,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(VENV)/.installed
-	$(VENV)/bin/mypy lambda/disposer local infra app.py bench
+	$(VENV)/bin/mypy lambda/disposer local infra app.py bench tests
 
 synth: $(VENV)/.installed node_modules/.installed
 	cdk synth --quiet

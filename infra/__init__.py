@@ -1,0 +1,1 @@
+"""CDK stack and constructs that deploy the CodeArtifact disposal service."""

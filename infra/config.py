@@ -1,0 +1,141 @@
+"""Deploy-time configuration read from the cdk.json context and validated with pydantic."""
+
+from collections.abc import Mapping
+from typing import Annotated, Literal
+
+from aws_cdk import aws_logs as logs
+from constructs import Node
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic.alias_generators import to_camel
+from pydantic_core import ErrorDetails
+
+from infra.settings import (
+    DEFAULT_API_BURST_LIMIT,
+    DEFAULT_API_RATE_LIMIT,
+    DEFAULT_LOG_LEVEL,
+    DEFAULT_LOG_RETENTION_DAYS,
+    DEFAULT_RESERVED_CONCURRENCY,
+    DEFAULT_STACK_NAME,
+)
+
+# CloudWatch Logs accepts only these retention periods; "never expire" is deliberately not offered.
+RETENTION_DAYS: Mapping[int, logs.RetentionDays] = {
+    1: logs.RetentionDays.ONE_DAY,
+    3: logs.RetentionDays.THREE_DAYS,
+    5: logs.RetentionDays.FIVE_DAYS,
+    7: logs.RetentionDays.ONE_WEEK,
+    14: logs.RetentionDays.TWO_WEEKS,
+    30: logs.RetentionDays.ONE_MONTH,
+    60: logs.RetentionDays.TWO_MONTHS,
+    90: logs.RetentionDays.THREE_MONTHS,
+    120: logs.RetentionDays.FOUR_MONTHS,
+    150: logs.RetentionDays.FIVE_MONTHS,
+    180: logs.RetentionDays.SIX_MONTHS,
+    365: logs.RetentionDays.ONE_YEAR,
+    400: logs.RetentionDays.THIRTEEN_MONTHS,
+    545: logs.RetentionDays.EIGHTEEN_MONTHS,
+    731: logs.RetentionDays.TWO_YEARS,
+    1096: logs.RetentionDays.THREE_YEARS,
+    1827: logs.RetentionDays.FIVE_YEARS,
+    2192: logs.RetentionDays.SIX_YEARS,
+    2557: logs.RetentionDays.SEVEN_YEARS,
+    2922: logs.RetentionDays.EIGHT_YEARS,
+    3288: logs.RetentionDays.NINE_YEARS,
+    3653: logs.RetentionDays.TEN_YEARS,
+}
+
+
+class ConfigError(ValueError):
+    """The cdk.json context (or a -c override) does not describe a deployable service."""
+
+
+def _check_retention(days: int) -> int:
+    if days not in RETENTION_DAYS:
+        raise ValueError(f"must be one of the CloudWatch Logs retention periods {sorted(RETENTION_DAYS)}")
+    return days
+
+
+def _split_names(value: object) -> object:
+    # `cdk synth -c repositories=releases,snapshots` passes a plain string.
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+def _no_reservation(value: object) -> object:
+    # null cannot be told from "absent" in CDK context, so "no reservation" is spelled false.
+    if value is False or (isinstance(value, str) and value.strip().lower() in {"false", "none"}):
+        return None
+    if value is True:
+        raise ValueError("must be a number of executions, or false for no reservation")
+    return value
+
+
+def _dedupe(names: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(names))
+
+
+# CodeArtifact's own limits (botocore model); `*` and `?` are the glob characters, and they are also
+# exactly IAM's ARN wildcards, so a pattern maps to a resource ARN unchanged.
+DomainName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9\-]{0,48}[a-z0-9]$")]
+AccountId = Annotated[str, Field(pattern=r"^[0-9]{12}$")]
+RepositoryPattern = Annotated[str, Field(pattern=r"^[A-Za-z0-9*?][A-Za-z0-9._\-*?]{0,99}$")]
+StackName = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9-]{0,127}$")]
+RetentionDaysValue = Annotated[int, AfterValidator(_check_retention)]
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+ReservedConcurrency = Annotated[Annotated[int, Field(ge=1, le=1000)] | None, BeforeValidator(_no_reservation)]
+
+
+class DisposerConfig(BaseModel):
+    """What one deployment may touch and how it is sized; keys are the cdk.json context keys."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True)
+
+    stack_name: StackName = DEFAULT_STACK_NAME
+    domain: DomainName
+    # None: the account the stack is deployed to.
+    domain_owner: AccountId | None = None
+    repositories: Annotated[
+        tuple[RepositoryPattern, ...],
+        BeforeValidator(_split_names),
+        AfterValidator(_dedupe),
+        Field(min_length=1),
+    ]
+    log_retention_days: RetentionDaysValue = DEFAULT_LOG_RETENTION_DAYS
+    log_level: LogLevel = DEFAULT_LOG_LEVEL
+    # false (None): no reservation, for accounts whose concurrency quota is still the new-account 10.
+    reserved_concurrency: ReservedConcurrency = DEFAULT_RESERVED_CONCURRENCY
+    api_rate_limit: Annotated[float, Field(gt=0, le=10_000)] = DEFAULT_API_RATE_LIMIT
+    api_burst_limit: Annotated[int, Field(ge=1, le=5_000)] = DEFAULT_API_BURST_LIMIT
+    # API Gateway logs through one role per account and region; False when another stack owns it.
+    api_gateway_cloud_watch_role: bool = True
+
+    @property
+    def log_retention(self) -> logs.RetentionDays:
+        """The configured retention as the CDK enum."""
+        return RETENTION_DAYS[self.log_retention_days]
+
+
+CONTEXT_KEYS: tuple[str, ...] = tuple(field.alias or name for name, field in DisposerConfig.model_fields.items())
+
+
+def _describe(error: ErrorDetails) -> str:
+    key = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error["loc"]).lstrip(".")
+    if error["type"] == "missing":
+        return f"context key '{key}' is required"
+    return f"context key '{key}': {error['msg']} (got {error['input']!r})"
+
+
+def parse_config(context: Mapping[str, object]) -> DisposerConfig:
+    """Validate raw context values (cdk.json keys) into a DisposerConfig, or raise ConfigError."""
+    try:
+        return DisposerConfig.model_validate(dict(context))
+    except ValidationError as exc:
+        details = "; ".join(_describe(error) for error in exc.errors(include_url=False))
+        raise ConfigError(f"invalid deploy configuration in cdk.json context: {details}") from None
+
+
+def load_config(node: Node) -> DisposerConfig:
+    """Read this service's keys from the CDK context (cdk.json, cdk.context.json, -c) and validate them."""
+    # A null in cdk.json does not survive the trip through jsii: null and absent both mean "default".
+    return parse_config({key: value for key in CONTEXT_KEYS if (value := node.try_get_context(key)) is not None})

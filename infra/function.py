@@ -1,0 +1,103 @@
+"""DisposerFunction: the Lambda function, its log group and its least-privilege role."""
+
+from collections.abc import Mapping
+
+from aws_cdk import Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from infra.bundling import lambda_code
+from infra.config import DisposerConfig
+from infra.permissions import codeartifact_statements
+from infra.settings import (
+    ENV_DOMAIN,
+    ENV_DOMAIN_OWNER,
+    ENV_REPOSITORIES,
+    LAMBDA_ARCHITECTURE,
+    LAMBDA_ASYNC_MAX_EVENT_AGE,
+    LAMBDA_ASYNC_RETRY_ATTEMPTS,
+    LAMBDA_HANDLER,
+    LAMBDA_MEMORY_MB,
+    LAMBDA_RUNTIME,
+    LAMBDA_TIMEOUT,
+    METRICS_NAMESPACE,
+    SERVICE_NAME,
+)
+
+# Lambda's log-level filter uses its own names; it must agree with POWERTOOLS_LOG_LEVEL, or Lambda
+# drops records Powertools chose to write.
+APPLICATION_LOG_LEVELS: Mapping[str, lambda_.ApplicationLogLevel] = {
+    "DEBUG": lambda_.ApplicationLogLevel.DEBUG,
+    "INFO": lambda_.ApplicationLogLevel.INFO,
+    "WARNING": lambda_.ApplicationLogLevel.WARN,
+    "ERROR": lambda_.ApplicationLogLevel.ERROR,
+    "CRITICAL": lambda_.ApplicationLogLevel.FATAL,
+}
+
+
+def function_environment(config: DisposerConfig, *, domain_owner: str) -> dict[str, str]:
+    """The variables the handler's settings model reads."""
+    return {
+        "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
+        "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
+        "POWERTOOLS_LOG_LEVEL": config.log_level,
+        ENV_DOMAIN: config.domain,
+        ENV_DOMAIN_OWNER: domain_owner,
+        ENV_REPOSITORIES: ",".join(config.repositories),
+    }
+
+
+class DisposerFunction(Construct):
+    """The disposer Lambda (API and EventBridge entry point) with an explicit log group and role."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: DisposerConfig,
+        code: lambda_.Code | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        stack = Stack.of(self)
+        self.domain_owner: str = config.domain_owner or stack.account
+
+        # Retained on stack deletion (the default): it holds the audit trail of irreversible disposals.
+        self.log_group = logs.LogGroup(self, "LogGroup", retention=config.log_retention)
+
+        # An explicit role instead of AWSLambdaBasicExecutionRole: logs may go to this log group only.
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"{SERVICE_NAME}: dispose package versions in {config.domain}",
+        )
+        self.log_group.grant_write(self.role)
+        for statement in codeartifact_statements(
+            stack, domain=config.domain, domain_owner=self.domain_owner, repositories=config.repositories
+        ):
+            self.role.add_to_policy(statement)
+
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            description=f"{SERVICE_NAME}: disposes CodeArtifact package versions (API and scheduled runs)",
+            runtime=LAMBDA_RUNTIME,
+            architecture=LAMBDA_ARCHITECTURE,
+            handler=LAMBDA_HANDLER,
+            code=code or lambda_code(),
+            memory_size=LAMBDA_MEMORY_MB,
+            timeout=LAMBDA_TIMEOUT,
+            role=self.role,
+            log_group=self.log_group,
+            logging_format=lambda_.LoggingFormat.JSON,
+            application_log_level_v2=APPLICATION_LOG_LEVELS[config.log_level],
+            system_log_level_v2=lambda_.SystemLogLevel.INFO,
+            tracing=lambda_.Tracing.ACTIVE,
+            reserved_concurrent_executions=config.reserved_concurrency,
+            retry_attempts=LAMBDA_ASYNC_RETRY_ATTEMPTS,
+            max_event_age=LAMBDA_ASYNC_MAX_EVENT_AGE,
+            environment=function_environment(config, domain_owner=self.domain_owner),
+        )

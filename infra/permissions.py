@@ -1,0 +1,51 @@
+"""Least-privilege CodeArtifact IAM statements built from the configured domain and repositories."""
+
+from collections.abc import Sequence
+
+from aws_cdk import ArnFormat, Stack
+from aws_cdk import aws_iam as iam
+
+# Actions on package versions; the only write is DisposePackageVersions.
+PACKAGE_ACTIONS = (
+    "codeartifact:DisposePackageVersions",
+    "codeartifact:ListPackageVersions",
+    "codeartifact:DescribePackageVersion",
+    "codeartifact:ListPackageVersionAssets",
+)
+REPOSITORY_ACTIONS = ("codeartifact:ListPackages", "codeartifact:DescribeRepository")
+DOMAIN_ACTIONS = ("codeartifact:ListRepositoriesInDomain", "codeartifact:DescribeDomain")
+WRITE_ACTIONS = ("codeartifact:DisposePackageVersions",)
+
+
+def codeartifact_arn(stack: Stack, *, owner: str, resource: str, name: str) -> str:
+    """arn:{partition}:codeartifact:{region}:{owner}:{resource}/{name} (the documented ARN formats)."""
+    return stack.format_arn(
+        service="codeartifact",
+        account=owner,
+        resource=resource,
+        resource_name=name,
+        arn_format=ArnFormat.SLASH_RESOURCE_NAME,
+    )
+
+
+def codeartifact_statements(
+    stack: Stack, *, domain: str, domain_owner: str, repositories: Sequence[str]
+) -> list[iam.PolicyStatement]:
+    """Statements scoped to one domain and the given repository names or globs (IAM wildcards)."""
+    # Package ARNs are package/{domain}/{repo}/{format}/{namespace}/{name}; the trailing `*` spans
+    # every format, namespace and name inside the repository, never another repository.
+    packages = [
+        codeartifact_arn(stack, owner=domain_owner, resource="package", name=f"{domain}/{repo}/*")
+        for repo in repositories
+    ]
+    repos = [
+        codeartifact_arn(stack, owner=domain_owner, resource="repository", name=f"{domain}/{repo}")
+        for repo in repositories
+    ]
+    # The domain ARN carries the owner in the account field: domain/{domain}, not domain/{owner}/{domain}.
+    domain_arn = codeartifact_arn(stack, owner=domain_owner, resource="domain", name=domain)
+    return [
+        iam.PolicyStatement(sid="DisposeAndReadPackageVersions", actions=list(PACKAGE_ACTIONS), resources=packages),
+        iam.PolicyStatement(sid="ReadRepositories", actions=list(REPOSITORY_ACTIONS), resources=repos),
+        iam.PolicyStatement(sid="ReadDomain", actions=list(DOMAIN_ACTIONS), resources=[domain_arn]),
+    ]

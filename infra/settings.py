@@ -1,0 +1,68 @@
+"""Named deploy-time constants: Lambda runtime and sizing, asset paths, defaults, shared names."""
+
+import sys
+from pathlib import Path
+from typing import Final
+
+from aws_cdk import Duration
+from aws_cdk import aws_lambda as lambda_
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+LAMBDA_ASSET_DIR = REPO_ROOT / "lambda"
+LAMBDA_PACKAGE_DIR = LAMBDA_ASSET_DIR / "disposer"
+LAMBDA_REQUIREMENTS = LAMBDA_ASSET_DIR / "requirements.txt"
+
+# The asset root is also the import root of the Lambda package; putting it on sys.path lets the stack
+# read the names both sides share from disposer/constants.py, so each has exactly one spelling.
+if str(LAMBDA_ASSET_DIR) not in sys.path:
+    sys.path.insert(0, str(LAMBDA_ASSET_DIR))
+
+from disposer.constants import (  # noqa: E402
+    ENV_DOMAIN,
+    ENV_DOMAIN_OWNER,
+    ENV_REPOSITORIES,
+    METRICS_NAMESPACE,
+    RUN_EVENT_DETAIL_TYPE,
+    RUN_EVENT_SOURCE,
+    SERVICE_NAME,
+)
+
+__all__ = [
+    "ENV_DOMAIN",
+    "ENV_DOMAIN_OWNER",
+    "ENV_REPOSITORIES",
+    "METRICS_NAMESPACE",
+    "RUN_EVENT_DETAIL_TYPE",
+    "RUN_EVENT_SOURCE",
+    "SERVICE_NAME",
+]
+
+# Lambda runtime. The bundled wheels are resolved for exactly this interpreter and platform, so the
+# four values below change together.
+LAMBDA_RUNTIME = lambda_.Runtime.PYTHON_3_13
+LAMBDA_ARCHITECTURE = lambda_.Architecture.ARM_64
+LAMBDA_PYTHON_VERSION = "3.13"
+LAMBDA_PLATFORM = "manylinux2014_aarch64"
+# The host platform, for the test that imports the bundled asset with a local Python 3.13.
+HOST_PLATFORM = "manylinux2014_x86_64"
+
+LAMBDA_HANDLER = "disposer.handler.lambda_handler"
+LAMBDA_MEMORY_MB = 512
+# Scheduled runs may page through large repositories; API calls are cut at 29 s by API Gateway anyway.
+LAMBDA_TIMEOUT = Duration.minutes(15)
+# Async (EventBridge) invocations: a failed run is retried once, and a stale one is dropped after 6 h
+# because the plan it would apply is pinned to what it saw when it started.
+LAMBDA_ASYNC_RETRY_ATTEMPTS = 1
+LAMBDA_ASYNC_MAX_EVENT_AGE = Duration.hours(6)
+
+# Top-level packages the Lambda Python runtime provides (boto3 and its dependencies): the asset ships
+# none of boto3/botocore, and the import test puts exactly these next to the bundle.
+RUNTIME_PROVIDED_PACKAGES = ("boto3", "botocore", "s3transfer", "urllib3", "dateutil", "six", "jmespath")
+
+API_STAGE_NAME = "v1"
+DEFAULT_STACK_NAME = "CodeArtifactDisposer"
+DEFAULT_LOG_RETENTION_DAYS = 30
+DEFAULT_LOG_LEVEL: Final = "INFO"
+DEFAULT_RESERVED_CONCURRENCY = 5
+DEFAULT_API_RATE_LIMIT = 10.0
+DEFAULT_API_BURST_LIMIT = 20

@@ -1,0 +1,63 @@
+"""DisposerStack: composes the function, the API and the run schedules; build_app wires it from context."""
+
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import aws_cdk as cdk
+from cdk_nag import AwsSolutionsChecks
+from constructs import Construct
+
+from infra.api import DisposeApi
+from infra.config import DisposerConfig, load_config
+from infra.function import DisposerFunction
+from infra.nag import suppress_acknowledged_findings
+from infra.schedules import RetentionSchedules
+from infra.settings import RUN_EVENT_DETAIL_TYPE, RUN_EVENT_SOURCE, SERVICE_NAME
+
+
+class DisposerStack(cdk.Stack):
+    """Everything one deployment of the disposal service needs."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: DisposerConfig,
+        policies: Sequence[Mapping[str, Any]] = (),
+        env: cdk.Environment | None = None,
+    ) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            env=env,
+            description=f"{SERVICE_NAME}: disposes CodeArtifact package versions in domain {config.domain}",
+        )
+        self.config = config
+        self.disposer = DisposerFunction(self, "Disposer", config=config)
+        self.api = DisposeApi(self, "Api", function=self.disposer.function, config=config)
+        self.schedules = RetentionSchedules(self, "Schedules", function=self.disposer.function, policies=policies)
+
+        cdk.CfnOutput(self, "ApiUrl", value=self.api.rest_api.url, description="Base URL (SigV4, service execute-api)")
+        cdk.CfnOutput(self, "FunctionName", value=self.disposer.function.function_name)
+        cdk.CfnOutput(self, "FunctionLogGroup", value=self.disposer.log_group.log_group_name)
+        cdk.CfnOutput(
+            self,
+            "RunEvent",
+            value=f"source={RUN_EVENT_SOURCE} detail-type={RUN_EVENT_DETAIL_TYPE}",
+            description="PutEvents on the default bus with this source and detail-type runs the policy in detail",
+        )
+        suppress_acknowledged_findings(self)
+
+
+def build_app(app: cdk.App) -> DisposerStack:
+    """Add the stack configured by `app`'s context to `app`, checked by cdk-nag AwsSolutions."""
+    config = load_config(app.node)
+    # The CLI fills these from the caller's profile when it has one; without, the stack is
+    # environment-agnostic. The app itself never calls AWS.
+    env = cdk.Environment(account=os.getenv("CDK_DEFAULT_ACCOUNT"), region=os.getenv("CDK_DEFAULT_REGION"))
+    stack = DisposerStack(app, config.stack_name, config=config, env=env)
+    # cdk-nag 3 is a CDK policy-validation plugin (not an Aspect): synth fails on any unacknowledged finding.
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app, verbose=True))
+    return stack

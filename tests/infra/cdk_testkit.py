@@ -1,0 +1,79 @@
+"""Helpers for the CDK tests: apps built from the cdk.json context, template queries."""
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk.assertions import Template
+
+from infra.nag import flatten_cfn_reference
+from infra.stack import DisposerStack, build_app
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CDK_JSON = REPO_ROOT / "cdk.json"
+# CDK's own switch: stacks not listed are synthesized without running asset bundling, so only the
+# bundling tests pay for pip.
+NO_BUNDLING: Mapping[str, Any] = {"aws:cdk:bundling-stacks": []}
+
+
+def cdk_json_context() -> dict[str, Any]:
+    """The context block of cdk.json: the example configuration plus the feature flags."""
+    context: dict[str, Any] = json.loads(CDK_JSON.read_text())["context"]
+    return context
+
+
+def make_app(overrides: Mapping[str, Any] | None = None, *, bundling: bool = False, **app_kwargs: Any) -> cdk.App:
+    """An App with the cdk.json context and `overrides`; a None override removes the key."""
+    context = cdk_json_context()
+    for key, value in (overrides or {}).items():
+        if value is None:
+            context.pop(key, None)
+        else:
+            context[key] = value
+    if not bundling:
+        context.update(NO_BUNDLING)
+    return cdk.App(context=context, **app_kwargs)
+
+
+def synth_stack(overrides: Mapping[str, Any] | None = None) -> tuple[cdk.App, DisposerStack]:
+    """Build the stack exactly as app.py does, from cdk.json plus `overrides`."""
+    app = make_app(overrides)
+    return app, build_app(app)
+
+
+def flat(value: Any) -> str:
+    """A CloudFormation value as one string, references written <Name> (as cdk-nag names them)."""
+    return flatten_cfn_reference(value)
+
+
+def as_list(value: Any) -> list[Any]:
+    """IAM allows a single value or a list for Action and Resource."""
+    return value if isinstance(value, list) else [value]
+
+
+def policy_statements(template: Template) -> list[dict[str, Any]]:
+    """Every statement of every AWS::IAM::Policy in the template."""
+    statements: list[dict[str, Any]] = []
+    for policy in template.find_resources("AWS::IAM::Policy").values():
+        statements.extend(policy["Properties"]["PolicyDocument"]["Statement"])
+    return statements
+
+
+def only_resource(template: Template, resource_type: str) -> tuple[str, dict[str, Any]]:
+    """The logical id and definition of the single resource of `resource_type`."""
+    resources = template.find_resources(resource_type)
+    assert len(resources) == 1, f"expected one {resource_type}, found {sorted(resources)}"
+    logical_id, definition = next(iter(resources.items()))
+    return logical_id, dict(definition)
+
+
+# Owner defaulted to the deploying account, a repository glob, no reserved concurrency, and the
+# API Gateway account role left to another stack.
+VARIANT_CONTEXT: Mapping[str, Any] = {
+    "domainOwner": None,
+    "repositories": ["releases", "snapshots-*"],
+    "reservedConcurrency": False,
+    "apiGatewayCloudWatchRole": False,
+}

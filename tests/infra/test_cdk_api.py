@@ -1,0 +1,187 @@
+"""DisposeApi: routes, IAM auth, request validation, error-contract gateway responses, stage settings."""
+
+import json
+import re
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Template
+
+from infra.api import GATEWAY_ERRORS
+from infra.settings import API_STAGE_NAME
+from tests.infra.cdk_testkit import flat, only_resource
+
+EXPECTED_ROUTES = {("POST", "dispose"), ("POST", "plan"), ("POST", "apply"), ("GET", "openapi.json")}
+# Sample values API Gateway substitutes; the message carries quotes to prove the JSON stays valid.
+SAMPLE_MESSAGE_STRING = json.dumps('Invalid "x" token')
+
+
+def _render(template_text: str) -> Any:
+    """Substitute $context variables the way API Gateway does and parse the result as JSON."""
+    text = template_text.replace("$context.error.messageString", SAMPLE_MESSAGE_STRING)
+    text = text.replace("$context.error.responseType", "RESOURCE_NOT_FOUND")
+    text = re.sub(r"\$context\.[A-Za-z.]+", "sample", text)
+    return json.loads(text)
+
+
+def _methods(template: Template) -> dict[str, dict[str, Any]]:
+    return {
+        logical_id: resource["Properties"]
+        for logical_id, resource in template.find_resources("AWS::ApiGateway::Method").items()
+    }
+
+
+def _routes(template: Template) -> set[tuple[str, str]]:
+    resources = template.find_resources("AWS::ApiGateway::Resource")
+    return {
+        (method["HttpMethod"], resources[method["ResourceId"]["Ref"]]["Properties"]["PathPart"])
+        for method in _methods(template).values()
+    }
+
+
+def test_api_methods_cover_exactly_the_contract_routes(template: Template):
+    # GIVEN the synthesized API / WHEN its methods are listed / THEN they are the four routes
+    assert _routes(template) == EXPECTED_ROUTES
+
+
+def test_api_every_method_uses_aws_iam_and_lambda_proxy(template: Template):
+    # GIVEN / WHEN each method is read
+    for logical_id, method in _methods(template).items():
+        # THEN SigV4 is required and the integration is the Lambda proxy
+        assert method["AuthorizationType"] == "AWS_IAM", logical_id
+        assert method["Integration"]["Type"] == "AWS_PROXY", logical_id
+        assert method["Integration"]["IntegrationHttpMethod"] == "POST", logical_id
+
+
+def test_api_request_validator_validates_body_on_every_method(template: Template):
+    # GIVEN the API's only request validator
+    validator_id, validator = only_resource(template, "AWS::ApiGateway::RequestValidator")
+
+    # WHEN / THEN it validates bodies (and parameters) and every method uses it
+    assert validator["Properties"]["ValidateRequestBody"] is True
+    assert validator["Properties"]["ValidateRequestParameters"] is True
+    for method in _methods(template).values():
+        assert method["RequestValidatorId"] == {"Ref": validator_id}
+
+
+def test_api_post_bodies_require_a_json_object_and_nothing_more(template: Template):
+    # GIVEN the API's only model
+    model_id, model = only_resource(template, "AWS::ApiGateway::Model")
+
+    # WHEN / THEN its schema requires an object and leaves every field rule to the Lambda
+    schema = model["Properties"]["Schema"]
+    assert schema["type"] == "object"
+    assert set(schema) <= {"$schema", "title", "type"}
+    for method in _methods(template).values():
+        if method["HttpMethod"] == "POST":
+            assert method["RequestModels"] == {"application/json": {"Ref": model_id}}
+        else:
+            assert "RequestModels" not in method
+
+
+@pytest.mark.parametrize(
+    ("response_type", "status_code", "code"),
+    [
+        ("BAD_REQUEST_BODY", "400", "InvalidBody"),
+        ("ACCESS_DENIED", "403", "AccessDenied"),
+        ("MISSING_AUTHENTICATION_TOKEN", "403", "MissingAuthenticationToken"),
+        ("THROTTLED", "429", "Throttled"),
+        # API Gateway's specific response type, here as substituted by _render
+        ("DEFAULT_4XX", None, "RESOURCE_NOT_FOUND"),
+        ("DEFAULT_5XX", None, "RESOURCE_NOT_FOUND"),
+    ],
+)
+def test_api_gateway_response_renders_error_contract(
+    template: Template, response_type: str, status_code: str | None, code: str
+):
+    # GIVEN the gateway response of one type
+    responses = [
+        resource["Properties"]
+        for resource in template.find_resources("AWS::ApiGateway::GatewayResponse").values()
+        if resource["Properties"]["ResponseType"] == response_type
+    ]
+    assert len(responses) == 1
+    response = responses[0]
+
+    # WHEN API Gateway substitutes its variables into the JSON template
+    body = _render(response["ResponseTemplates"]["application/json"])
+
+    # THEN the body is our error contract, with the status kept or set as designed
+    assert set(body) == {"error"}
+    assert set(body["error"]) == {"code", "message"}
+    assert body["error"]["code"] == code
+    assert response.get("StatusCode") == status_code
+
+
+def test_api_gateway_responses_bad_body_detail_and_throttle_retry_after(template: Template):
+    # GIVEN / WHEN the gateway responses are read
+    # THEN a bad body reports API Gateway's validation detail, and throttling says when to retry
+    (response,) = [
+        resource["Properties"]
+        for resource in template.find_resources("AWS::ApiGateway::GatewayResponse").values()
+        if resource["Properties"]["ResponseType"] == "BAD_REQUEST_BODY"
+    ]
+    assert '"message": "$context.error.validationErrorString"' in response["ResponseTemplates"]["application/json"]
+    (throttled,) = [
+        resource["Properties"]
+        for resource in template.find_resources("AWS::ApiGateway::GatewayResponse").values()
+        if resource["Properties"]["ResponseType"] == "THROTTLED"
+    ]
+    assert throttled["ResponseParameters"] == {"gatewayresponse.header.Retry-After": "'1'"}
+    assert len(template.find_resources("AWS::ApiGateway::GatewayResponse")) == len(GATEWAY_ERRORS) == 6
+
+
+def test_api_stage_throttled_traced_and_logged(template: Template):
+    # GIVEN the deployment stage
+    stage = only_resource(template, "AWS::ApiGateway::Stage")[1]["Properties"]
+
+    # WHEN / THEN rate and burst come from config, X-Ray is on, errors are logged
+    assert stage["StageName"] == API_STAGE_NAME
+    assert stage["TracingEnabled"] is True
+    (settings,) = stage["MethodSettings"]
+    assert settings["HttpMethod"] == "*"
+    assert settings["ResourcePath"] == "/*"
+    assert settings["ThrottlingRateLimit"] == 10
+    assert settings["ThrottlingBurstLimit"] == 20
+    assert settings["LoggingLevel"] == "ERROR"
+    assert settings["DataTraceEnabled"] is False
+
+
+def test_api_access_logs_are_json_in_a_retained_log_group(template: Template):
+    # GIVEN the stage's access log setting
+    stage = only_resource(template, "AWS::ApiGateway::Stage")[1]["Properties"]
+    access_log = stage["AccessLogSetting"]
+    # The destination is the log group's ARN without the trailing ":*" (built from its Ref).
+    (log_group_id,) = re.findall(r"<([A-Za-z0-9]+)>$", flat(access_log["DestinationArn"]))
+
+    # WHEN a log line is rendered
+    record = _render(access_log["Format"])
+
+    # THEN it is one JSON object naming the request, the caller and the error, in a log group with retention
+    assert {"requestId", "httpMethod", "resourcePath", "status", "userArn", "errorMessage"} <= set(record)
+    assert record["errorMessage"] == 'Invalid "x" token'
+    log_group = template.to_json()["Resources"][log_group_id]
+    assert log_group["Properties"]["RetentionInDays"] == 30
+
+
+def test_api_execution_log_group_owned_with_retention(template: Template):
+    # GIVEN the log group API Gateway writes execution logs to
+    log_groups = [
+        resource["Properties"]
+        for resource in template.find_resources("AWS::Logs::LogGroup").values()
+        if "LogGroupName" in resource["Properties"]
+    ]
+
+    # WHEN / THEN the stack creates it first, under API Gateway's name, with retention
+    (execution,) = log_groups
+    name = execution["LogGroupName"]["Fn::Join"][1]
+    assert name[0] == "API-Gateway-Execution-Logs_"
+    assert name[-1] == f"/{API_STAGE_NAME}"
+    assert execution["RetentionInDays"] == 30
+
+
+def test_api_cloudwatch_role_created_unless_disabled(template: Template, variant_template: Template):
+    # GIVEN the default config and one with apiGatewayCloudWatchRole false
+    # WHEN / THEN only the first sets the account-level API Gateway logging role
+    assert len(template.find_resources("AWS::ApiGateway::Account")) == 1
+    assert variant_template.find_resources("AWS::ApiGateway::Account") == {}

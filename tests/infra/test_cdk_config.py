@@ -1,0 +1,111 @@
+"""Deploy configuration: the cdk.json example is valid, bad context fails with the key named."""
+
+from typing import Any
+
+import pytest
+
+from infra.config import ConfigError, parse_config
+from infra.stack import build_app
+from tests.infra.cdk_testkit import cdk_json_context, make_app
+
+VALID: dict[str, Any] = {"domain": "acme", "repositories": ["releases"]}
+
+
+def test_parse_config_cdk_json_example_returns_example_values():
+    # GIVEN the context block shipped in cdk.json (feature flags are not config keys)
+    context = {key: value for key, value in cdk_json_context().items() if not key.startswith("@")}
+
+    # WHEN it is parsed
+    config = parse_config(context)
+
+    # THEN it is the documented example
+    assert config.domain == "acme"
+    assert config.domain_owner == "111122223333"
+    assert config.repositories == ("releases", "snapshots")
+    assert config.log_retention_days == 30
+
+
+@pytest.mark.parametrize("domain", ["Acme", "a", "-acme", "acme-", "acme_corp", "x" * 51])
+def test_parse_config_bad_domain_raises_naming_domain(domain: str):
+    # GIVEN a domain name CodeArtifact would reject
+    context = {**VALID, "domain": domain}
+
+    # WHEN / THEN the error names the context key and the offending value
+    with pytest.raises(ConfigError, match=r"context key 'domain': .*" + repr(domain)[:10]):
+        parse_config(context)
+
+
+@pytest.mark.parametrize("owner", ["12345", "abcdefghijkl", "1111-2222-3333", "1111222233334"])
+def test_parse_config_bad_owner_raises_naming_domain_owner(owner: str):
+    # GIVEN a domain owner that is not a 12-digit account id
+    context = {**VALID, "domainOwner": owner}
+
+    # WHEN / THEN
+    with pytest.raises(ConfigError, match=r"context key 'domainOwner': String should match pattern"):
+        parse_config(context)
+
+
+@pytest.mark.parametrize("repositories", [[], "", " , "])
+def test_parse_config_empty_repositories_raises_naming_repositories(repositories: Any):
+    # GIVEN no repository at all (the service would have nothing it may touch)
+    context = {**VALID, "repositories": repositories}
+
+    # WHEN / THEN
+    with pytest.raises(ConfigError, match=r"context key 'repositories': .*at least 1 item"):
+        parse_config(context)
+
+
+def test_parse_config_bad_repository_raises_naming_its_index():
+    # GIVEN a repository entry with a character neither CodeArtifact nor IAM globs accept
+    context = {**VALID, "repositories": ["releases", "snap[0-9]"]}
+
+    # WHEN / THEN the list index is part of the key
+    with pytest.raises(ConfigError, match=r"context key 'repositories\[1\]'"):
+        parse_config(context)
+
+
+def test_parse_config_missing_domain_says_required():
+    # GIVEN a context without the required domain
+    context = {"repositories": ["releases"]}
+
+    # WHEN / THEN
+    with pytest.raises(ConfigError, match=r"context key 'domain' is required"):
+        parse_config(context)
+
+
+def test_parse_config_comma_separated_repositories_splits_and_dedupes():
+    # GIVEN repositories as `cdk synth -c repositories=...` passes them: one string
+    context = {**VALID, "repositories": "releases, snapshots-*,releases"}
+
+    # WHEN
+    config = parse_config(context)
+
+    # THEN
+    assert config.repositories == ("releases", "snapshots-*")
+
+
+def test_parse_config_unsupported_retention_lists_allowed_values():
+    # GIVEN a retention CloudWatch Logs does not offer
+    context = {**VALID, "logRetentionDays": 31}
+
+    # WHEN / THEN
+    with pytest.raises(ConfigError, match=r"'logRetentionDays': .*retention periods \[1, 3, 5, 7, 14, 30"):
+        parse_config(context)
+
+
+def test_parse_config_reserved_concurrency_false_means_no_reservation():
+    # GIVEN reservedConcurrency false (null cannot be told from absent in CDK context)
+    context = {**VALID, "reservedConcurrency": False}
+
+    # WHEN / THEN
+    assert parse_config(context).reserved_concurrency is None
+
+
+def test_build_app_bad_context_raises_config_error():
+    # GIVEN an app whose cdk.json context has a bad domain owner
+    app = make_app({"domainOwner": "not-an-account"})
+
+    # WHEN / THEN building the app (what app.py does) fails before any construct is made
+    with pytest.raises(ConfigError, match=r"invalid deploy configuration in cdk.json context: .*'domainOwner'"):
+        build_app(app)
+    assert app.node.children == []

@@ -1,0 +1,186 @@
+"""DisposerFunction: runtime, environment, tracing, log group and the least-privilege role."""
+
+from typing import Any
+
+from aws_cdk.assertions import Template
+
+from infra.permissions import WRITE_ACTIONS
+from infra.settings import (
+    ENV_DOMAIN,
+    ENV_DOMAIN_OWNER,
+    ENV_REPOSITORIES,
+    LAMBDA_HANDLER,
+    LAMBDA_MEMORY_MB,
+    METRICS_NAMESPACE,
+    SERVICE_NAME,
+)
+from tests.infra.cdk_testkit import as_list, flat, only_resource, policy_statements
+
+ARN_PREFIX = "arn:<AWS::Partition>:codeartifact:<AWS::Region>:"
+
+
+def _function(template: Template) -> dict[str, Any]:
+    properties: dict[str, Any] = only_resource(template, "AWS::Lambda::Function")[1]["Properties"]
+    return properties
+
+
+def _codeartifact_resources(template: Template, action: str) -> set[str]:
+    return {
+        flat(resource)
+        for statement in policy_statements(template)
+        if action in as_list(statement["Action"])
+        for resource in as_list(statement["Resource"])
+    }
+
+
+def test_function_runtime_architecture_handler_match_settings(template: Template):
+    # GIVEN the synthesized stack / WHEN the function is inspected
+    function = _function(template)
+
+    # THEN it runs the handler on Python 3.13 arm64 with the named sizing
+    assert function["Runtime"] == "python3.13"
+    assert function["Architectures"] == ["arm64"]
+    assert function["Handler"] == LAMBDA_HANDLER == "disposer.handler.lambda_handler"
+    assert function["MemorySize"] == LAMBDA_MEMORY_MB
+    assert function["Timeout"] == 900
+
+
+def test_function_environment_carries_config_and_powertools_names(template: Template):
+    # GIVEN cdk.json's example config / WHEN the function environment is read
+    variables = _function(template)["Environment"]["Variables"]
+
+    # THEN it is exactly the six variables, with the shared spellings from disposer/constants.py
+    assert variables == {
+        "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
+        "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
+        "POWERTOOLS_LOG_LEVEL": "INFO",
+        ENV_DOMAIN: "acme",
+        ENV_DOMAIN_OWNER: "111122223333",
+        ENV_REPOSITORIES: "releases,snapshots",
+    }
+    assert METRICS_NAMESPACE == "CodeArtifactDisposal"
+
+
+def test_function_tracing_active_and_concurrency_reserved(template: Template):
+    # GIVEN / WHEN
+    function = _function(template)
+
+    # THEN
+    assert function["TracingConfig"] == {"Mode": "Active"}
+    assert function["ReservedConcurrentExecutions"] == 5
+
+
+def test_function_reserved_concurrency_false_omits_reservation(variant_template: Template):
+    # GIVEN reservedConcurrency false / WHEN / THEN no reservation is made
+    assert "ReservedConcurrentExecutions" not in _function(variant_template)
+
+
+def test_function_log_group_explicit_with_configured_retention(template: Template):
+    # GIVEN / WHEN the function's logging config is read
+    logging = _function(template)["LoggingConfig"]
+    log_group_id = logging["LogGroup"]["Ref"]
+
+    # THEN it names a log group of this stack with the configured retention, and JSON records
+    log_group = template.to_json()["Resources"][log_group_id]
+    assert log_group["Type"] == "AWS::Logs::LogGroup"
+    assert log_group["Properties"]["RetentionInDays"] == 30
+    assert logging["LogFormat"] == "JSON"
+    assert logging["ApplicationLogLevel"] == "INFO"
+
+
+def test_log_groups_all_have_retention(template: Template):
+    # GIVEN every log group of the stack (function, API access logs, API execution logs)
+    log_groups = template.find_resources("AWS::Logs::LogGroup")
+
+    # WHEN / THEN none keeps logs forever
+    assert len(log_groups) == 3
+    for logical_id, log_group in log_groups.items():
+        assert log_group["Properties"].get("RetentionInDays") == 30, logical_id
+
+
+def test_role_codeartifact_write_actions_never_on_wildcard_resource(template: Template):
+    # GIVEN every IAM statement in the stack
+    for statement in policy_statements(template):
+        actions = as_list(statement["Action"])
+        codeartifact = [action for action in actions if action.startswith("codeartifact:")]
+        if not codeartifact:
+            continue
+        resources = [flat(resource) for resource in as_list(statement["Resource"])]
+
+        # WHEN a statement allows a CodeArtifact action
+        # THEN its resources are the configured domain's ARNs, never "*"
+        assert "*" not in resources
+        assert not any(action.endswith("*") for action in codeartifact), codeartifact
+        for resource in resources:
+            assert resource.startswith(f"{ARN_PREFIX}111122223333:"), resource
+            assert "acme" in resource
+
+
+def test_role_each_configured_repository_has_package_and_repository_arn(template: Template):
+    # GIVEN repositories releases and snapshots / WHEN the granted resources are collected
+    packages = _codeartifact_resources(template, "codeartifact:DisposePackageVersions")
+    repositories = _codeartifact_resources(template, "codeartifact:ListPackages")
+    domains = _codeartifact_resources(template, "codeartifact:DescribeDomain")
+
+    # THEN each repository gets its package ARN (dispose) and repository ARN (list), nothing more
+    assert packages == {
+        f"{ARN_PREFIX}111122223333:package/acme/releases/*",
+        f"{ARN_PREFIX}111122223333:package/acme/snapshots/*",
+    }
+    assert repositories == {
+        f"{ARN_PREFIX}111122223333:repository/acme/releases",
+        f"{ARN_PREFIX}111122223333:repository/acme/snapshots",
+    }
+    # The owner is the ARN's account field: domain/{domain}, as the CodeArtifact docs define it.
+    assert domains == {f"{ARN_PREFIX}111122223333:domain/acme"}
+    for action in ("ListPackageVersions", "DescribePackageVersion", "ListPackageVersionAssets"):
+        assert _codeartifact_resources(template, f"codeartifact:{action}") == packages
+    assert _codeartifact_resources(template, "codeartifact:ListRepositoriesInDomain") == domains
+    assert _codeartifact_resources(template, "codeartifact:DescribeRepository") == repositories
+    assert WRITE_ACTIONS == ("codeartifact:DisposePackageVersions",)
+
+
+def test_role_only_wildcard_resource_is_xray_telemetry(template: Template):
+    # GIVEN / WHEN statements with Resource "*"
+    wildcard = [s for s in policy_statements(template) if "*" in as_list(s["Resource"])]
+
+    # THEN they are only X-Ray's, which has no resource-level permissions
+    assert wildcard
+    for statement in wildcard:
+        assert set(as_list(statement["Action"])) <= {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+
+
+def test_function_role_has_no_managed_policies(template: Template):
+    # GIVEN the roles Lambda assumes
+    lambda_roles = [
+        role["Properties"]
+        for role in template.find_resources("AWS::IAM::Role").values()
+        if role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]
+        == {"Service": "lambda.amazonaws.com"}
+    ]
+
+    # WHEN / THEN there is one, and it relies on inline least-privilege statements only
+    assert len(lambda_roles) == 1
+    assert "ManagedPolicyArns" not in lambda_roles[0]
+
+
+def test_function_domain_owner_omitted_defaults_to_deploying_account(variant_template: Template):
+    # GIVEN no domainOwner in the context / WHEN the function and its role are read
+    variables = _function(variant_template)["Environment"]["Variables"]
+    packages = _codeartifact_resources(variant_template, "codeartifact:DisposePackageVersions")
+
+    # THEN the deploying account stands in, resolved by CloudFormation
+    assert variables[ENV_DOMAIN_OWNER] == {"Ref": "AWS::AccountId"}
+    assert f"{ARN_PREFIX}<AWS::AccountId>:package/acme/releases/*" in packages
+
+
+def test_role_repository_glob_maps_to_iam_wildcard(variant_template: Template):
+    # GIVEN repositories ["releases", "snapshots-*"] / WHEN the granted resources are collected
+    packages = _codeartifact_resources(variant_template, "codeartifact:DisposePackageVersions")
+    repositories = _codeartifact_resources(variant_template, "codeartifact:DescribeRepository")
+    variables = _function(variant_template)["Environment"]["Variables"]
+
+    # THEN the glob is the IAM wildcard, still inside domain acme, and the handler gets the same glob
+    assert f"{ARN_PREFIX}<AWS::AccountId>:package/acme/snapshots-*/*" in packages
+    assert f"{ARN_PREFIX}<AWS::AccountId>:repository/acme/snapshots-*" in repositories
+    assert variables[ENV_REPOSITORIES] == "releases,snapshots-*"
