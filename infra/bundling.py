@@ -1,5 +1,6 @@
 """Docker-free bundling of the Lambda asset: pip installs Lambda-platform wheels, then the package is copied."""
 
+import importlib.util
 import shutil
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from infra.settings import (
     LAMBDA_PLATFORM,
     LAMBDA_PYTHON_VERSION,
     LAMBDA_REQUIREMENTS,
+    RUNTIME_PROVIDED_PACKAGES,
 )
 
 # Never shipped: bytecode of the build host's Python, and editor/test leftovers.
@@ -97,3 +99,19 @@ def lambda_code() -> lambda_.AssetCode:
             local=LocalPipBundling(),
         ),
     )
+
+
+def link_runtime_packages(directory: Path) -> Path:
+    """Link boto3 and its dependencies into `directory`, standing in for what the Lambda runtime provides.
+
+    Used to import the asset locally with nothing else on the path (the import test, the cold-start bench).
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    for name in RUNTIME_PROVIDED_PACKAGES:
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.origin is None:
+            raise BundlingError(f"{name} is not installed here, so the Lambda runtime cannot be stood in for")
+        origin = Path(spec.origin)
+        source = origin.parent if origin.name == "__init__.py" else origin
+        (directory / source.name).symlink_to(source)
+    return directory

@@ -1,5 +1,7 @@
 """Named deploy-time constants: Lambda runtime and sizing, asset paths, defaults, shared names."""
 
+import platform
+import shutil
 import sys
 from pathlib import Path
 from typing import Final
@@ -44,7 +46,10 @@ LAMBDA_ARCHITECTURE = lambda_.Architecture.ARM_64
 LAMBDA_PYTHON_VERSION = "3.13"
 LAMBDA_PLATFORM = "manylinux2014_aarch64"
 # The host platform, for the test that imports the bundled asset with a local Python 3.13.
-HOST_PLATFORM = "manylinux2014_x86_64"
+HOST_PLATFORM = f"manylinux2014_{platform.machine()}"
+# Lambda's Python, where this machine has it (pyenv), for import checks and the cold-start bench.
+_PYENV_PYTHON_313 = Path.home() / ".pyenv" / "versions" / "3.13.0" / "bin" / "python3.13"
+LAMBDA_PYTHON = str(_PYENV_PYTHON_313) if _PYENV_PYTHON_313.exists() else (shutil.which("python3.13") or "python3.13")
 
 LAMBDA_HANDLER = "disposer.handler.lambda_handler"
 LAMBDA_MEMORY_MB = 512

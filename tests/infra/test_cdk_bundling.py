@@ -1,23 +1,22 @@
 """Docker-free bundling: the arm64 asset CDK builds, and the shipped code importing on Python 3.13."""
 
-import importlib.util
 import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from infra.bundling import bundle_lambda_asset
+from infra.bundling import bundle_lambda_asset, link_runtime_packages
 from infra.settings import (
     HOST_PLATFORM,
     LAMBDA_PACKAGE_DIR,
+    LAMBDA_PYTHON,
     METRICS_NAMESPACE,
-    RUNTIME_PROVIDED_PACKAGES,
     SERVICE_NAME,
 )
 from tests.infra.cdk_testkit import make_app
 
-PYTHON_313 = Path("/root/.pyenv/versions/3.13.0/bin/python3.13")
+PYTHON_313 = Path(LAMBDA_PYTHON)
 HANDLER_FILE = LAMBDA_PACKAGE_DIR / "handler.py"
 
 
@@ -42,14 +41,7 @@ def host_asset(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def runtime_packages(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """boto3 and its dependencies, standing in for what the Lambda Python runtime provides."""
-    directory = tmp_path_factory.mktemp("lambda-runtime")
-    for name in RUNTIME_PROVIDED_PACKAGES:
-        spec = importlib.util.find_spec(name)
-        assert spec is not None and spec.origin is not None, name
-        origin = Path(spec.origin)
-        source = origin.parent if origin.name == "__init__.py" else origin
-        (directory / source.name).symlink_to(source)
-    return directory
+    return link_runtime_packages(tmp_path_factory.mktemp("lambda-runtime"))
 
 
 def test_bundle_arm64_contains_aarch64_cp313_pydantic_core(arm64_asset: Path):

@@ -1,0 +1,11 @@
+"""`make bench`: every benchmark in turn, each printing one JSON line of figures."""
+
+import json
+
+from bench import cold_start, emulator_bench
+from infra import asset_size
+
+if __name__ == "__main__":
+    print(json.dumps(cold_start.measure()))
+    asset_size.main(["--json"])
+    emulator_bench.main()
