@@ -1,0 +1,384 @@
+"""The retention engine: versions + policy + clock -> a plan with one decision and reason per version.
+
+Pure: no I/O, no clock of its own. Decision precedence for each version (the first that applies):
+
+1. not selected -> keep: package outside the policy's selectors; status not in select.statuses
+   (Unfinished, Disposed and Deleted never are); version not matching select.versionPattern; origin
+   not in select.origins; not older than select.olderThanDays.
+2. keep rules, in DESIGN.md's order: keep.latest, keep.newerThanDays, keep.versionPatterns (first
+   matching pattern), keep.defaultDisplayVersion.
+3. no revision -> keep (a disposal is pinned to the revision the plan saw; without one it cannot be).
+4. dispose.
+
+Ages: "older than D days" means published before now - D days; "newer than D days" is its complement
+(published at or after now - D days), so a version exactly at a cutoff is never an age candidate.
+"""
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from disposer.aws_types import DISPOSABLE_STATUSES, PackageFormat, PackageVersionStatus
+from disposer.packages import PackageRef, VersionSummary
+from disposer.policy import RetentionPolicy
+
+
+class Action(StrEnum):
+    KEEP = "keep"
+    DISPOSE = "dispose"
+
+
+class Rule(StrEnum):
+    """The kind of rule that decided a version: a low-cardinality key for totals and metrics."""
+
+    NOT_SELECTED_PACKAGE = "not-selected:package"
+    NOT_SELECTED_STATUS = "not-selected:status"
+    NOT_SELECTED_VERSION_PATTERN = "not-selected:version-pattern"
+    NOT_SELECTED_ORIGIN = "not-selected:origin"
+    NOT_SELECTED_AGE = "not-selected:age"
+    KEEP_LATEST = "keep:latest"
+    KEEP_NEWER_THAN = "keep:newer-than"
+    KEEP_VERSION_PATTERN = "keep:version-pattern"
+    KEEP_DEFAULT_DISPLAY_VERSION = "keep:default-display-version"
+    KEEP_NO_REVISION = "keep:no-revision"
+    DISPOSE_OLDER_THAN = "dispose:older-than"
+    DISPOSE_VERSION_PATTERN = "dispose:version-pattern"
+    DISPOSE_SELECTED = "dispose:selected"
+
+
+@dataclass(frozen=True, slots=True)
+class PackageVersions:
+    """One package's versions and what is known of their ages: the engine's input.
+
+    Two ways to give ages, with identical plans:
+    (a) every version has `published_time`: the engine orders them itself (newest first, ties broken
+        by the greater version string first) and the given order does not matter;
+    (b) otherwise `versions` must already be in that order (ListPackageVersions sortBy=PUBLISHED_TIME;
+        AWS's order among equal times is unspecified, which can only move a keep.latest boundary
+        between versions published at the same instant), and `newer_counts` maps each cutoff of
+        `policy_cutoffs(policy, now)` to the number of leading versions published at or after it
+        (`ages.count_newer_than`). Counts are needed only for packages with a version the policy
+        selects by status, pattern and origin (see `needs_ages`).
+    """
+
+    ref: PackageRef
+    versions: tuple[VersionSummary, ...]
+    default_display_version: str | None = None
+    newer_counts: Mapping[datetime, int] | None = field(default=None, hash=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "versions", tuple(self.versions))
+        seen = Counter(v.version for v in self.versions)
+        duplicates = sorted(v for v, n in seen.items() if n > 1)
+        if duplicates:
+            raise ValueError(f"versions listed more than once: {', '.join(duplicates)}")
+
+    @property
+    def times_known(self) -> bool:
+        """True if every version has a publish time (path (a))."""
+        return all(v.published_time is not None for v in self.versions)
+
+
+@dataclass(frozen=True, slots=True)
+class PlanItem:
+    """The decision on one version; a dispose item carries the revision and status the apply pins."""
+
+    repository: str
+    format: PackageFormat
+    namespace: str | None
+    package: str
+    version: str
+    revision: str | None
+    status: PackageVersionStatus
+    action: Action
+    reason: str
+    rule: Rule
+
+    def to_dict(self) -> dict[str, str | None]:
+        """The item as the HTTP API shows it (DESIGN.md `POST /plan`)."""
+        return {
+            "repository": self.repository,
+            "format": self.format.value,
+            "namespace": self.namespace,
+            "package": self.package,
+            "version": self.version,
+            "revision": self.revision,
+            "status": self.status.value,
+            "action": self.action.value,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PackagePlan:
+    """The decisions for one package's versions, newest first."""
+
+    ref: PackageRef
+    items: tuple[PlanItem, ...]
+
+    @property
+    def disposals(self) -> tuple[PlanItem, ...]:
+        return tuple(i for i in self.items if i.action is Action.DISPOSE)
+
+    def disposals_by_status(self) -> dict[PackageVersionStatus, tuple[PlanItem, ...]]:
+        """Disposals grouped by the status seen: each group is one call with that `expectedStatus`."""
+        groups: dict[PackageVersionStatus, list[PlanItem]] = {}
+        for item in self.disposals:
+            groups.setdefault(item.status, []).append(item)
+        return {status: tuple(items) for status, items in groups.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class PlanTotals:
+    packages: int
+    versions: int
+    keep: int
+    dispose: int
+    rules: Mapping[Rule, int]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "packages": self.packages,
+            "versions": self.versions,
+            "keep": self.keep,
+            "dispose": self.dispose,
+            "rules": {rule.value: count for rule, count in self.rules.items()},
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """A policy's decisions for every version of every package it looked at, as of one clock reading."""
+
+    policy: str
+    as_of: datetime
+    packages: tuple[PackagePlan, ...]
+
+    @property
+    def items(self) -> tuple[PlanItem, ...]:
+        return tuple(item for package in self.packages for item in package.items)
+
+    @property
+    def disposal_count(self) -> int:
+        return sum(len(package.disposals) for package in self.packages)
+
+    @property
+    def totals(self) -> PlanTotals:
+        items = self.items
+        actions = Counter(i.action for i in items)
+        rules = Counter(i.rule for i in items)
+        return PlanTotals(
+            packages=len(self.packages),
+            versions=len(items),
+            keep=actions[Action.KEEP],
+            dispose=actions[Action.DISPOSE],
+            rules={rule: rules[rule] for rule in Rule if rules[rule]},
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CapCheck:
+    """Whether a plan stays within the policy's maxDisposalsPerRun; if not, the run disposes nothing."""
+
+    disposals: int
+    limit: int
+
+    @property
+    def exceeded(self) -> bool:
+        return self.disposals > self.limit
+
+    @property
+    def message(self) -> str:
+        verdict = "exceeds" if self.exceeded else "is within"
+        return f"plan disposes {self.disposals} versions, which {verdict} maxDisposalsPerRun {self.limit}"
+
+
+def check_cap(plan: Plan, policy: RetentionPolicy) -> CapCheck:
+    """Compare the plan's disposals with maxDisposalsPerRun (exceeding it must stop the whole run)."""
+    return CapCheck(disposals=plan.disposal_count, limit=policy.max_disposals_per_run)
+
+
+def _days(count: int | None) -> str:
+    return "1 day" if count == 1 else f"{count} days"
+
+
+def _require_aware(now: datetime) -> None:
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("now must be timezone-aware (the run's clock, UTC)")
+
+
+def _older_cutoff(policy: RetentionPolicy, now: datetime) -> datetime | None:
+    days = policy.select.older_than_days
+    return None if days is None else now - timedelta(days=days)
+
+
+def _newer_cutoff(policy: RetentionPolicy, now: datetime) -> datetime | None:
+    days = policy.keep.newer_than_days
+    return None if days is None else now - timedelta(days=days)
+
+
+def policy_cutoffs(policy: RetentionPolicy, now: datetime) -> tuple[datetime, ...]:
+    """The publish-time cutoffs the policy needs resolved per package, newest first, no duplicates."""
+    _require_aware(now)
+    cutoffs = {c for c in (_older_cutoff(policy, now), _newer_cutoff(policy, now)) if c is not None}
+    return tuple(sorted(cutoffs, reverse=True))
+
+
+def _selected_ignoring_age(policy: RetentionPolicy, version: VersionSummary) -> bool:
+    select = policy.select
+    return (
+        version.status in DISPOSABLE_STATUSES
+        and version.status in select.statuses
+        and select.matches_version(version.version)
+        and version.origin_type in select.origins
+    )
+
+
+def needs_ages(policy: RetentionPolicy, ref: PackageRef, versions: Iterable[VersionSummary]) -> bool:
+    """True if planning this package needs its age cutoffs resolved (saves describes when not).
+
+    Ages matter only for versions selected by status, pattern and origin; a package with none (or a
+    policy without age rules) plans identically without them.
+    """
+    has_age_rules = policy.select.older_than_days is not None or policy.keep.newer_than_days is not None
+    if not has_age_rules or not policy.matches_package(ref):
+        return False
+    return any(_selected_ignoring_age(policy, v) for v in versions)
+
+
+def _order_key(version: VersionSummary) -> tuple[datetime, str]:
+    assert version.published_time is not None  # only called on path (a)
+    return (version.published_time, version.version)
+
+
+class _Ages:
+    """Answers "is the version at this position newer than the cutoff?" on either path."""
+
+    def __init__(self, package: PackageVersions, ordered: Sequence[VersionSummary]) -> None:
+        self._package = package
+        self._ordered = ordered
+        self._counts: dict[datetime, int] = {}
+
+    def newer(self, position: int, cutoff: datetime) -> bool:
+        if cutoff not in self._counts:
+            self._counts[cutoff] = self._count(cutoff)
+        return position < self._counts[cutoff]
+
+    def _count(self, cutoff: datetime) -> int:
+        if self._package.times_known:
+            # The order is sorted by time, so the newer versions are exactly the leading ones.
+            return sum(1 for v in self._ordered if v.published_time is not None and v.published_time >= cutoff)
+        counts = self._package.newer_counts or {}
+        if cutoff not in counts:
+            raise ValueError(
+                f"{self._package.ref.package}: publish times unknown and newer_counts lacks cutoff "
+                f"{cutoff.isoformat()}; resolve policy_cutoffs(policy, now) first"
+            )
+        count = counts[cutoff]
+        if not 0 <= count <= len(self._ordered):
+            raise ValueError(f"newer_counts[{cutoff.isoformat()}] = {count} is outside 0..{len(self._ordered)}")
+        return count
+
+
+def _decide(
+    policy: RetentionPolicy,
+    package: PackageVersions,
+    version: VersionSummary,
+    position: int,
+    ages: _Ages,
+    latest_of: int | None,
+    now: datetime,
+) -> tuple[Action, Rule, str]:
+    select, keep = policy.select, policy.keep
+    older_cutoff, newer_cutoff = _older_cutoff(policy, now), _newer_cutoff(policy, now)
+    if not policy.matches_package(package.ref):
+        return Action.KEEP, Rule.NOT_SELECTED_PACKAGE, "kept: not selected (package does not match the policy)"
+    if version.status not in DISPOSABLE_STATUSES or version.status not in select.statuses:
+        return Action.KEEP, Rule.NOT_SELECTED_STATUS, f"kept: not selected (status {version.status})"
+    if not select.matches_version(version.version):
+        return (
+            Action.KEEP,
+            Rule.NOT_SELECTED_VERSION_PATTERN,
+            "kept: not selected (version does not match select.versionPattern)",
+        )
+    if version.origin_type not in select.origins:
+        return Action.KEEP, Rule.NOT_SELECTED_ORIGIN, f"kept: not selected (origin {version.origin_type})"
+    if older_cutoff is not None and ages.newer(position, older_cutoff):
+        return (
+            Action.KEEP,
+            Rule.NOT_SELECTED_AGE,
+            f"kept: not selected (newer than {_days(select.older_than_days)})",
+        )
+    if latest_of is not None:
+        return Action.KEEP, Rule.KEEP_LATEST, f"kept: latest {keep.latest} of {latest_of}"
+    if newer_cutoff is not None and ages.newer(position, newer_cutoff):
+        return Action.KEEP, Rule.KEEP_NEWER_THAN, f"kept: newer than {_days(keep.newer_than_days)}"
+    pattern = keep.matching_pattern(version.version)
+    if pattern is not None:
+        return Action.KEEP, Rule.KEEP_VERSION_PATTERN, f"kept: matches keep pattern {pattern}"
+    if keep.default_display_version and version.version == package.default_display_version:
+        return Action.KEEP, Rule.KEEP_DEFAULT_DISPLAY_VERSION, "kept: default display version"
+    if version.revision is None:
+        return Action.KEEP, Rule.KEEP_NO_REVISION, "kept: no revision (the disposal could not be pinned)"
+    because = []
+    if select.older_than_days is not None:
+        because.append(f"older than {_days(select.older_than_days)}")
+    if select.version_pattern is not None:
+        because.append("matches select.versionPattern")
+    if select.older_than_days is not None:
+        rule = Rule.DISPOSE_OLDER_THAN
+    elif select.version_pattern is not None:
+        rule = Rule.DISPOSE_VERSION_PATTERN
+    else:
+        rule = Rule.DISPOSE_SELECTED
+    return Action.DISPOSE, rule, f"dispose: {' and '.join(because) or 'selected'}"
+
+
+def plan_package(package: PackageVersions, policy: RetentionPolicy, now: datetime) -> PackagePlan:
+    """Decide keep or dispose, with a reason, for every version of one package (see module docstring)."""
+    _require_aware(now)
+    if package.times_known:
+        ordered: Sequence[VersionSummary] = sorted(package.versions, key=_order_key, reverse=True)
+    else:
+        ordered = package.versions
+    select = policy.select
+    # keep.latest counts versions matching select.statuses and select.versionPattern only (DESIGN.md).
+    matching = [
+        position
+        for position, v in enumerate(ordered)
+        if v.status in DISPOSABLE_STATUSES and v.status in select.statuses and select.matches_version(v.version)
+    ]
+    newest = set(matching[: policy.keep.latest or 0])
+    ages = _Ages(package, ordered)
+    ref = package.ref
+    items = []
+    for position, version in enumerate(ordered):
+        latest_of = len(matching) if position in newest else None
+        action, rule, reason = _decide(policy, package, version, position, ages, latest_of, now)
+        items.append(
+            PlanItem(
+                repository=ref.repository,
+                format=ref.format,
+                namespace=ref.namespace,
+                package=ref.package,
+                version=version.version,
+                revision=version.revision,
+                status=version.status,
+                action=action,
+                reason=reason,
+                rule=rule,
+            )
+        )
+    return PackagePlan(ref=ref, items=tuple(items))
+
+
+def plan_packages(packages: Iterable[PackageVersions], policy: RetentionPolicy, now: datetime) -> Plan:
+    """Plan every package (in the order given) for one policy run at clock `now`."""
+    _require_aware(now)
+    return Plan(
+        policy=policy.name,
+        as_of=now,
+        packages=tuple(plan_package(package, policy, now) for package in packages),
+    )
