@@ -5,6 +5,7 @@ import binascii
 import json
 import uuid
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Annotated, Any
 
@@ -21,6 +22,7 @@ from disposer.errors import (
     CodeArtifactError,
     ConflictError,
     DisposerError,
+    ModeConflictError,
     NotFoundError,
     OutOfScopeError,
     ThrottledError,
@@ -32,10 +34,13 @@ from disposer.models import (
     Error,
     ErrorDetail,
     ErrorResponse,
+    RunReportBody,
     VersionFailure,
     VersionSuccess,
 )
 from disposer.observability import logger, tracer
+from disposer.policy import PolicyMode, RetentionPolicy
+from disposer.runs import CapExceededError, run_policy
 from disposer.runtime import gateway_for, settings
 
 API_TITLE = "CodeArtifact disposer"
@@ -45,6 +50,8 @@ MAX_BODY_BYTES = 1_048_576
 
 _STATUS_BY_ERROR: Sequence[tuple[type[DisposerError], HTTPStatus]] = (
     (OutOfScopeError, HTTPStatus.FORBIDDEN),
+    (ModeConflictError, HTTPStatus.UNPROCESSABLE_ENTITY),
+    (CapExceededError, HTTPStatus.CONFLICT),
     (AccessDeniedError, HTTPStatus.FORBIDDEN),
     (NotFoundError, HTTPStatus.NOT_FOUND),
     (ConflictError, HTTPStatus.CONFLICT),
@@ -152,12 +159,16 @@ def _no_route(_: Exception) -> Response[str]:
     return error_response(HTTPStatus.NOT_FOUND, "NotFound", f"no route for {event.http_method} {event.path}")
 
 
+def _caller() -> str | None:
+    identity = app.current_event.request_context.identity
+    return identity.user_arn or identity.caller
+
+
 def _run_context(dry_run: bool) -> RunContext:
-    request_context = app.current_event.request_context
     return RunContext(
-        run_id=request_context.request_id or str(uuid.uuid4()),
+        run_id=app.current_event.request_context.request_id or str(uuid.uuid4()),
         trigger="api",
-        caller=request_context.identity.user_arn or request_context.identity.caller,
+        caller=_caller(),
         dry_run=dry_run,
     )
 
@@ -208,7 +219,7 @@ ERROR_RESPONSES = _error_responses(
 def dispose(request: Annotated[DisposeRequest, Body()]) -> DisposeResponse:
     """Dispose the named versions now (or, with dryRun, report what would happen)."""
     settings().check_scope(domain=request.domain, domain_owner=request.domain_owner, repository=request.repository)
-    trail = AuditTrail(run=_run_context(request.dry_run), ref=request.ref)
+    trail = AuditTrail(run=_run_context(request.dry_run))
     action = predict_disposal if request.dry_run else dispose_versions
     try:
         outcomes = action(
@@ -217,11 +228,55 @@ def dispose(request: Annotated[DisposeRequest, Body()]) -> DisposeResponse:
             request.versions,
             revisions=request.version_revisions,
             expected_status=request.expected_status,
-            sink=trail,
+            sink=trail.sink(request.ref),
         )
     finally:
         trail.close()
     return _to_response(outcomes, request.dry_run)
+
+
+def _run(policy: RetentionPolicy, *, apply: bool) -> RunReportBody:
+    current = settings()
+    current.check_domain(domain=policy.domain, domain_owner=policy.domain_owner)
+    request_context = app.current_event.request_context
+    run = RunContext(
+        run_id=request_context.request_id or str(uuid.uuid4()),
+        trigger="api",
+        caller=_caller(),
+        dry_run=not apply,
+        policy=policy.name,
+    )
+    report = run_policy(
+        gateway_for(current),
+        policy,
+        now=datetime.now(UTC),
+        run=run,
+        apply=apply,
+        in_scope=current.allows_repository,
+    )
+    return report.to_body()
+
+
+@app.post(
+    "/plan",
+    summary="Preview a retention policy: every version with its decision and reason; writes nothing",
+    responses={200: {"description": "The plan"}, **ERROR_RESPONSES},
+)
+@tracer.capture_method(capture_response=False)
+def plan(policy: Annotated[RetentionPolicy, Body()]) -> RunReportBody:
+    return _run(policy, apply=False)
+
+
+@app.post(
+    "/apply",
+    summary="Run a retention policy now: dispose what the plan says, pinned to what it saw",
+    responses={200: {"description": "The plan and what was done"}, **ERROR_RESPONSES},
+)
+@tracer.capture_method(capture_response=False)
+def apply(policy: Annotated[RetentionPolicy, Body()]) -> RunReportBody:
+    if "mode" in policy.model_fields_set and policy.mode is PolicyMode.PLAN:
+        raise ModeConflictError("the policy says mode 'plan': call POST /plan, or set mode to 'apply'")
+    return _run(policy, apply=True)
 
 
 @app.get("/openapi.json", summary="This API's OpenAPI document")

@@ -2,26 +2,12 @@
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 from disposer.aws_types import PackageVersionErrorCode, PackageVersionStatus
 from disposer.constants import MAX_VERSIONS_PER_CALL
 from disposer.errors import CodeArtifactError
-from disposer.gateway import BatchOutcome, PackageListing
+from disposer.gateway import CodeArtifactGateway
 from disposer.packages import PackageRef
-
-
-class DisposalGateway(Protocol):
-    def dispose(
-        self,
-        ref: PackageRef,
-        versions: Sequence[str],
-        *,
-        revisions: Mapping[str, str] | None = None,
-        expected_status: PackageVersionStatus | None = None,
-    ) -> BatchOutcome: ...
-
-    def list_versions(self, ref: PackageRef) -> PackageListing: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +31,7 @@ def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
 
 
 def dispose_versions(
-    gateway: DisposalGateway,
+    gateway: CodeArtifactGateway,
     ref: PackageRef,
     versions: Sequence[str],
     *,
@@ -57,8 +43,8 @@ def dispose_versions(
 
     CodeArtifact answers a batch all-or-nothing: one failing version turns the rest into SKIPPED. Those
     are retried without the failed ones, so one bad version never blocks the others. A whole-call
-    failure before anything was disposed is raised (nothing happened); after that, the versions not yet
-    done are reported failed with the AWS error code, so what was already disposed is never hidden.
+    failure before any outcome is known is raised (nothing happened); after that, the versions not yet
+    done are reported failed with the AWS error code, so no outcome already known is ever hidden.
     """
     outcomes: list[VersionOutcome] = []
 
@@ -71,7 +57,7 @@ def dispose_versions(
         try:
             _dispose_chunk(gateway, ref, chunk, revisions, expected_status, emit, done)
         except CodeArtifactError as error:
-            if not any(o.succeeded for o in outcomes):
+            if not outcomes:
                 raise
             for version in versions:
                 if version not in done:
@@ -81,7 +67,7 @@ def dispose_versions(
 
 
 def _dispose_chunk(
-    gateway: DisposalGateway,
+    gateway: CodeArtifactGateway,
     ref: PackageRef,
     chunk: Sequence[str],
     revisions: Mapping[str, str] | None,
@@ -108,7 +94,7 @@ def _dispose_chunk(
 
 
 def predict_disposal(
-    gateway: DisposalGateway,
+    gateway: CodeArtifactGateway,
     ref: PackageRef,
     versions: Sequence[str],
     *,

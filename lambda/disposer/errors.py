@@ -13,6 +13,12 @@ class OutOfScopeError(DisposerError):
     code = "OutOfScope"
 
 
+class ModeConflictError(DisposerError):
+    """POST /apply was sent a policy that explicitly says mode 'plan'."""
+
+    code = "ModeConflict"
+
+
 class CodeArtifactError(DisposerError):
     """CodeArtifact refused a whole call; `code` is the AWS exception name."""
 

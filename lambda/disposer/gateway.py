@@ -191,13 +191,13 @@ class CodeArtifactGateway:
                 for item in page.get("packages", [])
             ]
 
-    def published_time(self, ref: PackageRef, version: str) -> datetime:
+    def published_time(self, ref: PackageRef, version: str) -> datetime | None:
         """One DescribePackageVersion call: the only way CodeArtifact tells a version's publish time."""
         with translated_errors():
             described = self._client.describe_package_version(**_coordinates(ref), packageVersion=version)  # type: ignore[arg-type]
         published = described["packageVersion"].get("publishedTime")
         if published is None:
-            raise UpstreamError("MissingPublishedTime", f"version {version} of {ref.package} has no publishedTime")
+            return None
         return published if published.tzinfo else published.replace(tzinfo=UTC)
 
     def list_versions(self, ref: PackageRef) -> PackageListing:

@@ -7,6 +7,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from disposer import api
 from disposer.observability import logger, metrics, tracer
+from disposer.scheduled import is_run_event, run_scheduled
 
 # API Gateway's request id for HTTP calls, the event id for EventBridge runs.
 CORRELATION_ID_PATH = f"{correlation_paths.API_GATEWAY_REST} || {correlation_paths.EVENT_BRIDGE}"
@@ -16,4 +17,6 @@ CORRELATION_ID_PATH = f"{correlation_paths.API_GATEWAY_REST} || {correlation_pat
 @metrics.log_metrics(capture_cold_start_metric=True)
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    if is_run_event(event):
+        return run_scheduled(event)
     return api.resolve(event, context)

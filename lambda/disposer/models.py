@@ -1,7 +1,8 @@
 """Request and response contracts of the HTTP API (field names as in the CodeArtifact API)."""
 
 from collections import Counter
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationInfo, field_validator
 
@@ -121,3 +122,55 @@ class ErrorResponse(ApiModel):
     """Every non-2xx body: `{"error": {"code", "message"}}`, naming the offending field when there is one."""
 
     error: Error
+
+
+class RunItem(ApiModel):
+    """One version in a run: the plan's decision and, once applied, what happened."""
+
+    repository: str
+    format: PackageFormat
+    namespace: str | None
+    package: str
+    version: str
+    revision: str | None
+    status: PackageVersionStatus
+    action: Literal["keep", "dispose"]
+    reason: str
+    outcome: Literal["disposed", "failed"] | None = None
+    error_code: str | None = Field(default=None, alias="errorCode")
+    error_message: str | None = Field(default=None, alias="errorMessage")
+
+
+class RunTotals(ApiModel):
+    packages: int
+    versions: int
+    keep: int
+    dispose: int
+    rules: dict[str, int] = Field(description="versions per deciding rule, e.g. keep:latest, dispose:older-than")
+
+
+class RunError(ApiModel):
+    scope: str = Field(description="the repository or package that could not be read")
+    error_code: str = Field(alias="errorCode")
+    error_message: str = Field(alias="errorMessage")
+
+
+class RunReportBody(ApiModel):
+    """`POST /plan`, `POST /apply` and scheduled runs: the plan, what was done, and what it cost."""
+
+    run_id: str = Field(alias="runId")
+    policy: str
+    trigger: Literal["api", "schedule"]
+    mode: Literal["plan", "apply"]
+    as_of: datetime = Field(alias="asOf")
+    items: list[RunItem] = Field(description="dispose items first; at most 5000 (see itemsOmitted)")
+    items_omitted: int = Field(alias="itemsOmitted")
+    totals: RunTotals
+    max_disposals_per_run: int = Field(alias="maxDisposalsPerRun")
+    cap_exceeded: bool = Field(alias="capExceeded")
+    outcomes: dict[str, int] = Field(description="disposed, or the error code, per version acted on")
+    errors: list[RunError]
+    calls: dict[str, int] = Field(description="CodeArtifact calls made, per operation")
+    duration_seconds: float = Field(alias="durationSeconds")
+    aborted: bool
+    aborted_reason: str | None = Field(alias="abortedReason")

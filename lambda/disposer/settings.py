@@ -35,13 +35,20 @@ class Settings(BaseModel):
             repositories=tuple(name.strip() for name in environ.get(ENV_REPOSITORIES, "").split(",") if name.strip()),
         )
 
-    def check_scope(self, *, domain: str, domain_owner: str | None, repository: str) -> None:
-        """Refuse, before any AWS call, what the deployment is not meant to manage (IAM would too)."""
+    def check_domain(self, *, domain: str, domain_owner: str | None) -> None:
+        """Refuse, before any AWS call, a domain the deployment is not meant to manage (IAM would too)."""
         if self.domain is not None and domain != self.domain:
             raise OutOfScopeError(f"domain '{domain}' is not managed by this deployment (it manages '{self.domain}')")
         if self.domain_owner is not None and domain_owner is not None and domain_owner != self.domain_owner:
             raise OutOfScopeError(f"domainOwner '{domain_owner}' is not managed by this deployment")
-        if self.repositories and not any(fnmatchcase(repository, glob) for glob in self.repositories):
+
+    def allows_repository(self, repository: str) -> bool:
+        return not self.repositories or any(fnmatchcase(repository, glob) for glob in self.repositories)
+
+    def check_scope(self, *, domain: str, domain_owner: str | None, repository: str) -> None:
+        """Refuse, before any AWS call, what the deployment is not meant to manage (IAM would too)."""
+        self.check_domain(domain=domain, domain_owner=domain_owner)
+        if not self.allows_repository(repository):
             raise OutOfScopeError(
                 f"repository '{repository}' is not managed by this deployment "
                 f"(it manages {', '.join(self.repositories)})"

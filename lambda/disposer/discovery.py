@@ -1,0 +1,122 @@
+"""Finding what a policy covers with as few calls as are correct: repositories, packages, versions, ages."""
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from disposer.ages import MemoizedTimes, count_newer_than_each
+from disposer.aws_types import NAMESPACE_FORBIDDEN
+from disposer.engine import PackageVersions, needs_ages, policy_cutoffs
+from disposer.errors import CodeArtifactError
+from disposer.gateway import CodeArtifactGateway
+from disposer.packages import PackageRef
+from disposer.policy import RetentionPolicy, is_glob, literal_prefix
+
+# A version without a publish time (an unfinished publish) counts as newest: it can then only be kept,
+# and a binary search meeting it can only move its boundary towards keeping more.
+_NO_PUBLISH_TIME = datetime.max.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class DiscoveryError:
+    """A repository or package the run could not read; the run goes on without it."""
+
+    scope: str
+    error_code: str
+    error_message: str
+
+
+ErrorSink = Callable[[DiscoveryError], None]
+T = TypeVar("T")
+
+
+def repositories(gateway: CodeArtifactGateway, policy: RetentionPolicy, in_scope: Callable[[str], bool]) -> list[str]:
+    """The repositories the policy names (a literal costs no call; a glob lists the domain once)."""
+    if policy.repository is not None and not is_glob(policy.repository):
+        return [policy.repository] if in_scope(policy.repository) else []
+    prefix = literal_prefix(policy.repository) or ""
+    names = gateway.list_repositories(policy.domain, policy.domain_owner, prefix)
+    return sorted(name for name in names if policy.matches_repository(name) and in_scope(name))
+
+
+def _direct_ref(policy: RetentionPolicy, repository: str) -> PackageRef | None:
+    """The one package a fully literal policy names, so ListPackages can be skipped."""
+    if policy.format is None or policy.package is None or is_glob(policy.package):
+        return None
+    if policy.format in NAMESPACE_FORBIDDEN:
+        namespace = None
+    elif policy.namespace is not None and not is_glob(policy.namespace):
+        namespace = policy.namespace
+    else:
+        return None
+    return PackageRef(policy.domain, policy.domain_owner, repository, policy.format, namespace, policy.package)
+
+
+def packages(gateway: CodeArtifactGateway, policy: RetentionPolicy, repository: str) -> list[PackageRef]:
+    """The packages of one repository the policy selects, narrowed server-side where the API allows."""
+    direct = _direct_ref(policy, repository)
+    if direct is not None:
+        return [direct]
+    found = gateway.list_packages(
+        policy.domain,
+        policy.domain_owner,
+        repository,
+        package_format=policy.format,
+        namespace_prefix=literal_prefix(policy.namespace) or "",
+        package_prefix=literal_prefix(policy.package) or "",
+    )
+    return [ref for ref in found if policy.matches_package(ref)]
+
+
+def package_versions(
+    gateway: CodeArtifactGateway, policy: RetentionPolicy, ref: PackageRef, now: datetime
+) -> PackageVersions:
+    """One package's versions, newest first, with the age cutoffs the policy needs found by binary search.
+
+    ListPackageVersions has no publish times; DescribePackageVersion has one per call. The listing is
+    sorted by publish time, so each cutoff costs O(log n) describes, and none when no version's age
+    can change the plan.
+    """
+    listing = gateway.list_versions(ref)
+    versions = listing.versions
+    counts: dict[datetime, int] = {}
+    cutoffs = policy_cutoffs(policy, now)
+    if cutoffs and needs_ages(policy, ref, versions):
+        times = MemoizedTimes(lambda index: gateway.published_time(ref, versions[index].version) or _NO_PUBLISH_TIME)
+        counts = count_newer_than_each(len(versions), times, cutoffs)
+    return PackageVersions(
+        ref=ref,
+        versions=versions,
+        default_display_version=listing.default_display_version,
+        newer_counts=counts,
+    )
+
+
+def discover(
+    gateway: CodeArtifactGateway,
+    policy: RetentionPolicy,
+    now: datetime,
+    *,
+    in_scope: Callable[[str], bool],
+    on_error: ErrorSink,
+) -> Iterator[PackageVersions]:
+    """Every package the policy covers, with its versions; unreadable ones are reported and skipped."""
+    for repository in _guarded(lambda: repositories(gateway, policy, in_scope), f"domain {policy.domain}", on_error):
+        refs = _guarded(lambda: packages(gateway, policy, repository), f"repository {repository}", on_error)  # noqa: B023
+        for ref in refs:
+            scope = f"package {_label(ref)}"
+            yield from _guarded(lambda: [package_versions(gateway, policy, ref, now)], scope, on_error)  # noqa: B023
+
+
+def _guarded(read: Callable[[], Sequence[T]], scope: str, on_error: ErrorSink) -> Sequence[T]:
+    try:
+        return read()
+    except CodeArtifactError as error:
+        on_error(DiscoveryError(scope=scope, error_code=error.code, error_message=error.message))
+        return ()
+
+
+def _label(ref: PackageRef) -> str:
+    name = f"{ref.namespace}/{ref.package}" if ref.namespace else ref.package
+    return f"{ref.repository}/{ref.format}/{name}"

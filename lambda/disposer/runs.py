@@ -1,0 +1,170 @@
+"""One retention-policy run: discover, plan, check the cap, apply pinned to the plan, report."""
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from disposer.audit import AuditTrail, RunContext
+from disposer.discovery import DiscoveryError, discover
+from disposer.disposal import VersionOutcome, dispose_versions
+from disposer.engine import Action, CapCheck, PackagePlan, Plan, PlanItem, check_cap, plan_packages
+from disposer.errors import CodeArtifactError, DisposerError
+from disposer.gateway import CodeArtifactGateway
+from disposer.models import RunError, RunItem, RunReportBody, RunTotals
+from disposer.observability import logger
+from disposer.policy import RetentionPolicy
+
+ItemKey = tuple[str, str, str | None, str, str]
+
+# A /plan or /apply response lists at most this many items (dispose items first), so it stays far
+# below Lambda's 6 MB response limit; totals always count every version, and the full plan is logged.
+MAX_REPORTED_ITEMS = 5000
+
+
+class CapExceededError(DisposerError):
+    """The plan disposes more than maxDisposalsPerRun: the run disposed nothing."""
+
+    code = "CapExceeded"
+
+    def __init__(self, cap: CapCheck, report: "RunReport") -> None:
+        super().__init__(f"{cap.message}; nothing was disposed")
+        self.report = report
+
+
+@dataclass
+class RunReport:
+    """What a run decided and did; returned by the API and logged as the run's summary record."""
+
+    run: RunContext
+    plan: Plan
+    cap: CapCheck
+    applied: bool
+    outcomes: dict[ItemKey, VersionOutcome] = field(default_factory=dict)
+    errors: list[DiscoveryError] = field(default_factory=list)
+    calls: Counter[str] = field(default_factory=Counter)
+    duration_seconds: float = 0.0
+    aborted_reason: str | None = None
+
+    def outcome_counts(self) -> dict[str, int]:
+        counts: Counter[str] = Counter()
+        for outcome in self.outcomes.values():
+            counts["disposed" if outcome.succeeded else outcome.error_code or "UNKNOWN"] += 1
+        return dict(counts)
+
+    def _item(self, item: PlanItem) -> RunItem:
+        outcome = self.outcomes.get(_item_key(item))
+        failed = outcome is not None and not outcome.succeeded
+        return RunItem(
+            repository=item.repository,
+            format=item.format,
+            namespace=item.namespace,
+            package=item.package,
+            version=item.version,
+            revision=item.revision,
+            status=item.status,
+            action=item.action.value,
+            reason=item.reason,
+            outcome=None if outcome is None else ("disposed" if outcome.succeeded else "failed"),
+            error_code=outcome.error_code if outcome is not None and failed else None,
+            error_message=outcome.error_message if outcome is not None and failed else None,
+        )
+
+    def to_body(self, max_items: int = MAX_REPORTED_ITEMS) -> RunReportBody:
+        items = sorted(self.plan.items, key=lambda item: item.action is not Action.DISPOSE)
+        totals = self.plan.totals
+        return RunReportBody(
+            run_id=self.run.run_id,
+            policy=self.plan.policy,
+            trigger=self.run.trigger,
+            mode="apply" if self.applied else "plan",
+            as_of=self.plan.as_of,
+            items=[self._item(item) for item in items[:max_items]],
+            items_omitted=max(0, len(items) - max_items),
+            totals=RunTotals(
+                packages=totals.packages,
+                versions=totals.versions,
+                keep=totals.keep,
+                dispose=totals.dispose,
+                rules={rule.value: count for rule, count in totals.rules.items()},
+            ),
+            max_disposals_per_run=self.cap.limit,
+            cap_exceeded=self.cap.exceeded,
+            outcomes=self.outcome_counts(),
+            errors=[
+                RunError(scope=e.scope, error_code=e.error_code, error_message=e.error_message) for e in self.errors
+            ],
+            calls=dict(sorted(self.calls.items())),
+            duration_seconds=round(self.duration_seconds, 3),
+            aborted=self.aborted_reason is not None,
+            aborted_reason=self.aborted_reason,
+        )
+
+
+def _item_key(item: PlanItem) -> ItemKey:
+    return (item.repository, item.format, item.namespace, item.package, item.version)
+
+
+def run_policy(
+    gateway: CodeArtifactGateway,
+    policy: RetentionPolicy,
+    *,
+    now: datetime,
+    run: RunContext,
+    apply: bool,
+    in_scope: Callable[[str], bool],
+) -> RunReport:
+    """Plan the policy at clock `now`; when `apply`, dispose exactly what the plan says, pinned to it.
+
+    A plan over maxDisposalsPerRun disposes nothing and raises CapExceededError (after logging).
+    """
+    started = time.monotonic()
+    errors: list[DiscoveryError] = []
+    plan = plan_packages(discover(gateway, policy, now, in_scope=in_scope, on_error=errors.append), policy, now)
+    cap = check_cap(plan, policy)
+    report = RunReport(run=run, plan=plan, cap=cap, applied=apply, errors=errors)
+    if apply and cap.exceeded:
+        report.applied = False
+        report.aborted_reason = cap.message
+    elif apply:
+        trail = AuditTrail(run=run)
+        for package_plan in plan.packages:
+            _apply_package(gateway, package_plan, trail, report.outcomes)
+        trail.close(emit_summary=False)
+    report.calls = gateway.counter.calls
+    report.duration_seconds = time.monotonic() - started
+    _log_summary(report)
+    if report.aborted_reason is not None:
+        raise CapExceededError(cap, report)
+    return report
+
+
+def _apply_package(
+    gateway: CodeArtifactGateway, package_plan: PackagePlan, trail: AuditTrail, outcomes: dict[ItemKey, VersionOutcome]
+) -> None:
+    """Dispose one package's planned versions: one call group per status seen, pinned to the revisions."""
+    by_version = {item.version: item for item in package_plan.disposals}
+    record = trail.sink(package_plan.ref, {item.version: item.reason for item in by_version.values()})
+
+    def sink(outcome: VersionOutcome) -> None:
+        record(outcome)
+        outcomes[_item_key(by_version[outcome.version])] = outcome
+
+    for status, items in package_plan.disposals_by_status().items():
+        versions = [item.version for item in items]
+        revisions = {item.version: item.revision for item in items if item.revision is not None}
+        try:
+            dispose_versions(
+                gateway, package_plan.ref, versions, revisions=revisions, expected_status=status, sink=sink
+            )
+        except CodeArtifactError as error:
+            # The package (or repository) vanished, or CodeArtifact kept refusing: say so per version, go on.
+            for version in versions:
+                sink(VersionOutcome(version, False, error_code=error.code, error_message=error.message))
+
+
+def _log_summary(report: RunReport) -> None:
+    summary = report.to_body(max_items=0).model_dump(mode="json", by_alias=True, exclude={"items"})
+    log = logger.error if report.aborted_reason else logger.info
+    log("run report", **summary)
