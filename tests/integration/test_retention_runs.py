@@ -1,0 +1,304 @@
+"""Retention runs through the real handler: EventBridge events, /plan and /apply, against the emulator."""
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from disposer.runs import CapExceededError
+from local.emulator import RunningEmulator, start_emulator
+from tests.integration.conftest import calls, control, invoke_api, statuses
+from tests.support import load_event
+
+RUN_TIME = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
+UI_KIT = {"domain": "acme", "repository": "releases", "format": "npm", "namespace": "acme", "package": "ui-kit"}
+UI_ICONS = {**UI_KIT, "package": "ui-icons"}
+SERVICE = {"domain": "acme", "repository": "snapshots", "format": "maven", "namespace": "com.acme", "package": "svc"}
+
+# ui-kit: 1.0.0 .. 1.11.0, one every 20 days, the newest 10 days before the run; 2.0.0-rc.1 unfinished.
+UI_KIT_AGES = {f"1.{i}.0": 10 + 20 * (11 - i) for i in range(12)}
+
+
+def seed_at(reference: datetime) -> dict[str, Any]:
+    """The test domain with every publish time counted back from `reference` (the run's clock)."""
+
+    def _at(days_before: int) -> str:
+        return (reference - timedelta(days=days_before)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    return {
+        "domains": [
+            {
+                "name": "acme",
+                "owner": "111122223333",
+                "repositories": [
+                    {
+                        "name": "releases",
+                        "packages": [
+                            _package(
+                                UI_KIT,
+                                [{"version": v, "publishedTime": _at(age)} for v, age in UI_KIT_AGES.items()]
+                                + [{"version": "2.0.0-rc.1", "status": "Unfinished", "publishedTime": _at(1)}],
+                            ),
+                            _package(
+                                UI_ICONS, [{"version": f"0.{i}.0", "publishedTime": _at(300 - i)} for i in range(5)]
+                            ),
+                        ],
+                    },
+                    {
+                        "name": "snapshots",
+                        "packages": [
+                            _package(
+                                SERVICE, [{"version": f"1.0.{i}", "publishedTime": _at(500 - i)} for i in range(4)]
+                            )
+                        ],
+                    },
+                ],
+            }
+        ]
+    }
+
+
+def _package(coordinates: dict[str, str], versions: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "format": coordinates["format"],
+        "namespace": coordinates["namespace"],
+        "name": coordinates["package"],
+        "versions": versions,
+    }
+
+
+POLICY: dict[str, Any] = {
+    "name": "prune-ui",
+    "mode": "apply",
+    "domain": "acme",
+    "repository": "releases",
+    "format": "npm",
+    "namespace": "acme",
+    "package": "ui-*",
+    "select": {"olderThanDays": 90},
+    "keep": {"latest": 3, "newerThanDays": 30, "versionPatterns": ["^1\\.0\\.0$"]},
+}
+
+
+@pytest.fixture
+def emulator(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningEmulator]:
+    # Scheduled runs use the event's clock; API runs use the wall clock, an hour ahead of which the
+    # seed is placed so that no version drifts across an age boundary while the test runs.
+    api_test = request.node.name.startswith(("test_plan_api", "test_apply_api"))
+    reference = datetime.now(UTC) + timedelta(hours=1) if api_test else RUN_TIME
+    with start_emulator(seed=seed_at(reference)) as running:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_CODEARTIFACT", running.url)
+        monkeypatch.setenv("DISPOSER_MAX_ATTEMPTS", "2")
+        yield running
+
+
+def scheduled_event(drop: tuple[str, ...] = (), **changes: Any) -> dict[str, Any]:
+    event = load_event("scheduled_run.json")
+    event["detail"] = {key: value for key, value in {**POLICY, **changes}.items() if key not in drop}
+    return event
+
+
+def run_scheduled(context, drop: tuple[str, ...] = (), **changes: Any) -> dict[str, Any]:
+    from disposer.handler import lambda_handler
+
+    result: dict[str, Any] = lambda_handler(scheduled_event(drop, **changes), context)
+    return result
+
+
+def disposed(client, coordinates) -> set[str]:
+    return {v for v, s in statuses(client, coordinates).items() if s == "Disposed"}
+
+
+# ui-kit versions older than 90 days: 1.0.0 .. 1.6.0 (1.7.0 is exactly 90 days old: not older). Kept
+# among them: 1.0.0 by pattern. The latest 3 and the default display version are younger anyway.
+EXPECTED_UI_KIT = {f"1.{i}.0" for i in range(1, 7)}
+EXPECTED_UI_ICONS = {"0.0.0", "0.1.0"}  # 5 versions 296..300 days old, latest 3 kept
+
+
+def test_scheduled_run_disposes_exactly_the_plan_and_keeps_what_rules_keep(lambda_context, emulator, codeartifact):
+    # GIVEN the prune-ui policy delivered by its schedule rule
+    # WHEN the run happens
+    report = run_scheduled(lambda_context)
+    # THEN exactly the planned versions are disposed, in both matching packages, and nothing else
+    assert disposed(codeartifact, UI_KIT) == EXPECTED_UI_KIT
+    assert disposed(codeartifact, UI_ICONS) == EXPECTED_UI_ICONS
+    assert disposed(codeartifact, SERVICE) == set()
+    assert statuses(codeartifact, UI_KIT)["2.0.0-rc.1"] == "Unfinished"
+    assert report["mode"] == "apply"
+    assert report["outcomes"] == {"disposed": len(EXPECTED_UI_KIT) + len(EXPECTED_UI_ICONS)}
+    assert report["runId"] == "7bf73129-1428-4cd3-a780-95db273d1602"
+    assert report["asOf"].startswith("2026-11-25T03:00:00")
+    reasons = {(i["package"], i["version"]): i["reason"] for i in report["items"]}
+    assert reasons[("ui-kit", "1.0.0")] == "kept: matches keep pattern ^1\\.0\\.0$"
+    assert reasons[("ui-kit", "1.11.0")] == "kept: not selected (newer than 90 days)"
+    assert reasons[("ui-kit", "1.7.0")] == "kept: not selected (newer than 90 days)"
+    assert reasons[("ui-kit", "1.3.0")] == "dispose: older than 90 days"
+    assert reasons[("ui-kit", "2.0.0-rc.1")] == "kept: not selected (status Unfinished)"
+    assert reasons[("ui-icons", "0.4.0")] == "kept: latest 3 of 5"
+    assert {i["outcome"] for i in report["items"] if i["action"] == "dispose"} == {"disposed"}
+
+
+def test_scheduled_run_again_disposes_nothing_new(lambda_context, emulator, codeartifact):
+    # GIVEN a run already applied
+    run_scheduled(lambda_context)
+    control(emulator, "reset-stats", {})
+    # WHEN the schedule fires again
+    report = run_scheduled(lambda_context)
+    # THEN the plan has nothing left to dispose and no dispose call is made
+    assert report["totals"]["dispose"] == 0
+    assert "DisposePackageVersions" not in calls(emulator)
+    assert disposed(codeartifact, UI_KIT) == EXPECTED_UI_KIT
+
+
+def test_scheduled_run_plan_mode_reports_and_writes_nothing(lambda_context, emulator, codeartifact):
+    report = run_scheduled(lambda_context, mode="plan")
+    assert report["mode"] == "plan"
+    assert report["totals"]["dispose"] == len(EXPECTED_UI_KIT) + len(EXPECTED_UI_ICONS)
+    assert disposed(codeartifact, UI_KIT) == set()
+    assert "DisposePackageVersions" not in calls(emulator)
+
+
+def test_scheduled_run_describes_only_log_n_versions_per_package(lambda_context, emulator):
+    # GIVEN 13 ui-kit and 5 ui-icons versions, two age cutoffs
+    report = run_scheduled(lambda_context, mode="plan")
+    # THEN each package costs one list and a binary search of describes, not one describe per version
+    assert report["calls"]["ListPackages"] == 1
+    assert report["calls"]["ListPackageVersions"] == 2
+    assert report["calls"]["DescribePackageVersion"] <= 2 * 4 + 2 * 3
+    assert "ListRepositoriesInDomain" not in report["calls"]
+
+
+def test_scheduled_run_over_cap_disposes_nothing_and_fails(lambda_context, emulator, codeartifact, printed):
+    # GIVEN a cap below what the plan would dispose
+    # WHEN the run happens
+    with pytest.raises(CapExceededError, match="exceeds maxDisposalsPerRun 3"):
+        run_scheduled(lambda_context, maxDisposalsPerRun=3)
+    # THEN nothing was disposed and the run report is an error record saying why
+    assert disposed(codeartifact, UI_KIT) == set()
+    report = next(r for r in printed() if r.get("message") == "run report")
+    assert (report["level"], report["aborted"]) == ("ERROR", True)
+
+
+def test_scheduled_run_invalid_policy_fails_before_any_call(lambda_context, emulator):
+    with pytest.raises(ValidationError, match="versionPattern"):
+        run_scheduled(lambda_context, select={"versionPattern": "(unclosed"})
+    assert calls(emulator) == {}
+
+
+def test_scheduled_run_status_changed_after_plan_is_not_disposed(lambda_context, emulator, codeartifact, monkeypatch):
+    # GIVEN someone archives 1.2.0 between the plan and the dispose calls
+    from disposer.gateway import CodeArtifactGateway
+
+    original = CodeArtifactGateway.dispose
+
+    def archive_then_dispose(self, ref, versions, **kwargs):
+        if "1.2.0" in versions:
+            codeartifact.update_package_versions_status(**UI_KIT, versions=["1.2.0"], targetStatus="Archived")
+        return original(self, ref, versions, **kwargs)
+
+    monkeypatch.setattr(CodeArtifactGateway, "dispose", archive_then_dispose)
+    # WHEN the run applies its plan
+    report = run_scheduled(lambda_context)
+    # THEN the changed version is reported MISMATCHED_STATUS and kept; the others are disposed
+    assert statuses(codeartifact, UI_KIT)["1.2.0"] == "Archived"
+    assert disposed(codeartifact, UI_KIT) == EXPECTED_UI_KIT - {"1.2.0"}
+    item = next(i for i in report["items"] if (i["package"], i["version"]) == ("ui-kit", "1.2.0"))
+    assert (item["outcome"], item["errorCode"]) == ("failed", "MISMATCHED_STATUS")
+
+
+def test_scheduled_run_package_deleted_mid_run_reported_and_run_goes_on(
+    lambda_context, emulator, codeartifact, monkeypatch
+):
+    # GIVEN ui-icons is deleted after the plan, before its dispose call
+    from disposer.gateway import CodeArtifactGateway
+
+    original = CodeArtifactGateway.dispose
+
+    def delete_then_dispose(self, ref, versions, **kwargs):
+        if ref.package == "ui-icons":
+            codeartifact.delete_package(**UI_ICONS)
+        return original(self, ref, versions, **kwargs)
+
+    monkeypatch.setattr(CodeArtifactGateway, "dispose", delete_then_dispose)
+    # WHEN the run applies
+    report = run_scheduled(lambda_context)
+    # THEN its versions are reported failed with the AWS code, and ui-kit is still pruned
+    assert report["outcomes"] == {"disposed": len(EXPECTED_UI_KIT), "ResourceNotFoundException": 2}
+    assert report["aborted"] is False
+    assert disposed(codeartifact, UI_KIT) == EXPECTED_UI_KIT
+
+
+def test_scheduled_run_throttled_dispose_retried_and_succeeds(lambda_context, emulator, codeartifact):
+    control(emulator, "inject", {"operation": "DisposePackageVersions", "error": "ThrottlingException", "count": 1})
+    report = run_scheduled(lambda_context)
+    assert report["outcomes"]["disposed"] == len(EXPECTED_UI_KIT) + len(EXPECTED_UI_ICONS)
+    assert calls(emulator)["DisposePackageVersions"] == 3  # two packages, one retried attempt
+
+
+def test_scheduled_run_repository_outside_deployment_never_touched(lambda_context, emulator, codeartifact, monkeypatch):
+    # GIVEN a deployment scoped to releases, and a policy over every repository
+    monkeypatch.setenv("DISPOSER_REPOSITORIES", "releases")
+    # WHEN it runs
+    report = run_scheduled(lambda_context, drop=("format", "namespace", "package"), repository="*")
+    # THEN snapshots is not even listed, let alone disposed
+    assert disposed(codeartifact, SERVICE) == set()
+    assert {i["repository"] for i in report["items"]} == {"releases"}
+    assert report["calls"]["ListRepositoriesInDomain"] == 1
+
+
+def test_plan_api_lists_every_version_and_writes_nothing(lambda_context, emulator, codeartifact):
+    # GIVEN the policy as an API body
+    # WHEN it is previewed
+    response = invoke_api(lambda_context, "POST", "/plan", POLICY)
+    # THEN every version of both packages appears with a decision, and nothing was written
+    assert response.status == 200
+    body = response.body
+    assert body["mode"] == "plan"
+    assert body["totals"]["versions"] == 13 + 5
+    assert len(body["items"]) == 18
+    assert [i["action"] for i in body["items"]][:9] == ["dispose"] * 8 + ["keep"]
+    assert "DisposePackageVersions" not in calls(emulator)
+    assert disposed(codeartifact, UI_KIT) == set()
+
+
+def test_apply_api_runs_policy_now(lambda_context, emulator, codeartifact):
+    body = {k: v for k, v in POLICY.items() if k != "mode"}
+    response = invoke_api(lambda_context, "POST", "/apply", body)
+    assert response.status == 200
+    assert response.body["mode"] == "apply"
+    assert disposed(codeartifact, UI_KIT) == EXPECTED_UI_KIT
+
+
+def test_apply_api_over_cap_is_409_and_disposes_nothing(lambda_context, emulator, codeartifact):
+    response = invoke_api(lambda_context, "POST", "/apply", {**POLICY, "maxDisposalsPerRun": 2})
+    assert response.status == 409
+    assert response.body["error"]["code"] == "CapExceeded"
+    assert "nothing was disposed" in response.body["error"]["message"]
+    assert disposed(codeartifact, UI_KIT) == set()
+
+
+def test_apply_api_policy_saying_plan_is_refused(lambda_context, emulator, codeartifact):
+    response = invoke_api(lambda_context, "POST", "/apply", {**POLICY, "mode": "plan"})
+    assert response.status == 422
+    assert response.body["error"]["code"] == "ModeConflict"
+    assert calls(emulator) == {}
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"select": {"versionPattern": "("}}, "select.versionPattern"),
+        ({"keep": {"latest": -1}, "select": {"olderThanDays": 1}}, "keep.latest"),
+        ({"format": "docker"}, "format"),
+        ({"select": {"statuses": ["Disposed"]}}, "select.statuses"),
+        ({"schedule": "cron(0 3 * * * *)"}, "schedule"),
+        ({"select": {}, "keep": {}}, "body"),
+    ],
+)
+def test_plan_api_invalid_policy_is_422_naming_field(lambda_context, emulator, change, field):
+    response = invoke_api(lambda_context, "POST", "/plan", {**POLICY, **change})
+    assert response.status == 422, response.body
+    assert field in response.body["error"]["message"]
+    assert calls(emulator) == {}
