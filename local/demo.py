@@ -6,26 +6,17 @@ import os
 import sys
 from collections import Counter
 from contextlib import redirect_stdout
-from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import boto3
 
-from local.events import api_gateway_event
+from local.events import LambdaContext, api_gateway_event
 from local.launcher import emulator_process
 
 SEED = Path(__file__).parent / "seeds" / "demo.json"
 UI_KIT = {"domain": "acme", "repository": "releases", "format": "npm", "namespace": "acme", "package": "ui-kit"}
-
-
-@dataclass
-class LambdaContext:
-    function_name: str = "codeartifact-disposer-demo"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:111122223333:function:codeartifact-disposer-demo"
-    aws_request_id: str = "demo"
 
 
 class Demo:

@@ -2,12 +2,14 @@
 
 import json
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from disposer.constants import RUN_EVENT_DETAIL_TYPE, RUN_EVENT_SOURCE
 
 LOCAL_ACCOUNT = "111122223333"
+DEFAULT_TIMEOUT_MS = 900_000
 LOCAL_REGION = "us-east-1"
 
 
@@ -72,3 +74,17 @@ def run_event(policy: dict[str, Any], *, time: datetime | None = None) -> dict[s
         "resources": [],
         "detail": policy,
     }
+
+
+@dataclass
+class LambdaContext:
+    """The parts of Lambda's context object the handler and Powertools read."""
+
+    function_name: str = "codeartifact-disposer"
+    memory_limit_in_mb: int = 512
+    invoked_function_arn: str = f"arn:aws:lambda:{LOCAL_REGION}:{LOCAL_ACCOUNT}:function:codeartifact-disposer"
+    aws_request_id: str = "52fdfc07-2182-454f-963f-5f0f9a621d72"
+    remaining_time_in_millis: int = DEFAULT_TIMEOUT_MS
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_time_in_millis

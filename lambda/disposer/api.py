@@ -1,8 +1,6 @@
 """HTTP API: routes validated by Powertools, and every error mapped once to the contract's error body."""
 
-import base64
-import binascii
-import json
+import time
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -40,13 +38,12 @@ from disposer.models import (
 )
 from disposer.observability import logger, tracer
 from disposer.policy import PolicyMode, RetentionPolicy
+from disposer.precheck import check_request, normalize_content_type
 from disposer.runs import CapExceededError, run_policy
 from disposer.runtime import gateway_for, settings
 
 API_TITLE = "CodeArtifact disposer"
 API_VERSION = "1.0.0"
-# A request naming 1000 versions of 255 characters each, with revisions, stays far below this.
-MAX_BODY_BYTES = 1_048_576
 
 _STATUS_BY_ERROR: Sequence[tuple[type[DisposerError], HTTPStatus]] = (
     (OutOfScopeError, HTTPStatus.FORBIDDEN),
@@ -59,6 +56,10 @@ _STATUS_BY_ERROR: Sequence[tuple[type[DisposerError], HTTPStatus]] = (
     (UpstreamValidationError, HTTPStatus.BAD_REQUEST),
     (CodeArtifactError, HTTPStatus.BAD_GATEWAY),
 )
+
+# Beyond this, disposal calls stop being started and the versions left are reported NOT_ATTEMPTED, so
+# the caller always gets the answer (API Gateway's integration timeout is 29 s).
+API_TIME_BUDGET_SECONDS = 20.0
 
 app = APIGatewayRestResolver(enable_validation=True)
 
@@ -80,46 +81,13 @@ def error_response(
 
 
 def resolve(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """Route an API Gateway event; bodies that are not one JSON object never reach a route."""
-    rejection = _malformed_body(event)
-    if rejection is not None:
-        return rejection
-    return app.resolve(event, context)
-
-
-def _malformed_body(event: Mapping[str, Any]) -> dict[str, Any] | None:
-    # These checks run before Powertools' validation because it unwraps a JSON array body to its
-    # first element (a form-data convenience): `[request, other]` would run `request` and drop `other`.
-    raw = event.get("body")
-    if not raw:
-        return None
-    if len(raw) > MAX_BODY_BYTES:
-        error = error_response(
-            HTTPStatus.BAD_REQUEST, "RequestTooLarge", f"body is {len(raw)} bytes; the limit is {MAX_BODY_BYTES}"
-        )
-    else:
-        try:
-            text = base64.b64decode(raw, validate=True).decode() if event.get("isBase64Encoded") else raw
-            document = json.loads(text)
-        except (binascii.Error, UnicodeDecodeError) as problem:
-            error = error_response(HTTPStatus.BAD_REQUEST, "InvalidBody", f"body is not UTF-8 text: {problem}")
-        except json.JSONDecodeError as problem:
-            error = error_response(HTTPStatus.BAD_REQUEST, "InvalidJson", f"body is not valid JSON: {problem}")
-        else:
-            if isinstance(document, dict):
-                return None
-            error = error_response(
-                HTTPStatus.UNPROCESSABLE_ENTITY,
-                "ValidationError",
-                f"body: must be a JSON object, not {type(document).__name__}",
-                [ErrorDetail(field="body", message="must be a JSON object")],
-            )
-    return {
-        "statusCode": error.status_code,
-        "headers": error.headers,
-        "body": error.body,
-        "isBase64Encoded": False,
-    }
+    """Route an API Gateway event, after refusing what Powertools would parse too leniently."""
+    problem = check_request(event)
+    if problem is None:
+        return app.resolve(normalize_content_type(event), context)
+    details = [ErrorDetail(field=name, message=problem.message) for name in problem.fields]
+    error = error_response(problem.status, problem.code, problem.message, details)
+    return {"statusCode": error.status_code, "headers": error.headers, "body": error.body, "isBase64Encoded": False}
 
 
 def _field_path(location: Sequence[Any]) -> str:
@@ -159,26 +127,29 @@ def _no_route(_: Exception) -> Response[str]:
     return error_response(HTTPStatus.NOT_FOUND, "NotFound", f"no route for {event.http_method} {event.path}")
 
 
-def _caller() -> str | None:
-    identity = app.current_event.request_context.identity
-    return identity.user_arn or identity.caller
+def _deadline() -> float:
+    """When to stop starting CodeArtifact calls: API Gateway gives up on a request after 29 s."""
+    remaining = app.lambda_context.get_remaining_time_in_millis() / 1000 - 1
+    return time.monotonic() + min(API_TIME_BUDGET_SECONDS, remaining)
 
 
-def _run_context(dry_run: bool) -> RunContext:
+def _run_context(dry_run: bool, policy: str | None = None) -> RunContext:
+    """Run id and caller from the request context (read leniently: a hand-made event may lack parts)."""
+    request_context = app.current_event.raw_event.get("requestContext") or {}
+    identity = request_context.get("identity") or {}
     return RunContext(
-        run_id=app.current_event.request_context.request_id or str(uuid.uuid4()),
+        run_id=request_context.get("requestId") or str(uuid.uuid4()),
         trigger="api",
-        caller=_caller(),
+        caller=identity.get("userArn") or identity.get("caller"),
         dry_run=dry_run,
+        policy=policy,
     )
 
 
 def _to_response(outcomes: Sequence[VersionOutcome], dry_run: bool) -> DisposeResponse:
     return DisposeResponse(
         successful_versions={
-            o.version: VersionSuccess(revision=o.revision, status=o.status)  # type: ignore[arg-type]
-            for o in outcomes
-            if o.succeeded
+            o.version: VersionSuccess(revision=o.revision, status=o.status or "") for o in outcomes if o.succeeded
         },
         failed_versions={
             o.version: VersionFailure(error_code=o.error_code or "UNKNOWN", error_message=o.error_message or "")
@@ -220,16 +191,17 @@ def dispose(request: Annotated[DisposeRequest, Body()]) -> DisposeResponse:
     """Dispose the named versions now (or, with dryRun, report what would happen)."""
     settings().check_scope(domain=request.domain, domain_owner=request.domain_owner, repository=request.repository)
     trail = AuditTrail(run=_run_context(request.dry_run))
-    action = predict_disposal if request.dry_run else dispose_versions
+    gateway = gateway_for(settings())
+    arguments: dict[str, Any] = {
+        "revisions": request.version_revisions,
+        "expected_status": request.expected_status,
+        "sink": trail.sink(request.ref),
+    }
     try:
-        outcomes = action(
-            gateway_for(settings()),
-            request.ref,
-            request.versions,
-            revisions=request.version_revisions,
-            expected_status=request.expected_status,
-            sink=trail.sink(request.ref),
-        )
+        if request.dry_run:
+            outcomes = predict_disposal(gateway, request.ref, request.versions, **arguments)
+        else:
+            outcomes = dispose_versions(gateway, request.ref, request.versions, deadline=_deadline(), **arguments)
     finally:
         trail.close()
     return _to_response(outcomes, request.dry_run)
@@ -238,14 +210,7 @@ def dispose(request: Annotated[DisposeRequest, Body()]) -> DisposeResponse:
 def _run(policy: RetentionPolicy, *, apply: bool) -> RunReportBody:
     current = settings()
     current.check_domain(domain=policy.domain, domain_owner=policy.domain_owner)
-    request_context = app.current_event.request_context
-    run = RunContext(
-        run_id=request_context.request_id or str(uuid.uuid4()),
-        trigger="api",
-        caller=_caller(),
-        dry_run=not apply,
-        policy=policy.name,
-    )
+    run = _run_context(dry_run=not apply, policy=policy.name)
     report = run_policy(
         gateway_for(current),
         policy,
@@ -253,6 +218,7 @@ def _run(policy: RetentionPolicy, *, apply: bool) -> RunReportBody:
         run=run,
         apply=apply,
         in_scope=current.allows_repository,
+        deadline=_deadline(),
     )
     return report.to_body()
 

@@ -1,12 +1,13 @@
 """Disposing named versions of one package: chunking, SKIPPED retries, dry-run prediction."""
 
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from disposer.aws_types import PackageVersionErrorCode, PackageVersionStatus
 from disposer.constants import MAX_VERSIONS_PER_CALL
 from disposer.errors import CodeArtifactError
-from disposer.gateway import CodeArtifactGateway
+from disposer.gateway import BatchOutcome, CodeArtifactGateway
 from disposer.packages import PackageRef
 
 
@@ -17,12 +18,16 @@ class VersionOutcome:
     version: str
     succeeded: bool
     revision: str | None = None
-    status: PackageVersionStatus | None = None
+    status: str | None = None
     error_code: str | None = None
     error_message: str | None = None
 
 
 OutcomeSink = Callable[[VersionOutcome], None]
+
+# Our own per-version codes, beside CodeArtifact's PackageVersionErrorCode values.
+NOT_ATTEMPTED = "NOT_ATTEMPTED"
+NOT_REPORTED = "NOT_REPORTED"
 
 
 def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
@@ -37,6 +42,7 @@ def dispose_versions(
     *,
     revisions: Mapping[str, str] | None = None,
     expected_status: PackageVersionStatus | None = None,
+    deadline: float | None = None,
     sink: OutcomeSink,
 ) -> list[VersionOutcome]:
     """Dispose `versions` in calls of 100, reporting every outcome to `sink` as soon as it is known.
@@ -45,6 +51,7 @@ def dispose_versions(
     are retried without the failed ones, so one bad version never blocks the others. A whole-call
     failure before any outcome is known is raised (nothing happened); after that, the versions not yet
     done are reported failed with the AWS error code, so no outcome already known is ever hidden.
+    No call starts after `deadline` (time.monotonic()); versions left are reported NOT_ATTEMPTED.
     """
     outcomes: list[VersionOutcome] = []
 
@@ -52,18 +59,28 @@ def dispose_versions(
         outcomes.append(outcome)
         sink(outcome)
 
-    done: set[str] = set()
+    def fail_rest(code: str, message: str) -> None:
+        done = {outcome.version for outcome in outcomes}
+        for version in versions:
+            if version not in done:
+                emit(VersionOutcome(version, False, error_code=code, error_message=message))
+
     for chunk in _chunks(versions, MAX_VERSIONS_PER_CALL):
         try:
-            _dispose_chunk(gateway, ref, chunk, revisions, expected_status, emit, done)
+            _dispose_chunk(gateway, ref, chunk, revisions, expected_status, emit, deadline)
+        except _DeadlineReached:
+            fail_rest(NOT_ATTEMPTED, "not attempted: the request's time budget ran out; nothing was sent for it")
+            break
         except CodeArtifactError as error:
             if not outcomes:
                 raise
-            for version in versions:
-                if version not in done:
-                    emit(VersionOutcome(version, False, error_code=error.code, error_message=error.message))
+            fail_rest(error.code, error.message)
             break
     return outcomes
+
+
+class _DeadlineReached(Exception):
+    pass
 
 
 def _dispose_chunk(
@@ -73,24 +90,40 @@ def _dispose_chunk(
     revisions: Mapping[str, str] | None,
     expected_status: PackageVersionStatus | None,
     emit: OutcomeSink,
-    done: set[str],
+    deadline: float | None,
 ) -> None:
     pending = list(chunk)
-    # Each round drops at least one hard failure from `pending`, so the loop ends within len(chunk) rounds.
-    while pending:
+    while True:
+        if deadline is not None and time.monotonic() >= deadline:
+            raise _DeadlineReached
         batch = gateway.dispose(ref, pending, revisions=revisions, expected_status=expected_status)
-        for version, (revision, status) in batch.successful.items():
-            emit(VersionOutcome(version, True, revision=revision, status=status))
-            done.add(version)
-        skipped = [v for v in pending if batch.failed.get(v, ("",))[0] == PackageVersionErrorCode.SKIPPED]
-        hard = {v: f for v, f in batch.failed.items() if f[0] != PackageVersionErrorCode.SKIPPED}
-        retry = bool(hard) and bool(skipped)
-        for version, (code, message) in batch.failed.items():
-            if retry and version in skipped:
-                continue
-            emit(VersionOutcome(version, False, error_code=code, error_message=message))
-            done.add(version)
-        pending = skipped if retry else []
+        skipped: list[str] = []
+        for version in pending:
+            if version in batch.successful:
+                revision, status = batch.successful[version]
+                emit(VersionOutcome(version, True, revision=revision, status=status))
+            elif version in batch.failed:
+                code, message = batch.failed[version]
+                if code == PackageVersionErrorCode.SKIPPED:
+                    skipped.append(version)
+                else:
+                    emit(VersionOutcome(version, False, error_code=code, error_message=message))
+            else:
+                emit(VersionOutcome(version, False, error_code=NOT_REPORTED, error_message=_unreported(batch)))
+        if len(skipped) == len(pending):
+            # Nothing failed for real, so a retry would get the same answer: report what AWS said.
+            for version in skipped:
+                emit(VersionOutcome(version, False, error_code="SKIPPED", error_message=batch.failed[version][1]))
+            return
+        if not skipped:
+            return
+        # Strictly fewer versions each round (at least one was answered), so the loop ends.
+        pending = skipped
+
+
+def _unreported(batch: BatchOutcome) -> str:
+    answered = sorted({*batch.successful, *batch.failed})
+    return f"CodeArtifact's answer did not mention this version (it answered for: {', '.join(answered[:10])})"
 
 
 def predict_disposal(

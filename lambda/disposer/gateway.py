@@ -45,7 +45,7 @@ _ERRORS: Mapping[str, type[CodeArtifactError]] = {
 class BatchOutcome:
     """Per-version result of one batch call: `successful` maps version -> (revision, status)."""
 
-    successful: Mapping[str, tuple[str | None, PackageVersionStatus]]
+    successful: Mapping[str, tuple[str | None, str]]
     failed: Mapping[str, tuple[str, str]]
 
 
@@ -67,7 +67,13 @@ class CallCounter:
 
 def create_client(*, endpoint_url: str | None = None, max_attempts: int = 5) -> CodeArtifactClient:
     """A CodeArtifact client; `endpoint_url` (AWS_ENDPOINT_URL_CODEARTIFACT) points it at the emulator."""
-    config = Config(retries={"mode": "standard", "total_max_attempts": max_attempts}, user_agent_extra="cadisposer")
+    config = Config(
+        retries={"mode": "standard", "total_max_attempts": max_attempts},
+        # CodeArtifact answers in well under a second; a stuck connection must not eat the time budget.
+        connect_timeout=5,
+        read_timeout=15,
+        user_agent_extra="cadisposer",
+    )
     return boto3.client("codeartifact", endpoint_url=endpoint_url, config=config)
 
 
@@ -130,8 +136,10 @@ class CodeArtifactGateway:
         with translated_errors():
             response = self._client.dispose_package_versions(**params)
         return BatchOutcome(
+            # Read leniently: the versions are already disposed, and their record must not be lost to a
+            # value this code does not know (every member of these maps is optional in the model).
             successful={
-                version: (info.get("revision"), PackageVersionStatus(info["status"]))
+                version: (info.get("revision"), str(info.get("status") or PackageVersionStatus.DISPOSED))
                 for version, info in response.get("successfulVersions", {}).items()
             },
             failed={

@@ -35,6 +35,9 @@ class ApiModel(BaseModel):
 class DisposeRequest(ApiModel):
     """`POST /dispose`: the parameters of DisposePackageVersions, plus `dryRun`."""
 
+    # Only the API's own (camelCase) names: `dry_run` is an unknown field, not a synonym.
+    model_config = ConfigDict(validate_by_name=False, validate_by_alias=True)
+
     domain: DomainName
     domain_owner: AccountId | None = Field(default=None, alias="domainOwner")
     repository: RepositoryName
@@ -91,7 +94,7 @@ class DisposeRequest(ApiModel):
 
 class VersionSuccess(ApiModel):
     revision: str | None = None
-    status: PackageVersionStatus
+    status: str
 
 
 class VersionFailure(ApiModel):

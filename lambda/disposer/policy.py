@@ -260,7 +260,9 @@ class PolicyModel(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         frozen=True,
-        populate_by_name=True,
+        # Only the policy format's own (camelCase) names: `older_than_days` is an unknown field.
+        validate_by_name=False,
+        validate_by_alias=True,
         alias_generator=to_camel,
         serialize_by_alias=True,
     )

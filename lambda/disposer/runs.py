@@ -114,6 +114,7 @@ def run_policy(
     run: RunContext,
     apply: bool,
     in_scope: Callable[[str], bool],
+    deadline: float | None = None,
 ) -> RunReport:
     """Plan the policy at clock `now`; when `apply`, dispose exactly what the plan says, pinned to it.
 
@@ -130,7 +131,7 @@ def run_policy(
     elif apply:
         trail = AuditTrail(run=run)
         for package_plan in plan.packages:
-            _apply_package(gateway, package_plan, trail, report.outcomes)
+            _apply_package(gateway, package_plan, trail, report.outcomes, deadline)
         trail.close(emit_summary=False)
     report.calls = gateway.counter.calls
     report.duration_seconds = time.monotonic() - started
@@ -141,7 +142,11 @@ def run_policy(
 
 
 def _apply_package(
-    gateway: CodeArtifactGateway, package_plan: PackagePlan, trail: AuditTrail, outcomes: dict[ItemKey, VersionOutcome]
+    gateway: CodeArtifactGateway,
+    package_plan: PackagePlan,
+    trail: AuditTrail,
+    outcomes: dict[ItemKey, VersionOutcome],
+    deadline: float | None,
 ) -> None:
     """Dispose one package's planned versions: one call group per status seen, pinned to the revisions."""
     by_version = {item.version: item for item in package_plan.disposals}
@@ -156,7 +161,13 @@ def _apply_package(
         revisions = {item.version: item.revision for item in items if item.revision is not None}
         try:
             dispose_versions(
-                gateway, package_plan.ref, versions, revisions=revisions, expected_status=status, sink=sink
+                gateway,
+                package_plan.ref,
+                versions,
+                revisions=revisions,
+                expected_status=status,
+                deadline=deadline,
+                sink=sink,
             )
         except CodeArtifactError as error:
             # The package (or repository) vanished, or CodeArtifact kept refusing: say so per version, go on.

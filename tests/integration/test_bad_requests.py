@@ -44,6 +44,10 @@ BAD_REQUESTS: list[tuple[str, Any, int, str]] = [
     ("blank body", "  ", 400, "JSON"),
     ("body is a string", '"dispose everything"', 422, "body"),
     ("oversized body", json.dumps({**GOOD, "padding": "x" * 1_100_000}), 400, "limit"),
+    ("duplicate key", json.dumps(GOOD)[:-1] + ', "dryRun": true, "dryRun": false}', 400, "dryRun"),
+    ("deeply nested", '{"a":' * 5000 + "1" + "}" * 5000, 400, "JSON"),
+    ("lone surrogate", json.dumps({**GOOD, "package": "\ud800"}), 400, "UTF-8"),
+    ("snake_case alias", {**GOOD, "dry_run": True}, 422, "dry_run"),
 ]
 
 
@@ -58,7 +62,7 @@ def test_dispose_bad_request_rejected_naming_field_and_disposes_nothing(
     # THEN it is refused with a contract error that names the problem
     assert response.status == status, response.body
     error = response.body["error"]
-    assert error["code"] in {"ValidationError", "InvalidJson", "RequestTooLarge"}
+    assert error["code"] in {"ValidationError", "InvalidJson", "InvalidBody", "RequestTooLarge", "DuplicateField"}
     assert names in error["message"]
     if status == 422:
         assert names in {detail["field"] for detail in error["details"]}
@@ -78,3 +82,38 @@ def test_dispose_base64_body_that_is_not_utf8_rejected(lambda_context, emulator)
     assert int(response["statusCode"]) == 400
     assert json.loads(response["body"])["error"]["code"] == "InvalidBody"
     assert calls(emulator) == {}
+
+
+@pytest.mark.parametrize(
+    ("change", "code", "names"),
+    [
+        ({"queryStringParameters": {"dryRun": "true"}}, "UnexpectedParameter", "dryRun"),
+        ({"headers": {"Content-Type": "text/plain"}}, "UnsupportedContentType", "text/plain"),
+        ({"headers": {"content-type": "application/x-www-form-urlencoded"}}, "UnsupportedContentType", "form"),
+    ],
+)
+def test_dispose_request_shape_outside_contract_rejected(lambda_context, emulator, codeartifact, change, code, names):
+    # GIVEN a well-formed body sent with a query string or another content type
+    from disposer.handler import lambda_handler
+    from tests.support import load_event
+
+    event = load_event("api_dispose.json")
+    event["body"] = json.dumps(GOOD)
+    event.update(change)
+    # WHEN it arrives
+    response = lambda_handler(event, lambda_context)
+    # THEN it is refused in the contract shape, and nothing is disposed
+    assert int(response["statusCode"]) == 400
+    error = json.loads(response["body"])["error"]
+    assert (error["code"], names in error["message"]) == (code, True)
+    assert statuses(codeartifact, UI_KIT)["1.0.0"] == "Published"
+
+
+def test_dispose_json_content_type_with_charset_accepted(lambda_context, emulator):
+    from disposer.handler import lambda_handler
+    from tests.support import load_event
+
+    event = load_event("api_dispose.json")
+    event["body"] = json.dumps({**GOOD, "dryRun": True})
+    event["headers"] = {"content-type": "Application/JSON; charset=utf-8"}
+    assert int(lambda_handler(event, lambda_context)["statusCode"]) == 200

@@ -132,16 +132,13 @@ def test_policy_omitted_fields_take_design_defaults():
     assert policy.repository is None and policy.format is None and policy.package is None
 
 
-def test_policy_snake_case_names_are_accepted_too():
-    # GIVEN a policy written with Python attribute names
-    # WHEN it is validated
-    policy = RetentionPolicy.model_validate(
-        {"name": "p1", "domain": "acme", "domain_owner": "111122223333", "keep": {"newer_than_days": 3}}
-    )
-
-    # THEN it means the same as the camelCase spelling
-    assert policy.domain_owner == "111122223333"
-    assert policy.keep.newer_than_days == 3
+def test_policy_snake_case_names_are_unknown_fields():
+    # GIVEN a policy written with Python attribute names instead of the format's camelCase ones
+    data = {"name": "p1", "domain": "acme", "domain_owner": "111122223333", "keep": {"newer_than_days": 3}}
+    # WHEN it is validated THEN both are refused as unknown fields (one spelling per field, as documented)
+    with pytest.raises(ValidationError) as caught:
+        RetentionPolicy.model_validate(data)
+    assert {".".join(map(str, e["loc"])) for e in caught.value.errors()} == {"domain_owner", "keep.newer_than_days"}
 
 
 def test_policy_assignment_is_refused_frozen():
