@@ -11,7 +11,7 @@ from disposer.disposal import OutcomeSink, VersionOutcome
 from disposer.observability import VERSIONS_DISPOSED, VERSIONS_FAILED, logger, metrics
 from disposer.packages import PackageRef
 
-Trigger = Literal["api", "schedule"]
+Trigger = Literal["api", "schedule", "cli"]
 REQUESTED_BY_CALLER = "requested by caller"
 
 

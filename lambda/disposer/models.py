@@ -163,7 +163,7 @@ class RunReportBody(ApiModel):
 
     run_id: str = Field(alias="runId")
     policy: str
-    trigger: Literal["api", "schedule"]
+    trigger: Literal["api", "schedule", "cli"]
     mode: Literal["plan", "apply"]
     as_of: datetime = Field(alias="asOf")
     items: list[RunItem] = Field(description="dispose items first; at most 5000 (see itemsOmitted)")

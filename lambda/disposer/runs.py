@@ -106,6 +106,46 @@ def _item_key(item: PlanItem) -> ItemKey:
     return (item.repository, item.format, item.namespace, item.package, item.version)
 
 
+def plan_run(
+    gateway: CodeArtifactGateway,
+    policy: RetentionPolicy,
+    *,
+    now: datetime,
+    run: RunContext,
+    in_scope: Callable[[str], bool],
+) -> RunReport:
+    """Discover and plan, writing nothing: the report of a plan-mode run (and the first half of any run)."""
+    started = time.monotonic()
+    errors: list[DiscoveryError] = []
+    plan = plan_packages(discover(gateway, policy, now, in_scope=in_scope, on_error=errors.append), policy, now)
+    report = RunReport(run=run, plan=plan, cap=check_cap(plan, policy), applied=False, errors=errors)
+    report.calls = gateway.counter.calls
+    report.duration_seconds = time.monotonic() - started
+    return report
+
+
+def apply_run(gateway: CodeArtifactGateway, report: RunReport, *, deadline: float | None = None) -> RunReport:
+    """Dispose exactly what the report's plan says, pinned to the revisions and statuses it saw.
+
+    A plan over maxDisposalsPerRun disposes nothing and raises CapExceededError (after logging).
+    """
+    started = time.monotonic() - report.duration_seconds
+    if report.cap.exceeded:
+        report.aborted_reason = report.cap.message
+    else:
+        report.applied = True
+        trail = AuditTrail(run=report.run)
+        for package_plan in report.plan.packages:
+            _apply_package(gateway, package_plan, trail, report.outcomes, deadline)
+        trail.close(emit_summary=False)
+    report.calls = gateway.counter.calls
+    report.duration_seconds = time.monotonic() - started
+    log_report(report)
+    if report.aborted_reason is not None:
+        raise CapExceededError(report.cap, report)
+    return report
+
+
 def run_policy(
     gateway: CodeArtifactGateway,
     policy: RetentionPolicy,
@@ -116,28 +156,11 @@ def run_policy(
     in_scope: Callable[[str], bool],
     deadline: float | None = None,
 ) -> RunReport:
-    """Plan the policy at clock `now`; when `apply`, dispose exactly what the plan says, pinned to it.
-
-    A plan over maxDisposalsPerRun disposes nothing and raises CapExceededError (after logging).
-    """
-    started = time.monotonic()
-    errors: list[DiscoveryError] = []
-    plan = plan_packages(discover(gateway, policy, now, in_scope=in_scope, on_error=errors.append), policy, now)
-    cap = check_cap(plan, policy)
-    report = RunReport(run=run, plan=plan, cap=cap, applied=apply, errors=errors)
-    if apply and cap.exceeded:
-        report.applied = False
-        report.aborted_reason = cap.message
-    elif apply:
-        trail = AuditTrail(run=run)
-        for package_plan in plan.packages:
-            _apply_package(gateway, package_plan, trail, report.outcomes, deadline)
-        trail.close(emit_summary=False)
-    report.calls = gateway.counter.calls
-    report.duration_seconds = time.monotonic() - started
-    _log_summary(report)
-    if report.aborted_reason is not None:
-        raise CapExceededError(cap, report)
+    """One whole run: plan at clock `now` and, when `apply`, dispose what the plan says."""
+    report = plan_run(gateway, policy, now=now, run=run, in_scope=in_scope)
+    if apply:
+        return apply_run(gateway, report, deadline=deadline)
+    log_report(report)
     return report
 
 
@@ -175,7 +198,8 @@ def _apply_package(
                 sink(VersionOutcome(version, False, error_code=error.code, error_message=error.message))
 
 
-def _log_summary(report: RunReport) -> None:
+def log_report(report: RunReport) -> None:
+    """The run's summary record (every figure but the items, which the audit records carry)."""
     summary = report.to_body(max_items=0).model_dump(mode="json", by_alias=True, exclude={"items"})
     log = logger.error if report.aborted_reason else logger.info
     log("run report", **summary)

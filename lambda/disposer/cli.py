@@ -1,0 +1,184 @@
+"""Operator CLI: plan or apply a policy from the policies file, with the Lambda's own engine and adapter.
+
+    python -m disposer.cli list
+    python -m disposer.cli plan prune-ui [--json] [--show-kept]
+    python -m disposer.cli apply prune-ui [--yes]
+
+It talks to the account in the environment's AWS credentials, or to the emulator when
+AWS_ENDPOINT_URL_CODEARTIFACT (or --endpoint-url) is set. Audit records go to stderr as JSON lines;
+the table (or --json report) goes to stdout. Exit codes: 0 done, 1 some versions failed, 2 bad input,
+3 the plan exceeds maxDisposalsPerRun (nothing disposed), 4 CodeArtifact refused a whole call.
+"""
+
+import argparse
+import getpass
+import json
+import sys
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TextIO
+
+from disposer.audit import RunContext
+from disposer.engine import Action
+from disposer.errors import CodeArtifactError
+from disposer.models import RunItem, RunReportBody
+from disposer.observability import logger
+from disposer.policy import PolicyError, RetentionPolicy, load_policies
+from disposer.runs import CapExceededError, RunReport, apply_run, plan_run
+from disposer.runtime import gateway_for, settings
+
+EXIT_OK, EXIT_FAILURES, EXIT_BAD_INPUT, EXIT_CAP, EXIT_AWS = 0, 1, 2, 3, 4
+COLUMNS = (("repository", 16), ("package", 28), ("version", 24), ("status", 10), ("action", 8))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m disposer.cli", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--policies", type=Path, default=Path("policies.json"), help="policies file (%(default)s)")
+    parser.add_argument("--endpoint-url", help="CodeArtifact endpoint (e.g. the emulator's URL)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("list", help="list the policies in the file")
+    commands.add_parser("validate", help="check the policies file; exit 2 naming every problem")
+    for name, text in (("plan", "show what a policy would do; writes nothing"), ("apply", "run a policy now")):
+        command = commands.add_parser(name, help=text)
+        command.add_argument("policy", help="the policy's name in the file")
+        command.add_argument("--json", action="store_true", help="print the run report as JSON")
+        command.add_argument("--show-kept", action="store_true", help="list kept versions too")
+        command.add_argument("--as-of", type=_aware_time, help="the run's clock, ISO-8601 (default: now)")
+        if name == "apply":
+            command.add_argument("--yes", action="store_true", help="do not ask before disposing")
+    return parser
+
+
+def _aware_time(text: str) -> datetime:
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def main(argv: Sequence[str] | None = None, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
+    arguments = _parser().parse_args(argv)
+    try:
+        policies = load_policies(arguments.policies)
+    except PolicyError as error:
+        print(f"{arguments.policies}: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if arguments.command == "validate":
+        print(f"{arguments.policies}: {len(policies)} policies, all valid", file=stdout)
+        return EXIT_OK
+    if arguments.command == "list":
+        for policy in policies:
+            print(f"{policy.name:<28} {policy.mode:<6} {policy.schedule or '(on demand)'}", file=stdout)
+        return EXIT_OK
+    chosen = {policy.name: policy for policy in policies}.get(arguments.policy)
+    if chosen is None:
+        names = ", ".join(policy.name for policy in policies)
+        print(f"no policy named '{arguments.policy}' in {arguments.policies} (it has: {names})", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    # Audit records are JSON lines on stderr; stdout stays readable (or machine-readable with --json).
+    logger.registered_handler.setStream(sys.stderr)  # type: ignore[attr-defined]
+    try:
+        return _run(chosen, arguments, stdin, stdout)
+    except CodeArtifactError as error:
+        print(f"CodeArtifact refused: {error.code}: {error.message}", file=sys.stderr)
+        return EXIT_AWS
+
+
+def _run(policy: RetentionPolicy, arguments: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
+    current = settings()
+    if arguments.endpoint_url:
+        current = current.model_copy(update={"codeartifact_endpoint": arguments.endpoint_url})
+    current.check_domain(domain=policy.domain, domain_owner=policy.domain_owner)
+    gateway = gateway_for(current)
+    apply = arguments.command == "apply"
+    run = RunContext(
+        run_id=str(uuid.uuid4()),
+        trigger="cli",
+        caller=f"cli:{getpass.getuser()}",
+        dry_run=not apply,
+        policy=policy.name,
+    )
+    now = arguments.as_of or datetime.now(UTC)
+    report = plan_run(gateway, policy, now=now, run=run, in_scope=current.allows_repository)
+    if not apply or report.plan.disposal_count == 0:
+        return _show(report, arguments, stdout)
+    if not arguments.json:
+        _print_table(report.to_body(), arguments.show_kept, stdout)
+    if not arguments.yes and not _confirmed(report, stdin, stdout):
+        print("nothing disposed", file=stdout)
+        return EXIT_OK
+    try:
+        apply_run(gateway, report)
+    except CapExceededError as error:
+        print(str(error), file=sys.stderr)
+        return EXIT_CAP
+    return _show(report, arguments, stdout)
+
+
+def _confirmed(report: RunReport, stdin: TextIO, stdout: TextIO) -> bool:
+    count = report.plan.disposal_count
+    print(f"\nDispose {count} versions (irreversible)? Type the policy name to confirm: ", end="", file=stdout)
+    stdout.flush()
+    return stdin.readline().strip() == report.plan.policy
+
+
+def _show(report: RunReport, arguments: argparse.Namespace, stdout: TextIO) -> int:
+    body = report.to_body()
+    if arguments.json:
+        print(body.model_dump_json(by_alias=True, indent=2), file=stdout)
+    else:
+        if not report.applied:
+            _print_table(body, arguments.show_kept, stdout)
+        for item in body.items:
+            if item.outcome == "failed":
+                print(f"FAILED {item.repository} {item.package} {item.version}: {_reason(item)}", file=stdout)
+        _print_summary(body, stdout)
+    if report.cap.exceeded:
+        return EXIT_CAP
+    return EXIT_FAILURES if any(not o.succeeded for o in report.outcomes.values()) else EXIT_OK
+
+
+def _print_table(body: RunReportBody, show_kept: bool, stdout: TextIO) -> None:
+    shown = [item for item in body.items if show_kept or item.action == Action.DISPOSE.value]
+    header = "  ".join(name.upper().ljust(width) for name, width in COLUMNS) + "  REASON"
+    print(header, file=stdout)
+    for item in shown:
+        print("  ".join(_cell(item, name, width) for name, width in COLUMNS) + f"  {_reason(item)}", file=stdout)
+    hidden = len(body.items) - len(shown) + body.items_omitted
+    if hidden:
+        print(f"... and {hidden} kept versions (--show-kept lists them)", file=stdout)
+
+
+def _cell(item: RunItem, name: str, width: int) -> str:
+    value = str(getattr(item, name) or "")
+    if name == "package" and item.namespace:
+        value = f"{item.namespace}/{value}"
+    return (value if len(value) <= width else value[: width - 1] + "…").ljust(width)
+
+
+def _reason(item: RunItem) -> str:
+    if item.outcome == "failed":
+        return f"{item.reason} -> FAILED {item.error_code}: {item.error_message}"
+    return f"{item.reason} -> disposed" if item.outcome == "disposed" else item.reason
+
+
+def _print_summary(body: RunReportBody, stdout: TextIO) -> None:
+    totals = body.totals
+    mode = "applied" if body.mode == "apply" else "plan only, nothing disposed"
+    print(
+        f"\npolicy {body.policy} as of {body.as_of:%Y-%m-%d %H:%M}Z ({mode}): {totals.versions} versions in "
+        f"{totals.packages} packages; keep {totals.keep}, dispose {totals.dispose} "
+        f"(cap {body.max_disposals_per_run}{', EXCEEDED' if body.cap_exceeded else ''})",
+        file=stdout,
+    )
+    print(f"rules: {json.dumps(totals.rules)}", file=stdout)
+    if body.outcomes:
+        print(f"outcomes: {json.dumps(body.outcomes)}", file=stdout)
+    for error in body.errors:
+        print(f"could not read {error.scope}: {error.error_code}: {error.error_message}", file=stdout)
+    calls = ", ".join(f"{name} {count}" for name, count in body.calls.items())
+    print(f"CodeArtifact calls: {calls or 'none'}; {body.duration_seconds:.2f} s", file=stdout)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,106 @@
+"""The operator CLI against the emulator: list, validate, plan, apply (with and without confirmation)."""
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from disposer.cli import EXIT_BAD_INPUT, EXIT_CAP, EXIT_OK, main
+from tests.integration.conftest import UI_KIT, calls, statuses
+
+# The shared integration seed publishes ui-kit 1.0.0 .. 1.7.0 in January 2026, 0.9.0 (Archived) and
+# 0.8.0 (Unlisted) in 2025: keeping the latest 5 leaves five to dispose, in three status groups.
+EXPECTED = {"1.0.0", "1.1.0", "1.2.0", "0.9.0", "0.8.0"}
+POLICIES = {
+    "policies": [
+        {
+            "name": "prune-ui",
+            "domain": "acme",
+            "repository": "releases",
+            "format": "npm",
+            "package": "ui-*",
+            "select": {"olderThanDays": 30},
+            "keep": {"latest": 5},
+        },
+        {"name": "tight-cap", "domain": "acme", "select": {"olderThanDays": 1}, "maxDisposalsPerRun": 1},
+    ]
+}
+AS_OF = "2026-06-01T00:00:00Z"
+
+
+@pytest.fixture
+def policies_file(tmp_path: Path) -> Path:
+    path = tmp_path / "policies.json"
+    path.write_text(json.dumps(POLICIES))
+    return path
+
+
+def cli(emulator, policies_file: Path, *args: str, answer: str = "") -> tuple[int, str]:
+    out = io.StringIO()
+    code = main(["--policies", str(policies_file), "--endpoint-url", emulator.url, *args], io.StringIO(answer), out)
+    return code, out.getvalue()
+
+
+def disposed(client) -> set[str]:
+    return {v for v, s in statuses(client, UI_KIT).items() if s == "Disposed"}
+
+
+def test_cli_list_shows_every_policy(emulator, policies_file):
+    code, out = cli(emulator, policies_file, "list")
+    assert code == EXIT_OK
+    assert "prune-ui" in out and "tight-cap" in out and "(on demand)" in out
+
+
+def test_cli_validate_bad_file_exits_2_naming_policy_and_field(emulator, tmp_path, capsys):
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"policies": [{"name": "x", "domain": "acme", "select": {"versionPattern": "("}}]}))
+    code, _ = cli(emulator, bad, "validate")
+    assert code == EXIT_BAD_INPUT
+    assert "policies[0] (x): select.versionPattern" in capsys.readouterr().err
+
+
+def test_cli_plan_prints_table_and_writes_nothing(emulator, codeartifact, policies_file):
+    # WHEN the policy is planned as of June 2026
+    code, out = cli(emulator, policies_file, "plan", "prune-ui", "--as-of", AS_OF)
+    # THEN the five oldest of ten selected versions are listed for disposal, with reasons, and none is disposed
+    assert code == EXIT_OK
+    assert out.count("dispose: older than 30 days") == 5
+    assert "keep 5, dispose 5" in out
+    assert disposed(codeartifact) == set()
+    assert "DisposePackageVersions" not in calls(emulator)
+
+
+def test_cli_apply_unconfirmed_disposes_nothing(emulator, codeartifact, policies_file):
+    code, out = cli(emulator, policies_file, "apply", "prune-ui", "--as-of", AS_OF, answer="yes\n")
+    assert code == EXIT_OK
+    assert "nothing disposed" in out
+    assert disposed(codeartifact) == set()
+
+
+def test_cli_apply_confirmed_disposes_the_plan(emulator, codeartifact, policies_file):
+    code, out = cli(emulator, policies_file, "apply", "prune-ui", "--as-of", AS_OF, answer="prune-ui\n")
+    assert code == EXIT_OK
+    assert '"disposed": 5' in out
+    assert disposed(codeartifact) == EXPECTED
+    # one call per status the plan saw (Published, Archived, Unlisted), each with that expectedStatus
+    assert calls(emulator)["DisposePackageVersions"] == 3
+
+
+def test_cli_apply_json_yes_reports_outcomes(emulator, codeartifact, policies_file):
+    code, out = cli(emulator, policies_file, "apply", "prune-ui", "--as-of", AS_OF, "--yes", "--json")
+    report = json.loads(out)
+    assert (code, report["mode"], report["outcomes"]) == (EXIT_OK, "apply", {"disposed": 5})
+    assert report["trigger"] == "cli"
+
+
+def test_cli_apply_over_cap_exits_3_and_disposes_nothing(emulator, codeartifact, policies_file):
+    code, _ = cli(emulator, policies_file, "apply", "tight-cap", "--as-of", AS_OF, "--yes")
+    assert code == EXIT_CAP
+    assert disposed(codeartifact) == set()
+
+
+def test_cli_unknown_policy_exits_2(emulator, policies_file, capsys):
+    code, _ = cli(emulator, policies_file, "plan", "nope")
+    assert code == EXIT_BAD_INPUT
+    assert "no policy named 'nope'" in capsys.readouterr().err
