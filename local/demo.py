@@ -6,16 +6,31 @@ import os
 import sys
 from collections import Counter
 from contextlib import redirect_stdout
+from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import boto3
 
-from local.events import LambdaContext, api_gateway_event
+from disposer.cli import print_summary, print_table
+from disposer.models import RunReportBody
+from disposer.policy import load_policies
+from local.events import LambdaContext, api_gateway_event, run_event
 from local.launcher import emulator_process
 
 SEED = Path(__file__).parent / "seeds" / "demo.json"
+POLICIES = Path(__file__).parent.parent / "policies.json"
+# The seed's clock: publish times are counted back from 2026-11-20, and the schedule fires after it.
+RUN_TIME = datetime(2026, 11, 21, 3, 30, tzinfo=UTC)
+SERVICE = {
+    "domain": "acme",
+    "repository": "snapshots",
+    "format": "maven",
+    "namespace": "com.acme",
+    "package": "service",
+}
+SERVICE_LABEL = "maven com.acme:service in acme/snapshots"
 UI_KIT = {"domain": "acme", "repository": "releases", "format": "npm", "namespace": "acme", "package": "ui-kit"}
 
 
@@ -26,10 +41,11 @@ class Demo:
         os.environ["AWS_ENDPOINT_URL_CODEARTIFACT"] = url
         os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
         self.captured = io.StringIO()
-        # Powertools binds its log stream when the Logger is created: import the handler while captured.
-        with redirect_stdout(self.captured):
-            import disposer.handler
+        import disposer.handler
+        from disposer.observability import logger
 
+        # The function's log records (audit trail) and EMF lines are kept apart from the story told here.
+        logger.registered_handler.setStream(self.captured)  # type: ignore[attr-defined]
         self.handler: ModuleType = disposer.handler
         self.client = boto3.client("codeartifact", endpoint_url=url)
 
@@ -39,12 +55,21 @@ class Demo:
             response = self.handler.lambda_handler(event, LambdaContext())
         return response["statusCode"], json.loads(response["body"])
 
+    def run_policy(self, policy: dict[str, Any], when: datetime) -> dict[str, Any]:
+        """Deliver the policy as its EventBridge schedule rule would, at `when`."""
+        with redirect_stdout(self.captured):
+            report: dict[str, Any] = self.handler.lambda_handler(run_event(policy, time=when), LambdaContext())
+        return report
+
     def records(self) -> list[dict[str, Any]]:
         return [json.loads(line) for line in self.captured.getvalue().splitlines() if line.startswith("{")]
 
-    def statuses(self, coordinates: dict[str, str]) -> Counter[str]:
+    def versions(self, coordinates: dict[str, str]) -> dict[str, str]:
         pages = self.client.get_paginator("list_package_versions").paginate(**coordinates)  # type: ignore[arg-type]
-        return Counter(v["status"] for page in pages for v in page["versions"])
+        return {v["version"]: v["status"] for page in pages for v in page["versions"]}
+
+    def statuses(self, coordinates: dict[str, str]) -> Counter[str]:
+        return Counter(self.versions(coordinates).values())
 
 
 def revision_of(demo: Demo, version: str) -> str:
@@ -91,10 +116,29 @@ def main() -> int:
 
         status, body = demo.call("POST", "/dispose", {**UI_KIT, "format": "docker", "versions": []})
         show("4. A bad request names the fields and disposes nothing", status, body)
-
         print(f"\nnpm @acme/ui-kit in acme/releases after: {dict(demo.statuses(UI_KIT))}")
+
+        scheduled_policy(demo)
         summarize(demo.records())
     return 0
+
+
+def scheduled_policy(demo: Demo) -> None:
+    """5. The prune-snapshots policy from policies.json, delivered by its schedule: plan, then apply."""
+    policy = next(p for p in load_policies(POLICIES) if p.name == "prune-snapshots")
+    detail = policy.model_dump(mode="json", by_alias=True, exclude_none=True)
+    before = dict(demo.statuses(SERVICE))
+    print(f"\n== 5. Scheduled policy '{policy.name}' ({policy.schedule}) on {SERVICE_LABEL}; before: {before}")
+    print("   Plan (mode plan, as deployed: nothing is disposed):")
+    plan = RunReportBody.model_validate(demo.run_policy({**detail, "mode": "plan"}, RUN_TIME))
+    print_table(plan, show_kept=True, stdout=sys.stdout)
+    print_summary(plan, sys.stdout)
+    print("\n   The same policy switched to mode apply, at the next scheduled time:")
+    applied = RunReportBody.model_validate(demo.run_policy({**detail, "mode": "apply"}, RUN_TIME))
+    print_summary(applied, sys.stdout)
+    after = demo.statuses(SERVICE)
+    changed = sorted(v for v, s in demo.versions(SERVICE).items() if s == "Disposed")
+    print(f"   {SERVICE_LABEL} after: {dict(after)}; disposed {changed[0]} .. {changed[-1]}")
 
 
 def summarize(records: list[dict[str, Any]]) -> None:

@@ -103,7 +103,7 @@ def _run(policy: RetentionPolicy, arguments: argparse.Namespace, stdin: TextIO, 
     if not apply or report.plan.disposal_count == 0:
         return _show(report, arguments, stdout)
     if not arguments.json:
-        _print_table(report.to_body(), arguments.show_kept, stdout)
+        print_table(report.to_body(), arguments.show_kept, stdout)
     if not arguments.yes and not _confirmed(report, stdin, stdout):
         print("nothing disposed", file=stdout)
         return EXIT_OK
@@ -128,17 +128,17 @@ def _show(report: RunReport, arguments: argparse.Namespace, stdout: TextIO) -> i
         print(body.model_dump_json(by_alias=True, indent=2), file=stdout)
     else:
         if not report.applied:
-            _print_table(body, arguments.show_kept, stdout)
+            print_table(body, arguments.show_kept, stdout)
         for item in body.items:
             if item.outcome == "failed":
                 print(f"FAILED {item.repository} {item.package} {item.version}: {_reason(item)}", file=stdout)
-        _print_summary(body, stdout)
+        print_summary(body, stdout)
     if report.cap.exceeded:
         return EXIT_CAP
     return EXIT_FAILURES if any(not o.succeeded for o in report.outcomes.values()) else EXIT_OK
 
 
-def _print_table(body: RunReportBody, show_kept: bool, stdout: TextIO) -> None:
+def print_table(body: RunReportBody, show_kept: bool, stdout: TextIO) -> None:
     shown = [item for item in body.items if show_kept or item.action == Action.DISPOSE.value]
     header = "  ".join(name.upper().ljust(width) for name, width in COLUMNS) + "  REASON"
     print(header, file=stdout)
@@ -162,12 +162,12 @@ def _reason(item: RunItem) -> str:
     return f"{item.reason} -> disposed" if item.outcome == "disposed" else item.reason
 
 
-def _print_summary(body: RunReportBody, stdout: TextIO) -> None:
+def print_summary(body: RunReportBody, stdout: TextIO) -> None:
     totals = body.totals
     mode = "applied" if body.mode == "apply" else "plan only, nothing disposed"
     print(
         f"\npolicy {body.policy} as of {body.as_of:%Y-%m-%d %H:%M}Z ({mode}): {totals.versions} versions in "
-        f"{totals.packages} packages; keep {totals.keep}, dispose {totals.dispose} "
+        f"{totals.packages} package{'' if totals.packages == 1 else 's'}; keep {totals.keep}, dispose {totals.dispose} "
         f"(cap {body.max_disposals_per_run}{', EXCEEDED' if body.cap_exceeded else ''})",
         file=stdout,
     )
