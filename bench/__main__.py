@@ -2,10 +2,11 @@
 
 import json
 
-from bench import cold_start, emulator_bench
+from bench import cold_start, emulator_bench, retention_bench
 from infra import asset_size
 
 if __name__ == "__main__":
     print(json.dumps(cold_start.measure()))
     asset_size.main(["--json"])
     emulator_bench.main()
+    retention_bench.main()

@@ -216,7 +216,12 @@ def _older_cutoff(policy: RetentionPolicy, now: datetime) -> datetime | None:
 
 def _newer_cutoff(policy: RetentionPolicy, now: datetime) -> datetime | None:
     days = policy.keep.newer_than_days
-    return None if days is None else now - timedelta(days=days)
+    older_than = policy.select.older_than_days
+    if days is None or (older_than is not None and days <= older_than):
+        # Every candidate is older than olderThanDays, so none can be newer than a shorter keep window:
+        # the rule can never decide, and resolving its cutoff would only cost describes.
+        return None
+    return now - timedelta(days=days)
 
 
 def policy_cutoffs(policy: RetentionPolicy, now: datetime) -> tuple[datetime, ...]:

@@ -384,15 +384,20 @@ def test_plan_without_times_or_age_rules_uses_listing_order():
     assert _reasons(plan_package(versions, policy, NOW)) == {"b": "kept: latest 1 of 2", "a": "dispose: selected"}
 
 
-def test_policy_cutoffs_both_rules_newest_first_deduplicated():
-    # GIVEN policies with two, one equal pair, and no age rules
-    both = _policy(select={"olderThanDays": 90}, keep={"newerThanDays": 30})
+def test_policy_cutoffs_only_those_that_can_decide_newest_first():
+    # GIVEN policies whose keep window is longer than, equal to, shorter than the select age, or absent
+    longer = _policy(select={"olderThanDays": 30}, keep={"newerThanDays": 90})
     same = _policy(select={"olderThanDays": 30}, keep={"newerThanDays": 30})
+    shorter = _policy(select={"olderThanDays": 90}, keep={"newerThanDays": 30})
+    keep_only = _policy(select={"versionPattern": ".*"}, keep={"newerThanDays": 30})
     none = _policy(keep={"latest": 3})
 
-    # WHEN their cutoffs are asked THEN each needed instant appears once, newest first
-    assert policy_cutoffs(both, NOW) == (NOW - timedelta(days=30), NOW - timedelta(days=90))
+    # WHEN their cutoffs are asked THEN each instant that can change a decision appears once, newest first;
+    # a keep window no longer than the select age cannot keep any candidate, so it costs nothing
+    assert policy_cutoffs(longer, NOW) == (NOW - timedelta(days=30), NOW - timedelta(days=90))
     assert policy_cutoffs(same, NOW) == (NOW - timedelta(days=30),)
+    assert policy_cutoffs(shorter, NOW) == (NOW - timedelta(days=90),)
+    assert policy_cutoffs(keep_only, NOW) == (NOW - timedelta(days=30),)
     assert policy_cutoffs(none, NOW) == ()
 
 

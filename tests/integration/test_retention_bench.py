@@ -1,0 +1,50 @@
+"""The retention benchmark at small size: a run makes the fewest calls possible and disposes only its plan."""
+
+import pytest
+
+from bench.retention_bench import Measurement, SeedShape, measure
+
+# 20 packages of 50 versions over two repositories, one of 2,500 (three ListPackageVersions pages).
+SMALL = SeedShape(packages_per_repository=10, versions_per_package=50, big_packages=(2_500,), outside_packages=2)
+# Describes a binary search may spend beyond the worst-case floor of one package.
+DESCRIBE_SLACK = 2
+
+
+@pytest.fixture(scope="module")
+def bench_run() -> Measurement:
+    return measure(SMALL)
+
+
+def test_run_disposes_exactly_the_plan(bench_run: Measurement) -> None:
+    summary = bench_run.summary
+    assert summary["plan_matches_expected"] is True
+    assert summary["disposed_outside_plan"] == 0
+    assert summary["changed_outside_plan"] == 0
+    assert summary["planned_not_disposed"] == 0
+    assert summary["discovery_errors"] == 0
+    assert summary["disposed"] > 0
+    assert summary["versions"] == 20 * 50 + 2_500 + 2 * 20
+
+
+def test_lists_and_disposes_take_exactly_the_fewest_calls(bench_run: Measurement) -> None:
+    summary = bench_run.summary
+    for operation in ("ListRepositoriesInDomain", "ListPackages", "ListPackageVersions", "DisposePackageVersions"):
+        assert summary["calls"][operation] == summary["floor"][operation], operation
+    assert summary["floor"]["ListPackageVersions"] == 20 + 3
+    assert summary["emulator_agrees"] is True
+
+
+def test_describes_are_a_binary_search_per_resolved_cutoff(bench_run: Measurement) -> None:
+    # The engine resolves every cutoff the policy names, each in at most ceil(log2(n + 1)) describes.
+    for package in bench_run.packages:
+        assert bench_run.describes[package.coordinates] <= 2 * len(package.versions).bit_length(), package.name
+    assert (
+        bench_run.summary["describes_per_package"]["observed_max"]
+        < bench_run.summary["describes_per_package"]["naive_mean"]
+    )
+
+
+def test_describes_skip_a_cutoff_that_cannot_change_the_plan(bench_run: Measurement) -> None:
+    for package in bench_run.packages:
+        floor = bench_run.expected[package.coordinates].describe_floor
+        assert bench_run.describes[package.coordinates] <= floor + DESCRIBE_SLACK, package.name
