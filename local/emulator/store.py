@@ -138,6 +138,10 @@ class Store:
 
     # -- seeding and test inspection -------------------------------------------------------------
 
+    def has_domains(self) -> bool:
+        with self._lock:
+            return bool(self._domains)
+
     def merge(self, domains: Iterable[Domain]) -> None:
         """Add seeded domains; existing domains, repositories and packages are merged into."""
         with self._lock:
@@ -196,11 +200,8 @@ class Store:
     def _domain(self, params: Params) -> Domain:
         name: str = params["domain"]
         owner: str | None = params.get("domainOwner")
+        # As in AWS, no domain-owner means the caller's account (the seed decides which account that is).
         domain = self._domains.get((owner or self.account, name))
-        if domain is None and owner is None:
-            # Seeds may use another owner; without domain-owner, a unique name still resolves.
-            matches = [d for (_, domain_name), d in self._domains.items() if domain_name == name]
-            domain = matches[0] if len(matches) == 1 else None
         if domain is None:
             raise not_found(
                 f"Domain not found. Domain '{name}' owned by account '{owner or self.account}' does not exist",

@@ -107,16 +107,31 @@ def test_seed_external_first_version_sets_package_origin_restrictions(start, mak
     assert package["originConfiguration"]["restrictions"] == {"publish": "BLOCK", "upstream": "ALLOW"}
 
 
-def test_seed_other_owner_domain_resolves_without_domain_owner(start, make_client):
-    # GIVEN a domain owned by another account
+def test_seed_single_other_owner_becomes_the_callers_account(start, make_client):
+    # GIVEN a seed whose only domain is owned by another account ("unless the seed says otherwise")
     seed = copy.deepcopy(MINIMAL)
     seed["domains"][0]["owner"] = "444455556666"
     client = make_client(start(seed).url)
 
     # WHEN described with and without domainOwner
-    # THEN both resolve to that owner
+    # THEN both resolve to that owner, the caller's account now
     assert client.describe_domain(domain="acme")["domain"]["owner"] == "444455556666"
     assert client.describe_domain(domain="acme", domainOwner="444455556666")["domain"]["owner"] == "444455556666"
+
+
+def test_seed_two_owners_domain_of_the_other_needs_domain_owner(start, make_client):
+    # GIVEN domains of two accounts: the caller's (the default) and another's
+    seed = copy.deepcopy(MINIMAL)
+    other = copy.deepcopy(seed["domains"][0])
+    other.update(name="partner", owner="444455556666")
+    seed["domains"].append(other)
+    client = make_client(start(seed).url)
+
+    # WHEN the other account's domain is described without domainOwner
+    # THEN it is not found, as in AWS (no owner means the caller's account); with it, it is
+    with pytest.raises(client.exceptions.ResourceNotFoundException):
+        client.describe_domain(domain="partner")
+    assert client.describe_domain(domain="partner", domainOwner="444455556666")["domain"]["owner"] == "444455556666"
 
 
 def test_seed_pypi_name_stored_normalized(start, make_client):
