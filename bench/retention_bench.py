@@ -306,7 +306,11 @@ def measure(shape: SeedShape = FULL, policy: RetentionPolicy = POLICY) -> Measur
             )
             _control(url, "reset-stats", post=True)
             run_started = time.perf_counter()
-            report = run_policy(gateway, policy, now=NOW, run=run, apply=True, in_scope=lambda _: True)
+            # BytesReclaimed costs one ListPackageVersionAssets per disposal; measured here are the calls a
+            # run needs to decide and dispose (the deployment's DISPOSER_MEASURE_BYTES switch, off).
+            report = run_policy(
+                gateway, policy, now=NOW, run=run, apply=True, in_scope=lambda _: True, measure_bytes=False
+            )
             run_seconds = time.perf_counter() - run_started
             # Read before the checks below, whose own listing calls would otherwise be counted.
             emulator_calls = Counter(_control(url, "stats")["calls"])

@@ -14,7 +14,7 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from disposer.audit import AuditTrail, RunContext
-from disposer.disposal import VersionOutcome, dispose_versions, predict_disposal
+from disposer.disposal import VersionOutcome, dispose_versions, measure_sizes, predict_disposal
 from disposer.errors import (
     AccessDeniedError,
     CodeArtifactError,
@@ -41,6 +41,7 @@ from disposer.policy import PolicyMode, RetentionPolicy
 from disposer.precheck import check_request, normalize_content_type
 from disposer.runs import CapExceededError, run_policy
 from disposer.runtime import gateway_for, settings
+from disposer.telemetry import RunMetrics, emit_run_metrics
 
 API_TITLE = "CodeArtifact disposer"
 API_VERSION = "1.0.0"
@@ -146,7 +147,7 @@ def _run_context(dry_run: bool, policy: str | None = None) -> RunContext:
     )
 
 
-def _to_response(outcomes: Sequence[VersionOutcome], dry_run: bool) -> DisposeResponse:
+def _to_response(outcomes: Sequence[VersionOutcome], *, dry_run: bool) -> DisposeResponse:
     return DisposeResponse(
         successful_versions={
             o.version: VersionSuccess(revision=o.revision, status=o.status or "") for o in outcomes if o.succeeded
@@ -189,37 +190,62 @@ ERROR_RESPONSES = _error_responses(
 @tracer.capture_method(capture_response=False)
 def dispose(request: Annotated[DisposeRequest, Body()]) -> DisposeResponse:
     """Dispose the named versions now (or, with dryRun, report what would happen)."""
-    settings().check_scope(domain=request.domain, domain_owner=request.domain_owner, repository=request.repository)
+    current = settings()
+    current.check_scope(domain=request.domain, domain_owner=request.domain_owner, repository=request.repository)
+    started = time.monotonic()
     trail = AuditTrail(run=_run_context(request.dry_run))
-    gateway = gateway_for(settings())
-    arguments: dict[str, Any] = {
-        "revisions": request.version_revisions,
-        "expected_status": request.expected_status,
-        "sink": trail.sink(request.ref),
-    }
+    gateway = gateway_for(current)
+    options: dict[str, Any] = {"revisions": request.version_revisions, "expected_status": request.expected_status}
+    if request.dry_run:
+        outcomes = predict_disposal(gateway, request.ref, request.versions, sink=trail.sink(request.ref), **options)
+        trail.close(calls=dict(gateway.counter.calls))
+        return _to_response(outcomes, dry_run=True)
+    sizes = measure_sizes(gateway, request.ref, request.versions) if current.measure_bytes else None
     try:
-        if request.dry_run:
-            outcomes = predict_disposal(gateway, request.ref, request.versions, **arguments)
-        else:
-            outcomes = dispose_versions(gateway, request.ref, request.versions, deadline=_deadline(), **arguments)
+        outcomes = dispose_versions(
+            gateway,
+            request.ref,
+            request.versions,
+            deadline=_deadline(),
+            sink=trail.sink(request.ref, sizes=sizes),
+            **options,
+        )
     finally:
-        trail.close()
-    return _to_response(outcomes, request.dry_run)
+        duration = time.monotonic() - started
+        trail.close(calls=dict(gateway.counter.calls), duration_seconds=round(duration, 3))
+        emit_run_metrics(
+            RunMetrics(
+                trigger="api",
+                planned=len(request.versions),
+                disposed=trail.disposed,
+                failed=trail.failed,
+                bytes_reclaimed=trail.bytes_reclaimed,
+                throttles=gateway.counter.throttles,
+                duration_seconds=duration,
+            )
+        )
+    return _to_response(outcomes, dry_run=False)
 
 
 def _run(policy: RetentionPolicy, *, apply: bool) -> RunReportBody:
     current = settings()
     current.check_domain(domain=policy.domain, domain_owner=policy.domain_owner)
     run = _run_context(dry_run=not apply, policy=policy.name)
-    report = run_policy(
-        gateway_for(current),
-        policy,
-        now=datetime.now(UTC),
-        run=run,
-        apply=apply,
-        in_scope=current.allows_repository,
-        deadline=_deadline(),
-    )
+    try:
+        report = run_policy(
+            gateway_for(current),
+            policy,
+            now=datetime.now(UTC),
+            run=run,
+            apply=apply,
+            in_scope=current.allows_repository,
+            measure_bytes=current.measure_bytes,
+            deadline=_deadline(),
+        )
+    except CapExceededError as error:
+        emit_run_metrics(error.report.metrics())
+        raise
+    emit_run_metrics(report.metrics())
     return report.to_body()
 
 

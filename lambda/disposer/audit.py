@@ -3,12 +3,10 @@
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
-
-from aws_lambda_powertools.metrics import MetricUnit
+from typing import Any, Literal
 
 from disposer.disposal import OutcomeSink, VersionOutcome
-from disposer.observability import VERSIONS_DISPOSED, VERSIONS_FAILED, logger, metrics
+from disposer.observability import logger
 from disposer.packages import PackageRef
 
 Trigger = Literal["api", "schedule", "cli"]
@@ -32,12 +30,36 @@ class AuditTrail:
 
     run: RunContext
     counts: Counter[str] = field(default_factory=Counter)
+    # Asset bytes of the versions disposed, when their sizes were measured before disposal.
+    bytes_reclaimed: int | None = None
 
-    def sink(self, ref: PackageRef, reasons: Mapping[str, str] | None = None) -> OutcomeSink:
-        """An outcome sink for one package; `reasons` says why each version was disposed."""
-        return lambda outcome: self.record(ref, outcome, (reasons or {}).get(outcome.version, REQUESTED_BY_CALLER))
+    def sink(
+        self,
+        ref: PackageRef,
+        reasons: Mapping[str, str] | None = None,
+        before: Mapping[str, str] | None = None,
+        sizes: Mapping[str, int] | None = None,
+    ) -> OutcomeSink:
+        """An outcome sink for one package: `reasons` says why each version was disposed, `before` the
+        status each had when the plan saw it, `sizes` its asset bytes (measured before disposal)."""
+        reasons, before = reasons or {}, before or {}
+        if sizes is not None and self.bytes_reclaimed is None:
+            self.bytes_reclaimed = 0
 
-    def record(self, ref: PackageRef, outcome: VersionOutcome, reason: str = REQUESTED_BY_CALLER) -> None:
+        def record(outcome: VersionOutcome) -> None:
+            self.record(ref, outcome, reasons.get(outcome.version, REQUESTED_BY_CALLER), before.get(outcome.version))
+            if sizes is not None and outcome.succeeded and not self.run.dry_run:
+                self.bytes_reclaimed = (self.bytes_reclaimed or 0) + sizes.get(outcome.version, 0)
+
+        return record
+
+    def record(
+        self,
+        ref: PackageRef,
+        outcome: VersionOutcome,
+        reason: str = REQUESTED_BY_CALLER,
+        status_before: str | None = None,
+    ) -> None:
         result = ("would dispose" if self.run.dry_run else "disposed") if outcome.succeeded else "failed"
         self.counts[outcome.error_code or result] += 1
         logger.info(
@@ -56,6 +78,7 @@ class AuditTrail:
             package=ref.package,
             version=outcome.version,
             revision=outcome.revision,
+            status_before=status_before,
             status=str(outcome.status) if outcome.status else None,
             action="dispose",
             reason=reason,
@@ -64,21 +87,22 @@ class AuditTrail:
             error_message=outcome.error_message,
         )
 
-    def close(self, *, emit_summary: bool = True) -> None:
-        """Write the run's summary record (unless the caller writes a fuller one) and, for a real run, its
-        metrics (a dry run changes nothing)."""
-        if emit_summary:
-            logger.info(
-                "run summary",
-                run_id=self.run.run_id,
-                trigger=self.run.trigger,
-                caller=self.run.caller,
-                dry_run=self.run.dry_run,
-                outcomes=dict(self.counts),
-            )
-        if self.run.dry_run:
-            return
-        failed = sum(n for key, n in self.counts.items() if key != "disposed")
-        metrics.add_dimension(name="trigger", value=self.run.trigger)
-        metrics.add_metric(name=VERSIONS_DISPOSED, unit=MetricUnit.Count, value=self.counts["disposed"])
-        metrics.add_metric(name=VERSIONS_FAILED, unit=MetricUnit.Count, value=failed)
+    def close(self, **figures: Any) -> None:
+        """Write the run's summary record: outcome counts and whatever figures the caller adds."""
+        logger.info(
+            "run summary",
+            run_id=self.run.run_id,
+            trigger=self.run.trigger,
+            caller=self.run.caller,
+            dry_run=self.run.dry_run,
+            outcomes=dict(self.counts),
+            **figures,
+        )
+
+    @property
+    def disposed(self) -> int:
+        return self.counts["disposed"]
+
+    @property
+    def failed(self) -> Counter[str]:
+        return Counter({code: n for code, n in self.counts.items() if code not in ("disposed", "would dispose")})

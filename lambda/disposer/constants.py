@@ -15,3 +15,19 @@ RUN_EVENT_DETAIL_TYPE = "Retention Policy Run"
 
 # CodeArtifact accepts at most this many versions in one Dispose/Update call.
 MAX_VERSIONS_PER_CALL = 100
+
+# Metric names (namespace METRICS_NAMESPACE), shared with the dashboard and alarms in infra/.
+METRIC_RUNS = "Runs"
+METRIC_VERSIONS_PLANNED = "VersionsPlanned"
+METRIC_VERSIONS_KEPT = "VersionsKept"
+METRIC_VERSIONS_DISPOSED = "VersionsDisposed"
+METRIC_VERSIONS_FAILED = "VersionsFailed"
+METRIC_BYTES_RECLAIMED = "BytesReclaimed"
+METRIC_API_THROTTLES = "ApiThrottles"
+METRIC_RUN_DURATION = "RunDuration"
+METRIC_RUN_ABORTED = "RunAborted"
+# Dimension sets: the alarms watch the aggregate; the dashboard breaks down by policy and trigger.
+METRIC_DIMENSIONS_AGGREGATE = ("service",)
+METRIC_DIMENSIONS_BREAKDOWN = ("service", "policy", "trigger")
+METRIC_DIMENSIONS_BY_ERROR = ("service", "errorCode")
+ENV_MEASURE_BYTES = "DISPOSER_MEASURE_BYTES"

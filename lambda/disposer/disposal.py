@@ -168,3 +168,18 @@ def predict_disposal(
         outcomes.append(outcome)
         sink(outcome)
     return outcomes
+
+
+def measure_sizes(gateway: CodeArtifactGateway, ref: PackageRef, versions: Sequence[str]) -> dict[str, int]:
+    """Asset bytes per version, read before disposal deletes them (one ListPackageVersionAssets each).
+
+    A version whose assets cannot be listed (it does not exist, say) counts 0: measuring never blocks
+    or changes a disposal.
+    """
+    sizes: dict[str, int] = {}
+    for version in versions:
+        try:
+            sizes[version] = gateway.asset_bytes(ref, version)
+        except CodeArtifactError:
+            sizes[version] = 0
+    return sizes

@@ -57,12 +57,19 @@ class PackageListing:
 
 @dataclass
 class CallCounter:
-    """Calls made per CodeArtifact operation (retries of one call not counted again)."""
+    """Calls made per CodeArtifact operation (retries of one call not counted again), and throttled
+    attempts (each one, retried or not)."""
 
     calls: Counter[str] = field(default_factory=Counter)
+    throttles: int = 0
 
     def record(self, model: Any, **_: Any) -> None:
         self.calls[model.name] += 1
+
+    def check_throttle(self, response: Any = None, **_: Any) -> None:
+        # botocore asks "needs-retry" after every attempt; `response` is (http, parsed) or None.
+        if response is not None and response[1].get("Error", {}).get("Code") == "ThrottlingException":
+            self.throttles += 1
 
 
 def create_client(*, endpoint_url: str | None = None, max_attempts: int = 5) -> CodeArtifactClient:
@@ -114,8 +121,12 @@ class CodeArtifactGateway:
         self._client = client
         self.counter = CallCounter()
         # Clients are shared across invocations: the newest gateway's counter replaces the previous one.
-        client.meta.events.unregister("before-call.codeartifact", unique_id=_COUNTER_HANDLER_ID)
-        client.meta.events.register("before-call.codeartifact", self.counter.record, unique_id=_COUNTER_HANDLER_ID)
+        for event, handler in (
+            ("before-call.codeartifact", self.counter.record),
+            ("needs-retry.codeartifact", self.counter.check_throttle),
+        ):
+            client.meta.events.unregister(event, unique_id=f"{_COUNTER_HANDLER_ID}-{event}")
+            client.meta.events.register(event, handler, unique_id=f"{_COUNTER_HANDLER_ID}-{event}")
 
     def dispose(
         self,
@@ -207,6 +218,13 @@ class CodeArtifactGateway:
         if published is None:
             return None
         return published if published.tzinfo else published.replace(tzinfo=UTC)
+
+    def asset_bytes(self, ref: PackageRef, version: str) -> int:
+        """The total size of a version's assets (ListPackageVersionAssets, paginated): what disposing it frees."""
+        paginator = self._client.get_paginator("list_package_version_assets")
+        with translated_errors():
+            pages = paginator.paginate(**_coordinates(ref), packageVersion=version)  # type: ignore[arg-type]
+            return sum(int(asset.get("size", 0)) for page in pages for asset in page.get("assets", []))
 
     def list_versions(self, ref: PackageRef) -> PackageListing:
         """Every version of a package, newest published first, 1000 a page."""

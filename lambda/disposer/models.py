@@ -174,6 +174,10 @@ class RunReportBody(ApiModel):
     outcomes: dict[str, int] = Field(description="disposed, or the error code, per version acted on")
     errors: list[RunError]
     calls: dict[str, int] = Field(description="CodeArtifact calls made, per operation")
+    throttles: int = Field(description="CodeArtifact answers of ThrottlingException (each was retried)")
+    bytes_reclaimed: int | None = Field(
+        alias="bytesReclaimed", description="asset bytes of the versions disposed; null when not measured"
+    )
     duration_seconds: float = Field(alias="durationSeconds")
     aborted: bool
     aborted_reason: str | None = Field(alias="abortedReason")

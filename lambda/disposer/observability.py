@@ -10,10 +10,6 @@ logger = Logger(service=SERVICE_NAME)
 tracer = Tracer(service=SERVICE_NAME)
 metrics = Metrics(namespace=METRICS_NAMESPACE, service=SERVICE_NAME)
 
-# Metric names (PascalCase, one spelling shared with the dashboard and alarms).
-VERSIONS_DISPOSED = "VersionsDisposed"
-VERSIONS_FAILED = "VersionsFailed"
-
 # Requests that change nothing (a 4xx, a dry run, the OpenAPI document) rightly emit no metric;
 # Powertools would warn about each one in the function's log.
 warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)

@@ -8,13 +8,14 @@ from datetime import datetime
 
 from disposer.audit import AuditTrail, RunContext
 from disposer.discovery import DiscoveryError, discover
-from disposer.disposal import VersionOutcome, dispose_versions
+from disposer.disposal import VersionOutcome, dispose_versions, measure_sizes
 from disposer.engine import Action, CapCheck, PackagePlan, Plan, PlanItem, check_cap, plan_packages
 from disposer.errors import CodeArtifactError, DisposerError
 from disposer.gateway import CodeArtifactGateway
 from disposer.models import RunError, RunItem, RunReportBody, RunTotals
 from disposer.observability import logger
 from disposer.policy import RetentionPolicy
+from disposer.telemetry import RunMetrics
 
 ItemKey = tuple[str, str, str | None, str, str]
 
@@ -46,6 +47,24 @@ class RunReport:
     calls: Counter[str] = field(default_factory=Counter)
     duration_seconds: float = 0.0
     aborted_reason: str | None = None
+    bytes_reclaimed: int | None = None
+    throttles: int = 0
+
+    def metrics(self) -> RunMetrics:
+        """The run's figures as the dashboard and alarms see them."""
+        failed = Counter(o.error_code or "UNKNOWN" for o in self.outcomes.values() if not o.succeeded)
+        return RunMetrics(
+            trigger=self.run.trigger,
+            policy=self.plan.policy,
+            planned=self.plan.totals.dispose,
+            kept=self.plan.totals.keep,
+            disposed=sum(o.succeeded for o in self.outcomes.values()),
+            failed=failed,
+            bytes_reclaimed=self.bytes_reclaimed,
+            throttles=self.throttles,
+            duration_seconds=self.duration_seconds,
+            aborted=self.aborted_reason is not None,
+        )
 
     def outcome_counts(self) -> dict[str, int]:
         counts: Counter[str] = Counter()
@@ -96,6 +115,8 @@ class RunReport:
                 RunError(scope=e.scope, error_code=e.error_code, error_message=e.error_message) for e in self.errors
             ],
             calls=dict(sorted(self.calls.items())),
+            throttles=self.throttles,
+            bytes_reclaimed=self.bytes_reclaimed,
             duration_seconds=round(self.duration_seconds, 3),
             aborted=self.aborted_reason is not None,
             aborted_reason=self.aborted_reason,
@@ -120,11 +141,14 @@ def plan_run(
     plan = plan_packages(discover(gateway, policy, now, in_scope=in_scope, on_error=errors.append), policy, now)
     report = RunReport(run=run, plan=plan, cap=check_cap(plan, policy), applied=False, errors=errors)
     report.calls = gateway.counter.calls
+    report.throttles = gateway.counter.throttles
     report.duration_seconds = time.monotonic() - started
     return report
 
 
-def apply_run(gateway: CodeArtifactGateway, report: RunReport, *, deadline: float | None = None) -> RunReport:
+def apply_run(
+    gateway: CodeArtifactGateway, report: RunReport, *, measure_bytes: bool = True, deadline: float | None = None
+) -> RunReport:
     """Dispose exactly what the report's plan says, pinned to the revisions and statuses it saw.
 
     A plan over maxDisposalsPerRun disposes nothing and raises CapExceededError (after logging).
@@ -136,9 +160,10 @@ def apply_run(gateway: CodeArtifactGateway, report: RunReport, *, deadline: floa
         report.applied = True
         trail = AuditTrail(run=report.run)
         for package_plan in report.plan.packages:
-            _apply_package(gateway, package_plan, trail, report.outcomes, deadline)
-        trail.close(emit_summary=False)
+            _apply_package(gateway, package_plan, trail, report.outcomes, measure_bytes, deadline)
+        report.bytes_reclaimed = trail.bytes_reclaimed
     report.calls = gateway.counter.calls
+    report.throttles = gateway.counter.throttles
     report.duration_seconds = time.monotonic() - started
     log_report(report)
     if report.aborted_reason is not None:
@@ -154,12 +179,13 @@ def run_policy(
     run: RunContext,
     apply: bool,
     in_scope: Callable[[str], bool],
+    measure_bytes: bool = True,
     deadline: float | None = None,
 ) -> RunReport:
     """One whole run: plan at clock `now` and, when `apply`, dispose what the plan says."""
     report = plan_run(gateway, policy, now=now, run=run, in_scope=in_scope)
     if apply:
-        return apply_run(gateway, report, deadline=deadline)
+        return apply_run(gateway, report, measure_bytes=measure_bytes, deadline=deadline)
     log_report(report)
     return report
 
@@ -169,11 +195,18 @@ def _apply_package(
     package_plan: PackagePlan,
     trail: AuditTrail,
     outcomes: dict[ItemKey, VersionOutcome],
+    measure_bytes: bool,
     deadline: float | None,
 ) -> None:
     """Dispose one package's planned versions: one call group per status seen, pinned to the revisions."""
     by_version = {item.version: item for item in package_plan.disposals}
-    record = trail.sink(package_plan.ref, {item.version: item.reason for item in by_version.values()})
+    sizes = measure_sizes(gateway, package_plan.ref, list(by_version)) if measure_bytes else None
+    record = trail.sink(
+        package_plan.ref,
+        reasons={item.version: item.reason for item in by_version.values()},
+        before={item.version: str(item.status) for item in by_version.values()},
+        sizes=sizes,
+    )
 
     def sink(outcome: VersionOutcome) -> None:
         record(outcome)

@@ -8,8 +8,9 @@ from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from disposer.audit import RunContext
 from disposer.observability import logger, tracer
 from disposer.policy import PolicyMode, RetentionPolicy
-from disposer.runs import run_policy
+from disposer.runs import CapExceededError, run_policy
 from disposer.runtime import gateway_for, settings
+from disposer.telemetry import emit_run_metrics
 
 
 class PolicyRunEvent(EventBridgeModel):
@@ -34,7 +35,18 @@ def run_scheduled(event: dict[str, Any]) -> dict[str, Any]:
     caller = parsed.resources[0] if parsed.resources else f"account {parsed.account} via EventBridge"
     run = RunContext(run_id=parsed.id, trigger="schedule", caller=caller, dry_run=not apply, policy=policy.name)
     logger.append_keys(run_id=parsed.id, policy=policy.name)
-    report = run_policy(
-        gateway_for(current), policy, now=parsed.time, run=run, apply=apply, in_scope=current.allows_repository
-    )
+    try:
+        report = run_policy(
+            gateway_for(current),
+            policy,
+            now=parsed.time,
+            run=run,
+            apply=apply,
+            in_scope=current.allows_repository,
+            measure_bytes=current.measure_bytes,
+        )
+    except CapExceededError as error:
+        emit_run_metrics(error.report.metrics())  # RunAborted: the alarm that says a policy went wrong
+        raise
+    emit_run_metrics(report.metrics())
     return report.to_body().model_dump(mode="json", by_alias=True)

@@ -6,7 +6,7 @@ from fnmatch import fnmatchcase
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from disposer.constants import ENV_DOMAIN, ENV_DOMAIN_OWNER, ENV_MAX_ATTEMPTS, ENV_REPOSITORIES
+from disposer.constants import ENV_DOMAIN, ENV_DOMAIN_OWNER, ENV_MAX_ATTEMPTS, ENV_MEASURE_BYTES, ENV_REPOSITORIES
 from disposer.errors import OutOfScopeError
 
 DEFAULT_MAX_ATTEMPTS = 5
@@ -20,6 +20,8 @@ class Settings(BaseModel):
     codeartifact_endpoint: str | None = None
     # Attempts per AWS call (botocore standard retry mode: throttles and 5xx, with backoff and jitter).
     max_attempts: int = Field(default=DEFAULT_MAX_ATTEMPTS, ge=1, le=10)
+    # BytesReclaimed costs one ListPackageVersionAssets call per disposed version; it can be turned off.
+    measure_bytes: bool = True
     domain: str | None = None
     domain_owner: str | None = None
     repositories: tuple[str, ...] = ()
@@ -30,6 +32,7 @@ class Settings(BaseModel):
             # boto3 would read this itself; reading it here lets one warm process follow a changed value.
             codeartifact_endpoint=environ.get("AWS_ENDPOINT_URL_CODEARTIFACT") or None,
             max_attempts=int(environ.get(ENV_MAX_ATTEMPTS) or DEFAULT_MAX_ATTEMPTS),
+            measure_bytes=environ.get(ENV_MEASURE_BYTES, "true").strip().lower() not in ("false", "0", "no", "off"),
             domain=environ.get(ENV_DOMAIN) or None,
             domain_owner=environ.get(ENV_DOMAIN_OWNER) or None,
             repositories=tuple(name.strip() for name in environ.get(ENV_REPOSITORIES, "").split(",") if name.strip()),
