@@ -22,6 +22,7 @@ from disposer.errors import (
     UpstreamError,
     UpstreamValidationError,
 )
+from disposer.observability import tracer
 from disposer.packages import PackageRef, VersionSummary
 
 if TYPE_CHECKING:
@@ -128,6 +129,7 @@ class CodeArtifactGateway:
             client.meta.events.unregister(event, unique_id=f"{_COUNTER_HANDLER_ID}-{event}")
             client.meta.events.register(event, handler, unique_id=f"{_COUNTER_HANDLER_ID}-{event}")
 
+    @tracer.capture_method(capture_response=False)
     def dispose(
         self,
         ref: PackageRef,
@@ -159,6 +161,7 @@ class CodeArtifactGateway:
             },
         )
 
+    @tracer.capture_method(capture_response=False)
     def list_repositories(self, domain: str, domain_owner: str | None, prefix: str = "") -> list[str]:
         """Names of the domain's repositories (those starting with `prefix`), 1000 a page."""
         params: dict[str, Any] = {"domain": domain}
@@ -174,6 +177,7 @@ class CodeArtifactGateway:
                 for repository in page.get("repositories", [])
             ]
 
+    @tracer.capture_method(capture_response=False)
     def list_packages(
         self,
         domain: str,
@@ -210,6 +214,7 @@ class CodeArtifactGateway:
                 for item in page.get("packages", [])
             ]
 
+    @tracer.capture_method(capture_response=False)
     def published_time(self, ref: PackageRef, version: str) -> datetime | None:
         """One DescribePackageVersion call: the only way CodeArtifact tells a version's publish time."""
         with translated_errors():
@@ -219,6 +224,7 @@ class CodeArtifactGateway:
             return None
         return published if published.tzinfo else published.replace(tzinfo=UTC)
 
+    @tracer.capture_method(capture_response=False)
     def asset_bytes(self, ref: PackageRef, version: str) -> int:
         """The total size of a version's assets (ListPackageVersionAssets, paginated): what disposing it frees."""
         paginator = self._client.get_paginator("list_package_version_assets")
@@ -226,6 +232,7 @@ class CodeArtifactGateway:
             pages = paginator.paginate(**_coordinates(ref), packageVersion=version)  # type: ignore[arg-type]
             return sum(int(asset.get("size", 0)) for page in pages for asset in page.get("assets", []))
 
+    @tracer.capture_method(capture_response=False)
     def list_versions(self, ref: PackageRef) -> PackageListing:
         """Every version of a package, newest published first, 1000 a page."""
         paginator = self._client.get_paginator("list_package_versions")
