@@ -13,7 +13,8 @@ from disposer.scheduled import is_run_event, run_scheduled
 CORRELATION_ID_PATH = f"{correlation_paths.API_GATEWAY_REST} || {correlation_paths.EVENT_BRIDGE}"
 
 
-@logger.inject_lambda_context(correlation_id_path=CORRELATION_ID_PATH)
+# clear_state: keys a run appended (run_id, policy) must not leak into the next warm invocation.
+@logger.inject_lambda_context(correlation_id_path=CORRELATION_ID_PATH, clear_state=True)
 @metrics.log_metrics(capture_cold_start_metric=True)
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
