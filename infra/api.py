@@ -1,5 +1,6 @@
 """DisposeApi: the IAM-authorized REST API in front of the disposer Lambda (proxy integration)."""
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -40,11 +41,12 @@ class GatewayError:
 
 # Keyed by API Gateway response type; codes are PascalCase like the function's own ("InvalidBody" is
 # what it answers for an undecodable body too). Gateway responses are not VTL, only $context
-# substitution: `messageString` is already a quoted JSON string, `validationErrorString` is not.
+# substitution: `messageString` is already a quoted, escaped JSON string; `validationErrorString` is
+# inserted raw and quotes schema values (`["object"]`), so it would break the JSON. The body model
+# checks one thing only, so a fixed message says all that validation can report.
+BAD_BODY_MESSAGE = "request body must be a JSON object"
 GATEWAY_ERRORS: Mapping[str, GatewayError] = {
-    "BAD_REQUEST_BODY": GatewayError(
-        code="InvalidBody", message='"$context.error.validationErrorString"', status_code="400"
-    ),
+    "BAD_REQUEST_BODY": GatewayError(code="InvalidBody", message=json.dumps(BAD_BODY_MESSAGE), status_code="400"),
     "ACCESS_DENIED": GatewayError(code="AccessDenied", message="$context.error.messageString", status_code="403"),
     "MISSING_AUTHENTICATION_TOKEN": GatewayError(
         code="MissingAuthenticationToken", message="$context.error.messageString", status_code="403"
@@ -160,6 +162,9 @@ class DisposeApi(Construct):
                 authorization_type=apigw.AuthorizationType.IAM,
                 request_validator=self.request_validator,
                 request_models=request_models,
+                # No method takes a header or query-string parameter, so none is declared (let alone
+                # required). API Gateway cannot reject undeclared ones; the function ignores them.
+                request_parameters={},
             )
 
         self.gateway_responses: dict[str, apigw.GatewayResponse] = {}

@@ -1,6 +1,7 @@
 """Deploy-time configuration read from the cdk.json context and validated with pydantic."""
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Annotated, Literal
 
 from aws_cdk import aws_logs as logs
@@ -14,8 +15,10 @@ from infra.settings import (
     DEFAULT_API_RATE_LIMIT,
     DEFAULT_LOG_LEVEL,
     DEFAULT_LOG_RETENTION_DAYS,
+    DEFAULT_POLICIES_FILE,
     DEFAULT_RESERVED_CONCURRENCY,
     DEFAULT_STACK_NAME,
+    REPO_ROOT,
 )
 
 # CloudWatch Logs accepts only these retention periods; "never expire" is deliberately not offered.
@@ -109,6 +112,13 @@ class DisposerConfig(BaseModel):
     api_burst_limit: Annotated[int, Field(ge=1, le=5_000)] = DEFAULT_API_BURST_LIMIT
     # API Gateway logs through one role per account and region; False when another stack owns it.
     api_gateway_cloud_watch_role: bool = True
+    # The retention policies file (DESIGN.md): one schedule rule per policy with a `schedule`.
+    policies_file: Annotated[str, Field(min_length=1)] = DEFAULT_POLICIES_FILE
+
+    @property
+    def policies_path(self) -> Path:
+        """policiesFile resolved against the repository root (an absolute path is kept as is)."""
+        return REPO_ROOT / self.policies_file
 
     @property
     def log_retention(self) -> logs.RetentionDays:

@@ -1,11 +1,13 @@
-"""DisposerFunction: the Lambda function, its log group and its least-privilege role."""
+"""DisposerFunction: the Lambda function, its log group, its least-privilege role and its failed-runs queue."""
 
 from collections.abc import Mapping
 
 from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.bundling import lambda_code
@@ -15,6 +17,7 @@ from infra.settings import (
     ENV_DOMAIN,
     ENV_DOMAIN_OWNER,
     ENV_REPOSITORIES,
+    FAILED_RUNS_RETENTION,
     LAMBDA_ARCHITECTURE,
     LAMBDA_ASYNC_MAX_EVENT_AGE,
     LAMBDA_ASYNC_RETRY_ATTEMPTS,
@@ -50,7 +53,7 @@ def function_environment(config: DisposerConfig, *, domain_owner: str) -> dict[s
 
 
 class DisposerFunction(Construct):
-    """The disposer Lambda (API and EventBridge entry point) with an explicit log group and role."""
+    """The disposer Lambda (API and EventBridge entry point) with an explicit log group, role and failed-runs queue."""
 
     def __init__(
         self,
@@ -80,6 +83,19 @@ class DisposerFunction(Construct):
         ):
             self.role.add_to_policy(statement)
 
+        # Async invocations (every EventBridge rule: the run rule and each schedule rule) that still fail
+        # after Lambda's retries, or expire, land here; API calls are synchronous and never do. An on-failure
+        # destination rather than the function's dead_letter_queue: both receive the same failed async
+        # invocations, but the destination's record also carries the error the function returned, the
+        # condition (RetriesExhausted, EventAgeExceeded) and the original event, ready to re-send.
+        self.failed_runs_queue = sqs.Queue(
+            self,
+            "FailedRuns",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            retention_period=FAILED_RUNS_RETENTION,
+            enforce_ssl=True,
+        )
+
         self.function = lambda_.Function(
             self,
             "Function",
@@ -99,5 +115,6 @@ class DisposerFunction(Construct):
             reserved_concurrent_executions=config.reserved_concurrency,
             retry_attempts=LAMBDA_ASYNC_RETRY_ATTEMPTS,
             max_event_age=LAMBDA_ASYNC_MAX_EVENT_AGE,
+            on_failure=destinations.SqsDestination(self.failed_runs_queue),
             environment=function_environment(config, domain_owner=self.domain_owner),
         )

@@ -25,11 +25,16 @@ PACKAGE_ARN_REASON = (
 )
 REPOSITORY_GLOB_REASON = (
     "The cdk.json 'repositories' entry '{repository}' is a glob the operator chose; it maps unchanged to an IAM "
-    "wildcard and stays inside domain '{domain}'. Only read actions (ListPackages, DescribeRepository) use it."
+    "wildcard and stays inside domain '{domain}'. Only the read action ListPackages uses it."
 )
 RUNTIME_REASON = (
     "Python 3.13 on purpose: the asset's wheels (pydantic-core) are resolved for cp313 and the shipped asset is "
     "import-tested on 3.13 (tests/infra). Moving to a newer runtime is a deliberate change of infra/settings.py."
+)
+FAILED_RUNS_QUEUE_REASON = (
+    "This queue is itself the dead-letter store: the function's on-failure destination for async runs that "
+    "failed after Lambda's retries, kept 14 days. No consumer processes it (an operator reads a record and "
+    "re-sends its event), so no receive can fail and a redrive queue behind it would never get a message."
 )
 CLOUDWATCH_ROLE_REASON = (
     "API Gateway's account-level logging role (one per account and region) uses the AWS-managed "
@@ -93,6 +98,7 @@ def suppress_acknowledged_findings(stack: "DisposerStack") -> None:
                 reason = template.format(repository=repository, domain=config.domain)
                 _acknowledge(disposer.role, f"AwsSolutions-IAM5[Resource::{arn}]", reason)
     _acknowledge(disposer.function, "AwsSolutions-L1", RUNTIME_REASON)
+    _acknowledge(disposer.failed_runs_queue, "AwsSolutions-SQS3", FAILED_RUNS_QUEUE_REASON)
 
     api = stack.api
     cloudwatch_role = api.rest_api.node.try_find_child("CloudWatchRole")

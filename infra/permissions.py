@@ -5,15 +5,15 @@ from collections.abc import Sequence
 from aws_cdk import ArnFormat, Stack
 from aws_cdk import aws_iam as iam
 
-# Actions on package versions; the only write is DisposePackageVersions.
+# Exactly the calls the Lambda's CodeArtifact gateway makes; the only write is DisposePackageVersions.
 PACKAGE_ACTIONS = (
     "codeartifact:DisposePackageVersions",
     "codeartifact:ListPackageVersions",
     "codeartifact:DescribePackageVersion",
-    "codeartifact:ListPackageVersionAssets",
 )
-REPOSITORY_ACTIONS = ("codeartifact:ListPackages", "codeartifact:DescribeRepository")
-DOMAIN_ACTIONS = ("codeartifact:ListRepositoriesInDomain", "codeartifact:DescribeDomain")
+REPOSITORY_ACTIONS = ("codeartifact:ListPackages",)
+# A policy whose repository is a glob (or omitted) lists the domain's repositories to expand it.
+DOMAIN_ACTIONS = ("codeartifact:ListRepositoriesInDomain",)
 WRITE_ACTIONS = ("codeartifact:DisposePackageVersions",)
 
 

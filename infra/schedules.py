@@ -1,40 +1,93 @@
 """RetentionSchedules: EventBridge rules that start retention-policy runs (manual PutEvents and schedules)."""
 
-import re
+import hashlib
+import json
 from collections.abc import Mapping, Sequence
-from typing import Any
 
+from aws_cdk import Stack
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk.interfaces import aws_events as events_refs
 from constructs import Construct
 
+from disposer.policy import RetentionPolicy
 from infra.settings import RUN_EVENT_DETAIL_TYPE, RUN_EVENT_SOURCE, SERVICE_NAME
 
+# EventBridge limits: rule names are at most 64 of [.-_A-Za-z0-9], input templates at most 8192 characters.
+RULE_NAME_MAX_LENGTH = 64
+RULE_NAME_HASH_LENGTH = 8
+INPUT_TEMPLATE_MAX_LENGTH = 8192
 
-def run_event_input(policy: Mapping[str, Any]) -> events.RuleTargetInput:
-    """A standard EventBridge event whose detail is `policy`; `id` and `time` are the triggering event's."""
-    return events.RuleTargetInput.from_object(
+# Placeholders filled from the scheduled event that fires the rule; the rule's own ARN comes from
+# EventBridge's predefined <aws.events.rule-arn> (a Fn::GetAtt of the rule inside it would be circular).
+RUN_EVENT_INPUT_PATHS: Mapping[str, str] = {
+    "id": "$.id",
+    "time": "$.time",
+    "account": "$.account",
+    "region": "$.region",
+}
+
+
+def schedule_rule_name(prefix: str, policy_name: str) -> str:
+    """`{prefix}-{policy name}`; past 64 characters, truncated and ended with a hash of the full name.
+
+    Deterministic (the same policy keeps its rule across deploys) and distinct for distinct names.
+    """
+    name = f"{prefix}-{policy_name}"
+    if len(name) <= RULE_NAME_MAX_LENGTH:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:RULE_NAME_HASH_LENGTH]
+    return f"{name[: RULE_NAME_MAX_LENGTH - RULE_NAME_HASH_LENGTH - 1]}-{digest}"
+
+
+def policy_detail(policy: RetentionPolicy) -> str:
+    """The policy as the event's `detail` JSON, escaped for use inside an input template."""
+    detail = json.dumps(policy.model_dump(mode="json", by_alias=True, exclude_none=True), separators=(",", ":"))
+    # EventBridge fills <name> placeholders inside JSON strings too, and a regex may contain one
+    # ((?P<major>...), (?<=v)); written as JSON escapes, < and > reach the handler unchanged and
+    # EventBridge sees no placeholder but ours.
+    return detail.replace("<", "\\u003c").replace(">", "\\u003e")
+
+
+def run_event_template(policy: RetentionPolicy) -> str:
+    """The InputTemplate of a schedule rule: the contract run event (DESIGN.md), `detail` = the policy.
+
+    Placeholders sit inside JSON strings, where EventBridge inserts the value unescaped: an event id
+    (UUID), an ISO-8601 time, an account id, a region and a rule ARN never contain `"` or `\\`.
+    """
+    envelope = json.dumps(
         {
             "version": "0",
-            "id": events.EventField.event_id,
+            "id": "<id>",
             "detail-type": RUN_EVENT_DETAIL_TYPE,
             "source": RUN_EVENT_SOURCE,
-            "account": events.EventField.account,
-            "time": events.EventField.time,
-            "region": events.EventField.region,
-            "resources": [],
-            "detail": dict(policy),
-        }
+            "account": "<account>",
+            "time": "<time>",
+            "region": "<region>",
+            "resources": ["<aws.events.rule-arn>"],
+        },
+        separators=(",", ":"),
     )
+    return f'{envelope[:-1]},"detail":{policy_detail(policy)}}}'
 
 
-def _construct_id(policy_name: str) -> str:
-    return "Schedule-" + re.sub(r"[^A-Za-z0-9-]", "-", policy_name)
+class RunEventInput(events.RuleTargetInput):
+    """A RuleTargetInput with a template written here, since RuleTargetInput.from_object cannot emit JSON escapes."""
+
+    def __init__(self, policy: RetentionPolicy) -> None:
+        super().__init__()
+        self.template = run_event_template(policy)
+
+    def bind(self, rule: events_refs.IRuleRef) -> events.RuleTargetInputProperties:
+        """The same template for any rule: the rule's ARN is filled in by EventBridge."""
+        return events.RuleTargetInputProperties(
+            input_template=self.template, input_paths_map=dict(RUN_EVENT_INPUT_PATHS)
+        )
 
 
 class RetentionSchedules(Construct):
-    """The manual-run rule, plus one schedule rule per retention policy (`name`, `schedule`, ...)."""
+    """The manual-run rule, plus one schedule rule per retention policy that has a `schedule`."""
 
     def __init__(
         self,
@@ -42,7 +95,7 @@ class RetentionSchedules(Construct):
         construct_id: str,
         *,
         function: lambda_.IFunction,
-        policies: Sequence[Mapping[str, Any]] = (),
+        policies: Sequence[RetentionPolicy] = (),
     ) -> None:
         super().__init__(scope, construct_id)
 
@@ -56,15 +109,18 @@ class RetentionSchedules(Construct):
             targets=[targets.LambdaFunction(function)],
         )
 
-        # Policies arrive already validated (policies.json is checked at synth by its owner); a
-        # scheduled rule delivers the same event shape as a manual run, so the handler has one path.
+        # Policies arrive validated (infra/policies.py, at synth). A schedule rule delivers the same
+        # event as a manual run, so the handler has one path; a policy without a schedule is API-only.
+        prefix = Stack.of(self).stack_name
         self.schedule_rules: dict[str, events.Rule] = {}
         for policy in policies:
-            name = str(policy["name"])
-            self.schedule_rules[name] = events.Rule(
+            if policy.schedule is None:
+                continue
+            self.schedule_rules[policy.name] = events.Rule(
                 self,
-                _construct_id(name),
-                description=f"{SERVICE_NAME}: scheduled run of retention policy {name}",
-                schedule=events.Schedule.expression(str(policy["schedule"])),
-                targets=[targets.LambdaFunction(function, event=run_event_input(policy))],
+                f"Schedule-{policy.name}",
+                rule_name=schedule_rule_name(prefix, policy.name),
+                description=f"{SERVICE_NAME}: scheduled {policy.mode} run of retention policy {policy.name}",
+                schedule=events.Schedule.expression(policy.schedule),
+                targets=[targets.LambdaFunction(function, event=RunEventInput(policy))],
             )

@@ -2,24 +2,13 @@
 
 import platform
 import shutil
-import sys
 from pathlib import Path
 from typing import Final
 
 from aws_cdk import Duration
 from aws_cdk import aws_lambda as lambda_
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-LAMBDA_ASSET_DIR = REPO_ROOT / "lambda"
-LAMBDA_PACKAGE_DIR = LAMBDA_ASSET_DIR / "disposer"
-LAMBDA_REQUIREMENTS = LAMBDA_ASSET_DIR / "requirements.txt"
-
-# The asset root is also the import root of the Lambda package; putting it on sys.path lets the stack
-# read the names both sides share from disposer/constants.py, so each has exactly one spelling.
-if str(LAMBDA_ASSET_DIR) not in sys.path:
-    sys.path.insert(0, str(LAMBDA_ASSET_DIR))
-
-from disposer.constants import (  # noqa: E402
+from disposer.constants import (
     ENV_DOMAIN,
     ENV_DOMAIN_OWNER,
     ENV_REPOSITORIES,
@@ -29,6 +18,7 @@ from disposer.constants import (  # noqa: E402
     SERVICE_NAME,
 )
 
+# Shared with the Lambda package (imported through infra/__init__.py's sys.path entry).
 __all__ = [
     "ENV_DOMAIN",
     "ENV_DOMAIN_OWNER",
@@ -38,6 +28,11 @@ __all__ = [
     "RUN_EVENT_SOURCE",
     "SERVICE_NAME",
 ]
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+LAMBDA_ASSET_DIR = REPO_ROOT / "lambda"
+LAMBDA_PACKAGE_DIR = LAMBDA_ASSET_DIR / "disposer"
+LAMBDA_REQUIREMENTS = LAMBDA_ASSET_DIR / "requirements.txt"
 
 # Lambda runtime. The bundled wheels are resolved for exactly this interpreter and platform, so the
 # four values below change together.
@@ -59,6 +54,8 @@ LAMBDA_TIMEOUT = Duration.minutes(15)
 # because the plan it would apply is pinned to what it saw when it started.
 LAMBDA_ASYNC_RETRY_ATTEMPTS = 1
 LAMBDA_ASYNC_MAX_EVENT_AGE = Duration.hours(6)
+# Failed async runs wait here for an operator; 14 days is SQS's maximum retention.
+FAILED_RUNS_RETENTION = Duration.days(14)
 
 # Top-level packages the Lambda Python runtime provides (boto3 and its dependencies): the asset ships
 # none of boto3/botocore, and the import test puts exactly these next to the bundle.
@@ -71,3 +68,5 @@ DEFAULT_LOG_LEVEL: Final = "INFO"
 DEFAULT_RESERVED_CONCURRENCY = 5
 DEFAULT_API_RATE_LIMIT = 10.0
 DEFAULT_API_BURST_LIMIT = 20
+# Relative paths are resolved against REPO_ROOT, not the working directory.
+DEFAULT_POLICIES_FILE = "policies.json"

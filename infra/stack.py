@@ -1,17 +1,18 @@
 """DisposerStack: composes the function, the API and the run schedules; build_app wires it from context."""
 
 import os
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
+from disposer.policy import RetentionPolicy
 from infra.api import DisposeApi
 from infra.config import DisposerConfig, load_config
 from infra.function import DisposerFunction
 from infra.nag import suppress_acknowledged_findings
+from infra.policies import load_policy_file
 from infra.schedules import RetentionSchedules
 from infra.settings import RUN_EVENT_DETAIL_TYPE, RUN_EVENT_SOURCE, SERVICE_NAME
 
@@ -25,7 +26,7 @@ class DisposerStack(cdk.Stack):
         construct_id: str,
         *,
         config: DisposerConfig,
-        policies: Sequence[Mapping[str, Any]] = (),
+        policies: Sequence[RetentionPolicy] = (),
         env: cdk.Environment | None = None,
     ) -> None:
         super().__init__(
@@ -44,6 +45,12 @@ class DisposerStack(cdk.Stack):
         cdk.CfnOutput(self, "FunctionLogGroup", value=self.disposer.log_group.log_group_name)
         cdk.CfnOutput(
             self,
+            "FailedRunsQueueUrl",
+            value=self.disposer.failed_runs_queue.queue_url,
+            description="Scheduled and PutEvents runs that failed after Lambda's retries (on-failure destination)",
+        )
+        cdk.CfnOutput(
+            self,
             "RunEvent",
             value=f"source={RUN_EVENT_SOURCE} detail-type={RUN_EVENT_DETAIL_TYPE}",
             description="PutEvents on the default bus with this source and detail-type runs the policy in detail",
@@ -52,12 +59,16 @@ class DisposerStack(cdk.Stack):
 
 
 def build_app(app: cdk.App) -> DisposerStack:
-    """Add the stack configured by `app`'s context to `app`, checked by cdk-nag AwsSolutions."""
+    """Add the stack configured by `app`'s context to `app`, checked by cdk-nag AwsSolutions.
+
+    Raises ConfigError (PolicyFileError for the policies file) before any construct is made.
+    """
     config = load_config(app.node)
+    policies = load_policy_file(config)
     # The CLI fills these from the caller's profile when it has one; without, the stack is
     # environment-agnostic. The app itself never calls AWS.
     env = cdk.Environment(account=os.getenv("CDK_DEFAULT_ACCOUNT"), region=os.getenv("CDK_DEFAULT_REGION"))
-    stack = DisposerStack(app, config.stack_name, config=config, env=env)
+    stack = DisposerStack(app, config.stack_name, config=config, policies=policies, env=env)
     # cdk-nag 3 is a CDK policy-validation plugin (not an Aspect): synth fails on any unacknowledged finding.
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app, verbose=True))
     return stack

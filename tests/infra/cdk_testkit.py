@@ -69,11 +69,51 @@ def only_resource(template: Template, resource_type: str) -> tuple[str, dict[str
     return logical_id, dict(definition)
 
 
-# Owner defaulted to the deploying account, a repository glob, no reserved concurrency, and the
-# API Gateway account role left to another stack.
+def schedule_rules(template: Template) -> dict[str, dict[str, Any]]:
+    """The properties of every schedule rule (the ones with a ScheduleExpression), by rule name."""
+    return {
+        rule["Properties"]["Name"]: rule["Properties"]
+        for rule in template.find_resources("AWS::Events::Rule").values()
+        if "ScheduleExpression" in rule["Properties"]
+    }
+
+
+# Owner defaulted to the deploying account, a repository glob, no reserved concurrency, the API
+# Gateway account role left to another stack, and a policies file with a regex full of backslashes,
+# quotes and angle brackets, a 64-character policy name and an API-only (unscheduled) policy.
+VARIANT_POLICIES_FILE = "tests/infra/data/policies-variant.json"
 VARIANT_CONTEXT: Mapping[str, Any] = {
     "domainOwner": None,
     "repositories": ["releases", "snapshots-*"],
     "reservedConcurrency": False,
     "apiGatewayCloudWatchRole": False,
+    "policiesFile": VARIANT_POLICIES_FILE,
 }
+
+
+def render_input_template(template_text: str, values: Mapping[str, str]) -> str:
+    """Fill an EventBridge InputTemplate as EventBridge does, with `values` by placeholder name.
+
+    A placeholder inside a JSON string gets the value inserted unescaped; one standing as a JSON value
+    gets it as a JSON string. Any other `<...>` is an unknown placeholder and raises KeyError.
+    """
+    out: list[str] = []
+    in_string = False
+    index = 0
+    while index < len(template_text):
+        char = template_text[index]
+        if in_string and char == "\\":
+            out.append(template_text[index : index + 2])
+            index += 2
+            continue
+        if char == "<":
+            end = template_text.index(">", index)
+            value = values[template_text[index + 1 : end]]
+            out.append(value if in_string else json.dumps(value))
+            index = end + 1
+            continue
+        if char == '"':
+            in_string = not in_string
+        out.append(char)
+        index += 1
+    return "".join(out)

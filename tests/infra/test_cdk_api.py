@@ -7,20 +7,26 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Template
 
-from infra.api import GATEWAY_ERRORS
+from infra.api import BAD_BODY_MESSAGE, GATEWAY_ERRORS
 from infra.settings import API_STAGE_NAME
 from tests.infra.cdk_testkit import flat, only_resource
 
 EXPECTED_ROUTES = {("POST", "dispose"), ("POST", "plan"), ("POST", "apply"), ("GET", "openapi.json")}
-# Sample values API Gateway substitutes; the message carries quotes to prove the JSON stays valid.
-SAMPLE_MESSAGE_STRING = json.dumps('Invalid "x" token')
+# Sample values API Gateway substitutes, with quotes wherever a real value can have them:
+# messageString arrives quoted and escaped by API Gateway, validationErrorString raw (it quotes the
+# schema's allowed types), every other variable is an id, a name, a number or an ARN.
+CONTEXT_SAMPLES = {
+    "$context.error.messageString": json.dumps('Invalid "x" token'),
+    "$context.error.validationErrorString": (
+        '[instance type (string) does not match any allowed primitive type (allowed: ["object"])]'
+    ),
+    "$context.error.responseType": "RESOURCE_NOT_FOUND",
+}
 
 
 def _render(template_text: str) -> Any:
     """Substitute $context variables the way API Gateway does and parse the result as JSON."""
-    text = template_text.replace("$context.error.messageString", SAMPLE_MESSAGE_STRING)
-    text = text.replace("$context.error.responseType", "RESOURCE_NOT_FOUND")
-    text = re.sub(r"\$context\.[A-Za-z.]+", "sample", text)
+    text = re.sub(r"\$context\.[A-Za-z.]+", lambda match: CONTEXT_SAMPLES.get(match[0], "sample"), template_text)
     return json.loads(text)
 
 
@@ -62,6 +68,13 @@ def test_api_request_validator_validates_body_on_every_method(template: Template
     assert validator["Properties"]["ValidateRequestParameters"] is True
     for method in _methods(template).values():
         assert method["RequestValidatorId"] == {"Ref": validator_id}
+
+
+def test_api_methods_declare_no_request_parameters(template: Template):
+    # GIVEN / WHEN each method is read
+    # THEN each says explicitly that it takes no header or query-string parameter
+    for logical_id, method in _methods(template).items():
+        assert method["RequestParameters"] == {}, logical_id
 
 
 def test_api_post_bodies_require_a_json_object_and_nothing_more(template: Template):
@@ -113,15 +126,29 @@ def test_api_gateway_response_renders_error_contract(
     assert response.get("StatusCode") == status_code
 
 
-def test_api_gateway_responses_bad_body_detail_and_throttle_retry_after(template: Template):
+def test_api_gateway_responses_every_template_valid_json_with_quoted_values(template: Template):
+    # GIVEN every gateway response template
+    responses = template.find_resources("AWS::ApiGateway::GatewayResponse").values()
+    templates = [response["Properties"]["ResponseTemplates"]["application/json"] for response in responses]
+
+    # WHEN each is filled with sample values that contain quotes / THEN each parses as JSON
+    assert len(templates) == len(GATEWAY_ERRORS)
+    for template_text in templates:
+        assert set(_render(template_text)["error"]) == {"code", "message"}, template_text
+
+
+def test_api_gateway_responses_bad_body_fixed_message_and_throttle_retry_after(template: Template):
     # GIVEN / WHEN the gateway responses are read
-    # THEN a bad body reports API Gateway's validation detail, and throttling says when to retry
+    # THEN a bad body gets a fixed message (the raw validation string would break the JSON), and
+    # throttling says when to retry
     (response,) = [
         resource["Properties"]
         for resource in template.find_resources("AWS::ApiGateway::GatewayResponse").values()
         if resource["Properties"]["ResponseType"] == "BAD_REQUEST_BODY"
     ]
-    assert '"message": "$context.error.validationErrorString"' in response["ResponseTemplates"]["application/json"]
+    body = _render(response["ResponseTemplates"]["application/json"])
+    assert body == {"error": {"code": "InvalidBody", "message": BAD_BODY_MESSAGE}}
+    assert "validationErrorString" not in response["ResponseTemplates"]["application/json"]
     (throttled,) = [
         resource["Properties"]
         for resource in template.find_resources("AWS::ApiGateway::GatewayResponse").values()

@@ -120,7 +120,7 @@ def test_role_each_configured_repository_has_package_and_repository_arn(template
     # GIVEN repositories releases and snapshots / WHEN the granted resources are collected
     packages = _codeartifact_resources(template, "codeartifact:DisposePackageVersions")
     repositories = _codeartifact_resources(template, "codeartifact:ListPackages")
-    domains = _codeartifact_resources(template, "codeartifact:DescribeDomain")
+    domains = _codeartifact_resources(template, "codeartifact:ListRepositoriesInDomain")
 
     # THEN each repository gets its package ARN (dispose) and repository ARN (list), nothing more
     assert packages == {
@@ -133,11 +133,28 @@ def test_role_each_configured_repository_has_package_and_repository_arn(template
     }
     # The owner is the ARN's account field: domain/{domain}, as the CodeArtifact docs define it.
     assert domains == {f"{ARN_PREFIX}111122223333:domain/acme"}
-    for action in ("ListPackageVersions", "DescribePackageVersion", "ListPackageVersionAssets"):
+    for action in ("ListPackageVersions", "DescribePackageVersion"):
         assert _codeartifact_resources(template, f"codeartifact:{action}") == packages
-    assert _codeartifact_resources(template, "codeartifact:ListRepositoriesInDomain") == domains
-    assert _codeartifact_resources(template, "codeartifact:DescribeRepository") == repositories
     assert WRITE_ACTIONS == ("codeartifact:DisposePackageVersions",)
+
+
+def test_role_codeartifact_actions_exactly_the_calls_the_code_makes(template: Template):
+    # GIVEN every CodeArtifact action the role allows
+    actions = {
+        action
+        for statement in policy_statements(template)
+        for action in as_list(statement["Action"])
+        if action.startswith("codeartifact:")
+    }
+
+    # WHEN / THEN they are exactly the five the gateway calls (a glob repository lists the domain's)
+    assert actions == {
+        "codeartifact:DisposePackageVersions",
+        "codeartifact:ListPackageVersions",
+        "codeartifact:DescribePackageVersion",
+        "codeartifact:ListPackages",
+        "codeartifact:ListRepositoriesInDomain",
+    }
 
 
 def test_role_only_wildcard_resource_is_xray_telemetry(template: Template):
@@ -177,10 +194,58 @@ def test_function_domain_owner_omitted_defaults_to_deploying_account(variant_tem
 def test_role_repository_glob_maps_to_iam_wildcard(variant_template: Template):
     # GIVEN repositories ["releases", "snapshots-*"] / WHEN the granted resources are collected
     packages = _codeartifact_resources(variant_template, "codeartifact:DisposePackageVersions")
-    repositories = _codeartifact_resources(variant_template, "codeartifact:DescribeRepository")
+    repositories = _codeartifact_resources(variant_template, "codeartifact:ListPackages")
     variables = _function(variant_template)["Environment"]["Variables"]
 
     # THEN the glob is the IAM wildcard, still inside domain acme, and the handler gets the same glob
     assert f"{ARN_PREFIX}<AWS::AccountId>:package/acme/snapshots-*/*" in packages
     assert f"{ARN_PREFIX}<AWS::AccountId>:repository/acme/snapshots-*" in repositories
     assert variables[ENV_REPOSITORIES] == "releases,snapshots-*"
+
+
+def _queue(template: Template) -> tuple[str, dict[str, Any]]:
+    logical_id, queue = only_resource(template, "AWS::SQS::Queue")
+    return logical_id, queue["Properties"]
+
+
+def test_failed_runs_queue_encrypted_retained_14_days_ssl_only(template: Template):
+    # GIVEN the stack's only queue
+    queue_id, queue = _queue(template)
+
+    # WHEN / THEN SQS-managed SSE, SQS's maximum retention, and a policy denying plain HTTP
+    assert queue["SqsManagedSseEnabled"] is True
+    assert queue["MessageRetentionPeriod"] == 14 * 24 * 3600
+    (queue_policy,) = [
+        resource["Properties"]
+        for resource in template.find_resources("AWS::SQS::QueuePolicy").values()
+        if resource["Properties"]["Queues"] == [{"Ref": queue_id}]
+    ]
+    (statement,) = queue_policy["PolicyDocument"]["Statement"]
+    assert statement["Effect"] == "Deny"
+    assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_function_async_failures_go_to_failed_runs_queue(template: Template):
+    # GIVEN the function's async invoke config (used by every EventBridge rule, manual and scheduled)
+    queue_id, _ = _queue(template)
+    function_id = only_resource(template, "AWS::Lambda::Function")[0]
+    config = only_resource(template, "AWS::Lambda::EventInvokeConfig")[1]["Properties"]
+
+    # WHEN / THEN a run that still fails after one retry, or expires after 6 h, lands in the queue
+    assert config["FunctionName"] == {"Ref": function_id}
+    assert config["MaximumRetryAttempts"] == 1
+    assert config["MaximumEventAgeInSeconds"] == 6 * 3600
+    assert config["DestinationConfig"] == {"OnFailure": {"Destination": {"Fn::GetAtt": [queue_id, "Arn"]}}}
+    assert "DeadLetterConfig" not in _function(template)
+
+
+def test_role_may_send_to_failed_runs_queue_only(template: Template):
+    # GIVEN the role's SQS statements
+    queue_id, _ = _queue(template)
+    sqs = [s for s in policy_statements(template) if any(a.startswith("sqs:") for a in as_list(s["Action"]))]
+
+    # WHEN / THEN it may send to that queue and nothing else, no receive or delete
+    (statement,) = sqs
+    assert "sqs:SendMessage" in as_list(statement["Action"])
+    assert not {"sqs:ReceiveMessage", "sqs:DeleteMessage"} & set(as_list(statement["Action"]))
+    assert as_list(statement["Resource"]) == [{"Fn::GetAtt": [queue_id, "Arn"]}]

@@ -1,24 +1,100 @@
-"""RetentionSchedules: the manual-run rule and the per-policy schedule seam."""
+"""RetentionSchedules: the manual-run rule, one schedule rule per scheduled policy, the contract run event."""
+
+import json
+from datetime import UTC, datetime
+from typing import Any
 
 import aws_cdk as cdk
+import pytest
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Template
 
-from infra.schedules import RetentionSchedules
-from infra.settings import RUN_EVENT_DETAIL_TYPE, RUN_EVENT_SOURCE
-from tests.infra.cdk_testkit import make_app, only_resource
+from disposer.policy import RetentionPolicy, load_policies, parse_policy
+from disposer.scheduled import PolicyRunEvent
+from infra.schedules import (
+    RULE_NAME_MAX_LENGTH,
+    RUN_EVENT_INPUT_PATHS,
+    RetentionSchedules,
+    run_event_template,
+    schedule_rule_name,
+)
+from infra.settings import REPO_ROOT, RUN_EVENT_DETAIL_TYPE, RUN_EVENT_SOURCE
+from tests.infra.cdk_testkit import (
+    VARIANT_POLICIES_FILE,
+    make_app,
+    only_resource,
+    render_input_template,
+    schedule_rules,
+)
 
-POLICY: dict[str, object] = {
-    "name": "prune-ui",
-    "schedule": "cron(0 3 * * ? *)",
-    "mode": "plan",
-    "domain": "acme",
-    "repository": "releases",
-    "package": "ui-*",
-}
+# A policy whose regexes carry backslashes, quotes and angle brackets (named groups, lookbehind).
+TRICKY_POLICY = parse_policy(
+    {
+        "name": "prune-ui",
+        "schedule": "cron(0 3 * * ? *)",
+        "domain": "acme",
+        "repository": "releases",
+        "package": "ui-*",
+        "select": {"versionPattern": "\\d+\\.\\d+"},
+        "keep": {"latest": 2, "versionPatterns": ['say "hi"\\\\', "(?P<major>\\d+)\\.0", "(?<=v)\\d+"]},
+    }
+)
+UNSCHEDULED_POLICY = parse_policy({"name": "adhoc", "domain": "acme", "keep": {"latest": 5}})
+# What EventBridge fills the placeholders from: a scheduled event, and the rule's ARN.
+EVENT_ID = "6a7e8feb-b491-4cf7-a9f1-bf3703467718"
+EVENT_TIME = "2025-06-01T03:00:00Z"
+ACCOUNT = "111122223333"
+REGION = "eu-west-1"
 
 
-def _schedules_template(policies: list[dict[str, object]]) -> Template:
+def _rule_arn(rule_name: str) -> str:
+    return f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{rule_name}"
+
+
+def _fire(input_transformer: dict[str, Any], rule_name: str) -> str:
+    """The text EventBridge delivers to the target when the schedule fires."""
+    scheduled_event: dict[str, Any] = {
+        "version": "0",
+        "id": EVENT_ID,
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": ACCOUNT,
+        "time": EVENT_TIME,
+        "region": REGION,
+        "resources": [_rule_arn(rule_name)],
+        "detail": {},
+    }
+    values = {
+        name: scheduled_event[path.removeprefix("$.")] for name, path in input_transformer["InputPathsMap"].items()
+    }
+    values["aws.events.rule-arn"] = _rule_arn(rule_name)
+    return render_input_template(input_transformer["InputTemplate"], values)
+
+
+def _assert_contract_event(delivered: str, policy: RetentionPolicy, rule_name: str) -> None:
+    # The handler's own model of the contract event, and the policy round-tripped unchanged.
+    event = PolicyRunEvent.model_validate(json.loads(delivered))
+    assert event.detail == policy
+    assert event.detail_type == RUN_EVENT_DETAIL_TYPE
+    assert event.source == RUN_EVENT_SOURCE
+    assert event.id == EVENT_ID
+    assert event.time == datetime(2025, 6, 1, 3, 0, tzinfo=UTC)
+    assert (event.version, event.account, event.region) == ("0", ACCOUNT, REGION)
+    assert event.resources == [_rule_arn(rule_name)]
+    assert set(json.loads(delivered)) == {
+        "version",
+        "id",
+        "detail-type",
+        "source",
+        "account",
+        "time",
+        "region",
+        "resources",
+        "detail",
+    }
+
+
+def _schedules_template(policies: tuple[RetentionPolicy, ...]) -> Template:
     stack = cdk.Stack(make_app(), "SchedulesTest")
     function = lambda_.Function(
         stack,
@@ -31,13 +107,21 @@ def _schedules_template(policies: list[dict[str, object]]) -> Template:
     return Template.from_stack(stack)
 
 
+def _run_rule(template: Template) -> tuple[str, dict[str, Any]]:
+    (run_rule,) = [
+        (logical_id, rule["Properties"])
+        for logical_id, rule in template.find_resources("AWS::Events::Rule").items()
+        if "EventPattern" in rule["Properties"]
+    ]
+    return run_rule
+
+
 def test_run_rule_matches_run_event_and_targets_function(template: Template):
-    # GIVEN the stack's only event rule
-    rule_id, rule = only_resource(template, "AWS::Events::Rule")
+    # GIVEN the stack's only event-pattern rule
+    _, properties = _run_rule(template)
     function_id = only_resource(template, "AWS::Lambda::Function")[0]
 
-    # WHEN / THEN it matches our source and detail-type on the default bus and invokes the function
-    properties = rule["Properties"]
+    # WHEN / THEN it matches our source and detail-type on the default bus and passes the event unchanged
     assert properties["EventPattern"] == {"source": [RUN_EVENT_SOURCE], "detail-type": [RUN_EVENT_DETAIL_TYPE]}
     assert "EventBusName" not in properties
     assert properties["State"] == "ENABLED"
@@ -46,41 +130,133 @@ def test_run_rule_matches_run_event_and_targets_function(template: Template):
     assert "Input" not in target and "InputTransformer" not in target
 
 
-def test_run_rule_may_invoke_function(template: Template):
-    # GIVEN the Lambda permissions / WHEN the one for EventBridge is found / THEN it is scoped to the rule
-    rule_id = only_resource(template, "AWS::Events::Rule")[0]
-    permissions = [
-        resource["Properties"]
+def test_rules_each_may_invoke_function_scoped_to_itself(template: Template):
+    # GIVEN the Lambda permissions granted to EventBridge
+    rule_ids = set(template.find_resources("AWS::Events::Rule"))
+    source_arns = [
+        resource["Properties"]["SourceArn"]
         for resource in template.find_resources("AWS::Lambda::Permission").values()
         if resource["Properties"]["Principal"] == "events.amazonaws.com"
     ]
-    assert [p["SourceArn"] for p in permissions] == [{"Fn::GetAtt": [rule_id, "Arn"]}]
+
+    # WHEN / THEN there is exactly one per rule, each scoped to that rule's ARN
+    assert sorted(arn["Fn::GetAtt"][0] for arn in source_arns) == sorted(rule_ids)
+    assert all(arn["Fn::GetAtt"][1] == "Arn" for arn in source_arns)
 
 
-def test_schedules_no_policies_adds_only_run_rule():
-    # GIVEN no policies (today's default) / WHEN / THEN one rule, the manual-run one
-    rules = _schedules_template([]).find_resources("AWS::Events::Rule")
-    assert [rule["Properties"].get("EventPattern", {}).get("source") for rule in rules.values()] == [[RUN_EVENT_SOURCE]]
+def test_schedules_one_rule_per_policy_in_policies_json(template: Template):
+    # GIVEN the repository's policies.json (every policy in it has a schedule)
+    policies = load_policies(REPO_ROOT / "policies.json")
+
+    # WHEN the schedule rules are listed by name
+    rules = schedule_rules(template)
+
+    # THEN each policy has its rule, named after it and firing on its schedule
+    assert {name: rule["ScheduleExpression"] for name, rule in rules.items()} == {
+        f"CodeArtifactDisposer-{policy.name}": policy.schedule for policy in policies
+    }
+    assert all(rule["State"] == "ENABLED" for rule in rules.values())
 
 
-def test_schedules_policy_adds_schedule_rule_delivering_run_event():
-    # GIVEN one policy with a schedule
-    template = _schedules_template([POLICY])
+def test_schedules_unscheduled_policy_gets_no_rule(variant_template: Template):
+    # GIVEN the variant policies file: two scheduled policies and API-only "adhoc-cleanup"
+    policies = load_policies(REPO_ROOT / VARIANT_POLICIES_FILE)
+    assert [p.name for p in policies if p.schedule is None] == ["adhoc-cleanup"]
 
-    # WHEN its schedule rule is found
-    scheduled = [
-        rule["Properties"]
-        for rule in template.find_resources("AWS::Events::Rule").values()
-        if "ScheduleExpression" in rule["Properties"]
-    ]
+    # WHEN / THEN only the scheduled ones get a rule
+    rules = schedule_rules(variant_template)
+    assert len(rules) == 2
+    assert not any("adhoc-cleanup" in name for name in rules)
 
-    # THEN it fires on the policy's schedule and delivers the standard run event with the policy as detail
-    (rule,) = scheduled
-    assert rule["ScheduleExpression"] == POLICY["schedule"]
+
+@pytest.mark.parametrize(
+    ("template_fixture", "policies_file"),
+    [("template", "policies.json"), ("variant_template", VARIANT_POLICIES_FILE)],
+)
+def test_schedules_target_delivers_contract_event_with_policy_as_detail(
+    template_fixture: str, policies_file: str, request: pytest.FixtureRequest
+):
+    # GIVEN every schedule rule of a stack, and the policies it was built from
+    template: Template = request.getfixturevalue(template_fixture)
+    function_id = only_resource(template, "AWS::Lambda::Function")[0]
+    policies = {
+        schedule_rule_name("CodeArtifactDisposer", p.name): p
+        for p in load_policies(REPO_ROOT / policies_file)
+        if p.schedule is not None
+    }
+    rules = schedule_rules(template)
+    assert set(rules) == set(policies)
+
+    for rule_name, rule in rules.items():
+        policy = policies[rule_name]
+        (target,) = rule["Targets"]
+        assert target["Arn"] == {"Fn::GetAtt": [function_id, "Arn"]}
+        transformer = target["InputTransformer"]
+        assert transformer["InputPathsMap"] == dict(RUN_EVENT_INPUT_PATHS)
+
+        # WHEN the schedule fires and EventBridge fills the template
+        delivered = _fire(transformer, rule_name)
+
+        # THEN the function receives exactly the contract event, its detail the policy
+        _assert_contract_event(delivered, policy, rule_name)
+
+
+def test_run_event_template_regex_backslashes_quotes_brackets_render_valid_json():
+    # GIVEN a policy whose patterns hold backslashes, quotes, and < > that EventBridge would read as placeholders
+    template_text = run_event_template(TRICKY_POLICY)
+
+    # WHEN EventBridge fills it (an unknown <placeholder> would raise KeyError here)
+    delivered = _fire({"InputTemplate": template_text, "InputPathsMap": dict(RUN_EVENT_INPUT_PATHS)}, "r")
+
+    # THEN it is valid JSON and the handler's model reads back the very same policy
+    _assert_contract_event(delivered, TRICKY_POLICY, "r")
+    detail = json.loads(delivered)["detail"]
+    assert detail["select"]["versionPattern"] == "\\d+\\.\\d+"
+    assert detail["keep"]["versionPatterns"] == ['say "hi"\\\\', "(?P<major>\\d+)\\.0", "(?<=v)\\d+"]
+    assert detail == TRICKY_POLICY.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def test_schedules_template_synthesized_for_tricky_policy_round_trips():
+    # GIVEN the rule CDK synthesizes for the tricky policy (CloudFormation JSON, escaped once more)
+    (rule_name, rule), *_ = schedule_rules(_schedules_template((TRICKY_POLICY, UNSCHEDULED_POLICY))).items()
+
+    # WHEN it fires / THEN the delivered event is the contract event with the policy unchanged
+    assert rule_name == "SchedulesTest-prune-ui"
     (target,) = rule["Targets"]
-    transformer = target["InputTransformer"]
-    assert set(transformer["InputPathsMap"].values()) >= {"$.id", "$.time", "$.account", "$.region"}
-    template_text = transformer["InputTemplate"]
-    assert f'"detail-type":"{RUN_EVENT_DETAIL_TYPE}"' in template_text
-    assert f'"source":"{RUN_EVENT_SOURCE}"' in template_text
-    assert '"name":"prune-ui"' in template_text
+    _assert_contract_event(_fire(target["InputTransformer"], rule_name), TRICKY_POLICY, rule_name)
+
+
+def test_schedules_no_policies_or_only_unscheduled_adds_only_run_rule():
+    # GIVEN no policy, or only an API-only one
+    for policies in ((), (UNSCHEDULED_POLICY,)):
+        # WHEN / THEN the manual-run rule is the only rule
+        rules = _schedules_template(policies).find_resources("AWS::Events::Rule")
+        assert [rule["Properties"].get("EventPattern", {}).get("source") for rule in rules.values()] == [
+            [RUN_EVENT_SOURCE]
+        ]
+
+
+def test_schedule_rule_name_short_name_is_prefix_and_policy_name():
+    # GIVEN / WHEN / THEN a name that fits is kept readable
+    assert schedule_rule_name("CodeArtifactDisposer", "prune-ui") == "CodeArtifactDisposer-prune-ui"
+
+
+def test_schedule_rule_name_long_name_truncated_with_stable_distinct_hash():
+    # GIVEN two 64-character policy names that differ only at the end
+    first, second = "a" * 63 + "1", "a" * 63 + "2"
+
+    # WHEN their rule names are derived (twice)
+    names = [schedule_rule_name("CodeArtifactDisposer", name) for name in (first, second, first)]
+
+    # THEN each fits EventBridge's limit, is stable, keeps the prefix and differs from the other
+    assert all(len(name) == RULE_NAME_MAX_LENGTH for name in names)
+    assert names[0] == names[2] != names[1]
+    assert all(name.startswith("CodeArtifactDisposer-aaaa") for name in names)
+
+
+def test_schedules_variant_long_policy_name_rule_name_fits(variant_template: Template):
+    # GIVEN the variant's 64-character policy name / WHEN / THEN its rule name is at most 64 characters
+    names = list(schedule_rules(variant_template))
+    assert "CodeArtifactDisposer-releases-semver" in names
+    assert all(len(name) <= RULE_NAME_MAX_LENGTH for name in names)
+    assert any(len(name) == RULE_NAME_MAX_LENGTH for name in names)
