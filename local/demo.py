@@ -19,6 +19,7 @@ from disposer.policy import load_policies
 from local.events import LambdaContext, api_gateway_event, run_event
 from local.launcher import emulator_process
 
+METRICS_SHOWN = ("VersionsPlanned", "VersionsKept", "VersionsDisposed", "VersionsFailed", "ApiThrottles", "RunAborted")
 SEED = Path(__file__).parent / "seeds" / "demo.json"
 POLICIES = Path(__file__).parent.parent / "policies.json"
 # The seed's clock: publish times are counted back from 2026-11-20, and the schedule fires after it.
@@ -148,13 +149,17 @@ def summarize(records: list[dict[str, Any]]) -> None:
     disposed = next(r for r in audit if r["outcome"] == "disposed")
     keys = ("run_id", "caller", "repository", "package", "version", "revision", "outcome", "reason")
     print("   " + json.dumps({key: disposed.get(key) for key in keys}))
-    totals: Counter[str] = Counter()
-    for record in records:
-        for definition in record.get("_aws", {}).get("CloudWatchMetrics", []):
-            for metric in definition["Metrics"]:
-                value = record[metric["Name"]]
-                totals[metric["Name"]] += sum(value) if isinstance(value, list) else value
-    print(f"Metrics emitted (namespace CodeArtifactDisposal): {dict(totals)}")
+    # One EMF line per run (published under [service] and [service, policy, trigger]); failed versions
+    # also per error code. Each metric value is counted once here.
+    runs = [r for r in records if "Runs" in r]
+    totals = Counter({name: sum(sum(r.get(name, [0])) for r in runs) for name in METRICS_SHOWN})
+    by_code = Counter({r["errorCode"]: sum(r["VersionsFailed"]) for r in records if "errorCode" in r})
+    print(
+        f"Metrics (CodeArtifactDisposal), {len(runs)} runs: "
+        + ", ".join(f"{name} {int(value)}" for name, value in totals.items())
+        + f", BytesReclaimed {sum(sum(r.get('BytesReclaimed', [0])) for r in runs) / 1e6:.1f} MB"
+        + f"; VersionsFailed by errorCode {dict(by_code)}"
+    )
 
 
 if __name__ == "__main__":
