@@ -1,5 +1,6 @@
 """The audit trail: one structured record per version outcome, one summary per run, and their metrics."""
 
+import threading
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -30,6 +31,8 @@ class AuditTrail:
 
     run: RunContext
     counts: Counter[str] = field(default_factory=Counter)
+    # Packages are applied on several threads; the counts and bytes are shared.
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     # Asset bytes of the versions disposed, when their sizes were measured before disposal.
     bytes_reclaimed: int | None = None
 
@@ -49,7 +52,8 @@ class AuditTrail:
         def record(outcome: VersionOutcome) -> None:
             self.record(ref, outcome, reasons.get(outcome.version, REQUESTED_BY_CALLER), before.get(outcome.version))
             if sizes is not None and outcome.succeeded and not self.run.dry_run:
-                self.bytes_reclaimed = (self.bytes_reclaimed or 0) + sizes.get(outcome.version, 0)
+                with self._lock:
+                    self.bytes_reclaimed = (self.bytes_reclaimed or 0) + sizes.get(outcome.version, 0)
 
         return record
 
@@ -61,7 +65,8 @@ class AuditTrail:
         status_before: str | None = None,
     ) -> None:
         result = ("would dispose" if self.run.dry_run else "disposed") if outcome.succeeded else "failed"
-        self.counts[outcome.error_code or result] += 1
+        with self._lock:
+            self.counts[outcome.error_code or result] += 1
         logger.info(
             "version outcome",
             audit=True,

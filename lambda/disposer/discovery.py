@@ -1,6 +1,7 @@
 """Finding what a policy covers with as few calls as are correct: repositories, packages, versions, ages."""
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -100,13 +101,23 @@ def discover(
     *,
     in_scope: Callable[[str], bool],
     on_error: ErrorSink,
-) -> Iterator[PackageVersions]:
-    """Every package the policy covers, with its versions; unreadable ones are reported and skipped."""
-    for repository in _guarded(lambda: repositories(gateway, policy, in_scope), f"domain {policy.domain}", on_error):
-        refs = _guarded(lambda: packages(gateway, policy, repository), f"repository {repository}", on_error)  # noqa: B023
-        for ref in refs:
-            scope = f"package {_label(ref)}"
-            yield from _guarded(lambda: [package_versions(gateway, policy, ref, now)], scope, on_error)  # noqa: B023
+) -> list[PackageVersions]:
+    """Every package the policy covers, with its versions; unreadable ones are reported and skipped.
+
+    Repositories and packages are listed first; then each package's versions and ages are read
+    `gateway.threads` packages at a time (the pacer keeps the calls within the quotas).
+    """
+    refs = [
+        ref
+        for repository in _guarded(lambda: repositories(gateway, policy, in_scope), f"domain {policy.domain}", on_error)
+        for ref in _guarded(lambda: packages(gateway, policy, repository), f"repository {repository}", on_error)  # noqa: B023
+    ]
+
+    def read(ref: PackageRef) -> Sequence[PackageVersions]:
+        return _guarded(lambda: [package_versions(gateway, policy, ref, now)], f"package {_label(ref)}", on_error)
+
+    with ThreadPoolExecutor(max_workers=gateway.threads, thread_name_prefix="discover") as pool:
+        return [package for found in pool.map(read, refs) for package in found]
 
 
 def _guarded(read: Callable[[], Sequence[T]], scope: str, on_error: ErrorSink) -> Sequence[T]:

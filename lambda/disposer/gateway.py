@@ -1,5 +1,6 @@
 """The only module that talks to CodeArtifact: boto3 calls, pagination, and errors mapped to ours."""
 
+import threading
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -23,6 +24,7 @@ from disposer.errors import (
     UpstreamValidationError,
 )
 from disposer.observability import tracer
+from disposer.pacing import QuotaPacer
 from disposer.packages import PackageRef, VersionSummary
 
 if TYPE_CHECKING:
@@ -63,26 +65,36 @@ class CallCounter:
 
     calls: Counter[str] = field(default_factory=Counter)
     throttles: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def record(self, model: Any, **_: Any) -> None:
-        self.calls[model.name] += 1
+        with self._lock:
+            self.calls[model.name] += 1
 
     def check_throttle(self, response: Any = None, **_: Any) -> None:
         # botocore asks "needs-retry" after every attempt; `response` is (http, parsed) or None.
         if response is not None and response[1].get("Error", {}).get("Code") == "ThrottlingException":
-            self.throttles += 1
+            with self._lock:
+                self.throttles += 1
 
 
-def create_client(*, endpoint_url: str | None = None, max_attempts: int = 5) -> CodeArtifactClient:
-    """A CodeArtifact client; `endpoint_url` (AWS_ENDPOINT_URL_CODEARTIFACT) points it at the emulator."""
+def create_client(
+    *, endpoint_url: str | None = None, max_attempts: int = 5, pacer: QuotaPacer | None = None, pool: int = 10
+) -> CodeArtifactClient:
+    """A CodeArtifact client; `endpoint_url` (AWS_ENDPOINT_URL_CODEARTIFACT) points it at the emulator,
+    `pacer` holds every attempt to this deployment's share of the account quotas."""
     config = Config(
+        max_pool_connections=max(pool, 10),
         retries={"mode": "standard", "total_max_attempts": max_attempts},
         # CodeArtifact answers in well under a second; a stuck connection must not eat the time budget.
         connect_timeout=5,
         read_timeout=15,
         user_agent_extra="cadisposer",
     )
-    return boto3.client("codeartifact", endpoint_url=endpoint_url, config=config)
+    client = boto3.client("codeartifact", endpoint_url=endpoint_url, config=config)
+    if pacer is not None:
+        client.meta.events.register("before-send.codeartifact", pacer.before_send)
+    return client
 
 
 @contextmanager
@@ -118,8 +130,10 @@ def _coordinates(ref: PackageRef) -> dict[str, str]:
 class CodeArtifactGateway:
     """Thin adapter over the boto3 CodeArtifact client; it decides nothing."""
 
-    def __init__(self, client: CodeArtifactClient) -> None:
+    def __init__(self, client: CodeArtifactClient, *, threads: int = 1) -> None:
         self._client = client
+        # How many calls the logic may keep in flight at once (the client's pool is sized to match).
+        self.threads = threads
         self.counter = CallCounter()
         # Clients are shared across invocations: the newest gateway's counter replaces the previous one.
         for event, handler in (

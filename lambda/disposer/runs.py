@@ -3,6 +3,7 @@
 import time
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -159,8 +160,15 @@ def apply_run(
     else:
         report.applied = True
         trail = AuditTrail(run=report.run)
-        for package_plan in report.plan.packages:
-            _apply_package(gateway, package_plan, trail, report.outcomes, measure_bytes, deadline)
+        packages = [package for package in report.plan.packages if package.disposals]
+        with ThreadPoolExecutor(max_workers=gateway.threads, thread_name_prefix="apply") as pool:
+            # list() re-raises here anything unexpected a package raised.
+            list(
+                pool.map(
+                    lambda package: _apply_package(gateway, package, trail, report.outcomes, measure_bytes, deadline),
+                    packages,
+                )
+            )
         report.bytes_reclaimed = trail.bytes_reclaimed
     report.calls = gateway.counter.calls
     report.throttles = gateway.counter.throttles

@@ -3,6 +3,7 @@
 from functools import cache
 
 from disposer.gateway import CodeArtifactClient, CodeArtifactGateway, create_client
+from disposer.pacing import PacingPlan, QuotaPacer
 from disposer.settings import Settings
 
 
@@ -11,10 +12,12 @@ def settings() -> Settings:
 
 
 @cache
-def _client(endpoint_url: str | None, max_attempts: int) -> CodeArtifactClient:
-    # Created once per execution environment (cold start), reused by every warm invocation.
-    return create_client(endpoint_url=endpoint_url, max_attempts=max_attempts)
+def _client(endpoint_url: str | None, max_attempts: int, pacing: PacingPlan, threads: int) -> CodeArtifactClient:
+    # Created once per execution environment (cold start), reused by every warm invocation; the pacer
+    # lives with the client so that every call this process makes shares the same buckets.
+    return create_client(endpoint_url=endpoint_url, max_attempts=max_attempts, pacer=QuotaPacer(pacing), pool=threads)
 
 
 def gateway_for(current: Settings) -> CodeArtifactGateway:
-    return CodeArtifactGateway(_client(current.codeartifact_endpoint, current.max_attempts))
+    client = _client(current.codeartifact_endpoint, current.max_attempts, current.pacing, current.threads)
+    return CodeArtifactGateway(client, threads=current.threads)

@@ -6,10 +6,22 @@ from fnmatch import fnmatchcase
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from disposer.constants import ENV_DOMAIN, ENV_DOMAIN_OWNER, ENV_MAX_ATTEMPTS, ENV_MEASURE_BYTES, ENV_REPOSITORIES
+from disposer.constants import (
+    ENV_CONCURRENT_INVOCATIONS,
+    ENV_DOMAIN,
+    ENV_DOMAIN_OWNER,
+    ENV_MAX_ATTEMPTS,
+    ENV_MEASURE_BYTES,
+    ENV_QUOTA_SHARE,
+    ENV_REPOSITORIES,
+    ENV_THREADS,
+)
 from disposer.errors import OutOfScopeError
+from disposer.pacing import PacingPlan
 
 DEFAULT_MAX_ATTEMPTS = 5
+DEFAULT_QUOTA_SHARE = 0.5
+DEFAULT_THREADS = 8
 
 
 class Settings(BaseModel):
@@ -22,6 +34,11 @@ class Settings(BaseModel):
     max_attempts: int = Field(default=DEFAULT_MAX_ATTEMPTS, ge=1, le=10)
     # BytesReclaimed costs one ListPackageVersionAssets call per disposed version; it can be turned off.
     measure_bytes: bool = True
+    # The share of each CodeArtifact account quota this deployment may use, split between the
+    # invocations that can run at once; `threads` calls in flight per invocation.
+    quota_share: float = Field(default=DEFAULT_QUOTA_SHARE, gt=0, le=1)
+    concurrent_invocations: int = Field(default=1, ge=1, le=1000)
+    threads: int = Field(default=DEFAULT_THREADS, ge=1, le=64)
     domain: str | None = None
     domain_owner: str | None = None
     repositories: tuple[str, ...] = ()
@@ -33,10 +50,17 @@ class Settings(BaseModel):
             codeartifact_endpoint=environ.get("AWS_ENDPOINT_URL_CODEARTIFACT") or None,
             max_attempts=int(environ.get(ENV_MAX_ATTEMPTS) or DEFAULT_MAX_ATTEMPTS),
             measure_bytes=environ.get(ENV_MEASURE_BYTES, "true").strip().lower() not in ("false", "0", "no", "off"),
+            quota_share=float(environ.get(ENV_QUOTA_SHARE) or DEFAULT_QUOTA_SHARE),
+            concurrent_invocations=int(environ.get(ENV_CONCURRENT_INVOCATIONS) or 1),
+            threads=int(environ.get(ENV_THREADS) or DEFAULT_THREADS),
             domain=environ.get(ENV_DOMAIN) or None,
             domain_owner=environ.get(ENV_DOMAIN_OWNER) or None,
             repositories=tuple(name.strip() for name in environ.get(ENV_REPOSITORIES, "").split(",") if name.strip()),
         )
+
+    @property
+    def pacing(self) -> PacingPlan:
+        return PacingPlan(share=self.quota_share, invocations=self.concurrent_invocations)
 
     def check_domain(self, *, domain: str, domain_owner: str | None) -> None:
         """Refuse, before any AWS call, a domain the deployment is not meant to manage (IAM would too)."""

@@ -1,0 +1,89 @@
+"""Client-side pacing under CodeArtifact's account quotas, so a run never starves other users of them.
+
+CodeArtifact allows, per account and region, about 200 TPS for each of ListPackages,
+ListPackageVersions and ListPackageVersionAssets, 800 TPS of reads in all and 100 TPS of writes
+(DESIGN.md "Scale"). This service takes a configured share of each, split evenly between the
+invocations that may run at once; every HTTP attempt (retries included) waits for a token from its
+operation's bucket and from the read or write bucket before it is sent. Throttles that still happen
+(other users, a smaller quota than documented) are retried by botocore with backoff and counted.
+"""
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+ACCOUNT_OPERATION_TPS: Mapping[str, float] = {
+    "ListPackages": 200.0,
+    "ListPackageVersions": 200.0,
+    "ListPackageVersionAssets": 200.0,
+}
+ACCOUNT_READ_TPS = 800.0
+ACCOUNT_WRITE_TPS = 100.0
+_READ_PREFIXES = ("List", "Describe", "Get")
+# A bucket may run this far ahead of its rate: small, so that no one-second window sees more than
+# about rate * (1 + BURST_SECONDS) calls.
+BURST_SECONDS = 0.05
+
+
+@dataclass(frozen=True, slots=True)
+class PacingPlan:
+    """This invocation's share: `share` of each account quota, divided by `invocations` at once."""
+
+    share: float
+    invocations: int = 1
+
+    def rate(self, account_tps: float) -> float:
+        return account_tps * self.share / self.invocations
+
+
+class _TokenBucket:
+    def __init__(self, rate: float, clock: Callable[[], float]) -> None:
+        self.rate = rate
+        self.capacity = max(1.0, rate * BURST_SECONDS)
+        self.tokens = self.capacity
+        self.stamp = clock()
+
+    def reserve(self, now: float) -> float:
+        """Take one token (possibly going into debt) and say how long to wait before using it."""
+        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        self.tokens -= 1
+        return 0.0 if self.tokens >= 0 else -self.tokens / self.rate
+
+
+class QuotaPacer:
+    """Thread-safe token buckets; `before_send` plugs into botocore's event system."""
+
+    def __init__(
+        self,
+        plan: PacingPlan,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._operations = {name: _TokenBucket(plan.rate(tps), clock) for name, tps in ACCOUNT_OPERATION_TPS.items()}
+        self._reads = _TokenBucket(plan.rate(ACCOUNT_READ_TPS), clock)
+        self._writes = _TokenBucket(plan.rate(ACCOUNT_WRITE_TPS), clock)
+        self.waited_seconds = 0.0
+
+    def acquire(self, operation: str) -> float:
+        """Block until `operation` may be sent; returns the seconds waited."""
+        with self._lock:
+            now = self._clock()
+            total = self._reads if operation.startswith(_READ_PREFIXES) else self._writes
+            waits = [total.reserve(now)]
+            if operation in self._operations:
+                waits.append(self._operations[operation].reserve(now))
+            wait = max(waits)
+            self.waited_seconds += wait
+        if wait > 0:
+            self._sleep(wait)
+        return wait
+
+    def before_send(self, event_name: str = "", **_: object) -> None:
+        # "before-send.codeartifact.ListPackageVersions": fired for every attempt, retries included.
+        self.acquire(event_name.rsplit(".", 1)[-1])

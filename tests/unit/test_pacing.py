@@ -1,0 +1,70 @@
+"""The pacer keeps this invocation's calls within its share of every CodeArtifact quota."""
+
+from collections import Counter
+
+import pytest
+
+from disposer.pacing import ACCOUNT_READ_TPS, ACCOUNT_WRITE_TPS, BURST_SECONDS, PacingPlan, QuotaPacer
+
+
+class FakeClock:
+    """Time that only moves when the pacer sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def send(pacer: QuotaPacer, clock: FakeClock, operations: list[str]) -> list[tuple[float, str]]:
+    sent = []
+    for operation in operations:
+        pacer.acquire(operation)
+        sent.append((clock.now, operation))
+    return sent
+
+
+def busiest_second(sent: list[tuple[float, str]], which=lambda operation: True) -> int:
+    times = sorted(t for t, operation in sent if which(operation))
+    return max(sum(1 for t in times if start <= t < start + 1) for start in times)
+
+
+@pytest.mark.parametrize(("share", "invocations"), [(1.0, 1), (0.5, 1), (0.5, 4)])
+def test_pacer_list_calls_stay_under_their_share_of_the_operation_quota(share, invocations):
+    # GIVEN a share of the 200 TPS ListPackageVersions quota split between invocations
+    clock = FakeClock()
+    pacer = QuotaPacer(PacingPlan(share=share, invocations=invocations), clock=clock, sleep=clock.sleep)
+    rate = 200 * share / invocations
+    # WHEN far more calls than one second allows are sent as fast as possible
+    sent = send(pacer, clock, ["ListPackageVersions"] * int(rate * 5))
+    # THEN no one-second window holds more than the rate and its small burst, and the pace is the rate
+    assert busiest_second(sent) <= rate * (1 + BURST_SECONDS) + 1
+    assert clock.now == pytest.approx(len(sent) / rate, rel=0.05)
+
+
+def test_pacer_describes_share_the_read_quota_with_lists():
+    clock = FakeClock()
+    pacer = QuotaPacer(PacingPlan(share=1.0), clock=clock, sleep=clock.sleep)
+    sent = send(pacer, clock, ["DescribePackageVersion", "ListPackageVersions"] * 1000)
+    assert busiest_second(sent) <= ACCOUNT_READ_TPS * (1 + BURST_SECONDS) + 1
+    assert busiest_second(sent, lambda op: op == "ListPackageVersions") <= 200 * (1 + BURST_SECONDS) + 1
+
+
+def test_pacer_writes_have_their_own_quota():
+    clock = FakeClock()
+    pacer = QuotaPacer(PacingPlan(share=0.5), clock=clock, sleep=clock.sleep)
+    sent = send(pacer, clock, ["DisposePackageVersions"] * 200)
+    assert busiest_second(sent) <= ACCOUNT_WRITE_TPS * 0.5 * (1 + BURST_SECONDS) + 1
+    assert Counter(op for _, op in sent) == {"DisposePackageVersions": 200}
+
+
+def test_pacer_botocore_event_name_names_the_operation():
+    clock = FakeClock()
+    pacer = QuotaPacer(PacingPlan(share=1.0), clock=clock, sleep=clock.sleep)
+    for _ in range(300):
+        pacer.before_send(event_name="before-send.codeartifact.ListPackages")
+    assert clock.now == pytest.approx(300 / 200, rel=0.05)
