@@ -11,6 +11,10 @@ ENV_MAX_ATTEMPTS = "DISPOSER_MAX_ATTEMPTS"
 ENV_QUOTA_SHARE = "DISPOSER_QUOTA_SHARE"
 ENV_CONCURRENT_INVOCATIONS = "DISPOSER_CONCURRENT_INVOCATIONS"
 ENV_THREADS = "DISPOSER_THREADS"
+# Set together to fan a scheduled run's disposals out to the worker function (see fanout.py).
+ENV_WORK_QUEUE_URL = "DISPOSER_WORK_QUEUE_URL"
+ENV_RUN_TABLE = "DISPOSER_RUN_TABLE"
+WORKER_HANDLER = "disposer.worker.lambda_handler"
 
 # The EventBridge event that starts a retention-policy run (schedule rules and manual PutEvents).
 RUN_EVENT_SOURCE = "codeartifact-disposer"

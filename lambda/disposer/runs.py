@@ -155,28 +155,32 @@ def apply_run(
     A plan over maxDisposalsPerRun disposes nothing and raises CapExceededError (after logging).
     """
     started = time.monotonic() - report.duration_seconds
-    if report.cap.exceeded:
-        report.aborted_reason = report.cap.message
-    else:
-        report.applied = True
-        trail = AuditTrail(run=report.run)
-        packages = [package for package in report.plan.packages if package.disposals]
-        with ThreadPoolExecutor(max_workers=gateway.threads, thread_name_prefix="apply") as pool:
-            # list() re-raises here anything unexpected a package raised.
-            list(
-                pool.map(
-                    lambda package: _apply_package(gateway, package, trail, report.outcomes, measure_bytes, deadline),
-                    packages,
-                )
+    stop_if_over_cap(report)
+    report.applied = True
+    trail = AuditTrail(run=report.run)
+    packages = [package for package in report.plan.packages if package.disposals]
+    with ThreadPoolExecutor(max_workers=gateway.threads, thread_name_prefix="apply") as pool:
+        # list() re-raises here anything unexpected a package raised.
+        list(
+            pool.map(
+                lambda package: apply_package(gateway, package, trail, report.outcomes, measure_bytes, deadline),
+                packages,
             )
-        report.bytes_reclaimed = trail.bytes_reclaimed
+        )
+    report.bytes_reclaimed = trail.bytes_reclaimed
     report.calls = gateway.counter.calls
     report.throttles = gateway.counter.throttles
     report.duration_seconds = time.monotonic() - started
     log_report(report)
-    if report.aborted_reason is not None:
-        raise CapExceededError(report.cap, report)
     return report
+
+
+def stop_if_over_cap(report: RunReport) -> None:
+    """A plan over maxDisposalsPerRun disposes nothing: log the report as an error and raise."""
+    if report.cap.exceeded:
+        report.aborted_reason = report.cap.message
+        log_report(report)
+        raise CapExceededError(report.cap, report)
 
 
 def run_policy(
@@ -198,7 +202,7 @@ def run_policy(
     return report
 
 
-def _apply_package(
+def apply_package(
     gateway: CodeArtifactGateway,
     package_plan: PackagePlan,
     trail: AuditTrail,
@@ -206,7 +210,10 @@ def _apply_package(
     measure_bytes: bool,
     deadline: float | None,
 ) -> None:
-    """Dispose one package's planned versions: one call group per status seen, pinned to the revisions."""
+    """Dispose one package's planned versions: one call group per status seen, pinned to the revisions.
+
+    Outcomes go to the audit trail as they happen and into `outcomes` by item.
+    """
     by_version = {item.version: item for item in package_plan.disposals}
     sizes = measure_sizes(gateway, package_plan.ref, list(by_version)) if measure_bytes else None
     record = trail.sink(

@@ -1,16 +1,21 @@
 """Scheduled (and PutEvents) runs: an EventBridge event whose detail is a retention policy."""
 
+import time
 from typing import Any
 
 from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 
 from disposer.audit import RunContext
+from disposer.fanout import work_messages
 from disposer.observability import logger, tracer
 from disposer.policy import PolicyMode, RetentionPolicy
-from disposer.runs import CapExceededError, run_policy
+from disposer.run_table import RunTable
+from disposer.runs import CapExceededError, RunReport, apply_run, log_report, plan_run, stop_if_over_cap
 from disposer.runtime import gateway_for, settings
+from disposer.settings import Settings
 from disposer.telemetry import emit_run_metrics
+from disposer.work_queue import WorkQueue
 
 
 class PolicyRunEvent(EventBridgeModel):
@@ -35,18 +40,49 @@ def run_scheduled(event: dict[str, Any]) -> dict[str, Any]:
     caller = parsed.resources[0] if parsed.resources else f"account {parsed.account} via EventBridge"
     run = RunContext(run_id=parsed.id, trigger="schedule", caller=caller, dry_run=not apply, policy=policy.name)
     logger.append_keys(run_id=parsed.id, policy=policy.name)
+    gateway = gateway_for(current)
+    report = plan_run(gateway, policy, now=parsed.time, run=run, in_scope=current.allows_repository)
     try:
-        report = run_policy(
-            gateway_for(current),
-            policy,
-            now=parsed.time,
-            run=run,
-            apply=apply,
-            in_scope=current.allows_repository,
-            measure_bytes=current.measure_bytes,
-        )
+        if not apply:
+            log_report(report)
+        elif current.fans_out:
+            return _dispatch(report, current)
+        else:
+            apply_run(gateway, report, measure_bytes=current.measure_bytes)
     except CapExceededError as error:
         emit_run_metrics(error.report.metrics())  # RunAborted: the alarm that says a policy went wrong
         raise
     emit_run_metrics(report.metrics())
     return report.to_body().model_dump(mode="json", by_alias=True)
+
+
+def _dispatch(report: RunReport, current: Settings) -> dict[str, Any]:
+    """Send the plan's disposals to the worker function; the worker finishing last reports the run."""
+    assert current.work_queue_url is not None and current.run_table is not None
+    stop_if_over_cap(report)
+    messages = work_messages(
+        run_id=report.run.run_id,
+        policy=report.plan.policy,
+        trigger=report.run.trigger,
+        caller=report.run.caller,
+        as_of=report.plan.as_of,
+        packages=report.plan.packages,
+    )
+    totals = report.plan.totals
+    started = RunTable(current.run_table).start(
+        run_id=report.run.run_id,
+        policy=report.plan.policy,
+        trigger=report.run.trigger,
+        planned=totals.dispose,
+        kept=totals.keep,
+        parts=len(messages),
+        started_at=time.time() - report.duration_seconds,
+    )
+    if not started:
+        # EventBridge delivers at least once: this run was dispatched already, so do nothing twice.
+        logger.warning("run already dispatched", run_id=report.run.run_id)
+        return {"runId": report.run.run_id, "dispatched": 0, "duplicate": True}
+    WorkQueue(current.work_queue_url).send(messages)
+    body = report.to_body(max_items=0).model_dump(mode="json", by_alias=True, exclude={"items"})
+    logger.info("run dispatched", parts=len(messages), **body)
+    return {**body, "dispatched": len(messages), "duplicate": False}

@@ -14,7 +14,9 @@ from disposer.constants import (
     ENV_MEASURE_BYTES,
     ENV_QUOTA_SHARE,
     ENV_REPOSITORIES,
+    ENV_RUN_TABLE,
     ENV_THREADS,
+    ENV_WORK_QUEUE_URL,
 )
 from disposer.errors import OutOfScopeError
 from disposer.pacing import PacingPlan
@@ -39,6 +41,9 @@ class Settings(BaseModel):
     quota_share: float = Field(default=DEFAULT_QUOTA_SHARE, gt=0, le=1)
     concurrent_invocations: int = Field(default=1, ge=1, le=1000)
     threads: int = Field(default=DEFAULT_THREADS, ge=1, le=64)
+    # Fan-out: without both, a run applies inline (the emulator, the demo, the tests by default).
+    work_queue_url: str | None = None
+    run_table: str | None = None
     domain: str | None = None
     domain_owner: str | None = None
     repositories: tuple[str, ...] = ()
@@ -53,10 +58,16 @@ class Settings(BaseModel):
             quota_share=float(environ.get(ENV_QUOTA_SHARE) or DEFAULT_QUOTA_SHARE),
             concurrent_invocations=int(environ.get(ENV_CONCURRENT_INVOCATIONS) or 1),
             threads=int(environ.get(ENV_THREADS) or DEFAULT_THREADS),
+            work_queue_url=environ.get(ENV_WORK_QUEUE_URL) or None,
+            run_table=environ.get(ENV_RUN_TABLE) or None,
             domain=environ.get(ENV_DOMAIN) or None,
             domain_owner=environ.get(ENV_DOMAIN_OWNER) or None,
             repositories=tuple(name.strip() for name in environ.get(ENV_REPOSITORIES, "").split(",") if name.strip()),
         )
+
+    @property
+    def fans_out(self) -> bool:
+        return self.work_queue_url is not None and self.run_table is not None
 
     @property
     def pacing(self) -> PacingPlan:

@@ -69,6 +69,14 @@ def only_resource(template: Template, resource_type: str) -> tuple[str, dict[str
     return logical_id, dict(definition)
 
 
+def resources_of(template: Template, resource_type: str) -> dict[str, dict[str, Any]]:
+    """The Properties of every resource of `resource_type`, by logical id."""
+    return {
+        logical_id: dict(resource.get("Properties", {}))
+        for logical_id, resource in template.find_resources(resource_type).items()
+    }
+
+
 def schedule_rules(template: Template) -> dict[str, dict[str, Any]]:
     """The properties of every schedule rule (the ones with a ScheduleExpression), by rule name."""
     return {
@@ -80,14 +88,19 @@ def schedule_rules(template: Template) -> dict[str, dict[str, Any]]:
 
 # Owner defaulted to the deploying account, a repository glob, no reserved concurrency, the API
 # Gateway account role left to another stack, and a policies file with a regex full of backslashes,
-# quotes and angle brackets, a 64-character policy name and an API-only (unscheduled) policy.
+# quotes and angle brackets, a 64-character policy name and an API-only (unscheduled) policy; alarms
+# mailed to an address, the audit trail kept 7 years and the API logs 2 weeks.
 VARIANT_POLICIES_FILE = "tests/infra/data/policies-variant.json"
+VARIANT_ALARM_EMAIL = "platform-oncall+disposer@example.com"
 VARIANT_CONTEXT: Mapping[str, Any] = {
     "domainOwner": None,
     "repositories": ["releases", "snapshots-*"],
     "reservedConcurrency": False,
     "apiGatewayCloudWatchRole": False,
     "policiesFile": VARIANT_POLICIES_FILE,
+    "alarmEmail": VARIANT_ALARM_EMAIL,
+    "auditLogRetentionDays": 2557,
+    "logRetentionDays": 14,
 }
 
 

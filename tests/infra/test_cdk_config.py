@@ -23,6 +23,8 @@ def test_parse_config_cdk_json_example_returns_example_values():
     assert config.domain_owner == "111122223333"
     assert config.repositories == ("releases", "snapshots")
     assert config.log_retention_days == 30
+    assert config.audit_log_retention_days == 365
+    assert config.alarm_email is None
 
 
 @pytest.mark.parametrize("domain", ["Acme", "a", "-acme", "acme-", "acme_corp", "x" * 51])
@@ -90,6 +92,45 @@ def test_parse_config_unsupported_retention_lists_allowed_values():
 
     # WHEN / THEN
     with pytest.raises(ConfigError, match=r"'logRetentionDays': .*retention periods \[1, 3, 5, 7, 14, 30"):
+        parse_config(context)
+
+
+def test_parse_config_audit_retention_defaults_to_a_year_and_is_separate():
+    # GIVEN no auditLogRetentionDays, then one set apart from logRetentionDays
+    # WHEN / THEN the audit trail defaults to a year, whatever the API logs keep
+    default = parse_config({**VALID, "logRetentionDays": 7})
+    assert (default.audit_log_retention_days, default.log_retention_days) == (365, 7)
+    assert parse_config({**VALID, "auditLogRetentionDays": 3653}).audit_log_retention_days == 3653
+
+
+@pytest.mark.parametrize("days", [0, 364, 366, 5000, "forever"])
+def test_parse_config_unsupported_audit_retention_raises_naming_key(days: object):
+    # GIVEN an audit retention CloudWatch Logs does not offer
+    context = {**VALID, "auditLogRetentionDays": days}
+
+    # WHEN / THEN
+    with pytest.raises(ConfigError, match=r"context key 'auditLogRetentionDays'"):
+        parse_config(context)
+
+
+def test_parse_config_alarm_email_absent_or_empty_means_no_subscription():
+    # GIVEN no alarmEmail, or `-c alarmEmail=` / WHEN parsed / THEN there is none
+    assert parse_config(VALID).alarm_email is None
+    assert parse_config({**VALID, "alarmEmail": ""}).alarm_email is None
+    assert parse_config({**VALID, "alarmEmail": "oncall+cleanup@ops.example.com"}).alarm_email == (
+        "oncall+cleanup@ops.example.com"
+    )
+
+
+@pytest.mark.parametrize(
+    "email", ["oncall", "oncall@", "@example.com", "on call@example.com", "a@b@example.com", "oncall@example", 42]
+)
+def test_parse_config_bad_alarm_email_raises_naming_key(email: object):
+    # GIVEN something that is not one e-mail address
+    context = {**VALID, "alarmEmail": email}
+
+    # WHEN / THEN
+    with pytest.raises(ConfigError, match=r"context key 'alarmEmail'"):
         parse_config(context)
 
 

@@ -80,10 +80,12 @@ def test_function_log_group_explicit_with_configured_retention(template: Templat
     logging = _function(template)["LoggingConfig"]
     log_group_id = logging["LogGroup"]["Ref"]
 
-    # THEN it names a log group of this stack with the configured retention, and JSON records
+    # THEN it names a log group of this stack, kept as the audit trail (a year, retained on stack
+    # deletion), and JSON records
     log_group = template.to_json()["Resources"][log_group_id]
     assert log_group["Type"] == "AWS::Logs::LogGroup"
-    assert log_group["Properties"]["RetentionInDays"] == 30
+    assert log_group["Properties"]["RetentionInDays"] == 365
+    assert log_group["DeletionPolicy"] == log_group["UpdateReplacePolicy"] == "Retain"
     assert logging["LogFormat"] == "JSON"
     assert logging["ApplicationLogLevel"] == "INFO"
 
@@ -92,10 +94,12 @@ def test_log_groups_all_have_retention(template: Template):
     # GIVEN every log group of the stack (function, API access logs, API execution logs)
     log_groups = template.find_resources("AWS::Logs::LogGroup")
 
-    # WHEN / THEN none keeps logs forever
-    assert len(log_groups) == 3
-    for logical_id, log_group in log_groups.items():
-        assert log_group["Properties"].get("RetentionInDays") == 30, logical_id
+    # WHEN / THEN none keeps logs forever: the audit trail a year, the API logs logRetentionDays
+    assert sorted(log_group["Properties"].get("RetentionInDays") for log_group in log_groups.values()) == [
+        30,
+        30,
+        365,
+    ]
 
 
 def test_role_codeartifact_write_actions_never_on_wildcard_resource(template: Template):

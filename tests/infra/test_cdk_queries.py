@@ -1,0 +1,230 @@
+"""Saved Logs Insights queries: on the audit log group, and reading fields the function's records really have.
+
+The records are the function's own: written by its AuditTrail and log_report through its Powertools
+Logger, captured from stdout as CloudWatch receives them. Logs Insights flattens nested JSON into
+dotted field names; a small evaluator applies each query's `filter` to the records.
+"""
+
+import re
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk.assertions import Template
+
+from disposer.audit import AuditTrail, RunContext
+from disposer.aws_types import PackageFormat
+from disposer.disposal import VersionOutcome
+from disposer.engine import CapCheck, Plan
+from disposer.observability import logger
+from disposer.packages import PackageRef
+from disposer.runs import RunReport, log_report
+from infra.queries import (
+    DISPOSALS_BY_CALLER,
+    DISPOSED_VERSIONS,
+    FAILURES_BY_ERROR_CODE,
+    LATEST_DISPOSALS,
+    RUN_BY_ID,
+    RUN_ID_PLACEHOLDER,
+    SAVED_QUERIES,
+    SavedQuery,
+)
+from infra.stack import DisposerStack
+from tests.infra.cdk_testkit import resources_of
+
+API_RUN = "c0ffee00-0000-4000-8000-000000000001"
+APPLY_RUN = "c0ffee00-0000-4000-8000-000000000002"
+SCHEDULED_RUN = "7bf73129-1428-4cd3-a780-95db273d1602"
+CALLER = "arn:aws:iam::111122223333:role/ci-cleanup"
+RULE = "arn:aws:events:us-east-1:111122223333:rule/CodeArtifactDisposer-prune-ui"
+UI_KIT = PackageRef(
+    domain="acme",
+    domain_owner="111122223333",
+    repository="releases",
+    format=PackageFormat.NPM,
+    namespace="acme",
+    package="ui-kit",
+)
+# Fields Logs Insights adds to every event.
+BUILTIN_FIELDS = {"@timestamp", "@message", "@logStream", "@log", "@ingestionTime"}
+
+
+def _flatten(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in record.items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+@pytest.fixture
+def records(printed: Callable[[], list[dict[str, Any]]]) -> Iterator[list[dict[str, Any]]]:
+    """As logged: a /dispose call (one version disposed, one failed), a policy applied through the API
+    (one disposed), a dry run, and an aborted scheduled run."""
+    logger.set_correlation_id(API_RUN)
+    api = AuditTrail(run=RunContext(run_id=API_RUN, trigger="api", caller=CALLER, dry_run=False))
+    sink = api.sink(UI_KIT)
+    sink(VersionOutcome("1.0.0", True, revision="r1", status="Disposed"))
+    sink(VersionOutcome("1.1.0", False, error_code="MISMATCHED_REVISION", error_message="current revision: r9"))
+    api.close(calls={"DisposePackageVersions": 1}, duration_seconds=0.2)
+
+    logger.set_correlation_id(APPLY_RUN)
+    apply = AuditTrail(run=RunContext(run_id=APPLY_RUN, trigger="api", caller=CALLER, dry_run=False, policy="prune"))
+    apply.sink(UI_KIT, reasons={"0.9.0": "dispose: older than 90 days"})(
+        VersionOutcome("0.9.0", True, revision="r0", status="Disposed")
+    )
+
+    logger.set_correlation_id("dry-run-request")
+    dry = AuditTrail(run=RunContext(run_id="dry-run-request", trigger="api", caller=CALLER, dry_run=True))
+    dry.sink(UI_KIT)(VersionOutcome("1.2.0", True, revision="r2", status="Published"))
+    dry.close(calls={"ListPackageVersions": 1})
+
+    logger.set_correlation_id(SCHEDULED_RUN)
+    scheduled = RunContext(run_id=SCHEDULED_RUN, trigger="schedule", caller=RULE, dry_run=False, policy="prune-ui")
+    report = RunReport(
+        run=scheduled,
+        plan=Plan(policy="prune-ui", as_of=datetime(2026, 11, 1, tzinfo=UTC), packages=()),
+        cap=CapCheck(disposals=0, limit=100),
+        applied=True,
+        aborted_reason="plan disposes 120 versions, which exceeds maxDisposalsPerRun 100",
+    )
+    log_report(report)
+    yield [_flatten(record) | {"@message": record} for record in printed() if "_aws" not in record]
+    logger.remove_keys(["correlation_id"])
+
+
+_TERM = re.compile(r'^([\w.@]+) = "([^"]*)"$')
+
+
+def _command(query: SavedQuery, name: str) -> str | None:
+    lines = [line for line in query.lines if line.split(" ", 1)[0] == name]
+    return lines[0].split(" ", 1)[1] if lines else None
+
+
+def _matches(condition: str, record: dict[str, Any]) -> bool:
+    """Logs Insights `filter` for what the saved queries use: `field = "text"` joined by and / or."""
+    for alternative in condition.split(" or "):
+        terms = [_TERM.match(term.strip()) for term in alternative.split(" and ")]
+        assert all(terms), f"unsupported filter: {condition}"
+        if all(record.get(term.group(1)) == term.group(2) for term in terms if term):
+            return True
+    return False
+
+
+def _selected(query: SavedQuery, records: list[dict[str, Any]], run_id: str | None = None) -> list[dict[str, Any]]:
+    condition = _command(query, "filter")
+    assert condition is not None
+    if run_id is not None:
+        condition = condition.replace(RUN_ID_PLACEHOLDER, run_id)
+    return [record for record in records if _matches(condition, record)]
+
+
+def _fields_read(query: SavedQuery) -> tuple[set[str], set[str]]:
+    """(fields the query reads from records, aliases it defines) from its fields / stats / sort commands."""
+    read: set[str] = set()
+    aliases: set[str] = set()
+    if (fields := _command(query, "fields")) is not None:
+        read |= {field.strip() for field in fields.split(",")}
+    if (stats := _command(query, "stats")) is not None:
+        aggregations, _, group_by = stats.partition(" by ")
+        for function, argument, alias in re.findall(r"(\w+)\(([^)]*)\) as (\w+)", aggregations):
+            assert function in {"count", "count_distinct", "latest", "earliest", "min", "max", "sum", "avg"}
+            aliases.add(alias)
+            if argument != "*":
+                read.add(argument)
+        read |= {field.strip() for field in group_by.split(",") if field.strip()}
+    if (sort := _command(query, "sort")) is not None:
+        field, direction = sort.split()
+        assert direction in {"asc", "desc"}
+        if field not in aliases:
+            read.add(field)
+    return read, aliases
+
+
+@pytest.mark.parametrize("query", [*SAVED_QUERIES, LATEST_DISPOSALS], ids=lambda query: query.id)
+def test_query_reads_only_fields_of_the_records_it_selects(query: SavedQuery, records: list[dict[str, Any]]):
+    # GIVEN the function's real records / WHEN the query's filter selects some of them
+    selected = _selected(query, records, run_id=SCHEDULED_RUN) + _selected(query, records, run_id=API_RUN)
+    read, _ = _fields_read(query)
+
+    # THEN every field it shows, counts, groups or sorts by is in some selected record
+    assert selected
+    present = set().union(*(record.keys() for record in selected)) | BUILTIN_FIELDS
+    assert read - present == set()
+
+
+def test_query_disposed_versions_selects_disposals_only(records: list[dict[str, Any]]):
+    # GIVEN two disposed, a failed and a would-dispose (dry run) version / WHEN the disposed queries run
+    for query in (DISPOSED_VERSIONS, DISPOSALS_BY_CALLER, LATEST_DISPOSALS):
+        selected = _selected(query, records)
+
+        # THEN only the disposals are selected, with who, what and why
+        assert [(r["version"], r["outcome"]) for r in selected] == [("1.0.0", "disposed"), ("0.9.0", "disposed")]
+    read, _ = _fields_read(DISPOSED_VERSIONS)
+    assert {"@timestamp", "caller", "policy", "repository", "package", "version", "reason"} <= read
+    on_demand, by_policy = _selected(DISPOSED_VERSIONS, records)
+    assert (on_demand["caller"], on_demand["run_id"], on_demand["reason"]) == (CALLER, API_RUN, "requested by caller")
+    # A /dispose call follows no policy: its records have no policy field (an empty column)
+    assert "policy" not in on_demand
+    assert (by_policy["policy"], by_policy["reason"]) == ("prune", "dispose: older than 90 days")
+    assert _fields_read(DISPOSALS_BY_CALLER)[0] >= {"caller"}
+
+
+def test_query_failures_grouped_by_error_code(records: list[dict[str, Any]]):
+    # GIVEN / WHEN the failures query runs
+    selected = _selected(FAILURES_BY_ERROR_CODE, records)
+    stats = _command(FAILURES_BY_ERROR_CODE, "stats")
+
+    # THEN it counts the failed version by its error code
+    assert [(r["version"], r["error_code"]) for r in selected] == [("1.1.0", "MISMATCHED_REVISION")]
+    assert stats is not None and stats.partition(" by ")[2].split(", ")[0] == "error_code"
+
+
+@pytest.mark.parametrize(
+    ("run_id", "messages"),
+    [
+        (API_RUN, ["version outcome", "version outcome", "run summary"]),
+        (SCHEDULED_RUN, ["run report"]),
+    ],
+)
+def test_query_run_by_id_selects_that_runs_records_only(
+    run_id: str, messages: list[str], records: list[dict[str, Any]]
+):
+    # GIVEN the run query with its placeholder replaced by one run's id
+    # WHEN it runs over records of three runs
+    selected = _selected(RUN_BY_ID, records, run_id=run_id)
+
+    # THEN exactly that run's audit records and summary or report are selected
+    assert [record["message"] for record in selected] == messages
+    assert RUN_BY_ID.query_string.count(RUN_ID_PLACEHOLDER) == 3
+    assert RUN_ID_PLACEHOLDER in RUN_BY_ID.title
+
+
+def test_query_run_by_id_shows_the_report_figures(records: list[dict[str, Any]]):
+    # GIVEN the aborted scheduled run's report / WHEN the run query selects it
+    (report,) = _selected(RUN_BY_ID, records, run_id=SCHEDULED_RUN)
+    read, _ = _fields_read(RUN_BY_ID)
+
+    # THEN its level, abort reason and totals are columns, and the whole record is there (@message)
+    assert report["level"] == "ERROR" and report["aborted"] is True
+    assert {"level", "abortedReason", "totals.dispose", "totals.keep", "durationSeconds", "@message"} <= read
+    assert report["runId"] == report["correlation_id"] == SCHEDULED_RUN
+
+
+def test_queries_saved_on_the_function_log_group(default_stack: tuple[cdk.App, DisposerStack], template: Template):
+    # GIVEN / WHEN the stack's query definitions are read
+    stack = default_stack[1]
+    definitions = {query["Name"]: query for query in resources_of(template, "AWS::Logs::QueryDefinition").values()}
+    log_group = stack.resolve(stack.disposer.log_group.log_group_name)
+
+    # THEN the four queries are saved under the stack's folder, each on the audit log group only
+    assert sorted(definitions) == sorted(f"CodeArtifactDisposer/{query.title}" for query in SAVED_QUERIES)
+    assert len(definitions) == 4
+    for query in SAVED_QUERIES:
+        definition = definitions[f"CodeArtifactDisposer/{query.title}"]
+        assert definition["QueryString"] == query.query_string
+        assert definition["LogGroupNames"] == [log_group]

@@ -1,0 +1,206 @@
+"""Fan-out: a scheduled run dispatches its disposals to SQS (moto, server mode) and the worker applies them.
+
+The worker is driven with the real SQS event shape, built from the messages the queue really holds;
+the run table is DynamoDB in moto; CodeArtifact is the emulator.
+"""
+
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+
+from disposer.runs import CapExceededError
+from tests.integration.conftest import calls, control
+from tests.integration.retention.conftest import UI_ICONS, UI_KIT, disposed, run_scheduled, scheduled_event
+from tests.integration.retention.test_retention_runs import EXPECTED_UI_ICONS, EXPECTED_UI_KIT
+from tests.support import load_event
+
+
+@pytest.fixture(scope="module")
+def moto_url() -> Iterator[str]:
+    """moto in server mode on a free loopback port, for SQS and DynamoDB."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/moto-api/", timeout=1).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                server.kill()
+                raise RuntimeError("moto server did not start") from None
+            time.sleep(0.1)
+    yield url
+    server.terminate()
+    server.wait(timeout=10)
+
+
+@dataclass
+class FanOut:
+    sqs: Any
+    queue_url: str
+    dynamodb: Any
+    table: str
+
+
+@pytest.fixture
+def fanout(moto_url: str, emulator, monkeypatch: pytest.MonkeyPatch) -> FanOut:
+    # GIVEN a work queue and a run table, and the function configured to use them
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SQS", moto_url)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", moto_url)
+    sqs = boto3.client("sqs")
+    dynamodb = boto3.client("dynamodb")
+    name = f"work-{uuid.uuid4().hex[:8]}"
+    queue_url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    dynamodb.create_table(
+        TableName=name,
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    monkeypatch.setenv("DISPOSER_WORK_QUEUE_URL", queue_url)
+    monkeypatch.setenv("DISPOSER_RUN_TABLE", name)
+    return FanOut(sqs, queue_url, dynamodb, name)
+
+
+def receive(fanout: FanOut) -> list[dict[str, Any]]:
+    answer = fanout.sqs.receive_message(QueueUrl=fanout.queue_url, MaxNumberOfMessages=10, VisibilityTimeout=0)
+    messages: list[dict[str, Any]] = answer.get("Messages", [])
+    return messages
+
+
+def sqs_event(messages: list[dict[str, Any]]) -> dict[str, Any]:
+    """The event Lambda's SQS event source delivers for these messages."""
+    (template,) = load_event("sqs_work.json")["Records"]
+    records = [
+        {**template, "messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"]}
+        for m in messages
+    ]
+    return {"Records": records}
+
+
+def deliver(fanout: FanOut, context, messages: list[dict[str, Any]], *, delete: bool = True) -> list[str]:
+    """Invoke the worker as Lambda would; delete what succeeded (as Lambda does); return the failed ids."""
+    from disposer.worker import lambda_handler
+
+    result = lambda_handler(sqs_event(messages), context)
+    failed = {item["itemIdentifier"] for item in result["batchItemFailures"]}
+    if delete:
+        for message in messages:
+            if message["MessageId"] not in failed:
+                fanout.sqs.delete_message(QueueUrl=fanout.queue_url, ReceiptHandle=message["ReceiptHandle"])
+    return sorted(failed)
+
+
+def drain(fanout: FanOut, context) -> int:
+    delivered = 0
+    while messages := receive(fanout):
+        assert deliver(fanout, context, messages) == []
+        delivered += len(messages)
+    return delivered
+
+
+def run_record(fanout: FanOut, run_id: str) -> dict[str, Any]:
+    item: dict[str, Any] = fanout.dynamodb.get_item(TableName=fanout.table, Key={"pk": {"S": run_id}})["Item"]
+    return item
+
+
+def test_fanout_run_dispatches_then_workers_dispose_exactly_the_plan(
+    lambda_context, emulator, codeartifact, fanout, printed
+):
+    # GIVEN the prune-ui policy in apply mode, and a queue configured
+    # WHEN its schedule fires
+    dispatched = run_scheduled(lambda_context)
+    # THEN nothing is disposed yet: one message per package with disposals is queued
+    assert dispatched["dispatched"] == 2
+    assert disposed(codeartifact, UI_KIT) == set()
+    assert "DisposePackageVersions" not in calls(emulator)
+    # WHEN the worker consumes the queue, as Lambda's SQS event source would
+    assert drain(fanout, lambda_context) == 2
+    # THEN exactly the plan is disposed, and one run report and one metrics line tell the whole run
+    assert disposed(codeartifact, UI_KIT) == EXPECTED_UI_KIT
+    assert disposed(codeartifact, UI_ICONS) == EXPECTED_UI_ICONS
+    records = printed()
+    (report,) = [r for r in records if r.get("message") == "run report"]
+    expected = len(EXPECTED_UI_KIT) + len(EXPECTED_UI_ICONS)
+    assert report["outcomes"] == {"disposed": expected}
+    assert report["fanout"] == {"parts": 2}
+    (line,) = [r for r in records if "Runs" in r]
+    assert (line["policy"], line["VersionsDisposed"], line["VersionsPlanned"]) == ("prune-ui", [expected], [expected])
+    record = run_record(fanout, "7bf73129-1428-4cd3-a780-95db273d1602")
+    assert (record["completed"]["N"], record["parts"]["N"], record["disposed"]["N"]) == ("2", "2", str(expected))
+    audit = [r for r in records if r.get("audit")]
+    assert len(audit) == expected and {r["run_id"] for r in audit} == {"7bf73129-1428-4cd3-a780-95db273d1602"}
+
+
+def test_fanout_redelivered_message_disposes_and_counts_nothing_twice(
+    lambda_context, emulator, codeartifact, fanout, printed
+):
+    run_scheduled(lambda_context)
+    messages = receive(fanout)
+    # GIVEN a message processed once but, as SQS may, delivered again
+    deliver(fanout, lambda_context, messages[:1], delete=False)
+    control(emulator, "reset-stats", {})
+    # WHEN it arrives a second time
+    assert deliver(fanout, lambda_context, messages[:1]) == []
+    # THEN no CodeArtifact call is made and the tally is unchanged
+    assert "DisposePackageVersions" not in calls(emulator)
+    drain(fanout, lambda_context)
+    record = run_record(fanout, "7bf73129-1428-4cd3-a780-95db273d1602")
+    assert record["disposed"]["N"] == str(len(EXPECTED_UI_KIT) + len(EXPECTED_UI_ICONS))
+    assert len([r for r in printed() if r.get("message") == "run report"]) == 1
+
+
+def test_fanout_poison_message_fails_alone(lambda_context, emulator, codeartifact, fanout):
+    # GIVEN a batch holding a real message and one that is not work
+    run_scheduled(lambda_context)
+    messages = receive(fanout)
+    poison = {**messages[0], "MessageId": "poison", "Body": json.dumps({"hello": "world"})}
+    # WHEN the worker gets them together
+    failed = deliver(fanout, lambda_context, [poison, *messages], delete=False)
+    # THEN only the poison message is reported failed (SQS retries it, then parks it in the DLQ)
+    assert failed == ["poison"]
+    assert disposed(codeartifact, UI_KIT) | disposed(codeartifact, UI_ICONS)
+
+
+def test_fanout_over_cap_enqueues_nothing(lambda_context, emulator, codeartifact, fanout):
+    with pytest.raises(CapExceededError):
+        run_scheduled(lambda_context, maxDisposalsPerRun=2)
+    assert receive(fanout) == []
+    assert disposed(codeartifact, UI_KIT) == set()
+
+
+def test_fanout_duplicate_event_dispatches_once(lambda_context, emulator, fanout):
+    from disposer.handler import lambda_handler
+
+    event = scheduled_event()
+    assert lambda_handler(event, lambda_context)["dispatched"] == 2
+    assert lambda_handler(event, lambda_context) == {
+        "runId": event["id"],
+        "dispatched": 0,
+        "duplicate": True,
+    }
+    assert drain(fanout, lambda_context) == 2
+
+
+def test_fanout_plan_mode_dispatches_nothing(lambda_context, emulator, fanout):
+    report = run_scheduled(lambda_context, mode="plan")
+    assert report["mode"] == "plan"
+    assert receive(fanout) == []
