@@ -1,5 +1,6 @@
 """Deploy-time configuration read from the cdk.json context and validated with pydantic."""
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Literal
@@ -13,6 +14,7 @@ from pydantic_core import ErrorDetails
 from infra.settings import (
     DEFAULT_API_BURST_LIMIT,
     DEFAULT_API_RATE_LIMIT,
+    DEFAULT_AUDIT_LOG_RETENTION_DAYS,
     DEFAULT_LOG_LEVEL,
     DEFAULT_LOG_RETENTION_DAYS,
     DEFAULT_POLICIES_FILE,
@@ -74,6 +76,23 @@ def _no_reservation(value: object) -> object:
     return value
 
 
+def _no_email(value: object) -> object:
+    # `-c alarmEmail=` (empty) means no subscription, like leaving the key out.
+    if value is False or (isinstance(value, str) and not value.strip()):
+        return None
+    return value
+
+
+# Deliberately loose (SNS sends a confirmation mail anyway): one address, no spaces, a dotted domain.
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+
+
+def _check_email(address: str) -> str:
+    if len(address) > 254 or not _EMAIL.fullmatch(address):
+        raise ValueError("must be one e-mail address, like oncall@example.com")
+    return address
+
+
 def _dedupe(names: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
@@ -85,6 +104,7 @@ AccountId = Annotated[str, Field(pattern=r"^[0-9]{12}$")]
 RepositoryPattern = Annotated[str, Field(pattern=r"^[A-Za-z0-9*?][A-Za-z0-9._\-*?]{0,99}$")]
 StackName = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9-]{0,127}$")]
 RetentionDaysValue = Annotated[int, AfterValidator(_check_retention)]
+EmailAddress = Annotated[str, AfterValidator(_check_email)]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 ReservedConcurrency = Annotated[Annotated[int, Field(ge=1, le=1000)] | None, BeforeValidator(_no_reservation)]
 
@@ -104,7 +124,10 @@ class DisposerConfig(BaseModel):
         AfterValidator(_dedupe),
         Field(min_length=1),
     ]
+    # API Gateway access and execution logs.
     log_retention_days: RetentionDaysValue = DEFAULT_LOG_RETENTION_DAYS
+    # The function's log group: the audit trail (one record per version disposed, per run report).
+    audit_log_retention_days: RetentionDaysValue = DEFAULT_AUDIT_LOG_RETENTION_DAYS
     log_level: LogLevel = DEFAULT_LOG_LEVEL
     # false (None): no reservation, for accounts whose concurrency quota is still the new-account 10.
     reserved_concurrency: ReservedConcurrency = DEFAULT_RESERVED_CONCURRENCY
@@ -114,6 +137,8 @@ class DisposerConfig(BaseModel):
     api_gateway_cloud_watch_role: bool = True
     # The retention policies file (DESIGN.md): one schedule rule per policy with a `schedule`.
     policies_file: Annotated[str, Field(min_length=1)] = DEFAULT_POLICIES_FILE
+    # Subscribed (e-mail, confirmation required) to the alarm topic; None: no subscription.
+    alarm_email: Annotated[EmailAddress | None, BeforeValidator(_no_email)] = None
 
     @property
     def policies_path(self) -> Path:
@@ -122,8 +147,13 @@ class DisposerConfig(BaseModel):
 
     @property
     def log_retention(self) -> logs.RetentionDays:
-        """The configured retention as the CDK enum."""
+        """The API log groups' retention as the CDK enum."""
         return RETENTION_DAYS[self.log_retention_days]
+
+    @property
+    def audit_log_retention(self) -> logs.RetentionDays:
+        """The function log group's (audit trail) retention as the CDK enum."""
+        return RETENTION_DAYS[self.audit_log_retention_days]
 
 
 CONTEXT_KEYS: tuple[str, ...] = tuple(field.alias or name for name, field in DisposerConfig.model_fields.items())

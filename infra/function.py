@@ -2,7 +2,7 @@
 
 from collections.abc import Mapping
 
-from aws_cdk import Stack
+from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_destinations as destinations
@@ -67,8 +67,11 @@ class DisposerFunction(Construct):
         stack = Stack.of(self)
         self.domain_owner: str = config.domain_owner or stack.account
 
-        # Retained on stack deletion (the default): it holds the audit trail of irreversible disposals.
-        self.log_group = logs.LogGroup(self, "LogGroup", retention=config.log_retention)
+        # The audit trail of irreversible disposals: its own retention (a year by default), and retained
+        # on stack deletion.
+        self.log_group = logs.LogGroup(
+            self, "LogGroup", retention=config.audit_log_retention, removal_policy=RemovalPolicy.RETAIN
+        )
 
         # An explicit role instead of AWSLambdaBasicExecutionRole: logs may go to this log group only.
         self.role = iam.Role(

@@ -64,6 +64,8 @@ RUNTIME_PROVIDED_PACKAGES = ("boto3", "botocore", "s3transfer", "urllib3", "date
 API_STAGE_NAME = "v1"
 DEFAULT_STACK_NAME = "CodeArtifactDisposer"
 DEFAULT_LOG_RETENTION_DAYS = 30
+# The function's log group is the audit trail of irreversible disposals: kept a year by default.
+DEFAULT_AUDIT_LOG_RETENTION_DAYS = 365
 DEFAULT_LOG_LEVEL: Final = "INFO"
 DEFAULT_RESERVED_CONCURRENCY = 5
 DEFAULT_API_RATE_LIMIT = 10.0

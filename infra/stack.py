@@ -1,4 +1,4 @@
-"""DisposerStack: composes the function, the API and the run schedules; build_app wires it from context."""
+"""DisposerStack: composes the function, the API, the run schedules and monitoring; build_app wires it from context."""
 
 import os
 from collections.abc import Sequence
@@ -11,6 +11,7 @@ from disposer.policy import RetentionPolicy
 from infra.api import DisposeApi
 from infra.config import DisposerConfig, load_config
 from infra.function import DisposerFunction
+from infra.monitoring import Monitoring
 from infra.nag import suppress_acknowledged_findings
 from infra.policies import load_policy_file
 from infra.schedules import RetentionSchedules
@@ -39,6 +40,15 @@ class DisposerStack(cdk.Stack):
         self.disposer = DisposerFunction(self, "Disposer", config=config)
         self.api = DisposeApi(self, "Api", function=self.disposer.function, config=config)
         self.schedules = RetentionSchedules(self, "Schedules", function=self.disposer.function, policies=policies)
+        self.monitoring = Monitoring(
+            self,
+            "Monitoring",
+            config=config,
+            function=self.disposer.function,
+            log_group=self.disposer.log_group,
+            failed_runs_queue=self.disposer.failed_runs_queue,
+            api_stage=self.api.rest_api.deployment_stage,
+        )
 
         cdk.CfnOutput(self, "ApiUrl", value=self.api.rest_api.url, description="Base URL (SigV4, service execute-api)")
         cdk.CfnOutput(self, "FunctionName", value=self.disposer.function.function_name)
@@ -49,6 +59,14 @@ class DisposerStack(cdk.Stack):
             value=self.disposer.failed_runs_queue.queue_url,
             description="Scheduled and PutEvents runs that failed after Lambda's retries (on-failure destination)",
         )
+        cdk.CfnOutput(
+            self,
+            "AlarmTopicArn",
+            value=self.monitoring.topic.topic_arn,
+            description="Every alarm notifies here (ALARM and OK); subscribe with -c alarmEmail=... or add your own",
+        )
+        cdk.CfnOutput(self, "DashboardName", value=self.monitoring.dashboard_name)
+        cdk.CfnOutput(self, "DashboardUrl", value=self.monitoring.dashboard_url)
         cdk.CfnOutput(
             self,
             "RunEvent",

@@ -1,0 +1,210 @@
+"""The service's CloudWatch dashboard: run figures (aggregate and per policy), Lambda, API, queue, audit log."""
+
+from collections.abc import Sequence
+
+from aws_cdk import Duration
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
+
+from disposer.constants import (
+    METRIC_API_THROTTLES,
+    METRIC_BYTES_RECLAIMED,
+    METRIC_DIMENSIONS_BREAKDOWN,
+    METRIC_DIMENSIONS_BY_ERROR,
+    METRIC_RUN_ABORTED,
+    METRIC_RUN_DURATION,
+    METRIC_RUNS,
+    METRIC_VERSIONS_DISPOSED,
+    METRIC_VERSIONS_FAILED,
+    METRIC_VERSIONS_KEPT,
+    METRIC_VERSIONS_PLANNED,
+    METRICS_NAMESPACE,
+    SERVICE_NAME,
+)
+from infra.alarms import AGGREGATE_DIMENSIONS, RUNBOOK, THROTTLES_PER_PERIOD
+from infra.queries import LATEST_DISPOSALS
+
+PERIOD = Duration.minutes(5)
+DEFAULT_INTERVAL = Duration.days(7)
+WIDTH = 24  # a dashboard row is 24 units wide
+HEIGHT = 6
+
+VERSION_METRICS: tuple[tuple[str, str], ...] = (
+    (METRIC_VERSIONS_DISPOSED, "disposed"),
+    (METRIC_VERSIONS_FAILED, "failed"),
+    (METRIC_VERSIONS_KEPT, "kept"),
+    (METRIC_VERSIONS_PLANNED, "planned"),
+)
+# Dynamic labels of SEARCH results, from the breakdown dimensions.
+POLICY_LABEL = "${PROP('Dim.policy')} (${PROP('Dim.trigger')})"
+ERROR_CODE_LABEL = "${PROP('Dim.errorCode')}"
+
+
+def service_metric(name: str, *, statistic: str = "Sum", label: str | None = None) -> cloudwatch.Metric:
+    """A service metric under the aggregate dimension set [service] (all policies, all triggers)."""
+    return cloudwatch.Metric(
+        namespace=METRICS_NAMESPACE,
+        metric_name=name,
+        dimensions_map=dict(AGGREGATE_DIMENSIONS),
+        statistic=statistic,
+        period=PERIOD,
+        label=label,
+    )
+
+
+def search_expression(name: str, dimensions: Sequence[str], *, statistic: str = "Sum") -> str:
+    """CloudWatch SEARCH over one service metric under exactly `dimensions` (one series per value set)."""
+    schema = ",".join((METRICS_NAMESPACE, *dimensions))
+    query = f'{{{schema}}} MetricName="{name}" service="{SERVICE_NAME}"'
+    return f"SEARCH('{query}', '{statistic}', {int(PERIOD.to_seconds())})"
+
+
+def per_policy(name: str, *, statistic: str = "Sum") -> cloudwatch.MathExpression:
+    """One series per (policy, trigger): the breakdown dimension set [service, policy, trigger]."""
+    return cloudwatch.MathExpression(
+        expression=search_expression(name, METRIC_DIMENSIONS_BREAKDOWN, statistic=statistic),
+        label=POLICY_LABEL,
+        period=PERIOD,
+    )
+
+
+def graph(
+    title: str,
+    left: Sequence[cloudwatch.IMetric],
+    *,
+    width: int = 8,
+    right: Sequence[cloudwatch.IMetric] = (),
+    annotations: Sequence[cloudwatch.HorizontalAnnotation] = (),
+    stacked: bool = False,
+) -> cloudwatch.GraphWidget:
+    return cloudwatch.GraphWidget(
+        title=title,
+        left=list(left),
+        right=list(right) or None,
+        left_annotations=list(annotations) or None,
+        left_y_axis=cloudwatch.YAxisProps(min=0),
+        stacked=stacked,
+        width=width,
+        height=HEIGHT,
+    )
+
+
+def dashboard_widgets(
+    *,
+    function: lambda_.IFunction,
+    log_group: logs.ILogGroup,
+    failed_runs_queue: sqs.IQueue,
+    api_stage: apigw.Stage,
+    alarms: Sequence[cloudwatch.IAlarm],
+) -> list[list[cloudwatch.IWidget]]:
+    """The dashboard, row by row."""
+    header = cloudwatch.TextWidget(
+        markdown=(
+            f"# {SERVICE_NAME}\n"
+            f"Run metrics: namespace `{METRICS_NAMESPACE}`, all policies under `[service]`, per policy under "
+            f"`[{', '.join(METRIC_DIMENSIONS_BREAKDOWN)}]`. What each alarm means and what to do: `{RUNBOOK}`."
+        ),
+        width=WIDTH,
+        height=2,
+    )
+    alarm_status = cloudwatch.AlarmStatusWidget(title="Alarms", alarms=list(alarms), width=WIDTH, height=3)
+
+    runs: list[cloudwatch.IWidget] = [
+        graph("Runs", [service_metric(METRIC_RUNS, label="runs (all)"), per_policy(METRIC_RUNS)]),
+        graph(
+            "Versions (all policies)",
+            [service_metric(name, label=label) for name, label in VERSION_METRICS],
+        ),
+        graph("Bytes reclaimed", [service_metric(METRIC_BYTES_RECLAIMED, label="bytes")]),
+    ]
+    per_policy_row: list[cloudwatch.IWidget] = [
+        graph(f"Versions {label} per policy", [per_policy(name)], width=WIDTH // len(VERSION_METRICS))
+        for name, label in VERSION_METRICS
+    ]
+    health: list[cloudwatch.IWidget] = [
+        graph(
+            "CodeArtifact throttles (retried)",
+            [service_metric(METRIC_API_THROTTLES, label="ThrottlingException answers")],
+            annotations=[cloudwatch.HorizontalAnnotation(value=THROTTLES_PER_PERIOD, label="alarm threshold")],
+        ),
+        graph(
+            "Run duration (s)",
+            [
+                service_metric(METRIC_RUN_DURATION, statistic="p50", label="p50"),
+                service_metric(METRIC_RUN_DURATION, statistic="Maximum", label="max"),
+            ],
+        ),
+        graph(
+            "Runs aborted (cap) / failed versions by error code",
+            [service_metric(METRIC_RUN_ABORTED, label="runs aborted")],
+            right=[
+                cloudwatch.MathExpression(
+                    expression=search_expression(METRIC_VERSIONS_FAILED, METRIC_DIMENSIONS_BY_ERROR),
+                    label=ERROR_CODE_LABEL,
+                    period=PERIOD,
+                )
+            ],
+        ),
+    ]
+    lambda_row: list[cloudwatch.IWidget] = [
+        graph(
+            "Lambda errors / throttles",
+            [
+                function.metric_errors(period=PERIOD, label="errors"),
+                function.metric_throttles(period=PERIOD, label="throttles"),
+            ],
+            width=6,
+        ),
+        graph(
+            "Lambda duration (ms)",
+            [
+                function.metric_duration(period=PERIOD, statistic="p50", label="p50"),
+                function.metric_duration(period=PERIOD, statistic="Maximum", label="max"),
+            ],
+            width=6,
+        ),
+        graph(
+            "Lambda concurrency",
+            [function.metric("ConcurrentExecutions", period=PERIOD, statistic="Maximum", label="max concurrent")],
+            width=6,
+        ),
+        graph(
+            "Failed runs waiting (queue)",
+            [
+                failed_runs_queue.metric_approximate_number_of_messages_visible(
+                    period=PERIOD, statistic="Maximum", label="messages"
+                )
+            ],
+            width=6,
+        ),
+    ]
+    api_row: list[cloudwatch.IWidget] = [
+        graph("API requests", [api_stage.metric_count(period=PERIOD, statistic="Sum", label="requests")]),
+        graph(
+            "API errors",
+            [
+                api_stage.metric_client_error(period=PERIOD, statistic="Sum", label="4XX"),
+                api_stage.metric_server_error(period=PERIOD, statistic="Sum", label="5XX"),
+            ],
+        ),
+        graph(
+            "API latency (ms)",
+            [
+                api_stage.metric_latency(period=PERIOD, statistic="p50", label="p50"),
+                api_stage.metric_latency(period=PERIOD, statistic="p90", label="p90"),
+                api_stage.metric_latency(period=PERIOD, statistic="Maximum", label="max"),
+            ],
+        ),
+    ]
+    latest = cloudwatch.LogQueryWidget(
+        title=LATEST_DISPOSALS.title,
+        log_group_names=[log_group.log_group_name],
+        query_lines=list(LATEST_DISPOSALS.lines),
+        view=cloudwatch.LogQueryVisualizationType.TABLE,
+        width=WIDTH,
+        height=8,
+    )
+    return [[header], [alarm_status], runs, per_policy_row, health, lambda_row, api_row, [latest]]
