@@ -26,7 +26,7 @@ from disposer.errors import CodeArtifactError
 from disposer.models import RunItem, RunReportBody
 from disposer.observability import logger
 from disposer.policy import PolicyError, RetentionPolicy, load_policies
-from disposer.runs import CapExceededError, RunReport, apply_run, plan_run
+from disposer.runs import CapExceededError, FutureClockError, RunReport, apply_run, check_clock, plan_run
 from disposer.runtime import gateway_for, settings
 
 EXIT_OK, EXIT_FAILURES, EXIT_BAD_INPUT, EXIT_CAP, EXIT_AWS = 0, 1, 2, 3, 4
@@ -79,6 +79,9 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO = sys.stdin, stdout: T
     logger.registered_handler.setStream(sys.stderr)  # type: ignore[attr-defined]
     try:
         return _run(chosen, arguments, stdin, stdout)
+    except FutureClockError as error:
+        print(str(error), file=sys.stderr)
+        return EXIT_BAD_INPUT
     except CodeArtifactError as error:
         print(f"CodeArtifact refused: {error.code}: {error.message}", file=sys.stderr)
         return EXIT_AWS
@@ -99,6 +102,8 @@ def _run(policy: RetentionPolicy, arguments: argparse.Namespace, stdin: TextIO, 
         policy=policy.name,
     )
     now = arguments.as_of or datetime.now(UTC)
+    if apply:
+        check_clock(now)
     report = plan_run(gateway, policy, now=now, run=run, in_scope=current.allows_repository)
     if not apply or report.plan.disposal_count == 0:
         return _show(report, arguments, stdout)
@@ -108,7 +113,7 @@ def _run(policy: RetentionPolicy, arguments: argparse.Namespace, stdin: TextIO, 
         print("nothing disposed", file=stdout)
         return EXIT_OK
     try:
-        apply_run(gateway, report)
+        apply_run(gateway, report, measure_bytes=current.measure_bytes)
     except CapExceededError as error:
         print(str(error), file=sys.stderr)
         return EXIT_CAP

@@ -81,6 +81,9 @@ def _check_regex(pattern: str) -> str:
         compiled_regex(pattern)
     except re.error as error:
         raise ValueError(f"invalid regex: {error}") from None
+    except (RecursionError, OverflowError):
+        # Deep nesting or huge repeat counts crash the compiler itself rather than raising re.error.
+        raise ValueError("invalid regex: too deeply nested or with a repeat count too large") from None
     return pattern
 
 
@@ -121,7 +124,20 @@ def is_glob(text: str | None) -> bool:
 
 Regex = Annotated[str, Field(min_length=1, max_length=MAX_PATTERN_LENGTH), AfterValidator(_check_regex)]
 Days = Annotated[StrictInt, Field(ge=0, le=MAX_DAYS)]
-RepositoryGlob = Annotated[str, Field(min_length=1, max_length=100, pattern=REPOSITORY_GLOB_PATTERN)]
+
+
+def _check_repository(glob: str) -> str:
+    # A literal name must be a name CodeArtifact accepts; a glob only needs the allowed characters.
+    if not is_glob(glob) and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._\-]{1,99}", glob):
+        raise ValueError(f"'{glob}' is not a repository name (2-100 of A-Z a-z 0-9 . _ -, not starting with . _ -)")
+    return glob
+
+
+RepositoryGlob = Annotated[
+    str,
+    Field(min_length=1, max_length=100, pattern=REPOSITORY_GLOB_PATTERN),
+    AfterValidator(_check_repository),
+]
 NamespaceGlob = Annotated[str, Field(min_length=1, max_length=255, pattern=NAME_GLOB_PATTERN)]
 PackageGlob = Annotated[str, Field(min_length=1, max_length=255, pattern=NAME_GLOB_PATTERN)]
 

@@ -5,7 +5,7 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from disposer.audit import AuditTrail, RunContext
 from disposer.discovery import DiscoveryError, discover
@@ -23,6 +23,27 @@ ItemKey = tuple[str, str, str | None, str, str]
 # A /plan or /apply response lists at most this many items (dispose items first), so it stays far
 # below Lambda's 6 MB response limit; totals always count every version, and the full plan is logged.
 MAX_REPORTED_ITEMS = 5000
+
+
+# How far a disposing run's clock may run ahead of the real one (EventBridge stamps events when sent).
+MAX_CLOCK_SKEW = timedelta(minutes=5)
+
+
+class FutureClockError(DisposerError):
+    """A run that would dispose was given a clock ahead of the real one."""
+
+    code = "FutureClock"
+
+
+def check_clock(now: datetime, *, wall: datetime | None = None) -> None:
+    """Refuse a clock ahead of the wall clock: it would make versions look older than they are, so age
+    rules (olderThanDays, keep.newerThanDays) would dispose what they exist to keep."""
+    real = wall or datetime.now(UTC)
+    if now - real > MAX_CLOCK_SKEW:
+        raise FutureClockError(
+            f"the run's clock {now.isoformat()} is ahead of the real time {real.isoformat()}; "
+            "a run that disposes may not use a future clock"
+        )
 
 
 class CapExceededError(DisposerError):

@@ -5,13 +5,22 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
+from pydantic import AwareDatetime
 
 from disposer.audit import RunContext
 from disposer.fanout import work_messages
 from disposer.observability import logger, tracer
 from disposer.policy import PolicyMode, RetentionPolicy
 from disposer.run_table import RunTable
-from disposer.runs import CapExceededError, RunReport, apply_run, log_report, plan_run, stop_if_over_cap
+from disposer.runs import (
+    CapExceededError,
+    RunReport,
+    apply_run,
+    check_clock,
+    log_report,
+    plan_run,
+    stop_if_over_cap,
+)
 from disposer.runtime import gateway_for, settings
 from disposer.settings import Settings
 from disposer.telemetry import emit_run_metrics
@@ -21,6 +30,7 @@ from disposer.work_queue import WorkQueue
 class PolicyRunEvent(EventBridgeModel):
     """The contract event: a standard EventBridge envelope; the run's clock is its `time`."""
 
+    time: AwareDatetime
     detail: RetentionPolicy
 
 
@@ -36,6 +46,8 @@ def run_scheduled(event: dict[str, Any]) -> dict[str, Any]:
     current = settings()
     current.check_domain(domain=policy.domain, domain_owner=policy.domain_owner)
     apply = policy.mode is PolicyMode.APPLY
+    if apply:
+        check_clock(parsed.time)
     # A schedule rule names itself in `resources`; a PutEvents call names the account that sent it.
     caller = parsed.resources[0] if parsed.resources else f"account {parsed.account} via EventBridge"
     run = RunContext(run_id=parsed.id, trigger="schedule", caller=caller, dry_run=not apply, policy=policy.name)
