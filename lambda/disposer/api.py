@@ -39,7 +39,7 @@ from disposer.models import (
 from disposer.observability import logger, tracer
 from disposer.policy import PolicyMode, RetentionPolicy
 from disposer.precheck import check_request, normalize_content_type
-from disposer.runs import CapExceededError, run_policy
+from disposer.runs import CapExceededError, metrics_even_if_aborted, run_policy
 from disposer.runtime import gateway_for, settings
 from disposer.telemetry import RunMetrics, emit_run_metrics
 
@@ -197,7 +197,8 @@ def dispose(request: Annotated[DisposeRequest, Body()]) -> DisposeResponse:
     gateway = gateway_for(current)
     options: dict[str, Any] = {"revisions": request.version_revisions, "expected_status": request.expected_status}
     if request.dry_run:
-        outcomes = predict_disposal(gateway, request.ref, request.versions, sink=trail.sink(request.ref), **options)
+        sink = trail.sink(request.ref, revisions=request.version_revisions)
+        outcomes = predict_disposal(gateway, request.ref, request.versions, sink=sink, **options)
         trail.close(calls=dict(gateway.counter.calls))
         return _to_response(outcomes, dry_run=True)
     sizes = measure_sizes(gateway, request.ref, request.versions) if current.measure_bytes else None
@@ -231,7 +232,7 @@ def _run(policy: RetentionPolicy, *, apply: bool) -> RunReportBody:
     current = settings()
     current.check_domain(domain=policy.domain, domain_owner=policy.domain_owner)
     run = _run_context(dry_run=not apply, policy=policy.name)
-    try:
+    with metrics_even_if_aborted():
         report = run_policy(
             gateway_for(current),
             policy,
@@ -242,9 +243,6 @@ def _run(policy: RetentionPolicy, *, apply: bool) -> RunReportBody:
             measure_bytes=current.measure_bytes,
             deadline=_deadline(),
         )
-    except CapExceededError as error:
-        emit_run_metrics(error.report.metrics())
-        raise
     emit_run_metrics(report.metrics())
     return report.to_body()
 

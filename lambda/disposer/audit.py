@@ -3,10 +3,11 @@
 import threading
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from disposer.disposal import OutcomeSink, VersionOutcome
+from disposer.engine import Plan
 from disposer.observability import logger
 from disposer.packages import PackageRef
 
@@ -42,14 +43,18 @@ class AuditTrail:
         reasons: Mapping[str, str] | None = None,
         before: Mapping[str, str] | None = None,
         sizes: Mapping[str, int] | None = None,
+        revisions: Mapping[str, str] | None = None,
     ) -> OutcomeSink:
         """An outcome sink for one package: `reasons` says why each version was disposed, `before` the
-        status each had when the plan saw it, `sizes` its asset bytes (measured before disposal)."""
-        reasons, before = reasons or {}, before or {}
+        status each had when the plan saw it, `sizes` its asset bytes (measured before disposal),
+        `revisions` the revision each was pinned to (logged when CodeArtifact's answer has none)."""
+        reasons, before, revisions = reasons or {}, before or {}, revisions or {}
         if sizes is not None and self.bytes_reclaimed is None:
             self.bytes_reclaimed = 0
 
         def record(outcome: VersionOutcome) -> None:
+            if outcome.revision is None and outcome.version in revisions:
+                outcome = replace(outcome, revision=revisions[outcome.version])
             self.record(ref, outcome, reasons.get(outcome.version, REQUESTED_BY_CALLER), before.get(outcome.version))
             if sizes is not None and outcome.succeeded and not self.run.dry_run:
                 with self._lock:
@@ -111,3 +116,35 @@ class AuditTrail:
     @property
     def failed(self) -> Counter[str]:
         return Counter({code: n for code, n in self.counts.items() if code not in ("disposed", "would dispose")})
+
+
+# Decisions per "plan" record: even 255-character versions keep a record far below CloudWatch's
+# 256 KiB event limit.
+PLAN_RECORD_ITEMS = 500
+
+
+def log_plan(run: RunContext, plan: Plan) -> None:
+    """Every decision of a plan, kept or disposed, as compact records: the full plan is in the audit
+    trail whatever mode the run has and however many items its API response could show."""
+    for package in plan.packages:
+        ref = package.ref
+        for start in range(0, len(package.items), PLAN_RECORD_ITEMS):
+            logger.info(
+                "plan",
+                audit_plan=True,
+                run_id=run.run_id,
+                trigger=run.trigger,
+                policy=run.policy,
+                dry_run=run.dry_run,
+                domain=ref.domain,
+                repository=ref.repository,
+                format=str(ref.format),
+                namespace=ref.namespace,
+                package=ref.package,
+                # [version, revision, status, action, rule] per version; the rule's reason text is in
+                # the run report's vocabulary (engine.Rule), its full wording in the item of the API.
+                decisions=[
+                    [i.version, i.revision, str(i.status), str(i.action), str(i.rule)]
+                    for i in package.items[start : start + PLAN_RECORD_ITEMS]
+                ],
+            )

@@ -107,10 +107,17 @@ def discover(
     Repositories and packages are listed first; then each package's versions and ages are read
     `gateway.threads` packages at a time (the pacer keeps the calls within the quotas).
     """
+    # A missing domain, or a repository the policy names literally, fails the run (the policy is wrong);
+    # a repository matched by a glob and deleted since, or a package, is reported and skipped.
+    literal = policy.repository is not None and not is_glob(policy.repository)
     refs = [
         ref
-        for repository in _guarded(lambda: repositories(gateway, policy, in_scope), f"domain {policy.domain}", on_error)
-        for ref in _guarded(lambda: packages(gateway, policy, repository), f"repository {repository}", on_error)  # noqa: B023
+        for repository in repositories(gateway, policy, in_scope)
+        for ref in (
+            packages(gateway, policy, repository)
+            if literal
+            else _guarded(lambda: packages(gateway, policy, repository), f"repository {repository}", on_error)  # noqa: B023
+        )
     ]
 
     def read(ref: PackageRef) -> Sequence[PackageVersions]:

@@ -96,20 +96,6 @@ class PlanItem:
     reason: str
     rule: Rule
 
-    def to_dict(self) -> dict[str, str | None]:
-        """The item as the HTTP API shows it (DESIGN.md `POST /plan`)."""
-        return {
-            "repository": self.repository,
-            "format": self.format.value,
-            "namespace": self.namespace,
-            "package": self.package,
-            "version": self.version,
-            "revision": self.revision,
-            "status": self.status.value,
-            "action": self.action.value,
-            "reason": self.reason,
-        }
-
 
 @dataclass(frozen=True, slots=True)
 class PackagePlan:
@@ -137,15 +123,6 @@ class PlanTotals:
     keep: int
     dispose: int
     rules: Mapping[Rule, int]
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "packages": self.packages,
-            "versions": self.versions,
-            "keep": self.keep,
-            "dispose": self.dispose,
-            "rules": {rule.value: count for rule, count in self.rules.items()},
-        }
 
 
 @dataclass(frozen=True, slots=True)

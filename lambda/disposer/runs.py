@@ -2,12 +2,13 @@
 
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from disposer.audit import AuditTrail, RunContext
+from disposer.audit import AuditTrail, RunContext, log_plan
 from disposer.discovery import DiscoveryError, discover
 from disposer.disposal import VersionOutcome, dispose_versions, measure_sizes
 from disposer.engine import Action, CapCheck, PackagePlan, Plan, PlanItem, check_cap, plan_packages
@@ -16,12 +17,12 @@ from disposer.gateway import CodeArtifactGateway
 from disposer.models import RunError, RunItem, RunReportBody, RunTotals
 from disposer.observability import logger
 from disposer.policy import RetentionPolicy
-from disposer.telemetry import RunMetrics
+from disposer.telemetry import RunMetrics, emit_run_metrics
 
 ItemKey = tuple[str, str, str | None, str, str]
 
 # A /plan or /apply response lists at most this many items (dispose items first), so it stays far
-# below Lambda's 6 MB response limit; totals always count every version, and the full plan is logged.
+# below Lambda's 6 MB response limit; totals count every version, and audit.log_plan logs them all.
 MAX_REPORTED_ITEMS = 5000
 
 
@@ -161,6 +162,7 @@ def plan_run(
     started = time.monotonic()
     errors: list[DiscoveryError] = []
     plan = plan_packages(discover(gateway, policy, now, in_scope=in_scope, on_error=errors.append), policy, now)
+    log_plan(run, plan)
     report = RunReport(run=run, plan=plan, cap=check_cap(plan, policy), applied=False, errors=errors)
     report.calls = gateway.counter.calls
     report.throttles = gateway.counter.throttles
@@ -194,6 +196,16 @@ def apply_run(
     report.duration_seconds = time.monotonic() - started
     log_report(report)
     return report
+
+
+@contextmanager
+def metrics_even_if_aborted() -> Iterator[None]:
+    """Emit a run's metrics when its cap aborts it too: RunAborted is the alarm that a policy went wrong."""
+    try:
+        yield
+    except CapExceededError as error:
+        emit_run_metrics(error.report.metrics())
+        raise
 
 
 def stop_if_over_cap(report: RunReport) -> None:
@@ -242,6 +254,7 @@ def apply_package(
         reasons={item.version: item.reason for item in by_version.values()},
         before={item.version: str(item.status) for item in by_version.values()},
         sizes=sizes,
+        revisions={item.version: item.revision for item in by_version.values() if item.revision is not None},
     )
 
     def sink(outcome: VersionOutcome) -> None:

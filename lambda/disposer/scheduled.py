@@ -13,11 +13,11 @@ from disposer.observability import logger, tracer
 from disposer.policy import PolicyMode, RetentionPolicy
 from disposer.run_table import RunTable
 from disposer.runs import (
-    CapExceededError,
     RunReport,
     apply_run,
     check_clock,
     log_report,
+    metrics_even_if_aborted,
     plan_run,
     stop_if_over_cap,
 )
@@ -54,16 +54,13 @@ def run_scheduled(event: dict[str, Any]) -> dict[str, Any]:
     logger.append_keys(run_id=parsed.id, policy=policy.name)
     gateway = gateway_for(current)
     report = plan_run(gateway, policy, now=parsed.time, run=run, in_scope=current.allows_repository)
-    try:
+    with metrics_even_if_aborted():
         if not apply:
             log_report(report)
         elif current.fans_out:
             return _dispatch(report, current)
         else:
             apply_run(gateway, report, measure_bytes=current.measure_bytes)
-    except CapExceededError as error:
-        emit_run_metrics(error.report.metrics())  # RunAborted: the alarm that says a policy went wrong
-        raise
     emit_run_metrics(report.metrics())
     return report.to_body().model_dump(mode="json", by_alias=True)
 

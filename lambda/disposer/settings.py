@@ -2,7 +2,6 @@
 
 import os
 from collections.abc import Mapping
-from fnmatch import fnmatchcase
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -20,6 +19,7 @@ from disposer.constants import (
 )
 from disposer.errors import OutOfScopeError
 from disposer.pacing import PacingPlan
+from disposer.policy import glob_matches
 
 DEFAULT_MAX_ATTEMPTS = 5
 DEFAULT_QUOTA_SHARE = 0.5
@@ -81,7 +81,8 @@ class Settings(BaseModel):
             raise OutOfScopeError(f"domainOwner '{domain_owner}' is not managed by this deployment")
 
     def allows_repository(self, repository: str) -> bool:
-        return not self.repositories or any(fnmatchcase(repository, glob) for glob in self.repositories)
+        # The same glob dialect as policies (only * and ?), so scope and selectors never disagree.
+        return not self.repositories or any(glob_matches(glob, repository) for glob in self.repositories)
 
     def check_scope(self, *, domain: str, domain_owner: str | None, repository: str) -> None:
         """Refuse, before any AWS call, what the deployment is not meant to manage (IAM would too)."""

@@ -314,18 +314,20 @@ def test_plan_item_carries_coordinates_revision_and_status():
     # WHEN planned
     item = _plan(policy, _v("1.0.0", 10, status=PackageVersionStatus.UNLISTED)).items[0]
 
-    # THEN the item has what the apply step pins, and the API shape of DESIGN.md
-    assert item.to_dict() == {
-        "repository": "releases",
-        "format": "npm",
-        "namespace": "acme",
-        "package": "ui-kit",
-        "version": "1.0.0",
-        "revision": "rev-1.0.0",
-        "status": "Unlisted",
-        "action": "dispose",
-        "reason": "dispose: older than 1 day",
-    }
+    # THEN the item has what the apply step pins, and what DESIGN.md's plan items show
+    assert (item.repository, item.format, item.namespace, item.package, item.version) == (
+        "releases",
+        "npm",
+        "acme",
+        "ui-kit",
+        "1.0.0",
+    )
+    assert (item.revision, item.status, item.action, item.reason) == (
+        "rev-1.0.0",
+        "Unlisted",
+        "dispose",
+        "dispose: older than 1 day",
+    )
 
 
 # --- age input: path (b) -------------------------------------------------------------------------------
@@ -449,12 +451,11 @@ def test_plan_packages_totals_count_actions_and_rules():
     # THEN they count packages, versions, actions and rule kinds
     assert plan.policy == "test" and plan.as_of == NOW
     assert len(plan.items) == 5
-    assert totals.to_dict() == {
-        "packages": 2,
-        "versions": 5,
-        "keep": 2,
-        "dispose": 3,
-        "rules": {"not-selected:status": 1, "not-selected:age": 1, "dispose:older-than": 3},
+    assert (totals.packages, totals.versions, totals.keep, totals.dispose) == (2, 5, 2, 3)
+    assert totals.rules == {
+        Rule.NOT_SELECTED_STATUS: 1,
+        Rule.NOT_SELECTED_AGE: 1,
+        Rule.DISPOSE_OLDER_THAN: 3,
     }
 
 

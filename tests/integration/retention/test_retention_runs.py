@@ -1,11 +1,21 @@
 """Retention runs through the real handler: EventBridge events, /plan and /apply, against the emulator."""
 
+from typing import Any
+
 import pytest
 from pydantic import ValidationError
 
 from disposer.runs import CapExceededError
 from tests.integration.conftest import calls, control, invoke_api, statuses
-from tests.integration.retention.conftest import POLICY, SERVICE, UI_ICONS, UI_KIT, disposed, run_scheduled
+from tests.integration.retention.conftest import (
+    POLICY,
+    SERVICE,
+    UI_ICONS,
+    UI_KIT,
+    disposed,
+    run_scheduled,
+    scheduled_event,
+)
 
 # ui-kit versions older than 90 days: 1.0.0 .. 1.6.0 (1.7.0 is exactly 90 days old: not older). Kept
 # among them: 1.0.0 by pattern. The latest 3 and the default display version are younger anyway.
@@ -198,3 +208,54 @@ def test_plan_api_invalid_policy_is_422_naming_field(lambda_context, emulator, c
     assert response.status == 422, response.body
     assert field in response.body["error"]["message"]
     assert calls(emulator) == {}
+
+
+def test_scheduled_run_future_clock_refused_before_any_call(lambda_context, emulator, codeartifact):
+    # GIVEN an event claiming a time ten years ahead (a PutEvents caller can choose it)
+    from disposer.runs import FutureClockError
+
+    event = {"time": "2036-11-25T03:00:00Z"}
+    # WHEN it asks to apply THEN it is refused: versions would look old enough to pass every keep window
+    with pytest.raises(FutureClockError, match="future clock"):
+        _run_at(lambda_context, event["time"])
+    assert calls(emulator) == {}
+    assert disposed(codeartifact, UI_KIT) == set()
+
+
+def test_scheduled_run_time_without_zone_refused(lambda_context, emulator):
+    with pytest.raises(ValidationError, match="time"):
+        _run_at(lambda_context, "2026-11-25T03:00:00")
+    assert calls(emulator) == {}
+
+
+def _run_at(context, time: str) -> dict[str, Any]:
+    from disposer.handler import lambda_handler
+
+    event = scheduled_event()
+    event["time"] = time
+    result: dict[str, Any] = lambda_handler(event, context)
+    return result
+
+
+def test_scheduled_plan_mode_logs_every_decision(lambda_context, emulator, printed):
+    # GIVEN a plan-mode run, which disposes nothing
+    report = run_scheduled(lambda_context, mode="plan")
+    # THEN the audit trail still holds every decision, kept or disposed, with its rule
+    decisions = [d for r in printed() if r.get("audit_plan") for d in r["decisions"]]
+    assert len(decisions) == report["totals"]["versions"] == 18
+    assert {d[3] for d in decisions} == {"keep", "dispose"}
+    assert sum(d[3] == "dispose" for d in decisions) == report["totals"]["dispose"]
+
+
+def test_plan_api_regex_that_crashes_the_compiler_is_422(lambda_context, emulator):
+    response = invoke_api(
+        lambda_context, "POST", "/plan", {**POLICY, "select": {"versionPattern": "(" * 499 + ")" * 499}}
+    )
+    assert response.status == 422
+    assert "select.versionPattern" in response.body["error"]["message"]
+
+
+def test_plan_api_missing_repository_named_literally_is_404(lambda_context, emulator):
+    response = invoke_api(lambda_context, "POST", "/plan", {**POLICY, "repository": "no-such-repo"})
+    assert response.status == 404
+    assert "no-such-repo" in response.body["error"]["message"]
