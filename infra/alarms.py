@@ -5,7 +5,8 @@ and OK actions notify the alarm topic, missing data counting as not breaching (n
 `SERVICE_METRIC_ALARMS` is the subset on the function's own EMF metrics (namespace
 METRICS_NAMESPACE): their dimensions are literal, so a test can check that the handler emits each
 metric under exactly that dimension set. The others watch an AWS namespace whose dimensions name a
-resource of the stack; `resource` says which, and the construct fills them in.
+resource of the stack; `resource` says which, and the construct fills them in (a row whose resource
+the stack does not have, the worker without fan-out, makes no alarm).
 """
 
 from collections.abc import Mapping
@@ -41,6 +42,9 @@ class WatchedResource(StrEnum):
     FUNCTION = "function"  # AWS/Lambda, FunctionName
     FAILED_RUNS_QUEUE = "failed-runs-queue"  # AWS/SQS, QueueName
     API_STAGE = "api-stage"  # AWS/ApiGateway, ApiName + Stage
+    # Only with fanOut on: without it the stack has neither, and neither has an alarm.
+    WORKER_FUNCTION = "worker-function"  # AWS/Lambda, FunctionName
+    WORK_DEAD_LETTER_QUEUE = "work-dead-letter-queue"  # AWS/SQS, QueueName
 
 
 @dataclass(frozen=True)
@@ -153,8 +157,8 @@ ALARMS: tuple[AlarmSpec, ...] = (
         description=(
             "The disposer function ended an invocation with an unhandled error (a scheduled run that failed "
             "or aborted, an invalid run event, a timeout, a crash). API errors answered as HTTP 4XX are not "
-            "counted. Read the function's log group around the alarm time (level ERROR); a scheduled run is "
-            "retried once, then lands in the failed-runs queue (alarm FailedRuns)."
+            "counted. Read the function's log group around the alarm time (level ERROR); a failed scheduled run "
+            "is not retried: it lands in the failed-runs queue (alarm FailedRuns)."
         ),
     ),
     AlarmSpec(
@@ -168,7 +172,7 @@ ALARMS: tuple[AlarmSpec, ...] = (
         comparison="GreaterThanOrEqualToThreshold",
         evaluation_periods=1,
         description=(
-            "A scheduled or PutEvents run failed after Lambda's retry (or waited more than 6 hours) and its "
+            "A scheduled or PutEvents run failed (runs are not retried) or waited more than 6 hours, and its "
             "invocation record is in the failed-runs queue (stack output FailedRunsQueueUrl). Read the message: "
             "requestContext.condition, responsePayload (the error), requestPayload (the run event). Fix the "
             "cause, re-send the event's detail with PutEvents if the run is still wanted, then delete the "
@@ -190,6 +194,44 @@ ALARMS: tuple[AlarmSpec, ...] = (
             "(29 s integration timeout), or API Gateway itself failed. Find the request in the API access "
             "log group (status, errorResponseType, integrationStatus, requestId) and the function's records "
             "with correlation_id = that requestId."
+        ),
+    ),
+    AlarmSpec(
+        id="WorkerErrors",
+        metric_name="Errors",
+        namespace="AWS/Lambda",
+        dimensions=None,
+        resource=WatchedResource.WORKER_FUNCTION,
+        statistic="Sum",
+        threshold=1,
+        comparison="GreaterThanOrEqualToThreshold",
+        evaluation_periods=1,
+        description=(
+            "The worker function failed a whole batch of work messages: every message of the batch failed, "
+            "or it timed out or crashed (a message that fails alone is reported as a partial batch failure "
+            "and is not counted here). The batch's messages are received again after the queue's visibility "
+            "timeout; after three receives a message goes to the work DLQ (alarm WorkDeadLetters). Read the "
+            "worker's log group (stack output WorkerLogGroup) around the alarm time, level ERROR; a timeout "
+            "shows as Lambda's 'Task timed out' line."
+        ),
+    ),
+    AlarmSpec(
+        id="WorkDeadLetters",
+        metric_name="ApproximateNumberOfMessagesVisible",
+        namespace="AWS/SQS",
+        dimensions=None,
+        resource=WatchedResource.WORK_DEAD_LETTER_QUEUE,
+        statistic="Maximum",
+        threshold=1,
+        comparison="GreaterThanOrEqualToThreshold",
+        evaluation_periods=1,
+        description=(
+            "A work message (part of one package's planned disposals of a fanned-out run) failed in the "
+            "worker three times and is parked in the work DLQ (stack output WorkDeadLetterQueueUrl). Its run "
+            "never completes, so no run report or run metrics are written for it. Read the message (run_id, "
+            "package, items) and the worker's ERROR records with that run_id; fix the cause, then redrive the "
+            "DLQ to the work queue (SQS StartMessageMoveTask): parts already applied are skipped. The alarm "
+            "stays on while messages are visible."
         ),
     ),
 )

@@ -15,11 +15,19 @@ from infra.settings import (
     DEFAULT_API_BURST_LIMIT,
     DEFAULT_API_RATE_LIMIT,
     DEFAULT_AUDIT_LOG_RETENTION_DAYS,
+    DEFAULT_FAN_OUT,
     DEFAULT_LOG_LEVEL,
     DEFAULT_LOG_RETENTION_DAYS,
+    DEFAULT_MEASURE_BYTES,
     DEFAULT_POLICIES_FILE,
+    DEFAULT_QUOTA_SHARE,
     DEFAULT_RESERVED_CONCURRENCY,
     DEFAULT_STACK_NAME,
+    DEFAULT_THREADS,
+    DEFAULT_WORKER_CONCURRENCY,
+    MAX_THREADS,
+    MAX_WORKER_CONCURRENCY,
+    MIN_WORKER_CONCURRENCY,
     REPO_ROOT,
 )
 
@@ -139,6 +147,30 @@ class DisposerConfig(BaseModel):
     policies_file: Annotated[str, Field(min_length=1)] = DEFAULT_POLICIES_FILE
     # Subscribed (e-mail, confirmation required) to the alarm topic; None: no subscription.
     alarm_email: Annotated[EmailAddress | None, BeforeValidator(_no_email)] = None
+    # Scheduled runs send their planned disposals to a work queue drained by the worker function
+    # (infra/fanout.py); False: no queue, table or worker, and every run applies inline.
+    fan_out: bool = DEFAULT_FAN_OUT
+    # At most this many worker invocations at once (the SQS event source's maximum concurrency).
+    worker_concurrency: Annotated[int, Field(ge=MIN_WORKER_CONCURRENCY, le=MAX_WORKER_CONCURRENCY)] = (
+        DEFAULT_WORKER_CONCURRENCY
+    )
+    # The share of each CodeArtifact account quota the whole deployment may use (disposer/pacing.py).
+    quota_share: Annotated[float, Field(gt=0, le=1)] = DEFAULT_QUOTA_SHARE
+    # CodeArtifact calls in flight per invocation.
+    threads: Annotated[int, Field(ge=1, le=MAX_THREADS)] = DEFAULT_THREADS
+    # BytesReclaimed: one ListPackageVersionAssets call per disposed version, before it is disposed.
+    measure_bytes: bool = DEFAULT_MEASURE_BYTES
+
+    @property
+    def concurrent_invocations(self) -> int:
+        """How many invocations may call CodeArtifact at once: each paces itself to 1/this of the share.
+
+        One run function (a scheduled run plans, then dispatches) plus every worker the event source
+        may start. The run function's reserved concurrency is not counted: it bounds overlapping runs
+        and API calls, which are the exception (spread the schedules); counting it would slow every
+        run down for them, and the quota left over by `quotaShare` absorbs them (throttles are retried).
+        """
+        return self.worker_concurrency + 1 if self.fan_out else 1
 
     @property
     def policies_path(self) -> Path:

@@ -1,4 +1,4 @@
-"""The service's CloudWatch dashboard: run figures (aggregate and per policy), Lambda, API, queue, audit log."""
+"""The service's CloudWatch dashboard: run figures (aggregate and per policy), Lambda, fan-out, API, audit log."""
 
 from collections.abc import Sequence
 
@@ -25,6 +25,7 @@ from disposer.constants import (
     SERVICE_NAME,
 )
 from infra.alarms import AGGREGATE_DIMENSIONS, RUNBOOK, THROTTLES_PER_PERIOD
+from infra.fanout import FanOut
 from infra.queries import LATEST_DISPOSALS
 
 PERIOD = Duration.minutes(5)
@@ -99,8 +100,9 @@ def dashboard_widgets(
     failed_runs_queue: sqs.IQueue,
     api_stage: apigw.Stage,
     alarms: Sequence[cloudwatch.IAlarm],
+    fan_out: FanOut | None = None,
 ) -> list[list[cloudwatch.IWidget]]:
-    """The dashboard, row by row."""
+    """The dashboard, row by row (the fan-out row only with a fan-out)."""
     header = cloudwatch.TextWidget(
         markdown=(
             f"# {SERVICE_NAME}\n"
@@ -199,12 +201,70 @@ def dashboard_widgets(
             ],
         ),
     ]
+    log_groups = [log_group] + ([fan_out.worker.log_group] if fan_out is not None else [])
     latest = cloudwatch.LogQueryWidget(
         title=LATEST_DISPOSALS.title,
-        log_group_names=[log_group.log_group_name],
+        log_group_names=[group.log_group_name for group in log_groups],
         query_lines=list(LATEST_DISPOSALS.lines),
         view=cloudwatch.LogQueryVisualizationType.TABLE,
         width=WIDTH,
         height=8,
     )
-    return [[header], [alarm_status], runs, per_policy_row, health, lambda_row, api_row, [latest]]
+    fan_out_rows = [fan_out_row(fan_out)] if fan_out is not None else []
+    return [[header], [alarm_status], runs, per_policy_row, health, lambda_row, *fan_out_rows, api_row, [latest]]
+
+
+def fan_out_row(fan_out: FanOut) -> list[cloudwatch.IWidget]:
+    """The worker function, the work queue and its DLQ."""
+    worker = fan_out.worker.function
+    queue = fan_out.queue
+    return [
+        graph(
+            "Worker errors / throttles",
+            [
+                worker.metric_errors(period=PERIOD, label="errors"),
+                worker.metric_throttles(period=PERIOD, label="throttles"),
+            ],
+            width=4,
+        ),
+        graph(
+            "Worker duration (ms)",
+            [
+                worker.metric_duration(period=PERIOD, statistic="p50", label="p50"),
+                worker.metric_duration(period=PERIOD, statistic="Maximum", label="max"),
+            ],
+            width=4,
+        ),
+        graph(
+            "Worker concurrency",
+            [worker.metric("ConcurrentExecutions", period=PERIOD, statistic="Maximum", label="max concurrent")],
+            annotations=[cloudwatch.HorizontalAnnotation(value=fan_out.max_concurrency, label="workerConcurrency")],
+            width=4,
+        ),
+        graph(
+            "Work queue",
+            [
+                queue.metric_approximate_number_of_messages_visible(
+                    period=PERIOD, statistic="Maximum", label="waiting"
+                ),
+                queue.metric_approximate_number_of_messages_not_visible(
+                    period=PERIOD, statistic="Maximum", label="in flight"
+                ),
+            ],
+            right=[
+                queue.metric_approximate_age_of_oldest_message(
+                    period=PERIOD, statistic="Maximum", label="oldest message age (s)"
+                )
+            ],
+            width=6,
+        ),
+        graph(
+            "Work DLQ (poison messages)",
+            [
+                fan_out.dead_letter_queue.metric_approximate_number_of_messages_visible(
+                    period=PERIOD, statistic="Maximum", label="messages"
+                )
+            ],
+            width=6,
+        ),
+    ]

@@ -1,8 +1,8 @@
-"""DisposerFunction: the Lambda function, its log group, its least-privilege role and its failed-runs queue."""
+"""DisposerLambda, the shared shape of every function of the asset; DisposerFunction, the run function."""
 
 from collections.abc import Mapping
 
-from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_destinations as destinations
@@ -12,11 +12,15 @@ from constructs import Construct
 
 from infra.bundling import lambda_code
 from infra.config import DisposerConfig
-from infra.permissions import codeartifact_statements
+from infra.permissions import RUN_PACKAGE_ACTIONS, codeartifact_statements, package_actions
 from infra.settings import (
+    ENV_CONCURRENT_INVOCATIONS,
     ENV_DOMAIN,
     ENV_DOMAIN_OWNER,
+    ENV_MEASURE_BYTES,
+    ENV_QUOTA_SHARE,
     ENV_REPOSITORIES,
+    ENV_THREADS,
     FAILED_RUNS_RETENTION,
     LAMBDA_ARCHITECTURE,
     LAMBDA_ASYNC_MAX_EVENT_AGE,
@@ -41,7 +45,7 @@ APPLICATION_LOG_LEVELS: Mapping[str, lambda_.ApplicationLogLevel] = {
 
 
 def function_environment(config: DisposerConfig, *, domain_owner: str) -> dict[str, str]:
-    """The variables the handler's settings model reads."""
+    """The variables the handler's settings model reads, the same for every function of the asset."""
     return {
         "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
         "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
@@ -49,11 +53,19 @@ def function_environment(config: DisposerConfig, *, domain_owner: str) -> dict[s
         ENV_DOMAIN: config.domain,
         ENV_DOMAIN_OWNER: domain_owner,
         ENV_REPOSITORIES: ",".join(config.repositories),
+        ENV_QUOTA_SHARE: str(config.quota_share),
+        ENV_CONCURRENT_INVOCATIONS: str(config.concurrent_invocations),
+        ENV_THREADS: str(config.threads),
+        ENV_MEASURE_BYTES: "true" if config.measure_bytes else "false",
     }
 
 
-class DisposerFunction(Construct):
-    """The disposer Lambda (API and EventBridge entry point) with an explicit log group, role and failed-runs queue."""
+class DisposerLambda(Construct):
+    """One function of the disposer asset: the shared runtime, sizing, tracing, logging and environment.
+
+    Each gets its own log group, kept as an audit trail (every function of the asset writes audit
+    records), and its own role allowed to write there only; the caller grants the rest.
+    """
 
     def __init__(
         self,
@@ -61,11 +73,15 @@ class DisposerFunction(Construct):
         construct_id: str,
         *,
         config: DisposerConfig,
-        code: lambda_.Code | None = None,
+        code: lambda_.Code | None,
+        handler: str,
+        timeout: Duration,
+        description: str,
+        environment: Mapping[str, str] | None = None,
+        reserved_concurrency: int | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        stack = Stack.of(self)
-        self.domain_owner: str = config.domain_owner or stack.account
+        self.domain_owner: str = config.domain_owner or Stack.of(self).account
 
         # The audit trail of irreversible disposals: its own retention (a year by default), and retained
         # on stack deletion.
@@ -78,19 +94,66 @@ class DisposerFunction(Construct):
             self,
             "Role",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description=f"{SERVICE_NAME}: dispose package versions in {config.domain}",
+            description=f"{SERVICE_NAME}: {description} in {config.domain}",
         )
         self.log_group.grant_write(self.role)
+
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            description=f"{SERVICE_NAME}: {description}",
+            runtime=LAMBDA_RUNTIME,
+            architecture=LAMBDA_ARCHITECTURE,
+            handler=handler,
+            code=code or lambda_code(),
+            memory_size=LAMBDA_MEMORY_MB,
+            timeout=timeout,
+            role=self.role,
+            log_group=self.log_group,
+            logging_format=lambda_.LoggingFormat.JSON,
+            application_log_level_v2=APPLICATION_LOG_LEVELS[config.log_level],
+            system_log_level_v2=lambda_.SystemLogLevel.INFO,
+            tracing=lambda_.Tracing.ACTIVE,
+            reserved_concurrent_executions=reserved_concurrency,
+            environment={**function_environment(config, domain_owner=self.domain_owner), **(environment or {})},
+        )
+
+
+class DisposerFunction(DisposerLambda):
+    """The disposer Lambda (API and EventBridge entry point) with its least-privilege role and failed-runs queue."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: DisposerConfig,
+        code: lambda_.Code | None = None,
+    ) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            config=config,
+            code=code,
+            handler=LAMBDA_HANDLER,
+            timeout=LAMBDA_TIMEOUT,
+            description="disposes CodeArtifact package versions (API and scheduled runs)",
+            reserved_concurrency=config.reserved_concurrency,
+        )
         for statement in codeartifact_statements(
-            stack, domain=config.domain, domain_owner=self.domain_owner, repositories=config.repositories
+            Stack.of(self),
+            domain=config.domain,
+            domain_owner=self.domain_owner,
+            repositories=config.repositories,
+            actions=package_actions(RUN_PACKAGE_ACTIONS, measure_bytes=config.measure_bytes),
         ):
             self.role.add_to_policy(statement)
 
-        # Async invocations (every EventBridge rule: the run rule and each schedule rule) that still fail
-        # after Lambda's retries, or expire, land here; API calls are synchronous and never do. An on-failure
-        # destination rather than the function's dead_letter_queue: both receive the same failed async
-        # invocations, but the destination's record also carries the error the function returned, the
-        # condition (RetriesExhausted, EventAgeExceeded) and the original event, ready to re-send.
+        # Async invocations (every EventBridge rule: the run rule and each schedule rule) that fail, or
+        # expire, land here; API calls are synchronous and never do. An on-failure destination rather than
+        # the function's dead_letter_queue: both receive the same failed async invocations, but the
+        # destination's record also carries the error the function returned, the condition
+        # (RetriesExhausted, EventAgeExceeded) and the original event, ready to re-send.
         self.failed_runs_queue = sqs.Queue(
             self,
             "FailedRuns",
@@ -98,26 +161,8 @@ class DisposerFunction(Construct):
             retention_period=FAILED_RUNS_RETENTION,
             enforce_ssl=True,
         )
-
-        self.function = lambda_.Function(
-            self,
-            "Function",
-            description=f"{SERVICE_NAME}: disposes CodeArtifact package versions (API and scheduled runs)",
-            runtime=LAMBDA_RUNTIME,
-            architecture=LAMBDA_ARCHITECTURE,
-            handler=LAMBDA_HANDLER,
-            code=code or lambda_code(),
-            memory_size=LAMBDA_MEMORY_MB,
-            timeout=LAMBDA_TIMEOUT,
-            role=self.role,
-            log_group=self.log_group,
-            logging_format=lambda_.LoggingFormat.JSON,
-            application_log_level_v2=APPLICATION_LOG_LEVELS[config.log_level],
-            system_log_level_v2=lambda_.SystemLogLevel.INFO,
-            tracing=lambda_.Tracing.ACTIVE,
-            reserved_concurrent_executions=config.reserved_concurrency,
+        self.function.configure_async_invoke(
             retry_attempts=LAMBDA_ASYNC_RETRY_ATTEMPTS,
             max_event_age=LAMBDA_ASYNC_MAX_EVENT_AGE,
             on_failure=destinations.SqsDestination(self.failed_runs_queue),
-            environment=function_environment(config, domain_owner=self.domain_owner),
         )

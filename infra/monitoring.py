@@ -18,6 +18,7 @@ from constructs import Construct
 from infra.alarms import ALARMS, AlarmSpec, Comparison, WatchedResource
 from infra.config import DisposerConfig
 from infra.dashboard import DEFAULT_INTERVAL, dashboard_widgets
+from infra.fanout import FanOut
 from infra.queries import SAVED_QUERIES
 from infra.settings import SERVICE_NAME
 
@@ -54,6 +55,7 @@ class Monitoring(Construct):
         log_group: logs.ILogGroup,
         failed_runs_queue: sqs.IQueue,
         api_stage: apigw.Stage,
+        fan_out: FanOut | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
@@ -108,14 +110,19 @@ class Monitoring(Construct):
         if config.alarm_email:
             self.topic.add_subscription(subscriptions.EmailSubscription(config.alarm_email))
 
-        dimensions: Mapping[WatchedResource, Mapping[str, str]] = {
+        dimensions: dict[WatchedResource, Mapping[str, str]] = {
             WatchedResource.FUNCTION: {"FunctionName": function.function_name},
             WatchedResource.FAILED_RUNS_QUEUE: {"QueueName": failed_runs_queue.queue_name},
             WatchedResource.API_STAGE: {"ApiName": api_stage.rest_api.rest_api_name, "Stage": api_stage.stage_name},
         }
+        if fan_out is not None:
+            dimensions[WatchedResource.WORKER_FUNCTION] = {"FunctionName": fan_out.worker.function.function_name}
+            dimensions[WatchedResource.WORK_DEAD_LETTER_QUEUE] = {"QueueName": fan_out.dead_letter_queue.queue_name}
         action = cw_actions.SnsAction(self.topic)
         self.alarms: dict[str, cloudwatch.Alarm] = {}
         for spec in ALARMS:
+            if spec.dimensions is None and spec.resource not in dimensions:
+                continue  # the stack does not have what this alarm watches (no fan-out)
             metric = cloudwatch.Metric(
                 namespace=spec.namespace,
                 metric_name=spec.metric_name,
@@ -151,18 +158,23 @@ class Monitoring(Construct):
                 failed_runs_queue=failed_runs_queue,
                 api_stage=api_stage,
                 alarms=list(self.alarms.values()),
+                fan_out=fan_out,
             ),
         )
         self.dashboard_url = dashboard_url(stack.region, self.dashboard_name)
 
-        # Console folders: "<stack>/<title>".
+        # Console folders: "<stack>/<title>". With fan-out, a scheduled run's audit records and report
+        # are written by the worker: every query reads both audit trails.
+        self.audit_log_group_names = [log_group.log_group_name] + (
+            [fan_out.worker.log_group.log_group_name] if fan_out is not None else []
+        )
         self.queries: dict[str, logs.CfnQueryDefinition] = {
             query.id: logs.CfnQueryDefinition(
                 self,
                 f"Query{query.id}",
                 name=f"{prefix}/{query.title}",
                 query_string=query.query_string,
-                log_group_names=[log_group.log_group_name],
+                log_group_names=self.audit_log_group_names,
             )
             for query in SAVED_QUERIES
         }

@@ -7,6 +7,8 @@ from aws_cdk import Acknowledgment, Stack, Validations
 from aws_cdk import aws_iam as iam
 from constructs import IConstruct
 
+from infra.config import DisposerConfig
+from infra.function import DisposerLambda
 from infra.permissions import codeartifact_arn
 
 if TYPE_CHECKING:
@@ -20,8 +22,8 @@ XRAY_REASON = (
 PACKAGE_ARN_REASON = (
     "CodeArtifact package ARNs are package/{{domain}}/{{repository}}/{{format}}/{{namespace}}/{{name}}. The trailing * "
     "spans the packages of configured repository '{repository}' in domain '{domain}' only: which packages a "
-    "policy or API call may dispose is decided per request, so no narrower static ARN exists. The only write "
-    "action is DisposePackageVersions."
+    "policy run, API call or work message disposes is decided at run time, so no narrower static ARN exists. "
+    "The only write action is DisposePackageVersions."
 )
 REPOSITORY_GLOB_REASON = (
     "The cdk.json 'repositories' entry '{repository}' is a glob the operator chose; it maps unchanged to an IAM "
@@ -82,23 +84,32 @@ def _nag_resource(stack: Stack, *, owner: str, resource: str, name: str) -> str:
     return flatten_cfn_reference(stack.resolve(codeartifact_arn(stack, owner=owner, resource=resource, name=name)))
 
 
+def _acknowledge_function(stack: Stack, config: DisposerConfig, function: DisposerLambda, *, discovery: bool) -> None:
+    _acknowledge(function.role, "AwsSolutions-IAM5[Resource::*]", XRAY_REASON)
+    # The same ARNs infra/permissions.py grants, rebuilt to name each finding exactly (the worker has
+    # no repository statement: it never lists).
+    for repository in config.repositories:
+        names = {"package": f"{config.domain}/{repository}/*"}
+        if discovery:
+            names["repository"] = f"{config.domain}/{repository}"
+        for resource, name in names.items():
+            arn = _nag_resource(stack, owner=function.domain_owner, resource=resource, name=name)
+            if "*" in arn:
+                template = PACKAGE_ARN_REASON if resource == "package" else REPOSITORY_GLOB_REASON
+                reason = template.format(repository=repository, domain=config.domain)
+                _acknowledge(function.role, f"AwsSolutions-IAM5[Resource::{arn}]", reason)
+    _acknowledge(function.function, "AwsSolutions-L1", RUNTIME_REASON)
+
+
 def suppress_acknowledged_findings(stack: "DisposerStack") -> None:
     """Acknowledge the AwsSolutions findings this design accepts, on the narrowest construct."""
     config = stack.config
     disposer = stack.disposer
 
-    _acknowledge(disposer.role, "AwsSolutions-IAM5[Resource::*]", XRAY_REASON)
-    # The same ARNs infra/permissions.py grants, rebuilt to name each finding exactly.
-    for repository in config.repositories:
-        names = {"package": f"{config.domain}/{repository}/*", "repository": f"{config.domain}/{repository}"}
-        for resource, name in names.items():
-            arn = _nag_resource(stack, owner=disposer.domain_owner, resource=resource, name=name)
-            if "*" in arn:
-                template = PACKAGE_ARN_REASON if resource == "package" else REPOSITORY_GLOB_REASON
-                reason = template.format(repository=repository, domain=config.domain)
-                _acknowledge(disposer.role, f"AwsSolutions-IAM5[Resource::{arn}]", reason)
-    _acknowledge(disposer.function, "AwsSolutions-L1", RUNTIME_REASON)
+    _acknowledge_function(stack, config, disposer, discovery=True)
     _acknowledge(disposer.failed_runs_queue, "AwsSolutions-SQS3", FAILED_RUNS_QUEUE_REASON)
+    if stack.fan_out is not None:
+        _acknowledge_function(stack, config, stack.fan_out.worker, discovery=False)
 
     api = stack.api
     cloudwatch_role = api.rest_api.node.try_find_child("CloudWatchRole")

@@ -6,11 +6,16 @@ from aws_cdk import ArnFormat, Stack
 from aws_cdk import aws_iam as iam
 
 # Exactly the calls the Lambda's CodeArtifact gateway makes; the only write is DisposePackageVersions.
-PACKAGE_ACTIONS = (
+# The run function plans (lists, describes where an age decides) and disposes inline (API calls, and
+# runs without fan-out); a worker only disposes what a message pins.
+RUN_PACKAGE_ACTIONS = (
     "codeartifact:DisposePackageVersions",
     "codeartifact:ListPackageVersions",
     "codeartifact:DescribePackageVersion",
 )
+WORKER_PACKAGE_ACTIONS = ("codeartifact:DisposePackageVersions",)
+# BytesReclaimed: the assets of each version, listed before it is disposed (measureBytes only).
+MEASURE_ACTIONS = ("codeartifact:ListPackageVersionAssets",)
 REPOSITORY_ACTIONS = ("codeartifact:ListPackages",)
 # A policy whose repository is a glob (or omitted) lists the domain's repositories to expand it.
 DOMAIN_ACTIONS = ("codeartifact:ListRepositoriesInDomain",)
@@ -28,16 +33,34 @@ def codeartifact_arn(stack: Stack, *, owner: str, resource: str, name: str) -> s
     )
 
 
+def package_actions(base: Sequence[str], *, measure_bytes: bool) -> list[str]:
+    """`base` plus ListPackageVersionAssets when the function measures the bytes it reclaims."""
+    return [*base, *(MEASURE_ACTIONS if measure_bytes else ())]
+
+
 def codeartifact_statements(
-    stack: Stack, *, domain: str, domain_owner: str, repositories: Sequence[str]
+    stack: Stack,
+    *,
+    domain: str,
+    domain_owner: str,
+    repositories: Sequence[str],
+    actions: Sequence[str],
+    discovery: bool = True,
 ) -> list[iam.PolicyStatement]:
-    """Statements scoped to one domain and the given repository names or globs (IAM wildcards)."""
+    """Statements scoped to one domain and the given repository names or globs (IAM wildcards).
+
+    `actions` on the repositories' packages; with `discovery`, also listing the packages of those
+    repositories and the domain's repositories (what planning needs, and a worker does not).
+    """
     # Package ARNs are package/{domain}/{repo}/{format}/{namespace}/{name}; the trailing `*` spans
     # every format, namespace and name inside the repository, never another repository.
     packages = [
         codeartifact_arn(stack, owner=domain_owner, resource="package", name=f"{domain}/{repo}/*")
         for repo in repositories
     ]
+    statements = [iam.PolicyStatement(sid="DisposeAndReadPackageVersions", actions=list(actions), resources=packages)]
+    if not discovery:
+        return statements
     repos = [
         codeartifact_arn(stack, owner=domain_owner, resource="repository", name=f"{domain}/{repo}")
         for repo in repositories
@@ -45,7 +68,7 @@ def codeartifact_statements(
     # The domain ARN carries the owner in the account field: domain/{domain}, not domain/{owner}/{domain}.
     domain_arn = codeartifact_arn(stack, owner=domain_owner, resource="domain", name=domain)
     return [
-        iam.PolicyStatement(sid="DisposeAndReadPackageVersions", actions=list(PACKAGE_ACTIONS), resources=packages),
+        *statements,
         iam.PolicyStatement(sid="ReadRepositories", actions=list(REPOSITORY_ACTIONS), resources=repos),
         iam.PolicyStatement(sid="ReadDomain", actions=list(DOMAIN_ACTIONS), resources=[domain_arn]),
     ]

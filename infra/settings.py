@@ -9,24 +9,38 @@ from aws_cdk import Duration
 from aws_cdk import aws_lambda as lambda_
 
 from disposer.constants import (
+    ENV_CONCURRENT_INVOCATIONS,
     ENV_DOMAIN,
     ENV_DOMAIN_OWNER,
+    ENV_MEASURE_BYTES,
+    ENV_QUOTA_SHARE,
     ENV_REPOSITORIES,
+    ENV_RUN_TABLE,
+    ENV_THREADS,
+    ENV_WORK_QUEUE_URL,
     METRICS_NAMESPACE,
     RUN_EVENT_DETAIL_TYPE,
     RUN_EVENT_SOURCE,
     SERVICE_NAME,
+    WORKER_HANDLER,
 )
 
 # Shared with the Lambda package (imported through infra/__init__.py's sys.path entry).
 __all__ = [
+    "ENV_CONCURRENT_INVOCATIONS",
     "ENV_DOMAIN",
     "ENV_DOMAIN_OWNER",
+    "ENV_MEASURE_BYTES",
+    "ENV_QUOTA_SHARE",
     "ENV_REPOSITORIES",
+    "ENV_RUN_TABLE",
+    "ENV_THREADS",
+    "ENV_WORK_QUEUE_URL",
     "METRICS_NAMESPACE",
     "RUN_EVENT_DETAIL_TYPE",
     "RUN_EVENT_SOURCE",
     "SERVICE_NAME",
+    "WORKER_HANDLER",
 ]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -50,12 +64,30 @@ LAMBDA_HANDLER = "disposer.handler.lambda_handler"
 LAMBDA_MEMORY_MB = 512
 # Scheduled runs may page through large repositories; API calls are cut at 29 s by API Gateway anyway.
 LAMBDA_TIMEOUT = Duration.minutes(15)
-# Async (EventBridge) invocations: a failed run is retried once, and a stale one is dropped after 6 h
-# because the plan it would apply is pinned to what it saw when it started.
-LAMBDA_ASYNC_RETRY_ATTEMPTS = 1
+# Async (EventBridge) invocations: each schedule firing is one run, so a failed run (aborted by its
+# cap, say) is not repeated but goes straight to the failed-runs queue; a stale one is dropped after
+# 6 h because the plan it would apply is pinned to what it saw when it started.
+LAMBDA_ASYNC_RETRY_ATTEMPTS = 0
 LAMBDA_ASYNC_MAX_EVENT_AGE = Duration.hours(6)
 # Failed async runs wait here for an operator; 14 days is SQS's maximum retention.
 FAILED_RUNS_RETENTION = Duration.days(14)
+
+# Fan-out (infra/fanout.py). The worker applies a batch of up to WORKER_BATCH_SIZE messages of up to
+# 400 versions each (disposer/fanout.py), one after another; with measureBytes every version costs a
+# paced ListPackageVersionAssets call, at share x 200 / (workerConcurrency + 1) per second: 4,000
+# versions take 2 minutes at the defaults and 7 at workerConcurrency 10. Hence Lambda's maximum, so
+# that a full batch finishes rather than times out and is redelivered.
+WORKER_TIMEOUT = Duration.minutes(15)
+WORKER_BATCH_SIZE = 10
+# AWS recommends a visibility timeout of at least six times the function timeout for an SQS event
+# source, so that a message is not redelivered while a throttled or retried batch still holds it.
+WORK_QUEUE_VISIBILITY_TIMEOUT = Duration.seconds(6 * WORKER_TIMEOUT.to_seconds())
+# Three receives, then the message is a poison message: parked in the DLQ (alarm WorkDeadLetters).
+WORK_MAX_RECEIVE_COUNT = 3
+WORK_DLQ_RETENTION = Duration.days(14)
+# The run table's key and TTL attribute (disposer/run_table.py).
+RUN_TABLE_PARTITION_KEY = "pk"
+RUN_TABLE_TTL_ATTRIBUTE = "expires_at"
 
 # Top-level packages the Lambda Python runtime provides (boto3 and its dependencies): the asset ships
 # none of boto3/botocore, and the import test puts exactly these next to the bundle.
@@ -72,3 +104,14 @@ DEFAULT_API_RATE_LIMIT = 10.0
 DEFAULT_API_BURST_LIMIT = 20
 # Relative paths are resolved against REPO_ROOT, not the working directory.
 DEFAULT_POLICIES_FILE = "policies.json"
+DEFAULT_FAN_OUT = True
+# The SQS event source's maximum concurrency: AWS accepts 2 to 1000; 999 so that the workers plus the
+# run function stay within the 1000 invocations the handler's settings accept.
+DEFAULT_WORKER_CONCURRENCY = 2
+MIN_WORKER_CONCURRENCY = 2
+MAX_WORKER_CONCURRENCY = 999
+DEFAULT_QUOTA_SHARE = 0.5
+# The handler's settings accept 1 to 64 threads.
+DEFAULT_THREADS = 8
+MAX_THREADS = 64
+DEFAULT_MEASURE_BYTES = True

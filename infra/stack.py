@@ -1,4 +1,4 @@
-"""DisposerStack: composes the function, the API, the run schedules and monitoring; build_app wires it from context."""
+"""DisposerStack: composes the function, the fan-out, the API, the run schedules and monitoring; build_app wires it."""
 
 import os
 from collections.abc import Sequence
@@ -9,7 +9,9 @@ from constructs import Construct
 
 from disposer.policy import RetentionPolicy
 from infra.api import DisposeApi
+from infra.bundling import lambda_code
 from infra.config import DisposerConfig, load_config
+from infra.fanout import FanOut
 from infra.function import DisposerFunction
 from infra.monitoring import Monitoring
 from infra.nag import suppress_acknowledged_findings
@@ -37,7 +39,12 @@ class DisposerStack(cdk.Stack):
             description=f"{SERVICE_NAME}: disposes CodeArtifact package versions in domain {config.domain}",
         )
         self.config = config
-        self.disposer = DisposerFunction(self, "Disposer", config=config)
+        # One asset for both functions: the worker is the same code with another handler.
+        code = lambda_code()
+        self.disposer = DisposerFunction(self, "Disposer", config=config, code=code)
+        self.fan_out = (
+            FanOut(self, "FanOut", config=config, dispatcher=self.disposer, code=code) if config.fan_out else None
+        )
         self.api = DisposeApi(self, "Api", function=self.disposer.function, config=config)
         self.schedules = RetentionSchedules(self, "Schedules", function=self.disposer.function, policies=policies)
         self.monitoring = Monitoring(
@@ -48,6 +55,7 @@ class DisposerStack(cdk.Stack):
             log_group=self.disposer.log_group,
             failed_runs_queue=self.disposer.failed_runs_queue,
             api_stage=self.api.rest_api.deployment_stage,
+            fan_out=self.fan_out,
         )
 
         cdk.CfnOutput(self, "ApiUrl", value=self.api.rest_api.url, description="Base URL (SigV4, service execute-api)")
@@ -59,6 +67,22 @@ class DisposerStack(cdk.Stack):
             value=self.disposer.failed_runs_queue.queue_url,
             description="Scheduled and PutEvents runs that failed after Lambda's retries (on-failure destination)",
         )
+        if self.fan_out is not None:
+            cdk.CfnOutput(
+                self,
+                "WorkQueueUrl",
+                value=self.fan_out.queue.queue_url,
+                description="Scheduled runs send their planned disposals here; the worker function applies them",
+            )
+            cdk.CfnOutput(
+                self,
+                "WorkDeadLetterQueueUrl",
+                value=self.fan_out.dead_letter_queue.queue_url,
+                description="Work messages that failed three times (alarm WorkDeadLetters)",
+            )
+            cdk.CfnOutput(self, "WorkerFunctionName", value=self.fan_out.worker.function.function_name)
+            cdk.CfnOutput(self, "WorkerLogGroup", value=self.fan_out.worker.log_group.log_group_name)
+            cdk.CfnOutput(self, "RunTableName", value=self.fan_out.table.table_name)
         cdk.CfnOutput(
             self,
             "AlarmTopicArn",

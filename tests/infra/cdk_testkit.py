@@ -9,6 +9,7 @@ import aws_cdk as cdk
 from aws_cdk.assertions import Template
 
 from infra.nag import flatten_cfn_reference
+from infra.settings import LAMBDA_HANDLER, WORKER_HANDLER
 from infra.stack import DisposerStack, build_app
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -59,6 +60,49 @@ def policy_statements(template: Template) -> list[dict[str, Any]]:
     for policy in template.find_resources("AWS::IAM::Policy").values():
         statements.extend(policy["Properties"]["PolicyDocument"]["Statement"])
     return statements
+
+
+def function_with_handler(template: Template, handler: str) -> tuple[str, dict[str, Any]]:
+    """The logical id and Properties of the one function running `handler`."""
+    matches = [
+        (logical_id, dict(resource["Properties"]))
+        for logical_id, resource in template.find_resources("AWS::Lambda::Function").items()
+        if resource["Properties"]["Handler"] == handler
+    ]
+    assert len(matches) == 1, f"expected one function with handler {handler}, found {matches}"
+    return matches[0]
+
+
+def run_function(template: Template) -> tuple[str, dict[str, Any]]:
+    """The run function (API and EventBridge entry point)."""
+    return function_with_handler(template, LAMBDA_HANDLER)
+
+
+def worker_function(template: Template) -> tuple[str, dict[str, Any]]:
+    """The fan-out worker function (SQS entry point)."""
+    return function_with_handler(template, WORKER_HANDLER)
+
+
+def role_statements(template: Template, function: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every statement of the IAM policies attached to the role of `function` (its Properties)."""
+    role = {"Ref": function["Role"]["Fn::GetAtt"][0]}
+    statements: list[dict[str, Any]] = []
+    for policy in template.find_resources("AWS::IAM::Policy").values():
+        if role in policy["Properties"]["Roles"]:
+            statements.extend(policy["Properties"]["PolicyDocument"]["Statement"])
+    return statements
+
+
+def granted(statements: list[dict[str, Any]], prefix: str) -> set[tuple[str, str]]:
+    """(action, resource) pairs of the Allow statements whose actions start with `prefix` ("sqs:")."""
+    return {
+        (action, flat(resource))
+        for statement in statements
+        if statement["Effect"] == "Allow"
+        for action in as_list(statement["Action"])
+        if action.startswith(prefix)
+        for resource in as_list(statement["Resource"])
+    }
 
 
 def only_resource(template: Template, resource_type: str) -> tuple[str, dict[str, Any]]:

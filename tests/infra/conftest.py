@@ -27,3 +27,24 @@ def variant_stack() -> tuple[cdk.App, DisposerStack]:
 @pytest.fixture(scope="session")
 def variant_template(variant_stack: tuple[cdk.App, DisposerStack]) -> Template:
     return Template.from_stack(variant_stack[1])
+
+
+@pytest.fixture(scope="session")
+def inline_stack() -> tuple[cdk.App, DisposerStack]:
+    """The stack with fanOut false: no work queue, run table or worker; runs apply inline."""
+    return synth_stack({"fanOut": False})
+
+
+@pytest.fixture(scope="session")
+def inline_template(inline_stack: tuple[cdk.App, DisposerStack]) -> Template:
+    return Template.from_stack(inline_stack[1])
+
+
+# Every fan-out and pacing key away from its default.
+TUNED_CONTEXT = {"workerConcurrency": 5, "quotaShare": 0.25, "threads": 4, "measureBytes": False}
+
+
+@pytest.fixture(scope="session")
+def tuned_template() -> Template:
+    """The stack with workerConcurrency 5, quotaShare 0.25, threads 4 and measureBytes false."""
+    return Template.from_stack(synth_stack(TUNED_CONTEXT)[1])

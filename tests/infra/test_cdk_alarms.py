@@ -10,9 +10,19 @@ from aws_cdk.assertions import Template
 
 from disposer.constants import METRIC_DIMENSIONS_AGGREGATE, METRICS_NAMESPACE, SERVICE_NAME
 from disposer.telemetry import RunMetrics, emit_run_metrics
-from infra.alarms import ALARMS, SERVICE_METRIC_ALARMS, THROTTLES_PER_PERIOD, AlarmSpec, WatchedResource
+from infra.alarms import (
+    ALARMS,
+    RUNBOOK,
+    SERVICE_METRIC_ALARMS,
+    THROTTLES_PER_PERIOD,
+    AlarmSpec,
+    WatchedResource,
+)
+from infra.settings import REPO_ROOT
 from infra.stack import DisposerStack
 from tests.infra.cdk_testkit import resources_of
+
+FAN_OUT_ALARMS = ("WorkerErrors", "WorkDeadLetters")
 
 
 def _alarms_by_name(template: Template) -> dict[str, dict[str, Any]]:
@@ -23,10 +33,13 @@ def _expected_dimensions(stack: DisposerStack, spec: AlarmSpec) -> list[dict[str
     if spec.dimensions is not None:
         return [{"Name": name, "Value": value} for name, value in spec.dimensions.items()]
     stage = stack.api.rest_api.deployment_stage
+    assert stack.fan_out is not None
     by_resource = {
         WatchedResource.FUNCTION: {"FunctionName": stack.disposer.function.function_name},
         WatchedResource.FAILED_RUNS_QUEUE: {"QueueName": stack.disposer.failed_runs_queue.queue_name},
         WatchedResource.API_STAGE: {"ApiName": stack.api.rest_api.rest_api_name, "Stage": stage.stage_name},
+        WatchedResource.WORKER_FUNCTION: {"FunctionName": stack.fan_out.worker.function.function_name},
+        WatchedResource.WORK_DEAD_LETTER_QUEUE: {"QueueName": stack.fan_out.dead_letter_queue.queue_name},
     }
     return [{"Name": name, "Value": stack.resolve(value)} for name, value in by_resource[spec.resource].items()]
 
@@ -37,13 +50,15 @@ def test_alarm_table_ids_unique_and_cover_the_required_alarms():
 
     # THEN each alarm the service needs is there once, and the service subset is exactly our namespace
     assert len(ids) == len(set(ids))
-    assert {(spec.namespace, spec.metric_name) for spec in ALARMS} == {
-        (METRICS_NAMESPACE, "VersionsFailed"),
-        (METRICS_NAMESPACE, "RunAborted"),
-        (METRICS_NAMESPACE, "ApiThrottles"),
-        ("AWS/Lambda", "Errors"),
-        ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
-        ("AWS/ApiGateway", "5XXError"),
+    assert {(spec.id, spec.namespace, spec.metric_name, spec.resource) for spec in ALARMS} == {
+        ("VersionsFailed", METRICS_NAMESPACE, "VersionsFailed", WatchedResource.SERVICE),
+        ("RunAborted", METRICS_NAMESPACE, "RunAborted", WatchedResource.SERVICE),
+        ("ApiThrottles", METRICS_NAMESPACE, "ApiThrottles", WatchedResource.SERVICE),
+        ("FunctionErrors", "AWS/Lambda", "Errors", WatchedResource.FUNCTION),
+        ("FailedRuns", "AWS/SQS", "ApproximateNumberOfMessagesVisible", WatchedResource.FAILED_RUNS_QUEUE),
+        ("Api5xx", "AWS/ApiGateway", "5XXError", WatchedResource.API_STAGE),
+        ("WorkerErrors", "AWS/Lambda", "Errors", WatchedResource.WORKER_FUNCTION),
+        ("WorkDeadLetters", "AWS/SQS", "ApproximateNumberOfMessagesVisible", WatchedResource.WORK_DEAD_LETTER_QUEUE),
     }
     assert [spec.id for spec in SERVICE_METRIC_ALARMS] == ["VersionsFailed", "RunAborted", "ApiThrottles"]
     for spec in ALARMS:
@@ -77,17 +92,26 @@ def test_alarms_only_those_of_the_table(template: Template):
     assert sorted(_alarms_by_name(template)) == sorted(f"CodeArtifactDisposer-{spec.id}" for spec in ALARMS)
 
 
+def test_alarms_fan_out_false_no_worker_or_dead_letter_alarm(inline_template: Template):
+    # GIVEN fanOut false (no worker, no work queue) / WHEN its alarms are read
+    # THEN every row but the fan-out ones is an alarm
+    assert sorted(_alarms_by_name(inline_template)) == sorted(
+        f"CodeArtifactDisposer-{spec.id}" for spec in ALARMS if spec.id not in FAN_OUT_ALARMS
+    )
+
+
 def test_alarm_thresholds_as_specified():
     # GIVEN the table / WHEN the figures are read / THEN any failure or abort alarms at once, throttling
     # only when sustained over three whole periods
     table = {spec.id: spec for spec in ALARMS}
-    for alarm_id in ("VersionsFailed", "RunAborted", "FunctionErrors", "FailedRuns", "Api5xx"):
+    for alarm_id in ("VersionsFailed", "RunAborted", "FunctionErrors", "FailedRuns", "Api5xx", *FAN_OUT_ALARMS):
         spec = table[alarm_id]
         assert (spec.threshold, spec.comparison, spec.evaluation_periods) == (1, "GreaterThanOrEqualToThreshold", 1)
     throttles = table["ApiThrottles"]
     assert (throttles.threshold, throttles.comparison) == (THROTTLES_PER_PERIOD, "GreaterThanThreshold")
     assert (throttles.evaluation_periods, throttles.datapoints_to_alarm, throttles.period_minutes) == (3, 3, 5)
-    assert table["FailedRuns"].statistic == "Maximum"
+    assert table["FailedRuns"].statistic == table["WorkDeadLetters"].statistic == "Maximum"
+    assert table["WorkerErrors"].statistic == "Sum"
 
 
 def _emitted(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
@@ -122,3 +146,12 @@ def test_service_alarm_metric_emitted_by_handler_under_exact_dimension_set(
     assert matching[0][spec.metric_name] != [0.0]
     assert tuple(spec.dimensions) == METRIC_DIMENSIONS_AGGREGATE
     assert dict(spec.dimensions) == {"service": SERVICE_NAME}
+
+
+def test_alarm_runbook_section_exists_for_every_row():
+    # GIVEN the runbook's level-3 headings, as GitHub anchors
+    runbook = (REPO_ROOT / RUNBOOK).read_text()
+    anchors = {line[4:].strip().lower() for line in runbook.splitlines() if line.startswith("### ")}
+
+    # WHEN / THEN every alarm's description links to a section that is there
+    assert {spec.id.lower() for spec in ALARMS} <= anchors

@@ -25,6 +25,8 @@ def test_parse_config_cdk_json_example_returns_example_values():
     assert config.log_retention_days == 30
     assert config.audit_log_retention_days == 365
     assert config.alarm_email is None
+    assert (config.fan_out, config.worker_concurrency, config.quota_share) == (True, 2, 0.5)
+    assert (config.threads, config.measure_bytes) == (8, True)
 
 
 @pytest.mark.parametrize("domain", ["Acme", "a", "-acme", "acme-", "acme_corp", "x" * 51])
@@ -150,3 +152,57 @@ def test_build_app_bad_context_raises_config_error():
     with pytest.raises(ConfigError, match=r"invalid deploy configuration in cdk.json context: .*'domainOwner'"):
         build_app(app)
     assert app.node.children == []
+
+
+def test_parse_config_fan_out_keys_default_to_the_documented_values():
+    # GIVEN none of the fan-out and pacing keys / WHEN parsed
+    config = parse_config(VALID)
+
+    # THEN fan-out on, 2 workers, half of each quota, 8 threads, bytes measured; 3 invocations share it
+    assert (config.fan_out, config.worker_concurrency, config.quota_share) == (True, 2, 0.5)
+    assert (config.threads, config.measure_bytes) == (8, True)
+    assert config.concurrent_invocations == 3
+
+
+def test_parse_config_cli_strings_for_fan_out_keys_are_converted():
+    # GIVEN the keys as `cdk synth -c key=value` passes them: strings
+    context = {**VALID, "fanOut": "false", "workerConcurrency": "10", "quotaShare": "1", "measureBytes": "false"}
+
+    # WHEN / THEN they are typed, and without fan-out the run function is the only invocation
+    config = parse_config(context)
+    assert (config.fan_out, config.worker_concurrency, config.quota_share, config.measure_bytes) == (
+        False,
+        10,
+        1.0,
+        False,
+    )
+    assert config.concurrent_invocations == 1
+
+
+def test_parse_config_worker_concurrency_counts_the_run_function_too():
+    # GIVEN 10 workers / WHEN / THEN 11 invocations may call CodeArtifact at once
+    assert parse_config({**VALID, "workerConcurrency": 10}).concurrent_invocations == 11
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("workerConcurrency", 1),  # the SQS event source's maximum concurrency is at least 2
+        ("workerConcurrency", 0),
+        ("workerConcurrency", 1000),  # 999 workers + the run function is the handler's limit
+        ("quotaShare", 0),
+        ("quotaShare", -0.5),
+        ("quotaShare", 1.5),
+        ("threads", 0),
+        ("threads", 65),
+        ("fanOut", "sometimes"),
+        ("measureBytes", 2),
+    ],
+)
+def test_parse_config_bad_fan_out_key_raises_naming_key(key: str, value: object):
+    # GIVEN an out-of-range or untyped fan-out or pacing value
+    context = {**VALID, key: value}
+
+    # WHEN / THEN
+    with pytest.raises(ConfigError, match=rf"context key '{key}'"):
+        parse_config(context)

@@ -1,33 +1,49 @@
-"""DisposerFunction: runtime, environment, tracing, log group and the least-privilege role."""
+"""DisposerFunction (the run function): runtime, environment, tracing, log group, role, failed runs."""
 
 from typing import Any
 
+import aws_cdk as cdk
+from aws_cdk import aws_sqs as sqs
 from aws_cdk.assertions import Template
 
 from infra.permissions import WRITE_ACTIONS
 from infra.settings import (
+    ENV_CONCURRENT_INVOCATIONS,
     ENV_DOMAIN,
     ENV_DOMAIN_OWNER,
+    ENV_MEASURE_BYTES,
+    ENV_QUOTA_SHARE,
     ENV_REPOSITORIES,
+    ENV_RUN_TABLE,
+    ENV_THREADS,
+    ENV_WORK_QUEUE_URL,
     LAMBDA_HANDLER,
     LAMBDA_MEMORY_MB,
     METRICS_NAMESPACE,
     SERVICE_NAME,
 )
-from tests.infra.cdk_testkit import as_list, flat, only_resource, policy_statements
+from infra.stack import DisposerStack
+from tests.infra.cdk_testkit import (
+    as_list,
+    flat,
+    granted,
+    only_resource,
+    policy_statements,
+    role_statements,
+    run_function,
+)
 
 ARN_PREFIX = "arn:<AWS::Partition>:codeartifact:<AWS::Region>:"
 
 
 def _function(template: Template) -> dict[str, Any]:
-    properties: dict[str, Any] = only_resource(template, "AWS::Lambda::Function")[1]["Properties"]
-    return properties
+    return run_function(template)[1]
 
 
 def _codeartifact_resources(template: Template, action: str) -> set[str]:
     return {
         flat(resource)
-        for statement in policy_statements(template)
+        for statement in role_statements(template, _function(template))
         if action in as_list(statement["Action"])
         for resource in as_list(statement["Resource"])
     }
@@ -49,15 +65,22 @@ def test_function_environment_carries_config_and_powertools_names(template: Temp
     # GIVEN cdk.json's example config / WHEN the function environment is read
     variables = _function(template)["Environment"]["Variables"]
 
-    # THEN it is exactly the six variables, with the shared spellings from disposer/constants.py
-    assert variables == {
+    # THEN it is exactly these variables, with the shared spellings from disposer/constants.py: the
+    # scope, the pacing (share 0.5 split between the run function and 2 workers) and the fan-out
+    # (tests/infra/test_cdk_fanout.py checks where the last two point)
+    assert {key: value for key, value in variables.items() if key not in (ENV_WORK_QUEUE_URL, ENV_RUN_TABLE)} == {
         "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
         "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
         "POWERTOOLS_LOG_LEVEL": "INFO",
         ENV_DOMAIN: "acme",
         ENV_DOMAIN_OWNER: "111122223333",
         ENV_REPOSITORIES: "releases,snapshots",
+        ENV_QUOTA_SHARE: "0.5",
+        ENV_CONCURRENT_INVOCATIONS: "3",
+        ENV_THREADS: "8",
+        ENV_MEASURE_BYTES: "true",
     }
+    assert {ENV_WORK_QUEUE_URL, ENV_RUN_TABLE} <= set(variables)
     assert METRICS_NAMESPACE == "CodeArtifactDisposal"
 
 
@@ -91,13 +114,14 @@ def test_function_log_group_explicit_with_configured_retention(template: Templat
 
 
 def test_log_groups_all_have_retention(template: Template):
-    # GIVEN every log group of the stack (function, API access logs, API execution logs)
+    # GIVEN every log group of the stack (run function, worker, API access logs, API execution logs)
     log_groups = template.find_resources("AWS::Logs::LogGroup")
 
-    # WHEN / THEN none keeps logs forever: the audit trail a year, the API logs logRetentionDays
+    # WHEN / THEN none keeps logs forever: both audit trails a year, the API logs logRetentionDays
     assert sorted(log_group["Properties"].get("RetentionInDays") for log_group in log_groups.values()) == [
         30,
         30,
+        365,
         365,
     ]
 
@@ -143,22 +167,31 @@ def test_role_each_configured_repository_has_package_and_repository_arn(template
 
 
 def test_role_codeartifact_actions_exactly_the_calls_the_code_makes(template: Template):
-    # GIVEN every CodeArtifact action the role allows
-    actions = {
-        action
-        for statement in policy_statements(template)
-        for action in as_list(statement["Action"])
-        if action.startswith("codeartifact:")
-    }
+    # GIVEN every CodeArtifact action the run function's role allows
+    actions = {action for action, _ in granted(role_statements(template, _function(template)), "codeartifact:")}
 
-    # WHEN / THEN they are exactly the five the gateway calls (a glob repository lists the domain's)
+    # WHEN / THEN they are exactly the six the gateway calls (a glob repository lists the domain's;
+    # measureBytes lists each disposed version's assets)
     assert actions == {
         "codeartifact:DisposePackageVersions",
         "codeartifact:ListPackageVersions",
         "codeartifact:DescribePackageVersion",
+        "codeartifact:ListPackageVersionAssets",
         "codeartifact:ListPackages",
         "codeartifact:ListRepositoriesInDomain",
     }
+
+
+def test_role_measure_bytes_false_drops_list_package_version_assets(tuned_template: Template):
+    # GIVEN measureBytes false (among other tuned keys)
+    # WHEN the run function's environment and CodeArtifact actions are read
+    function = _function(tuned_template)
+    actions = {action for action, _ in granted(role_statements(tuned_template, function), "codeartifact:")}
+
+    # THEN it measures nothing, so it may not list assets
+    assert function["Environment"]["Variables"][ENV_MEASURE_BYTES] == "false"
+    assert "codeartifact:ListPackageVersionAssets" not in actions
+    assert "codeartifact:DisposePackageVersions" in actions
 
 
 def test_role_only_wildcard_resource_is_xray_telemetry(template: Template):
@@ -180,9 +213,10 @@ def test_function_role_has_no_managed_policies(template: Template):
         == {"Service": "lambda.amazonaws.com"}
     ]
 
-    # WHEN / THEN there is one, and it relies on inline least-privilege statements only
-    assert len(lambda_roles) == 1
-    assert "ManagedPolicyArns" not in lambda_roles[0]
+    # WHEN / THEN there are two (run function, worker), each relying on inline least-privilege
+    # statements only
+    assert len(lambda_roles) == 2
+    assert all("ManagedPolicyArns" not in role for role in lambda_roles)
 
 
 def test_function_domain_owner_omitted_defaults_to_deploying_account(variant_template: Template):
@@ -207,14 +241,17 @@ def test_role_repository_glob_maps_to_iam_wildcard(variant_template: Template):
     assert variables[ENV_REPOSITORIES] == "releases,snapshots-*"
 
 
-def _queue(template: Template) -> tuple[str, dict[str, Any]]:
-    logical_id, queue = only_resource(template, "AWS::SQS::Queue")
-    return logical_id, queue["Properties"]
+def _queue(template: Template, queue: sqs.IQueue) -> tuple[str, dict[str, Any]]:
+    logical_id = cdk.Stack.of(queue).get_logical_id(queue.node.default_child)  # type: ignore[arg-type]
+    properties: dict[str, Any] = template.to_json()["Resources"][logical_id]["Properties"]
+    return logical_id, properties
 
 
-def test_failed_runs_queue_encrypted_retained_14_days_ssl_only(template: Template):
-    # GIVEN the stack's only queue
-    queue_id, queue = _queue(template)
+def test_failed_runs_queue_encrypted_retained_14_days_ssl_only(
+    default_stack: tuple[cdk.App, DisposerStack], template: Template
+):
+    # GIVEN the failed-runs queue
+    queue_id, queue = _queue(template, default_stack[1].disposer.failed_runs_queue)
 
     # WHEN / THEN SQS-managed SSE, SQS's maximum retention, and a policy denying plain HTTP
     assert queue["SqsManagedSseEnabled"] is True
@@ -229,27 +266,38 @@ def test_failed_runs_queue_encrypted_retained_14_days_ssl_only(template: Templat
     assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
 
 
-def test_function_async_failures_go_to_failed_runs_queue(template: Template):
+def test_function_async_failures_not_retried_go_to_failed_runs_queue(
+    default_stack: tuple[cdk.App, DisposerStack], template: Template
+):
     # GIVEN the function's async invoke config (used by every EventBridge rule, manual and scheduled)
-    queue_id, _ = _queue(template)
-    function_id = only_resource(template, "AWS::Lambda::Function")[0]
+    queue_id, _ = _queue(template, default_stack[1].disposer.failed_runs_queue)
+    function_id = run_function(template)[0]
     config = only_resource(template, "AWS::Lambda::EventInvokeConfig")[1]["Properties"]
 
-    # WHEN / THEN a run that still fails after one retry, or expires after 6 h, lands in the queue
+    # WHEN / THEN a run that fails (aborted by its cap, say) is not repeated, since each schedule firing
+    # is one run: it lands in the queue at once, as does one that waited more than 6 h
     assert config["FunctionName"] == {"Ref": function_id}
-    assert config["MaximumRetryAttempts"] == 1
+    assert config["MaximumRetryAttempts"] == 0
     assert config["MaximumEventAgeInSeconds"] == 6 * 3600
     assert config["DestinationConfig"] == {"OnFailure": {"Destination": {"Fn::GetAtt": [queue_id, "Arn"]}}}
     assert "DeadLetterConfig" not in _function(template)
 
 
-def test_role_may_send_to_failed_runs_queue_only(template: Template):
-    # GIVEN the role's SQS statements
-    queue_id, _ = _queue(template)
-    sqs = [s for s in policy_statements(template) if any(a.startswith("sqs:") for a in as_list(s["Action"]))]
+def test_role_may_send_to_failed_runs_and_work_queues_only(
+    default_stack: tuple[cdk.App, DisposerStack], template: Template
+):
+    # GIVEN the run function's SQS grants
+    stack = default_stack[1]
+    assert stack.fan_out is not None
+    failed_runs = f"<{_queue(template, stack.disposer.failed_runs_queue)[0]}.Arn>"
+    work = f"<{_queue(template, stack.fan_out.queue)[0]}.Arn>"
+    grants = granted(role_statements(template, _function(template)), "sqs:")
 
-    # WHEN / THEN it may send to that queue and nothing else, no receive or delete
-    (statement,) = sqs
-    assert "sqs:SendMessage" in as_list(statement["Action"])
-    assert not {"sqs:ReceiveMessage", "sqs:DeleteMessage"} & set(as_list(statement["Action"]))
-    assert as_list(statement["Resource"]) == [{"Fn::GetAtt": [queue_id, "Arn"]}]
+    # WHEN / THEN it may send to those two queues (the destination also reads the failed-runs queue's
+    # attributes), and never receive or delete
+    assert grants == {
+        ("sqs:SendMessage", failed_runs),
+        ("sqs:GetQueueAttributes", failed_runs),
+        ("sqs:GetQueueUrl", failed_runs),
+        ("sqs:SendMessage", work),
+    }

@@ -153,10 +153,59 @@ def test_dashboard_shows_lambda_api_queue_alarms_and_latest_disposals(
         flat(_ref(stack, alarm.alarm_arn)) for alarm in stack.monitoring.alarms.values()
     ]
     assert len(alarm_widget["properties"]["alarms"]) == len(ALARMS)
-    # AND a Logs Insights table of the latest disposals, from the audit log group
+    # AND a Logs Insights table of the latest disposals, from both audit log groups (with fan-out, the
+    # worker writes a scheduled run's audit records)
+    assert stack.fan_out is not None
     (log_widget,) = [widget for widget in widgets if widget["type"] == "log"]
-    log_group = flat(_ref(stack, stack.disposer.log_group.log_group_name))
-    assert log_widget["properties"]["query"] == f"SOURCE '{log_group}' | {LATEST_DISPOSALS.query_string}"
+    run_log_group = flat(_ref(stack, stack.disposer.log_group.log_group_name))
+    worker_log_group = flat(_ref(stack, stack.fan_out.worker.log_group.log_group_name))
+    assert log_widget["properties"]["query"] == (
+        f"SOURCE '{run_log_group}' | SOURCE '{worker_log_group}' | {LATEST_DISPOSALS.query_string}"
+    )
+
+
+def test_dashboard_shows_worker_work_queue_and_dead_letter_queue(
+    default_stack: tuple[cdk.App, DisposerStack], template: Template
+):
+    # GIVEN the default stack (fanOut on) / WHEN the dashboard's graphs are read
+    stack = default_stack[1]
+    assert stack.fan_out is not None
+    _, widgets = _dashboard(template)
+    graphed = _graphed(widgets)
+    rows = [entry["row"] for _, entry in graphed if "row" in entry]
+    worker = flat(_ref(stack, stack.fan_out.worker.function.function_name))
+    queue = flat(_ref(stack, stack.fan_out.queue.queue_name))
+    dead_letters = flat(_ref(stack, stack.fan_out.dead_letter_queue.queue_name))
+
+    # THEN the worker's errors, throttles, duration and concurrency (marked at workerConcurrency) are graphed
+    for metric in ("Errors", "Throttles", "Duration", "ConcurrentExecutions"):
+        assert ["AWS/Lambda", metric, "FunctionName", worker] in rows, metric
+    (concurrency,) = [widget for widget in widgets if widget["properties"].get("title") == "Worker concurrency"]
+    assert concurrency["properties"]["annotations"]["horizontal"][0]["value"] == 2
+    # AND the work queue's depth, in-flight messages and oldest message's age, and the DLQ's depth
+    for metric in (
+        "ApproximateNumberOfMessagesVisible",
+        "ApproximateNumberOfMessagesNotVisible",
+        "ApproximateAgeOfOldestMessage",
+    ):
+        assert ["AWS/SQS", metric, "QueueName", queue] in rows, metric
+    assert ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", dead_letters] in rows
+
+
+def test_dashboard_fan_out_false_no_worker_row_log_widget_one_group(
+    inline_stack: tuple[cdk.App, DisposerStack], inline_template: Template
+):
+    # GIVEN fanOut false / WHEN the dashboard is read
+    stack = inline_stack[1]
+    _, widgets = _dashboard(inline_template)
+    titles = {widget["properties"].get("title") for widget in widgets}
+
+    # THEN nothing of the fan-out is graphed, and the latest disposals come from the run function alone
+    assert stack.fan_out is None
+    assert not {"Worker errors / throttles", "Work queue", "Work DLQ (poison messages)"} & titles
+    (log_widget,) = [widget for widget in widgets if widget["type"] == "log"]
+    run_log_group = flat(_ref(stack, stack.disposer.log_group.log_group_name))
+    assert log_widget["properties"]["query"] == f"SOURCE '{run_log_group}' | {LATEST_DISPOSALS.query_string}"
 
 
 def test_outputs_alarm_topic_and_dashboard(default_stack: tuple[cdk.App, DisposerStack], template: Template):

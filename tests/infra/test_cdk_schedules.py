@@ -22,8 +22,8 @@ from infra.settings import REPO_ROOT, RUN_EVENT_DETAIL_TYPE, RUN_EVENT_SOURCE
 from tests.infra.cdk_testkit import (
     VARIANT_POLICIES_FILE,
     make_app,
-    only_resource,
     render_input_template,
+    run_function,
     schedule_rules,
 )
 
@@ -119,7 +119,7 @@ def _run_rule(template: Template) -> tuple[str, dict[str, Any]]:
 def test_run_rule_matches_run_event_and_targets_function(template: Template):
     # GIVEN the stack's only event-pattern rule
     _, properties = _run_rule(template)
-    function_id = only_resource(template, "AWS::Lambda::Function")[0]
+    function_id = run_function(template)[0]
 
     # WHEN / THEN it matches our source and detail-type on the default bus and passes the event unchanged
     assert properties["EventPattern"] == {"source": [RUN_EVENT_SOURCE], "detail-type": [RUN_EVENT_DETAIL_TYPE]}
@@ -178,7 +178,7 @@ def test_schedules_target_delivers_contract_event_with_policy_as_detail(
 ):
     # GIVEN every schedule rule of a stack, and the policies it was built from
     template: Template = request.getfixturevalue(template_fixture)
-    function_id = only_resource(template, "AWS::Lambda::Function")[0]
+    function_id = run_function(template)[0]
     policies = {
         schedule_rule_name("CodeArtifactDisposer", p.name): p
         for p in load_policies(REPO_ROOT / policies_file)

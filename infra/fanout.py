@@ -1,0 +1,137 @@
+"""FanOut: the work queue and its DLQ, the run table, and the worker function that drains the queue.
+
+A scheduled run plans inline, checks its cap, records the run in the table and sends its pinned
+disposals to the queue (disposer/scheduled.py); the worker applies them a batch at a time, the SQS
+event source's maximum concurrency capping how many workers run at once, and the worker that
+finishes the last message writes the run's report (disposer/worker.py, disposer/fanout.py).
+"""
+
+from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as event_sources
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra.config import DisposerConfig
+from infra.function import DisposerFunction, DisposerLambda
+from infra.permissions import WORKER_PACKAGE_ACTIONS, codeartifact_statements, package_actions
+from infra.settings import (
+    ENV_RUN_TABLE,
+    ENV_WORK_QUEUE_URL,
+    RUN_TABLE_PARTITION_KEY,
+    RUN_TABLE_TTL_ATTRIBUTE,
+    WORK_DLQ_RETENTION,
+    WORK_MAX_RECEIVE_COUNT,
+    WORK_QUEUE_VISIBILITY_TIMEOUT,
+    WORKER_BATCH_SIZE,
+    WORKER_HANDLER,
+    WORKER_TIMEOUT,
+)
+
+# The run function records a run once (a conditional PutItem); the worker reads whether a message was
+# tallied (GetItem), tallies it with TransactWriteItems (a Put and an Update: IAM authorizes each item
+# action as PutItem and UpdateItem, there is no TransactWriteItems action) and claims the report
+# (UpdateItem).
+DISPATCH_TABLE_ACTIONS = ("dynamodb:PutItem",)
+WORKER_TABLE_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
+# SendMessageBatch is authorized as SendMessage.
+DISPATCH_QUEUE_ACTIONS = ("sqs:SendMessage",)
+
+
+class FanOut(Construct):
+    """Work queue (with DLQ), run table and worker; wires the run function (`dispatcher`) to them."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: DisposerConfig,
+        dispatcher: DisposerFunction,
+        code: lambda_.Code | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.max_concurrency = config.worker_concurrency
+
+        self.dead_letter_queue = sqs.Queue(
+            self,
+            "DeadLetterQueue",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            retention_period=WORK_DLQ_RETENTION,
+            enforce_ssl=True,
+        )
+        self.queue = sqs.Queue(
+            self,
+            "WorkQueue",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            visibility_timeout=WORK_QUEUE_VISIBILITY_TIMEOUT,
+            dead_letter_queue=sqs.DeadLetterQueue(
+                queue=self.dead_letter_queue, max_receive_count=WORK_MAX_RECEIVE_COUNT
+            ),
+        )
+
+        # Coordination state only: one item per run (what to expect, running totals) and one marker per
+        # applied message, each expiring after 90 days. The record of what was disposed is the audit
+        # trail in the log groups, which are retained; nothing here is needed once a run has reported,
+        # so the table goes with the stack (a retained table would be orphaned under a generated name).
+        self.table = dynamodb.Table(
+            self,
+            "RunTable",
+            partition_key=dynamodb.Attribute(name=RUN_TABLE_PARTITION_KEY, type=dynamodb.AttributeType.STRING),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            time_to_live_attribute=RUN_TABLE_TTL_ATTRIBUTE,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            # AWS owned key: run ids, policy names and counts, no secrets; no KMS calls or key to manage.
+            encryption=dynamodb.TableEncryption.DEFAULT,
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+
+        self.worker = DisposerLambda(
+            self,
+            "Worker",
+            config=config,
+            code=code,
+            handler=WORKER_HANDLER,
+            timeout=WORKER_TIMEOUT,
+            description="applies fanned-out disposals from the work queue",
+            environment={ENV_RUN_TABLE: self.table.table_name},
+        )
+        for statement in codeartifact_statements(
+            Stack.of(self),
+            domain=config.domain,
+            domain_owner=self.worker.domain_owner,
+            repositories=config.repositories,
+            actions=package_actions(WORKER_PACKAGE_ACTIONS, measure_bytes=config.measure_bytes),
+            discovery=False,
+        ):
+            self.worker.role.add_to_policy(statement)
+        self.worker.role.add_to_policy(
+            iam.PolicyStatement(sid="TallyRuns", actions=list(WORKER_TABLE_ACTIONS), resources=[self.table.table_arn])
+        )
+        # Lambda's poller receives and deletes for the worker: the event source grants its role the SQS
+        # consumer actions on this queue.
+        self.event_source = event_sources.SqsEventSource(
+            self.queue,
+            batch_size=WORKER_BATCH_SIZE,
+            report_batch_item_failures=True,
+            max_concurrency=config.worker_concurrency,
+        )
+        self.worker.function.add_event_source(self.event_source)
+
+        dispatcher.function.add_environment(ENV_WORK_QUEUE_URL, self.queue.queue_url)
+        dispatcher.function.add_environment(ENV_RUN_TABLE, self.table.table_name)
+        dispatcher.role.add_to_policy(
+            iam.PolicyStatement(
+                sid="DispatchWork", actions=list(DISPATCH_QUEUE_ACTIONS), resources=[self.queue.queue_arn]
+            )
+        )
+        dispatcher.role.add_to_policy(
+            iam.PolicyStatement(
+                sid="RecordRuns", actions=list(DISPATCH_TABLE_ACTIONS), resources=[self.table.table_arn]
+            )
+        )
