@@ -54,10 +54,11 @@ def run_scheduled(event: dict[str, Any]) -> dict[str, Any]:
     logger.append_keys(run_id=parsed.id, policy=policy.name)
     gateway = gateway_for(current)
     report = plan_run(gateway, policy, now=parsed.time, run=run, in_scope=current.allows_repository)
+    # A run with nothing to dispose is reported here, fan-out or not: no worker would ever report it.
     with metrics_even_if_aborted():
         if not apply:
             log_report(report)
-        elif current.fans_out:
+        elif current.fans_out and report.plan.disposal_count:
             return _dispatch(report, current)
         else:
             apply_run(gateway, report, measure_bytes=current.measure_bytes)

@@ -90,6 +90,8 @@ def _record_handler(record: SQSRecord) -> None:
         raise RuntimeError("the worker needs DISPOSER_RUN_TABLE")
     work = ApplyWork.model_validate_json(record.body)
     logger.append_keys(run_id=work.run_id, policy=work.policy)
+    # The run's id is its correlation id everywhere: the scheduled run logged its plan under it.
+    logger.set_correlation_id(work.run_id)
     apply_work(work, gateway_for(current), RunTable(current.run_table), measure_bytes=current.measure_bytes)
 
 

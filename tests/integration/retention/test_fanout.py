@@ -147,7 +147,8 @@ def test_fanout_run_dispatches_then_workers_dispose_exactly_the_plan(
     record = run_record(fanout, "7bf73129-1428-4cd3-a780-95db273d1602")
     assert (record["completed"]["N"], record["parts"]["N"], record["disposed"]["N"]) == ("2", "2", str(expected))
     audit = [r for r in records if r.get("audit")]
-    assert len(audit) == expected and {r["run_id"] for r in audit} == {"7bf73129-1428-4cd3-a780-95db273d1602"}
+    assert len(audit) == expected
+    assert {(r["run_id"], r["correlation_id"]) for r in audit} == {("7bf73129-1428-4cd3-a780-95db273d1602",) * 2}
 
 
 def test_fanout_redelivered_message_disposes_and_counts_nothing_twice(
@@ -204,3 +205,18 @@ def test_fanout_plan_mode_dispatches_nothing(lambda_context, emulator, fanout):
     report = run_scheduled(lambda_context, mode="plan")
     assert report["mode"] == "plan"
     assert receive(fanout) == []
+
+
+def test_fanout_run_with_nothing_to_dispose_reports_inline(lambda_context, emulator, fanout, printed):
+    # GIVEN a run that already happened, so the next plan disposes nothing
+    run_scheduled(lambda_context)
+    drain(fanout, lambda_context)
+    printed()
+    # WHEN the schedule fires again
+    report = run_scheduled(lambda_context, maxDisposalsPerRun=1)
+    # THEN nothing is queued and the run reports itself, as no worker will
+    assert receive(fanout) == []
+    assert report["totals"]["dispose"] == 0
+    records = printed()
+    assert [r["message"] for r in records if r.get("message") == "run report"] == ["run report"]
+    assert [r["Runs"] for r in records if "Runs" in r] == [[1.0]]
