@@ -1,0 +1,74 @@
+"""Every alarm has a test that makes the real handler emit what it watches.
+
+Alarms on the service's own metrics: the handler, driven into the condition, prints the metric under
+exactly the alarm's dimensions, with a value that counts towards the threshold. Alarms on AWS metrics
+(function errors, failed runs, poison work messages, API 5xx): the handler fails the invocation (or,
+for the API, never answers 5xx for anything a caller sends, which tests/integration checks).
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from disposer.runs import CapExceededError, FutureClockError
+from infra.alarms import ALARMS, SERVICE_METRIC_ALARMS, AlarmSpec, WatchedResource
+from tests.integration.conftest import control, invoke_api
+from tests.integration.retention.conftest import UI_KIT, run_scheduled
+
+
+def failed_version(context, emulator) -> None:
+    invoke_api(context, "POST", "/dispose", {**UI_KIT, "versions": ["1.3.0", "9.9.9"]})
+
+
+def aborted_run(context, emulator) -> None:
+    with pytest.raises(CapExceededError):
+        run_scheduled(context, maxDisposalsPerRun=1)
+
+
+def throttled_calls(context, emulator) -> None:
+    control(emulator, "inject", {"operation": "ListPackageVersions", "error": "ThrottlingException", "count": 1})
+    run_scheduled(context, mode="plan")
+
+
+CONDITIONS: dict[str, Callable[[Any, Any], None]] = {
+    "VersionsFailed": failed_version,
+    "RunAborted": aborted_run,
+    "ApiThrottles": throttled_calls,
+}
+
+
+@pytest.mark.parametrize("alarm", SERVICE_METRIC_ALARMS, ids=lambda spec: spec.id)
+def test_service_alarm_metric_emitted_by_handler_under_its_dimensions(
+    lambda_context, emulator, printed, alarm: AlarmSpec
+):
+    # GIVEN the condition the alarm exists for (a new alarm must add one here)
+    assert alarm.metric_name in CONDITIONS, f"no test drives the handler into {alarm.id}"
+    # WHEN the handler meets it
+    CONDITIONS[alarm.metric_name](lambda_context, emulator)
+    # THEN an EMF line carries the metric under exactly the alarm's dimension set, counting towards it
+    assert alarm.dimensions is not None
+    emitted = []
+    for record in printed():
+        for directive in record.get("_aws", {}).get("CloudWatchMetrics", []):
+            names = {metric["Name"] for metric in directive["Metrics"]}
+            if alarm.metric_name in names and sorted(alarm.dimensions) in map(sorted, directive["Dimensions"]):
+                assert directive["Namespace"] == alarm.namespace
+                assert all(record[key] == value for key, value in alarm.dimensions.items())
+                emitted.append(sum(record[alarm.metric_name]))
+    assert emitted and max(emitted) >= 1
+
+
+def test_function_errors_and_failed_runs_alarms_see_a_failed_invocation(lambda_context, emulator):
+    # GIVEN the alarms on the function's errors and on its failed-runs (on-failure) queue
+    watched = {spec.resource for spec in ALARMS}
+    assert {WatchedResource.FUNCTION, WatchedResource.FAILED_RUNS_QUEUE} <= watched
+    # WHEN a run must not proceed (a future clock), the invocation fails: Lambda counts an error and
+    # sends the event to the on-failure destination
+    with pytest.raises(FutureClockError):
+        from disposer.handler import lambda_handler
+        from tests.integration.retention.conftest import scheduled_event
+
+        event = scheduled_event()
+        event["time"] = "2099-01-01T00:00:00Z"
+        lambda_handler(event, lambda_context)
