@@ -38,18 +38,26 @@ class PacingPlan:
 
 
 class _TokenBucket:
+    """`rate` tokens a second, at most `capacity` saved up; its clock may run ahead of now (reservations)."""
+
     def __init__(self, rate: float, clock: Callable[[], float]) -> None:
         self.rate = rate
         self.capacity = max(1.0, rate * BURST_SECONDS)
         self.tokens = self.capacity
         self.stamp = clock()
 
-    def reserve(self, now: float) -> float:
-        """Take one token (possibly going into debt) and say how long to wait before using it."""
-        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        self.tokens -= 1
-        return 0.0 if self.tokens >= 0 else -self.tokens / self.rate
+    def _tokens_at(self, moment: float) -> float:
+        return min(self.capacity, self.tokens + (moment - self.stamp) * self.rate)
+
+    def available_at(self, now: float) -> float:
+        """The earliest moment, not before `now` nor before earlier reservations, a token is there."""
+        moment = max(now, self.stamp)
+        tokens = self._tokens_at(moment)
+        return moment if tokens >= 1 else moment + (1 - tokens) / self.rate
+
+    def take(self, moment: float) -> None:
+        self.tokens = self._tokens_at(moment) - 1
+        self.stamp = moment
 
 
 class QuotaPacer:
@@ -68,18 +76,22 @@ class QuotaPacer:
         self._operations = {name: _TokenBucket(plan.rate(tps), clock) for name, tps in ACCOUNT_OPERATION_TPS.items()}
         self._reads = _TokenBucket(plan.rate(ACCOUNT_READ_TPS), clock)
         self._writes = _TokenBucket(plan.rate(ACCOUNT_WRITE_TPS), clock)
-        self.waited_seconds = 0.0
 
     def acquire(self, operation: str) -> float:
-        """Block until `operation` may be sent; returns the seconds waited."""
+        """Block until `operation` may be sent; returns the seconds waited.
+
+        One send moment for all of the call's buckets (its operation's and the read or write one), the
+        latest at which each has a token, taken from each at that moment.
+        """
         with self._lock:
             now = self._clock()
-            total = self._reads if operation.startswith(_READ_PREFIXES) else self._writes
-            waits = [total.reserve(now)]
+            buckets = [self._reads if operation.startswith(_READ_PREFIXES) else self._writes]
             if operation in self._operations:
-                waits.append(self._operations[operation].reserve(now))
-            wait = max(waits)
-            self.waited_seconds += wait
+                buckets.append(self._operations[operation])
+            send_at = max(bucket.available_at(now) for bucket in buckets)
+            for bucket in buckets:
+                bucket.take(send_at)
+        wait = send_at - now
         if wait > 0:
             self._sleep(wait)
         return wait

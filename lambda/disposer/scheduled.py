@@ -22,9 +22,9 @@ from disposer.runs import (
     stop_if_over_cap,
 )
 from disposer.runtime import gateway_for, settings
-from disposer.settings import Settings
 from disposer.telemetry import emit_run_metrics
-from disposer.work_queue import WorkQueue
+from disposer.work_queue import WorkQueue, WorkQueueError
+from disposer.worker import report_run
 
 
 class PolicyRunEvent(EventBridgeModel):
@@ -58,17 +58,16 @@ def run_scheduled(event: dict[str, Any]) -> dict[str, Any]:
     with metrics_even_if_aborted():
         if not apply:
             log_report(report)
-        elif current.fans_out and report.plan.disposal_count:
-            return _dispatch(report, current)
+        elif current.work_queue_url and current.run_table and report.plan.disposal_count:
+            return _dispatch(report, current.work_queue_url, RunTable(current.run_table))
         else:
             apply_run(gateway, report, measure_bytes=current.measure_bytes)
     emit_run_metrics(report.metrics())
     return report.to_body().model_dump(mode="json", by_alias=True)
 
 
-def _dispatch(report: RunReport, current: Settings) -> dict[str, Any]:
+def _dispatch(report: RunReport, queue_url: str, table: RunTable) -> dict[str, Any]:
     """Send the plan's disposals to the worker function; the worker finishing last reports the run."""
-    assert current.work_queue_url is not None and current.run_table is not None
     stop_if_over_cap(report)
     messages = work_messages(
         run_id=report.run.run_id,
@@ -78,13 +77,10 @@ def _dispatch(report: RunReport, current: Settings) -> dict[str, Any]:
         as_of=report.plan.as_of,
         packages=report.plan.packages,
     )
-    totals = report.plan.totals
-    started = RunTable(current.run_table).start(
+    summary = report.to_body(max_items=0).model_dump(mode="json", by_alias=True, exclude={"items"})
+    started = table.start(
         run_id=report.run.run_id,
-        policy=report.plan.policy,
-        trigger=report.run.trigger,
-        planned=totals.dispose,
-        kept=totals.keep,
+        summary=summary,
         parts=len(messages),
         started_at=time.time() - report.duration_seconds,
     )
@@ -92,7 +88,14 @@ def _dispatch(report: RunReport, current: Settings) -> dict[str, Any]:
         # EventBridge delivers at least once: this run was dispatched already, so do nothing twice.
         logger.warning("run already dispatched", run_id=report.run.run_id)
         return {"runId": report.run.run_id, "dispatched": 0, "duplicate": True}
-    WorkQueue(current.work_queue_url).send(messages)
-    body = report.to_body(max_items=0).model_dump(mode="json", by_alias=True, exclude={"items"})
-    logger.info("run dispatched", parts=len(messages), **body)
-    return {**body, "dispatched": len(messages), "duplicate": False}
+    try:
+        WorkQueue(queue_url).send(messages)
+    except WorkQueueError as error:
+        # Expect only what went out, so the run still completes and reports; then fail loudly.
+        table.truncate(report.run.run_id, error.sent)
+        claimed = table.claim_report(report.run.run_id)
+        if claimed is not None:
+            report_run(claimed)
+        raise
+    logger.info("run dispatched", parts=len(messages), **summary)
+    return {**summary, "dispatched": len(messages), "duplicate": False}

@@ -66,10 +66,6 @@ class Settings(BaseModel):
         )
 
     @property
-    def fans_out(self) -> bool:
-        return self.work_queue_url is not None and self.run_table is not None
-
-    @property
     def pacing(self) -> PacingPlan:
         return PacingPlan(share=self.quota_share, invocations=self.concurrent_invocations)
 

@@ -52,3 +52,19 @@ def test_work_message_round_trips_to_the_same_package_plan():
     )
     again = ApplyWork.model_validate_json(message.model_dump_json())
     assert again.package_plan().disposals == plan.disposals
+
+
+def test_work_batches_stay_within_sqs_entry_and_size_limits():
+    from disposer.work_queue import BATCH_BYTES, BATCH_ENTRIES, batches
+
+    # GIVEN many worst-case messages (each well over a tenth of a batch's size)
+    messages = work_messages(
+        run_id="r", policy="p", trigger="schedule", caller=None, as_of=datetime.now(UTC), packages=[_plan(6000)]
+    )
+    # WHEN batched for SendMessageBatch
+    sent = list(batches(messages))
+    # THEN every batch is within both limits, and every message goes once, in order
+    assert all(len(batch) <= BATCH_ENTRIES for batch in sent)
+    assert all(sum(len(body.encode()) for _, body in batch) <= BATCH_BYTES for batch in sent)
+    assert [message.part for batch in sent for message, _ in batch] == list(range(len(messages)))
+    assert max(len(batch) for batch in sent) < BATCH_ENTRIES  # the size, not the count, limited them

@@ -81,7 +81,9 @@ def fanout(moto_url: str, emulator, monkeypatch: pytest.MonkeyPatch) -> FanOut:
 
 
 def receive(fanout: FanOut) -> list[dict[str, Any]]:
-    answer = fanout.sqs.receive_message(QueueUrl=fanout.queue_url, MaxNumberOfMessages=10, VisibilityTimeout=0)
+    answer = fanout.sqs.receive_message(
+        QueueUrl=fanout.queue_url, MaxNumberOfMessages=10, VisibilityTimeout=0, AttributeNames=["All"]
+    )
     messages: list[dict[str, Any]] = answer.get("Messages", [])
     return messages
 
@@ -90,7 +92,13 @@ def sqs_event(messages: list[dict[str, Any]]) -> dict[str, Any]:
     """The event Lambda's SQS event source delivers for these messages."""
     (template,) = load_event("sqs_work.json")["Records"]
     records = [
-        {**template, "messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"]}
+        {
+            **template,
+            "messageId": m["MessageId"],
+            "receiptHandle": m["ReceiptHandle"],
+            "body": m["Body"],
+            "attributes": {**template["attributes"], **m.get("Attributes", {})},
+        }
         for m in messages
     ]
     return {"Records": records}
@@ -98,10 +106,16 @@ def sqs_event(messages: list[dict[str, Any]]) -> dict[str, Any]:
 
 def deliver(fanout: FanOut, context, messages: list[dict[str, Any]], *, delete: bool = True) -> list[str]:
     """Invoke the worker as Lambda would; delete what succeeded (as Lambda does); return the failed ids."""
+    from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+
     from disposer.worker import lambda_handler
 
-    result = lambda_handler(sqs_event(messages), context)
-    failed = {item["itemIdentifier"] for item in result["batchItemFailures"]}
+    try:
+        result = lambda_handler(sqs_event(messages), context)
+        failed = {item["itemIdentifier"] for item in result["batchItemFailures"]}
+    except BatchProcessingError:
+        # Every record failed: Powertools fails the invocation, and Lambda returns the whole batch.
+        failed = {message["MessageId"] for message in messages}
     if delete:
         for message in messages:
             if message["MessageId"] not in failed:
@@ -220,3 +234,118 @@ def test_fanout_run_with_nothing_to_dispose_reports_inline(lambda_context, emula
     records = printed()
     assert [r["message"] for r in records if r.get("message") == "run report"] == ["run report"]
     assert [r["Runs"] for r in records if "Runs" in r] == [[1.0]]
+
+
+def _fail_once(monkeypatch, target: str, error: Exception) -> None:
+    """Make `RunTable.<target>` raise once, as a crash or a DynamoDB fault would."""
+    from disposer.run_table import RunTable
+
+    original = getattr(RunTable, target)
+    calls = {"n": 0}
+
+    def failing(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise error
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(RunTable, target, failing)
+
+
+def test_fanout_crash_between_dispose_and_tally_counts_on_redelivery(
+    lambda_context, emulator, codeartifact, fanout, printed, monkeypatch
+):
+    # GIVEN the first tally fails after the versions were disposed (the message goes back to the queue)
+    _fail_once(monkeypatch, "finish_part", RuntimeError("worker died before tallying"))
+    run_scheduled(lambda_context)
+    # WHEN the queue is drained, the failed message coming back with ApproximateReceiveCount 2
+    while messages := receive(fanout):
+        deliver(fanout, lambda_context, messages)
+    # THEN the versions its first attempt disposed are counted as disposed, not failed, and the run
+    # reports every disposal exactly once
+    (report,) = [r for r in printed() if r.get("message") == "run report"]
+    assert report["outcomes"] == {"disposed": len(EXPECTED_UI_KIT) + len(EXPECTED_UI_ICONS)}
+    assert disposed(codeartifact, UI_KIT) == EXPECTED_UI_KIT
+
+
+def test_fanout_report_claim_lost_is_recovered_by_redelivery(lambda_context, emulator, fanout, printed, monkeypatch):
+    _fail_once(monkeypatch, "claim_report", RuntimeError("throttled while claiming the report"))
+    run_scheduled(lambda_context)
+    while messages := receive(fanout):
+        deliver(fanout, lambda_context, messages)
+    assert len([r for r in printed() if r.get("message") == "run report"]) == 1
+
+
+def test_fanout_transient_failure_retries_the_message_instead_of_tallying(
+    lambda_context, emulator, codeartifact, fanout, printed, monkeypatch
+):
+    # GIVEN CodeArtifact throttles every attempt of the first dispose call
+    monkeypatch.setenv("DISPOSER_MAX_ATTEMPTS", "1")
+    run_scheduled(lambda_context)
+    control(emulator, "inject", {"operation": "DisposePackageVersions", "error": "ThrottlingException", "count": 1})
+    # WHEN the queue is drained
+    failures = 0
+    while messages := receive(fanout):
+        failures += len(deliver(fanout, lambda_context, messages))
+    # THEN the throttled message was sent back once, then applied; nothing is reported failed
+    assert failures == 1
+    (report,) = [r for r in printed() if r.get("message") == "run report"]
+    assert report["outcomes"] == {"disposed": len(EXPECTED_UI_KIT) + len(EXPECTED_UI_ICONS)}
+    assert report["throttles"] == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [({"run_id": "forged-run"}, "no run forged-run"), ({"repository": "private"}, "not managed")],
+)
+def test_fanout_message_outside_a_dispatch_is_never_applied(
+    lambda_context, emulator, codeartifact, fanout, monkeypatch, change, reason
+):
+    # GIVEN a message naming an unknown run, or a repository outside the deployment
+    monkeypatch.setenv("DISPOSER_REPOSITORIES", "releases,snapshots")
+    run_scheduled(lambda_context)
+    (message, *_) = receive(fanout)
+    body = {**json.loads(message["Body"]), **change}
+    forged = {**message, "MessageId": "forged", "Body": json.dumps(body)}
+    control(emulator, "reset-stats", {})
+    # WHEN the worker gets it THEN it fails (to be parked in the DLQ) and CodeArtifact is not called
+    assert deliver(fanout, lambda_context, [forged], delete=False) == ["forged"]
+    assert "DisposePackageVersions" not in calls(emulator)
+    # AND the reason is the one expected
+    from disposer.errors import DisposerError
+    from disposer.fanout import ApplyWork
+    from disposer.run_table import RunTable
+    from disposer.runtime import gateway_for, settings
+    from disposer.worker import apply_work
+
+    with pytest.raises(DisposerError, match=reason):
+        apply_work(
+            ApplyWork.model_validate(body),
+            gateway_for(settings()),
+            RunTable(fanout.table),
+            settings(),
+            redelivered=False,
+            deadline=None,
+        )
+
+
+def test_fanout_send_failure_reports_what_went_out_and_fails(
+    lambda_context, emulator, codeartifact, fanout, printed, monkeypatch
+):
+    from disposer.work_queue import WorkQueue, WorkQueueError
+
+    # GIVEN SQS refuses the batch after the first message
+    original = WorkQueue.send
+
+    def send_first_only(self, messages):
+        original(self, messages[:1])
+        raise WorkQueueError("SQS refused work message 1: throttled", 1)
+
+    monkeypatch.setattr(WorkQueue, "send", send_first_only)
+    # WHEN the run dispatches THEN it fails loudly (to the failed-runs queue) ...
+    with pytest.raises(WorkQueueError):
+        run_scheduled(lambda_context)
+    # ... and the part that went out is applied and reported, so no run is left open
+    drain(fanout, lambda_context)
+    (report,) = [r for r in printed() if r.get("message") == "run report"]
+    assert report["fanout"] == {"parts": 1}
