@@ -173,12 +173,25 @@ def _worker(policy: dict[str, Any], out: Path) -> None:
         "wall_seconds": wall,
         "started_at": started_at,
         "first_outcome_at": tap.first_at,
-        # Linux reports kilobytes.
-        "peak_rss_mb": usage.ru_maxrss / 1024,
+        "peak_rss_mb": _peak_rss_mb(usage),
         "cpu_seconds": usage.ru_utime + usage.ru_stime - cpu.ru_utime - cpu.ru_stime,
         **{key: body[key] for key in ("calls", "throttles", "outcomes", "totals", "errors", "durationSeconds")},
     }
     out.write_text(json.dumps(figures))
+
+
+def _peak_rss_mb(usage: resource.struct_rusage) -> float:
+    """This process's own peak resident memory.
+
+    Linux carries ru_maxrss across fork and exec (it keeps the parent's high-water mark), so a child
+    started from a large parent would report the parent's peak; VmHWM belongs to this process's memory.
+    """
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return usage.ru_maxrss / 1024  # kilobytes on Linux
+    (line,) = [line for line in status.splitlines() if line.startswith("VmHWM:")]
+    return int(line.split()[1]) / 1024
 
 
 def _worker_environment(url: str, config: ScaleConfig) -> dict[str, str]:

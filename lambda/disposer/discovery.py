@@ -1,6 +1,6 @@
 """Finding what a policy covers with as few calls as are correct: repositories, packages, versions, ages."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -101,11 +101,12 @@ def discover(
     *,
     in_scope: Callable[[str], bool],
     on_error: ErrorSink,
-) -> list[PackageVersions]:
+) -> Iterator[PackageVersions]:
     """Every package the policy covers, with its versions; unreadable ones are reported and skipped.
 
     Repositories and packages are listed first; then each package's versions and ages are read
-    `gateway.threads` packages at a time (the pacer keeps the calls within the quotas).
+    `gateway.threads` packages at a time (the pacer keeps the calls within the quotas), and yielded
+    in order as they come, so a caller that plans each package can let its listing go.
     """
     # A missing domain, or a repository the policy names literally, fails the run (the policy is wrong);
     # a repository matched by a glob and deleted since, or a package, is reported and skipped.
@@ -124,7 +125,8 @@ def discover(
         return _guarded(lambda: [package_versions(gateway, policy, ref, now)], f"package {_label(ref)}", on_error)
 
     with ThreadPoolExecutor(max_workers=gateway.threads, thread_name_prefix="discover") as pool:
-        return [package for found in pool.map(read, refs) for package in found]
+        for found in pool.map(read, refs):
+            yield from found
 
 
 def _guarded(read: Callable[[], Sequence[T]], scope: str, on_error: ErrorSink) -> Sequence[T]:

@@ -158,10 +158,21 @@ def test_dispose_missing_package_is_404_naming_it(lambda_context, emulator):
     assert "no-such-package" in response.body["error"]["message"]
 
 
-def test_dispose_failure_after_first_chunk_reports_rest_failed_not_lost(lambda_context, emulator, codeartifact):
-    # GIVEN the second dispose call (and its retry) will be refused after the first succeeds
+def test_dispose_failure_after_first_chunk_reports_rest_failed_not_lost(
+    lambda_context, emulator, codeartifact, monkeypatch
+):
+    # GIVEN CodeArtifact starts throttling every attempt once the first call has succeeded
+    from disposer.gateway import CodeArtifactGateway
+
+    original = CodeArtifactGateway.dispose
+
+    def then_throttle(self, ref, versions, **kwargs):
+        outcome = original(self, ref, versions, **kwargs)
+        control(emulator, "inject", {"operation": "DisposePackageVersions", "error": "ThrottlingException", "count": 9})
+        return outcome
+
+    monkeypatch.setattr(CodeArtifactGateway, "dispose", then_throttle)
     versions = [f"build-{i:04d}" for i in range(150)]
-    control(emulator, "faults", {"quotas": {"DisposePackageVersions": 1}})
     # WHEN 150 versions are disposed
     response_first = dispose(lambda_context, {**BUILDS, "versions": versions})
     # THEN the first 100 are reported disposed and the other 50 failed with the AWS code: a 200, not an error
