@@ -22,11 +22,11 @@ from typing import TextIO
 
 from disposer.audit import RunContext
 from disposer.engine import Action
-from disposer.errors import CodeArtifactError
+from disposer.errors import CodeArtifactError, DisposerError
 from disposer.models import RunItem, RunReportBody
 from disposer.observability import logger
 from disposer.policy import PolicyError, RetentionPolicy, load_policies
-from disposer.runs import CapExceededError, FutureClockError, RunReport, apply_run, check_clock, plan_run
+from disposer.runs import CapExceededError, RunReport, apply_run, check_clock, plan_run
 from disposer.runtime import gateway_for, settings
 
 EXIT_OK, EXIT_FAILURES, EXIT_BAD_INPUT, EXIT_CAP, EXIT_AWS = 0, 1, 2, 3, 4
@@ -49,6 +49,16 @@ def _parser() -> argparse.ArgumentParser:
         if name == "apply":
             command.add_argument("--yes", action="store_true", help="do not ask before disposing")
     return parser
+
+
+class _Stderr:
+    """Whatever sys.stderr is when a record is written (a caller, or a test, may have replaced it)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
 
 
 def _aware_time(text: str) -> datetime:
@@ -76,15 +86,15 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO = sys.stdin, stdout: T
         print(f"no policy named '{arguments.policy}' in {arguments.policies} (it has: {names})", file=sys.stderr)
         return EXIT_BAD_INPUT
     # Audit records are JSON lines on stderr; stdout stays readable (or machine-readable with --json).
-    logger.registered_handler.setStream(sys.stderr)  # type: ignore[attr-defined]
+    logger.registered_handler.stream = _Stderr()  # type: ignore[attr-defined]
     try:
         return _run(chosen, arguments, stdin, stdout)
-    except FutureClockError as error:
-        print(str(error), file=sys.stderr)
-        return EXIT_BAD_INPUT
     except CodeArtifactError as error:
         print(f"CodeArtifact refused: {error.code}: {error.message}", file=sys.stderr)
         return EXIT_AWS
+    except DisposerError as error:  # a future clock, a domain or repository outside the deployment
+        print(f"{error.code}: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
 
 
 def _run(policy: RetentionPolicy, arguments: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
@@ -109,8 +119,10 @@ def _run(policy: RetentionPolicy, arguments: argparse.Namespace, stdin: TextIO, 
         return _show(report, arguments, stdout)
     if not arguments.json:
         print_table(report.to_body(), arguments.show_kept, stdout)
-    if not arguments.yes and not _confirmed(report, stdin, stdout):
-        print("nothing disposed", file=stdout)
+    # With --json, stdout is the report alone: the question goes to stderr.
+    prompt = sys.stderr if arguments.json else stdout
+    if not arguments.yes and not _confirmed(report, stdin, prompt):
+        print("nothing disposed", file=prompt)
         return EXIT_OK
     try:
         apply_run(gateway, report, measure_bytes=current.measure_bytes)
@@ -120,10 +132,10 @@ def _run(policy: RetentionPolicy, arguments: argparse.Namespace, stdin: TextIO, 
     return _show(report, arguments, stdout)
 
 
-def _confirmed(report: RunReport, stdin: TextIO, stdout: TextIO) -> bool:
+def _confirmed(report: RunReport, stdin: TextIO, prompt: TextIO) -> bool:
     count = report.plan.disposal_count
-    print(f"\nDispose {count} versions (irreversible)? Type the policy name to confirm: ", end="", file=stdout)
-    stdout.flush()
+    print(f"\nDispose {count} versions (irreversible)? Type the policy name to confirm: ", end="", file=prompt)
+    prompt.flush()
     return stdin.readline().strip() == report.plan.policy
 
 

@@ -104,3 +104,23 @@ def test_cli_unknown_policy_exits_2(emulator, policies_file, capsys):
     code, _ = cli(emulator, policies_file, "plan", "nope")
     assert code == EXIT_BAD_INPUT
     assert "no policy named 'nope'" in capsys.readouterr().err
+
+
+def test_cli_domain_outside_the_deployment_exits_2(emulator, policies_file, monkeypatch, capsys):
+    monkeypatch.setenv("DISPOSER_DOMAIN", "other")
+    code, _ = cli(emulator, policies_file, "plan", "prune-ui")
+    assert code == EXIT_BAD_INPUT
+    assert "OutOfScope" in capsys.readouterr().err
+
+
+def test_cli_apply_future_clock_exits_2_and_disposes_nothing(emulator, codeartifact, policies_file):
+    code, _ = cli(emulator, policies_file, "apply", "prune-ui", "--as-of", "2099-01-01T00:00:00Z", "--yes")
+    assert code == EXIT_BAD_INPUT
+    assert disposed(codeartifact) == set()
+
+
+def test_cli_apply_json_asks_on_stderr_keeping_stdout_json(emulator, codeartifact, policies_file, capsys):
+    code, out = cli(emulator, policies_file, "apply", "prune-ui", "--as-of", AS_OF, "--json", answer="prune-ui\n")
+    assert code == EXIT_OK
+    assert json.loads(out)["outcomes"] == {"disposed": 5}
+    assert "Type the policy name" in capsys.readouterr().err
