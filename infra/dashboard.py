@@ -93,6 +93,40 @@ def graph(
     )
 
 
+def function_widgets(
+    function: lambda_.IFunction,
+    name: str,
+    *,
+    width: int,
+    concurrency_limit: cloudwatch.HorizontalAnnotation | None = None,
+) -> list[cloudwatch.IWidget]:
+    """A function's errors and throttles, duration, and concurrency (the run function and the worker)."""
+    return [
+        graph(
+            f"{name} errors / throttles",
+            [
+                function.metric_errors(period=PERIOD, label="errors"),
+                function.metric_throttles(period=PERIOD, label="throttles"),
+            ],
+            width=width,
+        ),
+        graph(
+            f"{name} duration (ms)",
+            [
+                function.metric_duration(period=PERIOD, statistic="p50", label="p50"),
+                function.metric_duration(period=PERIOD, statistic="Maximum", label="max"),
+            ],
+            width=width,
+        ),
+        graph(
+            f"{name} concurrency",
+            [function.metric("ConcurrentExecutions", period=PERIOD, statistic="Maximum", label="max concurrent")],
+            annotations=[concurrency_limit] if concurrency_limit else (),
+            width=width,
+        ),
+    ]
+
+
 def dashboard_widgets(
     *,
     function: lambda_.IFunction,
@@ -152,27 +186,7 @@ def dashboard_widgets(
         ),
     ]
     lambda_row: list[cloudwatch.IWidget] = [
-        graph(
-            "Lambda errors / throttles",
-            [
-                function.metric_errors(period=PERIOD, label="errors"),
-                function.metric_throttles(period=PERIOD, label="throttles"),
-            ],
-            width=6,
-        ),
-        graph(
-            "Lambda duration (ms)",
-            [
-                function.metric_duration(period=PERIOD, statistic="p50", label="p50"),
-                function.metric_duration(period=PERIOD, statistic="Maximum", label="max"),
-            ],
-            width=6,
-        ),
-        graph(
-            "Lambda concurrency",
-            [function.metric("ConcurrentExecutions", period=PERIOD, statistic="Maximum", label="max concurrent")],
-            width=6,
-        ),
+        *function_widgets(function, "Lambda", width=6),
         graph(
             "Failed runs waiting (queue)",
             [
@@ -219,27 +233,11 @@ def fan_out_row(fan_out: FanOut) -> list[cloudwatch.IWidget]:
     worker = fan_out.worker.function
     queue = fan_out.queue
     return [
-        graph(
-            "Worker errors / throttles",
-            [
-                worker.metric_errors(period=PERIOD, label="errors"),
-                worker.metric_throttles(period=PERIOD, label="throttles"),
-            ],
+        *function_widgets(
+            worker,
+            "Worker",
             width=4,
-        ),
-        graph(
-            "Worker duration (ms)",
-            [
-                worker.metric_duration(period=PERIOD, statistic="p50", label="p50"),
-                worker.metric_duration(period=PERIOD, statistic="Maximum", label="max"),
-            ],
-            width=4,
-        ),
-        graph(
-            "Worker concurrency",
-            [worker.metric("ConcurrentExecutions", period=PERIOD, statistic="Maximum", label="max concurrent")],
-            annotations=[cloudwatch.HorizontalAnnotation(value=fan_out.max_concurrency, label="workerConcurrency")],
-            width=4,
+            concurrency_limit=cloudwatch.HorizontalAnnotation(value=fan_out.max_concurrency, label="workerConcurrency"),
         ),
         graph(
             "Work queue",
