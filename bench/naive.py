@@ -24,6 +24,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from disposer.aws_types import PackageFormat, PackageVersionOriginType, PackageVersionStatus
 from disposer.engine import PackageVersions, plan_package
+from disposer.gateway import CallCounter
 from disposer.packages import PackageRef, VersionSummary
 from disposer.policy import RetentionPolicy
 
@@ -52,23 +53,13 @@ class NaiveResult:
 
 @dataclass
 class _Tally:
-    calls: Counter[str] = field(default_factory=Counter)
-    throttles: int = 0
+    # Calls and throttles counted the way the service counts its own (one counter, one meaning).
+    counter: CallCounter = field(default_factory=CallCounter)
     versions: int = 0
     disposed: set[VersionKey] = field(default_factory=set)
     failed_versions: Counter[str] = field(default_factory=Counter)
     package_errors: Counter[str] = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def record_call(self, model: Any, **_: Any) -> None:
-        with self.lock:
-            self.calls[model.name] += 1
-
-    def record_attempt(self, response: Any = None, **_: Any) -> None:
-        # After every attempt; `response` is (http, parsed) or None (a connection error).
-        if response is not None and response[1].get("Error", {}).get("Code") == "ThrottlingException":
-            with self.lock:
-                self.throttles += 1
 
 
 def naive_client(url: str, threads: int) -> Any:
@@ -177,8 +168,8 @@ def run_naive(
     """Run the baseline once against the emulator at `url`; `select` may narrow the packages (a sample)."""
     tally = _Tally()
     client = naive_client(url, threads)
-    client.meta.events.register("before-call.codeartifact", tally.record_call)
-    client.meta.events.register("needs-retry.codeartifact", tally.record_attempt)
+    client.meta.events.register("before-call.codeartifact", tally.counter.record)
+    client.meta.events.register("needs-retry.codeartifact", tally.counter.check_throttle)
     cpu_started = time.process_time()
     started = time.perf_counter()
     refs = list_refs(client, policy)
@@ -192,8 +183,8 @@ def run_naive(
         packages=len(chosen),
         packages_in_scope=len(refs),
         versions=tally.versions,
-        calls=tally.calls,
-        throttles=tally.throttles,
+        calls=tally.counter.calls,
+        throttles=tally.counter.throttles,
         disposed=tally.disposed,
         failed_versions=tally.failed_versions,
         package_errors=tally.package_errors,
