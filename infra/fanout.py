@@ -17,6 +17,7 @@ from constructs import Construct
 from infra.config import DisposerConfig
 from infra.function import DisposerFunction, DisposerLambda
 from infra.permissions import WORKER_PACKAGE_ACTIONS, codeartifact_statements, package_actions
+from infra.queues import secure_queue
 from infra.settings import (
     ENV_RUN_TABLE,
     ENV_WORK_QUEUE_URL,
@@ -55,18 +56,10 @@ class FanOut(Construct):
         super().__init__(scope, construct_id)
         self.max_concurrency = config.worker_concurrency
 
-        self.dead_letter_queue = sqs.Queue(
-            self,
-            "DeadLetterQueue",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            retention_period=WORK_DLQ_RETENTION,
-            enforce_ssl=True,
-        )
-        self.queue = sqs.Queue(
+        self.dead_letter_queue = secure_queue(self, "DeadLetterQueue", retention_period=WORK_DLQ_RETENTION)
+        self.queue = secure_queue(
             self,
             "WorkQueue",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
             visibility_timeout=WORK_QUEUE_VISIBILITY_TIMEOUT,
             dead_letter_queue=sqs.DeadLetterQueue(
                 queue=self.dead_letter_queue, max_receive_count=WORK_MAX_RECEIVE_COUNT

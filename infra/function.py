@@ -7,12 +7,12 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.bundling import lambda_code
 from infra.config import DisposerConfig
 from infra.permissions import RUN_PACKAGE_ACTIONS, codeartifact_statements, package_actions
+from infra.queues import secure_queue
 from infra.settings import (
     ENV_CONCURRENT_INVOCATIONS,
     ENV_DOMAIN,
@@ -154,13 +154,7 @@ class DisposerFunction(DisposerLambda):
         # the function's dead_letter_queue: both receive the same failed async invocations, but the
         # destination's record also carries the error the function returned, the condition
         # (RetriesExhausted, EventAgeExceeded) and the original event, ready to re-send.
-        self.failed_runs_queue = sqs.Queue(
-            self,
-            "FailedRuns",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            retention_period=FAILED_RUNS_RETENTION,
-            enforce_ssl=True,
-        )
+        self.failed_runs_queue = secure_queue(self, "FailedRuns", retention_period=FAILED_RUNS_RETENTION)
         self.function.configure_async_invoke(
             retry_attempts=LAMBDA_ASYNC_RETRY_ATTEMPTS,
             max_event_age=LAMBDA_ASYNC_MAX_EVENT_AGE,
