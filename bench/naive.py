@@ -22,11 +22,16 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from disposer.aws_types import PackageFormat, PackageVersionOriginType, PackageVersionStatus
-from disposer.engine import PackageVersions, plan_package
-from disposer.gateway import CallCounter
-from disposer.packages import PackageRef, VersionSummary
-from disposer.policy import RetentionPolicy
+from disposer.codeartifact.client import CallCounter
+from disposer.codeartifact.types import (
+    PackageFormat,
+    PackageRef,
+    PackageVersionOriginType,
+    PackageVersionStatus,
+    VersionSummary,
+)
+from disposer.retention.engine import PackageVersions, plan_package
+from disposer.retention.policy import RetentionPolicy
 
 DISPOSE_BATCH = 100
 MAX_ATTEMPTS = 10

@@ -22,13 +22,14 @@ from unittest import mock
 import boto3
 from botocore.config import Config
 
-from disposer.audit import RunContext
-from disposer.engine import Action
-from disposer.gateway import CodeArtifactGateway, create_client
+from disposer.codeartifact.client import CodeArtifactGateway, create_client
+from disposer.codeartifact.types import PackageRef
 from disposer.observability import logger
-from disposer.packages import PackageRef
-from disposer.policy import RetentionPolicy, is_glob
-from disposer.runs import run_policy
+from disposer.observability.audit import RunContext
+from disposer.retention.engine import Action
+from disposer.retention.patterns import is_glob
+from disposer.retention.policy import RetentionPolicy
+from disposer.runs.pipeline import run_policy
 from local.launcher import emulator_process
 
 DOMAIN = "bench"

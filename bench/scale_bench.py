@@ -57,8 +57,9 @@ from bench.retention_bench import (
     final_statuses,
     seed_document,
 )
-from disposer.packages import PackageRef
-from disposer.policy import RetentionPolicy, is_glob
+from disposer.codeartifact.types import PackageRef
+from disposer.retention.patterns import is_glob
+from disposer.retention.policy import RetentionPolicy
 from local.emulator.faults import AWS_QUOTAS, AWS_READ_TPS, AWS_WRITE_TPS, is_read
 from local.launcher import emulator_process
 

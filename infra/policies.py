@@ -2,7 +2,10 @@
 
 from fnmatch import fnmatchcase
 
-from disposer.policy import PolicyError, RetentionPolicy, is_glob, load_policies
+from disposer.errors import PolicyError
+from disposer.retention.loader import load_policies
+from disposer.retention.patterns import is_glob
+from disposer.retention.policy import RetentionPolicy
 from infra.config import ConfigError, DisposerConfig
 from infra.schedules import INPUT_TEMPLATE_MAX_LENGTH, run_event_template
 from infra.settings import REPO_ROOT
@@ -13,7 +16,7 @@ class PolicyFileError(ConfigError):
 
 
 def _scope_problems(index: int, policy: RetentionPolicy, config: DisposerConfig) -> list[str]:
-    """What the function would refuse on every run of `policy` (disposer.settings.check_scope), found now."""
+    """What the function would refuse on every run of `policy` (disposer.config.check_scope), found now."""
     where = f"policies[{index}] ({policy.name})"
     problems = []
     if policy.domain != config.domain:

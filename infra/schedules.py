@@ -11,7 +11,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk.interfaces import aws_events as events_refs
 from constructs import Construct
 
-from disposer.policy import RetentionPolicy
+from disposer.retention.policy import RetentionPolicy
 from infra.settings import RUN_EVENT_DETAIL_TYPE, RUN_EVENT_SOURCE, SERVICE_NAME
 
 # EventBridge limits: rule names are at most 64 of [.-_A-Za-z0-9], input templates at most 8192 characters.

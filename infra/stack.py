@@ -7,7 +7,7 @@ import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
-from disposer.policy import RetentionPolicy
+from disposer.retention.policy import RetentionPolicy
 from infra.api import DisposeApi
 from infra.bundling import lambda_code
 from infra.config import DisposerConfig, load_config

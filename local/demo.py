@@ -13,9 +13,9 @@ from typing import Any
 
 import boto3
 
+from disposer.api.models import RunReportBody
 from disposer.cli import print_summary, print_table
-from disposer.models import RunReportBody
-from disposer.policy import load_policies
+from disposer.retention.loader import load_policies
 from local.events import LambdaContext, api_gateway_event, run_event
 from local.launcher import emulator_process
 

@@ -20,14 +20,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from disposer.audit import RunContext
-from disposer.engine import Action
-from disposer.errors import CodeArtifactError, DisposerError
-from disposer.models import RunItem, RunReportBody
+from disposer.api.models import RunItem, RunReportBody
+from disposer.errors import CodeArtifactError, DisposerError, PolicyError
 from disposer.observability import logger
-from disposer.policy import PolicyError, RetentionPolicy, load_policies
-from disposer.runs import CapExceededError, RunReport, apply_run, check_clock, plan_run
-from disposer.runtime import gateway_for, settings
+from disposer.observability.audit import RunContext
+from disposer.retention.engine import Action
+from disposer.retention.loader import load_policies
+from disposer.retention.policy import RetentionPolicy
+from disposer.runs.pipeline import CapExceededError, RunReport, apply_run, check_clock, plan_run
+from disposer.services import gateway_for, settings
 
 EXIT_OK, EXIT_FAILURES, EXIT_BAD_INPUT, EXIT_CAP, EXIT_AWS = 0, 1, 2, 3, 4
 COLUMNS = (("repository", 16), ("package", 28), ("version", 24), ("status", 10), ("action", 8))

@@ -52,3 +52,11 @@ class ThrottledError(CodeArtifactError):
 
 class UpstreamError(CodeArtifactError):
     """CodeArtifact failed (InternalServerException, 5xx, network): nothing the caller can fix."""
+
+
+class PolicyError(ValueError):
+    """A policy (or policy file) is invalid; the message names the policy and the field path."""
+
+    def __init__(self, *problems: str) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems

@@ -5,9 +5,9 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from disposer import api
+from disposer.api import routes as api
 from disposer.observability import logger, metrics, tracer
-from disposer.scheduled import is_run_event, run_scheduled
+from disposer.runs.events import is_run_event, run_scheduled
 
 # API Gateway's request id for HTTP calls, the event id for EventBridge runs.
 CORRELATION_ID_PATH = f"{correlation_paths.API_GATEWAY_REST} || {correlation_paths.EVENT_BRIDGE}"

@@ -17,20 +17,20 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from disposer.audit import AuditTrail, RunContext
-from disposer.aws_types import PackageVersionStatus
-from disposer.disposal import NOT_ATTEMPTED, VersionOutcome
-from disposer.engine import PackagePlan
+from disposer.api.models import RunReportBody
+from disposer.codeartifact.client import CodeArtifactGateway
+from disposer.codeartifact.disposal import NOT_ATTEMPTED, VersionOutcome
+from disposer.codeartifact.types import PackageVersionStatus
+from disposer.config import Settings
 from disposer.errors import DisposerError
-from disposer.fanout import ApplyWork
-from disposer.gateway import CodeArtifactGateway
-from disposer.models import RunReportBody
+from disposer.fanout.messages import ApplyWork
+from disposer.fanout.table import RunTable, RunTally
 from disposer.observability import logger, metrics, tracer
-from disposer.run_table import RunTable, RunTally
-from disposer.runs import ItemKey, apply_package
-from disposer.runtime import gateway_for, settings
-from disposer.settings import Settings
-from disposer.telemetry import RunMetrics, emit_run_metrics
+from disposer.observability.audit import AuditTrail, RunContext
+from disposer.observability.run_metrics import RunMetrics, emit_run_metrics
+from disposer.retention.engine import PackagePlan
+from disposer.runs.pipeline import ItemKey, apply_package
+from disposer.services import gateway_for, settings
 
 processor = BatchProcessor(event_type=EventType.SQS)
 

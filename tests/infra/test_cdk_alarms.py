@@ -9,7 +9,7 @@ import pytest
 from aws_cdk.assertions import Template
 
 from disposer.constants import METRIC_DIMENSIONS_AGGREGATE, METRICS_NAMESPACE, SERVICE_NAME
-from disposer.telemetry import RunMetrics, emit_run_metrics
+from disposer.observability.run_metrics import RunMetrics, emit_run_metrics
 from infra.alarms import (
     ALARMS,
     RUNBOOK,

@@ -14,13 +14,12 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Template
 
-from disposer.audit import AuditTrail, RunContext
-from disposer.aws_types import PackageFormat
-from disposer.disposal import VersionOutcome
-from disposer.engine import CapCheck, Plan
+from disposer.codeartifact.disposal import VersionOutcome
+from disposer.codeartifact.types import PackageFormat, PackageRef
 from disposer.observability import logger
-from disposer.packages import PackageRef
-from disposer.runs import RunReport, log_report
+from disposer.observability.audit import AuditTrail, RunContext
+from disposer.retention.engine import CapCheck, Plan
+from disposer.runs.pipeline import RunReport, log_report
 from infra.queries import (
     DISPOSALS_BY_CALLER,
     DISPOSED_VERSIONS,

@@ -9,8 +9,9 @@ import pytest
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Template
 
-from disposer.policy import RetentionPolicy, load_policies, parse_policy
-from disposer.scheduled import PolicyRunEvent
+from disposer.retention.loader import load_policies, parse_policy
+from disposer.retention.policy import RetentionPolicy
+from disposer.runs.events import PolicyRunEvent
 from infra.schedules import (
     RULE_NAME_MAX_LENGTH,
     RUN_EVENT_INPUT_PATHS,

@@ -162,7 +162,7 @@ def test_dispose_failure_after_first_chunk_reports_rest_failed_not_lost(
     lambda_context, emulator, codeartifact, monkeypatch
 ):
     # GIVEN CodeArtifact starts throttling every attempt once the first call has succeeded
-    from disposer.gateway import CodeArtifactGateway
+    from disposer.codeartifact.client import CodeArtifactGateway
 
     original = CodeArtifactGateway.dispose
 

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from disposer.audit import RunContext
-from disposer.gateway import CodeArtifactGateway
-from disposer.policy import RetentionPolicy
-from disposer.runs import run_policy
-from disposer.runtime import gateway_for, settings
+from disposer.codeartifact.client import CodeArtifactGateway
+from disposer.observability.audit import RunContext
+from disposer.retention.policy import RetentionPolicy
+from disposer.runs.pipeline import run_policy
+from disposer.services import gateway_for, settings
 from local.emulator import RunningEmulator, start_emulator
 from tests.integration.conftest import statuses
 

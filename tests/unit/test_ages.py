@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from disposer.ages import MemoizedTimes, count_newer_than, count_newer_than_each
+from disposer.retention.ages import MemoizedTimes, count_newer_than, count_newer_than_each
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 DETERMINISTIC = settings(max_examples=300, derandomize=True, deadline=None)

@@ -9,11 +9,10 @@ from typing import Any
 
 import pytest
 
-from disposer.aws_types import PackageFormat
-from disposer.disposal import NOT_ATTEMPTED, NOT_REPORTED, VersionOutcome, dispose_versions
+from disposer.codeartifact.client import BatchOutcome
+from disposer.codeartifact.disposal import NOT_ATTEMPTED, NOT_REPORTED, VersionOutcome, dispose_versions
+from disposer.codeartifact.types import PackageFormat, PackageRef
 from disposer.errors import ThrottledError
-from disposer.gateway import BatchOutcome
-from disposer.packages import PackageRef
 
 REF = PackageRef("acme", None, "releases", PackageFormat.NUGET, None, "Acme.Core")
 
@@ -91,7 +90,7 @@ def test_dispose_skipped_retried_without_the_failed_until_done():
 def test_dispose_deadline_passed_reports_rest_not_attempted(monkeypatch: pytest.MonkeyPatch):
     # GIVEN 250 versions, a clock, and a first call that uses up the time budget
     clock = [0.0]
-    monkeypatch.setattr("disposer.disposal.time.monotonic", lambda: clock[0])
+    monkeypatch.setattr("disposer.codeartifact.disposal.time.monotonic", lambda: clock[0])
 
     def slow(asked: Sequence[str]) -> BatchOutcome:
         clock[0] = 21.0

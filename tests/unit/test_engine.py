@@ -5,9 +5,15 @@ from typing import Any
 
 import pytest
 
-from disposer.ages import count_newer_than_each
-from disposer.aws_types import PackageFormat, PackageVersionOriginType, PackageVersionStatus
-from disposer.engine import (
+from disposer.codeartifact.types import (
+    PackageFormat,
+    PackageRef,
+    PackageVersionOriginType,
+    PackageVersionStatus,
+    VersionSummary,
+)
+from disposer.retention.ages import count_newer_than_each
+from disposer.retention.engine import (
     Action,
     PackagePlan,
     PackageVersions,
@@ -18,8 +24,7 @@ from disposer.engine import (
     plan_packages,
     policy_cutoffs,
 )
-from disposer.packages import PackageRef, VersionSummary
-from disposer.policy import RetentionPolicy
+from disposer.retention.policy import RetentionPolicy
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 REF = PackageRef("acme", "111122223333", "releases", PackageFormat.NPM, "acme", "ui-kit")

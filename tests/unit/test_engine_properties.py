@@ -8,16 +8,17 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from disposer.ages import count_newer_than_each
-from disposer.aws_types import (
+from disposer.codeartifact.types import (
     DISPOSABLE_STATUSES,
     PackageFormat,
+    PackageRef,
     PackageVersionOriginType,
     PackageVersionStatus,
+    VersionSummary,
 )
-from disposer.engine import Action, PackagePlan, PackageVersions, plan_package, policy_cutoffs
-from disposer.packages import PackageRef, VersionSummary
-from disposer.policy import RetentionPolicy
+from disposer.retention.ages import count_newer_than_each
+from disposer.retention.engine import Action, PackagePlan, PackageVersions, plan_package, policy_cutoffs
+from disposer.retention.policy import RetentionPolicy
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 REFS = (

@@ -2,10 +2,9 @@
 
 from datetime import UTC, datetime
 
-from disposer.aws_types import PackageFormat, PackageVersionStatus
-from disposer.engine import Action, PackagePlan, PlanItem, Rule
-from disposer.fanout import MAX_ITEMS_PER_MESSAGE, ApplyWork, work_messages
-from disposer.packages import PackageRef
+from disposer.codeartifact.types import PackageFormat, PackageRef, PackageVersionStatus
+from disposer.fanout.messages import MAX_ITEMS_PER_MESSAGE, ApplyWork, work_messages
+from disposer.retention.engine import Action, PackagePlan, PlanItem, Rule
 
 SQS_MAX_BYTES = 256 * 1024
 
@@ -55,7 +54,7 @@ def test_work_message_round_trips_to_the_same_package_plan():
 
 
 def test_work_batches_stay_within_sqs_entry_and_size_limits():
-    from disposer.work_queue import BATCH_BYTES, BATCH_ENTRIES, batches
+    from disposer.fanout.queue import BATCH_BYTES, BATCH_ENTRIES, batches
 
     # GIVEN many worst-case messages (each well over a tenth of a batch's size)
     messages = work_messages(

@@ -3,6 +3,7 @@
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
+from disposer.codeartifact.client import translated_errors
 from disposer.errors import (
     AccessDeniedError,
     ConflictError,
@@ -11,7 +12,6 @@ from disposer.errors import (
     UpstreamError,
     UpstreamValidationError,
 )
-from disposer.gateway import translated_errors
 
 
 def _client_error(code: str, **members: object) -> ClientError:

@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from disposer.models import MAX_VERSIONS_PER_REQUEST, DisposeRequest
+from disposer.api.models import MAX_VERSIONS_PER_REQUEST, DisposeRequest
 
 VALID: dict[str, Any] = {
     "domain": "acme",

@@ -4,7 +4,7 @@ from collections import Counter
 
 import pytest
 
-from disposer.pacing import ACCOUNT_READ_TPS, ACCOUNT_WRITE_TPS, BURST_SECONDS, PacingPlan, QuotaPacer
+from disposer.codeartifact.pacing import ACCOUNT_READ_TPS, ACCOUNT_WRITE_TPS, BURST_SECONDS, PacingPlan, QuotaPacer
 
 
 class FakeClock:

@@ -8,21 +8,12 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from disposer.aws_types import PackageFormat, PackageVersionOriginType, PackageVersionStatus
-from disposer.packages import PackageRef
-from disposer.policy import (
-    PolicyError,
-    PolicyFile,
-    PolicyMode,
-    RetentionPolicy,
-    check_schedule,
-    glob_matches,
-    is_glob,
-    literal_prefix,
-    load_policies,
-    parse_policies,
-    parse_policy,
-)
+from disposer.codeartifact.types import PackageFormat, PackageRef, PackageVersionOriginType, PackageVersionStatus
+from disposer.errors import PolicyError
+from disposer.retention.loader import load_policies, parse_policies, parse_policy
+from disposer.retention.patterns import glob_matches, is_glob, literal_prefix
+from disposer.retention.policy import PolicyFile, PolicyMode, RetentionPolicy
+from disposer.retention.schedules import check_schedule
 
 DESIGN_EXAMPLE: dict[str, Any] = {
     "name": "prune-ui",

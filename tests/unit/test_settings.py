@@ -2,8 +2,8 @@
 
 import pytest
 
+from disposer.config import Settings
 from disposer.errors import OutOfScopeError
-from disposer.settings import Settings
 
 
 def test_settings_from_environment_splits_repository_globs():

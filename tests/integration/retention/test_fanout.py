@@ -18,7 +18,7 @@ from typing import Any
 import boto3
 import pytest
 
-from disposer.runs import CapExceededError
+from disposer.runs.pipeline import CapExceededError
 from tests.integration.conftest import calls, control
 from tests.integration.retention.conftest import UI_ICONS, UI_KIT, disposed, run_scheduled, scheduled_event
 from tests.integration.retention.test_retention_runs import EXPECTED_UI_ICONS, EXPECTED_UI_KIT
@@ -238,7 +238,7 @@ def test_fanout_run_with_nothing_to_dispose_reports_inline(lambda_context, emula
 
 def _fail_once(monkeypatch, target: str, error: Exception) -> None:
     """Make `RunTable.<target>` raise once, as a crash or a DynamoDB fault would."""
-    from disposer.run_table import RunTable
+    from disposer.fanout.table import RunTable
 
     original = getattr(RunTable, target)
     calls = {"n": 0}
@@ -313,9 +313,9 @@ def test_fanout_message_outside_a_dispatch_is_never_applied(
     assert "DisposePackageVersions" not in calls(emulator)
     # AND the reason is the one expected
     from disposer.errors import DisposerError
-    from disposer.fanout import ApplyWork
-    from disposer.run_table import RunTable
-    from disposer.runtime import gateway_for, settings
+    from disposer.fanout.messages import ApplyWork
+    from disposer.fanout.table import RunTable
+    from disposer.services import gateway_for, settings
     from disposer.worker import apply_work
 
     with pytest.raises(DisposerError, match=reason):
@@ -332,7 +332,7 @@ def test_fanout_message_outside_a_dispatch_is_never_applied(
 def test_fanout_send_failure_reports_what_went_out_and_fails(
     lambda_context, emulator, codeartifact, fanout, printed, monkeypatch
 ):
-    from disposer.work_queue import WorkQueue, WorkQueueError
+    from disposer.fanout.queue import WorkQueue, WorkQueueError
 
     # GIVEN SQS refuses the batch after the first message
     original = WorkQueue.send

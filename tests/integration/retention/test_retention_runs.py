@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from disposer.runs import CapExceededError
+from disposer.runs.pipeline import CapExceededError
 from tests.integration.conftest import calls, control, invoke_api, statuses
 from tests.integration.retention.conftest import (
     POLICY,
@@ -95,7 +95,7 @@ def test_scheduled_run_invalid_policy_fails_before_any_call(lambda_context, emul
 
 def test_scheduled_run_status_changed_after_plan_is_not_disposed(lambda_context, emulator, codeartifact, monkeypatch):
     # GIVEN someone archives 1.2.0 between the plan and the dispose calls
-    from disposer.gateway import CodeArtifactGateway
+    from disposer.codeartifact.client import CodeArtifactGateway
 
     original = CodeArtifactGateway.dispose
 
@@ -118,7 +118,7 @@ def test_scheduled_run_package_deleted_mid_run_reported_and_run_goes_on(
     lambda_context, emulator, codeartifact, monkeypatch
 ):
     # GIVEN ui-icons is deleted after the plan, before its dispose call
-    from disposer.gateway import CodeArtifactGateway
+    from disposer.codeartifact.client import CodeArtifactGateway
 
     original = CodeArtifactGateway.dispose
 
@@ -212,7 +212,7 @@ def test_plan_api_invalid_policy_is_422_naming_field(lambda_context, emulator, c
 
 def test_scheduled_run_future_clock_refused_before_any_call(lambda_context, emulator, codeartifact):
     # GIVEN an event claiming a time ten years ahead (a PutEvents caller can choose it)
-    from disposer.runs import FutureClockError
+    from disposer.runs.pipeline import FutureClockError
 
     event = {"time": "2036-11-25T03:00:00Z"}
     # WHEN it asks to apply THEN it is refused: versions would look old enough to pass every keep window

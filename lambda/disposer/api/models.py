@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationInfo, field_validator
 
-from disposer.aws_types import (
+from disposer.codeartifact.types import (
     NAMESPACE_FORBIDDEN,
     NAMESPACE_REQUIRED,
     AccountId,
@@ -14,12 +14,12 @@ from disposer.aws_types import (
     PackageFormat,
     PackageName,
     PackageNamespace,
+    PackageRef,
     PackageVersion,
     PackageVersionRevision,
     PackageVersionStatus,
     RepositoryName,
 )
-from disposer.packages import PackageRef
 
 # One request may name up to this many versions; they are sent to AWS in calls of 100. The bound keeps
 # one request well inside API Gateway's 29 s integration timeout even when every call is retried.

@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from disposer.ages import MemoizedTimes, count_newer_than_each
-from disposer.aws_types import NAMESPACE_FORBIDDEN
-from disposer.engine import PackageVersions, needs_ages, policy_cutoffs
+from disposer.codeartifact.client import CodeArtifactGateway
+from disposer.codeartifact.types import NAMESPACE_FORBIDDEN, PackageRef
 from disposer.errors import CodeArtifactError
-from disposer.gateway import CodeArtifactGateway
-from disposer.packages import PackageRef
-from disposer.policy import RetentionPolicy, is_glob, literal_prefix
+from disposer.retention.ages import MemoizedTimes, count_newer_than_each
+from disposer.retention.engine import PackageVersions, needs_ages, policy_cutoffs
+from disposer.retention.patterns import is_glob, literal_prefix
+from disposer.retention.policy import RetentionPolicy
 
 # A version without a publish time (an unfinished publish) counts as newest: it can then only be kept,
 # and a binary search meeting it can only move its boundary towards keeping more.

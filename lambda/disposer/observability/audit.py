@@ -6,10 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from disposer.disposal import OutcomeSink, VersionOutcome
-from disposer.engine import Plan
+from disposer.codeartifact.disposal import OutcomeSink, VersionOutcome
+from disposer.codeartifact.types import PackageRef
 from disposer.observability import logger
-from disposer.packages import PackageRef
+from disposer.retention.engine import Plan
 
 Trigger = Literal["api", "schedule", "cli"]
 REQUESTED_BY_CALLER = "requested by caller"

@@ -7,12 +7,14 @@ from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from pydantic import AwareDatetime
 
-from disposer.audit import RunContext
-from disposer.fanout import work_messages
+from disposer.fanout.messages import work_messages
+from disposer.fanout.queue import WorkQueue, WorkQueueError
+from disposer.fanout.table import RunTable
 from disposer.observability import logger, tracer
-from disposer.policy import PolicyMode, RetentionPolicy
-from disposer.run_table import RunTable
-from disposer.runs import (
+from disposer.observability.audit import RunContext
+from disposer.observability.run_metrics import emit_run_metrics
+from disposer.retention.policy import PolicyMode, RetentionPolicy
+from disposer.runs.pipeline import (
     RunReport,
     apply_run,
     check_clock,
@@ -21,9 +23,7 @@ from disposer.runs import (
     plan_run,
     stop_if_over_cap,
 )
-from disposer.runtime import gateway_for, settings
-from disposer.telemetry import emit_run_metrics
-from disposer.work_queue import WorkQueue, WorkQueueError
+from disposer.services import gateway_for, settings
 from disposer.worker import report_run
 
 

@@ -20,9 +20,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from disposer.aws_types import DISPOSABLE_STATUSES, PackageFormat, PackageVersionStatus
-from disposer.packages import PackageRef, VersionSummary
-from disposer.policy import RetentionPolicy
+from disposer.codeartifact.types import (
+    DISPOSABLE_STATUSES,
+    PackageFormat,
+    PackageRef,
+    PackageVersionStatus,
+    VersionSummary,
+)
+from disposer.retention.policy import RetentionPolicy
 
 
 class Action(StrEnum):

@@ -4,11 +4,10 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from disposer.aws_types import PackageVersionErrorCode, PackageVersionStatus
+from disposer.codeartifact.client import BatchOutcome, CodeArtifactGateway
+from disposer.codeartifact.types import PackageRef, PackageVersionErrorCode, PackageVersionStatus
 from disposer.constants import MAX_VERSIONS_PER_CALL
 from disposer.errors import CodeArtifactError
-from disposer.gateway import BatchOutcome, CodeArtifactGateway
-from disposer.packages import PackageRef
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,9 +2,9 @@
 
 from functools import cache
 
-from disposer.gateway import CodeArtifactClient, CodeArtifactGateway, create_client
-from disposer.pacing import PacingPlan, QuotaPacer
-from disposer.settings import Settings
+from disposer.codeartifact.client import CodeArtifactClient, CodeArtifactGateway, create_client
+from disposer.codeartifact.pacing import PacingPlan, QuotaPacer
+from disposer.config import Settings
 
 
 def settings() -> Settings:

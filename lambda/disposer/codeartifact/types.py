@@ -1,5 +1,7 @@
-"""CodeArtifact's own value constraints (from the botocore service model) as pydantic types."""
+"""CodeArtifact's value types: its constraints (from the botocore service model) and its packages and versions."""
 
+from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
@@ -57,3 +59,26 @@ PackageNamespace = Annotated[str, Field(min_length=1, max_length=255, pattern=r"
 PackageName = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[^#/\s]+$")]
 PackageVersion = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[^#/\s]+$")]
 PackageVersionRevision = Annotated[str, Field(min_length=1, max_length=50, pattern=r"^\S+$")]
+
+
+@dataclass(frozen=True, slots=True)
+class PackageRef:
+    """One package: CodeArtifact identifies it by all six coordinates."""
+
+    domain: str
+    domain_owner: str | None
+    repository: str
+    format: PackageFormat
+    namespace: str | None
+    package: str
+
+
+@dataclass(frozen=True, slots=True)
+class VersionSummary:
+    """One version as ListPackageVersions reports it; the publish time is known only once described."""
+
+    version: str
+    revision: str | None
+    status: PackageVersionStatus
+    origin_type: PackageVersionOriginType = PackageVersionOriginType.UNKNOWN
+    published_time: datetime | None = None

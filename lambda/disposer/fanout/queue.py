@@ -7,7 +7,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from disposer.errors import DisposerError
-from disposer.fanout import ApplyWork
+from disposer.fanout.messages import ApplyWork
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient

@@ -13,8 +13,18 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from disposer.audit import AuditTrail, RunContext
-from disposer.disposal import VersionOutcome, dispose_versions, measure_sizes, predict_disposal
+from disposer.api.models import (
+    DisposeRequest,
+    DisposeResponse,
+    Error,
+    ErrorDetail,
+    ErrorResponse,
+    RunReportBody,
+    VersionFailure,
+    VersionSuccess,
+)
+from disposer.api.precheck import check_request, normalize_content_type
+from disposer.codeartifact.disposal import VersionOutcome, dispose_versions, measure_sizes, predict_disposal
 from disposer.errors import (
     AccessDeniedError,
     CodeArtifactError,
@@ -26,22 +36,12 @@ from disposer.errors import (
     ThrottledError,
     UpstreamValidationError,
 )
-from disposer.models import (
-    DisposeRequest,
-    DisposeResponse,
-    Error,
-    ErrorDetail,
-    ErrorResponse,
-    RunReportBody,
-    VersionFailure,
-    VersionSuccess,
-)
 from disposer.observability import logger, tracer
-from disposer.policy import PolicyMode, RetentionPolicy
-from disposer.precheck import check_request, normalize_content_type
-from disposer.runs import CapExceededError, metrics_even_if_aborted, run_policy
-from disposer.runtime import gateway_for, settings
-from disposer.telemetry import RunMetrics, emit_run_metrics
+from disposer.observability.audit import AuditTrail, RunContext
+from disposer.observability.run_metrics import RunMetrics, emit_run_metrics
+from disposer.retention.policy import PolicyMode, RetentionPolicy
+from disposer.runs.pipeline import CapExceededError, metrics_even_if_aborted, run_policy
+from disposer.services import gateway_for, settings
 
 API_TITLE = "CodeArtifact disposer"
 API_VERSION = "1.0.0"

@@ -8,16 +8,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from disposer.audit import AuditTrail, RunContext, log_plan
-from disposer.discovery import DiscoveryError, discover
-from disposer.disposal import VersionOutcome, dispose_versions, measure_sizes
-from disposer.engine import Action, CapCheck, PackagePlan, Plan, PlanItem, check_cap, plan_packages
+from disposer.api.models import RunError, RunItem, RunReportBody, RunTotals
+from disposer.codeartifact.client import CodeArtifactGateway
+from disposer.codeartifact.disposal import VersionOutcome, dispose_versions, measure_sizes
 from disposer.errors import CodeArtifactError, DisposerError
-from disposer.gateway import CodeArtifactGateway
-from disposer.models import RunError, RunItem, RunReportBody, RunTotals
 from disposer.observability import logger
-from disposer.policy import RetentionPolicy
-from disposer.telemetry import RunMetrics, emit_run_metrics
+from disposer.observability.audit import AuditTrail, RunContext, log_plan
+from disposer.observability.run_metrics import RunMetrics, emit_run_metrics
+from disposer.retention.engine import Action, CapCheck, PackagePlan, Plan, PlanItem, check_cap, plan_packages
+from disposer.retention.policy import RetentionPolicy
+from disposer.runs.discovery import DiscoveryError, discover
 
 ItemKey = tuple[str, str, str | None, str, str]
 

@@ -13,10 +13,9 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from disposer.audit import Trigger
-from disposer.aws_types import PackageFormat, PackageVersionStatus
-from disposer.engine import Action, PackagePlan, PlanItem, Rule
-from disposer.packages import PackageRef
+from disposer.codeartifact.types import PackageFormat, PackageRef, PackageVersionStatus
+from disposer.observability.audit import Trigger
+from disposer.retention.engine import Action, PackagePlan, PlanItem, Rule
 
 # Versions per message: 400 worst-case items (255-character versions, revisions, reasons) stay well
 # under SQS's 256 KiB message limit.

@@ -5,6 +5,7 @@ from collections.abc import Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from disposer.codeartifact.pacing import PacingPlan
 from disposer.constants import (
     ENV_CONCURRENT_INVOCATIONS,
     ENV_DOMAIN,
@@ -18,8 +19,7 @@ from disposer.constants import (
     ENV_WORK_QUEUE_URL,
 )
 from disposer.errors import OutOfScopeError
-from disposer.pacing import PacingPlan
-from disposer.policy import glob_matches
+from disposer.retention.patterns import glob_matches
 
 DEFAULT_MAX_ATTEMPTS = 5
 DEFAULT_QUOTA_SHARE = 0.5

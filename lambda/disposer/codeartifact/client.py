@@ -12,7 +12,14 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from disposer.aws_types import PackageFormat, PackageVersionOriginType, PackageVersionStatus
+from disposer.codeartifact.pacing import QuotaPacer
+from disposer.codeartifact.types import (
+    PackageFormat,
+    PackageRef,
+    PackageVersionOriginType,
+    PackageVersionStatus,
+    VersionSummary,
+)
 from disposer.constants import MAX_VERSIONS_PER_CALL
 from disposer.errors import (
     AccessDeniedError,
@@ -24,8 +31,6 @@ from disposer.errors import (
     UpstreamValidationError,
 )
 from disposer.observability import tracer
-from disposer.pacing import QuotaPacer
-from disposer.packages import PackageRef, VersionSummary
 
 if TYPE_CHECKING:
     from mypy_boto3_codeartifact import CodeArtifactClient as CodeArtifactClient
