@@ -7,7 +7,7 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 # lambda/ is the asset root: the handler imports `disposer` from there, as it does in Lambda.
-export PYTHONPATH := $(CURDIR)/lambda:$(CURDIR)
+export PYTHONPATH := $(CURDIR)/lambda:$(CURDIR)/cli:$(CURDIR)
 # Local runs never need an AWS account; these placate boto3 without touching real credentials.
 LOCAL_AWS := AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=us-east-1
 
@@ -33,7 +33,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(VENV)/.installed
-	$(VENV)/bin/mypy lambda/disposer local infra app.py bench tests
+	$(VENV)/bin/mypy lambda/disposer cli/disposer_cli local infra app.py bench tests
 
 synth: $(VENV)/.installed node_modules/.installed
 	cdk synth --quiet

@@ -22,14 +22,15 @@ from unittest import mock
 import boto3
 from botocore.config import Config
 
-from disposer.codeartifact.client import CodeArtifactGateway, create_client
+from disposer.codeartifact.client import CodeArtifact, create_client
 from disposer.codeartifact.types import PackageRef
 from disposer.observability import logger
 from disposer.observability.audit import RunContext
-from disposer.retention.engine import Action
 from disposer.retention.patterns import is_glob
+from disposer.retention.plan import Action
 from disposer.retention.policy import RetentionPolicy
-from disposer.runs.pipeline import run_policy
+from disposer.runs.executors import InlineExecutor
+from disposer.runs.pipeline import PolicyPlanner, RunRequest, execute
 from local.launcher import emulator_process
 
 DOMAIN = "bench"
@@ -181,7 +182,7 @@ def _pages(count: int, size: int) -> int:
 def expected_plan(package: SeedPackage, policy: RetentionPolicy, now: datetime) -> Expected:
     """The policy's disposals for one package and the fewest calls that can find and dispose them.
 
-    Written from DESIGN.md's semantics rather than by calling the engine, so a bug there shows as a
+    Written from the policy semantics (README) rather than by calling the engine, so a bug there shows as a
     mismatch. Covers what POLICY uses: statuses, olderThanDays, keep latest/newerThanDays/default display.
     """
     select, keep = policy.select, policy.keep
@@ -213,8 +214,8 @@ def expected_plan(package: SeedPackage, policy: RetentionPolicy, now: datetime) 
     )
 
 
-class _DescribeCountingGateway(CodeArtifactGateway):
-    """The app's gateway, also counting describes per package (its counter is per operation only)."""
+class _DescribeCountingAdapter(CodeArtifact):
+    """The app's CodeArtifact adapter, also counting describes per package (its counter is per operation only)."""
 
     def __init__(self, client: Any) -> None:
         super().__init__(client)
@@ -301,7 +302,7 @@ def measure(shape: SeedShape = FULL, policy: RetentionPolicy = POLICY) -> Measur
         emulator_started = time.perf_counter()
         with emulator_process(seed_path) as url:
             startup = time.perf_counter() - emulator_started
-            gateway = _DescribeCountingGateway(create_client(endpoint_url=url, max_attempts=5))
+            codeartifact = _DescribeCountingAdapter(create_client(endpoint_url=url, max_attempts=5))
             run = RunContext(
                 run_id="retention-bench", trigger="schedule", caller=None, dry_run=False, policy=policy.name
             )
@@ -309,8 +310,15 @@ def measure(shape: SeedShape = FULL, policy: RetentionPolicy = POLICY) -> Measur
             run_started = time.perf_counter()
             # BytesReclaimed costs one ListPackageVersionAssets per disposal; measured here are the calls a
             # run needs to decide and dispose (the deployment's DISPOSER_MEASURE_BYTES switch, off).
-            report = run_policy(
-                gateway, policy, now=NOW, run=run, apply=True, in_scope=lambda _: True, measure_bytes=False
+            report = execute(
+                RunRequest(
+                    context=run,
+                    source=PolicyPlanner(codeartifact, policy, NOW, lambda _: True),
+                    codeartifact=codeartifact,
+                    executor=InlineExecutor(codeartifact, measure=False),
+                    cap=policy.max_disposals_per_run,
+                    metrics=False,
+                )
             )
             run_seconds = time.perf_counter() - run_started
             # Read before the checks below, whose own listing calls would otherwise be counted.
@@ -319,13 +327,13 @@ def measure(shape: SeedShape = FULL, policy: RetentionPolicy = POLICY) -> Measur
     observed = Counter(report.calls)
     floor = _floors(in_scope, expected, policy)
     planned = {
-        (i.repository, i.format.value, i.namespace, i.package, i.version)
+        (i.ref.repository, i.ref.format.value, i.ref.namespace, i.ref.package, i.version)
         for i in report.plan.items
         if i.action is Action.DISPOSE
     }
     newly_disposed = {k for k, status in final.items() if status == "Disposed" and seeded[k] != "Disposed"}
     changed = {k for k, status in final.items() if status != seeded[k]}
-    describes = {p.coordinates: gateway.describes[p.coordinates] for p in in_scope}
+    describes = {p.coordinates: codeartifact.describes[p.coordinates] for p in in_scope}
     naive = sum(len(p.versions) for p in in_scope)
     summary = {
         "benchmark": "retention_run",

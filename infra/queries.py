@@ -3,10 +3,10 @@
 The records they read are written by the function (Powertools Logger, JSON, fields top level):
 - one per version acted on: message "version outcome", audit true, run_id, trigger, policy, caller,
   repository, format, namespace, package, version, reason, outcome ("disposed", "failed",
-  "would dispose"), error_code, error_message, ... (disposer/audit.py);
-- one per policy run: message "run report", runId, policy, trigger, mode, totals, outcomes, calls,
-  durationSeconds, aborted, abortedReason, ... (disposer/runs.py; level ERROR when aborted);
-- one per POST /dispose call: message "run summary", run_id, outcomes, calls, duration_seconds.
+  "would dispose"), error_code, error_message, ... (disposer/observability/audit.py);
+- one per run, POST /dispose calls included (policy "on-demand"): message "run report", runId,
+  policy, trigger, mode, totals, outcomes, calls, durationSeconds, aborted, abortedReason, ...
+  (disposer/runs/report.py; level ERROR when aborted).
 Every record of an invocation also has correlation_id: API Gateway's request id for API calls (the
 same value as run_id/runId), the event id for scheduled runs (likewise).
 
@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 AUDIT_MESSAGE = "version outcome"
 RUN_REPORT_MESSAGE = "run report"
-RUN_SUMMARY_MESSAGE = "run summary"
 RUN_ID_PLACEHOLDER = "REPLACE-WITH-RUN-ID"
 # Logs Insights returns at most 10,000 rows.
 MAX_ROWS = 10_000

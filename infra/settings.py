@@ -8,7 +8,10 @@ from typing import Final
 from aws_cdk import Duration
 from aws_cdk import aws_lambda as lambda_
 
-from disposer.constants import (
+from disposer.config import (
+    DEFAULT_MEASURE_BYTES,
+    DEFAULT_QUOTA_SHARE,
+    DEFAULT_THREADS,
     ENV_CONCURRENT_INVOCATIONS,
     ENV_DOMAIN,
     ENV_DOMAIN_OWNER,
@@ -18,15 +21,23 @@ from disposer.constants import (
     ENV_RUN_TABLE,
     ENV_THREADS,
     ENV_WORK_QUEUE_URL,
+    MAX_THREADS,
+)
+from disposer.constants import (
     METRICS_NAMESPACE,
     RUN_EVENT_DETAIL_TYPE,
     RUN_EVENT_SOURCE,
+    RUN_HANDLER,
     SERVICE_NAME,
     WORKER_HANDLER,
 )
 
 # Shared with the Lambda package (imported through infra/__init__.py's sys.path entry).
 __all__ = [
+    "DEFAULT_MEASURE_BYTES",
+    "DEFAULT_QUOTA_SHARE",
+    "DEFAULT_THREADS",
+    "MAX_THREADS",
     "ENV_CONCURRENT_INVOCATIONS",
     "ENV_DOMAIN",
     "ENV_DOMAIN_OWNER",
@@ -60,7 +71,7 @@ HOST_PLATFORM = f"manylinux2014_{platform.machine()}"
 _PYENV_PYTHON_313 = Path.home() / ".pyenv" / "versions" / "3.13.0" / "bin" / "python3.13"
 LAMBDA_PYTHON = str(_PYENV_PYTHON_313) if _PYENV_PYTHON_313.exists() else (shutil.which("python3.13") or "python3.13")
 
-LAMBDA_HANDLER = "disposer.handler.lambda_handler"
+LAMBDA_HANDLER = RUN_HANDLER
 LAMBDA_MEMORY_MB = 512
 # Scheduled runs may page through large repositories; API calls are cut at 29 s by API Gateway anyway.
 LAMBDA_TIMEOUT = Duration.minutes(15)
@@ -110,8 +121,3 @@ DEFAULT_FAN_OUT = True
 DEFAULT_WORKER_CONCURRENCY = 2
 MIN_WORKER_CONCURRENCY = 2
 MAX_WORKER_CONCURRENCY = 999
-DEFAULT_QUOTA_SHARE = 0.5
-# The handler's settings accept 1 to 64 threads.
-DEFAULT_THREADS = 8
-MAX_THREADS = 64
-DEFAULT_MEASURE_BYTES = True

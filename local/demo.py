@@ -13,9 +13,9 @@ from typing import Any
 
 import boto3
 
-from disposer.api.models import RunReportBody
-from disposer.cli import print_summary, print_table
 from disposer.retention.loader import load_policies
+from disposer.runs.report import RunReportBody
+from disposer_cli.main import print_summary, print_table
 from local.events import LambdaContext, api_gateway_event, run_event
 from local.launcher import emulator_process
 

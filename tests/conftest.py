@@ -37,11 +37,13 @@ def lambda_context() -> LambdaContext:
 
 
 @pytest.fixture(autouse=True)
-def reset_metrics() -> Iterator[None]:
-    """Powertools Metrics keeps state per process; start every test from none."""
+def reset_powertools() -> Iterator[None]:
+    """Powertools Metrics and Logger keep state per process (metrics, appended keys); every test starts
+    from none, as every invocation does (the handlers clear the logger's state when they start)."""
     yield
     metrics.clear_metrics()
     metrics.clear_default_dimensions()
+    logger.clear_state()
 
 
 class _CurrentStdout:

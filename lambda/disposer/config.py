@@ -1,4 +1,6 @@
-"""Deployment settings, read once from the environment the stack sets (see infra/)."""
+"""Deployment settings: the environment variables the stack sets, their defaults, and the model read once
+per invocation. The stack (infra/) imports the names and defaults from here, so each is defined once.
+"""
 
 import os
 from collections.abc import Mapping
@@ -6,24 +8,31 @@ from collections.abc import Mapping
 from pydantic import BaseModel, ConfigDict, Field
 
 from disposer.codeartifact.pacing import PacingPlan
-from disposer.constants import (
-    ENV_CONCURRENT_INVOCATIONS,
-    ENV_DOMAIN,
-    ENV_DOMAIN_OWNER,
-    ENV_MAX_ATTEMPTS,
-    ENV_MEASURE_BYTES,
-    ENV_QUOTA_SHARE,
-    ENV_REPOSITORIES,
-    ENV_RUN_TABLE,
-    ENV_THREADS,
-    ENV_WORK_QUEUE_URL,
-)
 from disposer.errors import OutOfScopeError
 from disposer.retention.patterns import glob_matches
 
+# The environment variables the stack sets and the functions read.
+ENV_DOMAIN = "DISPOSER_DOMAIN"
+ENV_DOMAIN_OWNER = "DISPOSER_DOMAIN_OWNER"
+ENV_REPOSITORIES = "DISPOSER_REPOSITORIES"
+ENV_MAX_ATTEMPTS = "DISPOSER_MAX_ATTEMPTS"
+ENV_QUOTA_SHARE = "DISPOSER_QUOTA_SHARE"
+ENV_CONCURRENT_INVOCATIONS = "DISPOSER_CONCURRENT_INVOCATIONS"
+ENV_THREADS = "DISPOSER_THREADS"
+ENV_MEASURE_BYTES = "DISPOSER_MEASURE_BYTES"
+# Set together to fan a scheduled run's disposals out to the worker function.
+ENV_WORK_QUEUE_URL = "DISPOSER_WORK_QUEUE_URL"
+ENV_RUN_TABLE = "DISPOSER_RUN_TABLE"
+
+# Defaults, shared by the functions (a variable left unset) and the stack (a context key left out).
 DEFAULT_MAX_ATTEMPTS = 5
 DEFAULT_QUOTA_SHARE = 0.5
 DEFAULT_THREADS = 8
+MAX_THREADS = 64
+DEFAULT_MEASURE_BYTES = True
+MAX_CONCURRENT_INVOCATIONS = 1000
+
+_FALSE = ("false", "0", "no", "off")
 
 
 class Settings(BaseModel):
@@ -31,16 +40,19 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
+    # Endpoints that point the clients at local stand-ins (the emulator, moto); None: AWS itself.
     codeartifact_endpoint: str | None = None
+    dynamodb_endpoint: str | None = None
+    sqs_endpoint: str | None = None
     # Attempts per AWS call (botocore standard retry mode: throttles and 5xx, with backoff and jitter).
     max_attempts: int = Field(default=DEFAULT_MAX_ATTEMPTS, ge=1, le=10)
-    # BytesReclaimed costs one ListPackageVersionAssets call per disposed version; it can be turned off.
-    measure_bytes: bool = True
+    # BytesReclaimed costs one ListPackageVersionAssets call per disposed version.
+    measure_bytes: bool = DEFAULT_MEASURE_BYTES
     # The share of each CodeArtifact account quota this deployment may use, split between the
     # invocations that can run at once; `threads` calls in flight per invocation.
     quota_share: float = Field(default=DEFAULT_QUOTA_SHARE, gt=0, le=1)
-    concurrent_invocations: int = Field(default=1, ge=1, le=1000)
-    threads: int = Field(default=DEFAULT_THREADS, ge=1, le=64)
+    concurrent_invocations: int = Field(default=1, ge=1, le=MAX_CONCURRENT_INVOCATIONS)
+    threads: int = Field(default=DEFAULT_THREADS, ge=1, le=MAX_THREADS)
     # Fan-out: without both, a run applies inline (the emulator, the demo, the tests by default).
     work_queue_url: str | None = None
     run_table: str | None = None
@@ -51,10 +63,16 @@ class Settings(BaseModel):
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] = os.environ) -> "Settings":
         return cls(
-            # boto3 would read this itself; reading it here lets one warm process follow a changed value.
+            # boto3 would read these itself; reading them here lets one warm process follow a changed value.
             codeartifact_endpoint=environ.get("AWS_ENDPOINT_URL_CODEARTIFACT") or None,
+            dynamodb_endpoint=environ.get("AWS_ENDPOINT_URL_DYNAMODB") or environ.get("AWS_ENDPOINT_URL") or None,
+            sqs_endpoint=environ.get("AWS_ENDPOINT_URL_SQS") or environ.get("AWS_ENDPOINT_URL") or None,
             max_attempts=int(environ.get(ENV_MAX_ATTEMPTS) or DEFAULT_MAX_ATTEMPTS),
-            measure_bytes=environ.get(ENV_MEASURE_BYTES, "true").strip().lower() not in ("false", "0", "no", "off"),
+            measure_bytes=(
+                environ[ENV_MEASURE_BYTES].strip().lower() not in _FALSE
+                if environ.get(ENV_MEASURE_BYTES, "").strip()
+                else DEFAULT_MEASURE_BYTES
+            ),
             quota_share=float(environ.get(ENV_QUOTA_SHARE) or DEFAULT_QUOTA_SHARE),
             concurrent_invocations=int(environ.get(ENV_CONCURRENT_INVOCATIONS) or 1),
             threads=int(environ.get(ENV_THREADS) or DEFAULT_THREADS),
@@ -68,6 +86,11 @@ class Settings(BaseModel):
     @property
     def pacing(self) -> PacingPlan:
         return PacingPlan(share=self.quota_share, invocations=self.concurrent_invocations)
+
+    @property
+    def fans_out(self) -> bool:
+        """True if scheduled runs send their disposals to the worker function."""
+        return self.work_queue_url is not None and self.run_table is not None
 
     def check_domain(self, *, domain: str, domain_owner: str | None) -> None:
         """Refuse, before any AWS call, a domain the deployment is not meant to manage (IAM would too)."""

@@ -1,19 +1,10 @@
-"""Names shared by the Lambda code and the CDK stack, so both sides agree on one spelling."""
+"""Names shared by the functions and the stack (infra/), so both sides agree on one spelling."""
 
 SERVICE_NAME = "codeartifact-disposer"
 METRICS_NAMESPACE = "CodeArtifactDisposal"
 
-# Environment variables the stack sets and the handler reads (see settings.py).
-ENV_DOMAIN = "DISPOSER_DOMAIN"
-ENV_DOMAIN_OWNER = "DISPOSER_DOMAIN_OWNER"
-ENV_REPOSITORIES = "DISPOSER_REPOSITORIES"
-ENV_MAX_ATTEMPTS = "DISPOSER_MAX_ATTEMPTS"
-ENV_QUOTA_SHARE = "DISPOSER_QUOTA_SHARE"
-ENV_CONCURRENT_INVOCATIONS = "DISPOSER_CONCURRENT_INVOCATIONS"
-ENV_THREADS = "DISPOSER_THREADS"
-# Set together to fan a scheduled run's disposals out to the worker function (see fanout.py).
-ENV_WORK_QUEUE_URL = "DISPOSER_WORK_QUEUE_URL"
-ENV_RUN_TABLE = "DISPOSER_RUN_TABLE"
+# The functions' entry points in the asset.
+RUN_HANDLER = "disposer.handler.lambda_handler"
 WORKER_HANDLER = "disposer.worker.lambda_handler"
 
 # The EventBridge event that starts a retention-policy run (schedule rules and manual PutEvents).
@@ -37,4 +28,3 @@ METRIC_RUN_ABORTED = "RunAborted"
 METRIC_DIMENSIONS_AGGREGATE = ("service",)
 METRIC_DIMENSIONS_BREAKDOWN = ("service", "policy", "trigger")
 METRIC_DIMENSIONS_BY_ERROR = ("service", "errorCode")
-ENV_MEASURE_BYTES = "DISPOSER_MEASURE_BYTES"

@@ -1,16 +1,25 @@
-"""Lambda entry point: API Gateway requests go to the HTTP API; EventBridge events run a policy."""
+"""Lambda entry point of the run function: API Gateway requests go to the HTTP API; run events run a policy.
+
+The invocation's time budget starts here, when the event arrives, and its settings are read here,
+once; both are passed down.
+"""
 
 from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from disposer.api import routes as api
+from disposer.api import routes
+from disposer.budget import API_BUDGET_SECONDS, REPORT_MARGIN_SECONDS, Budget
+from disposer.config import Settings
 from disposer.observability import logger, metrics, tracer
-from disposer.runs.events import is_run_event, run_scheduled
+from disposer.runs.events import PolicyRunEvent, is_run_event, run_event
 
 # API Gateway's request id for HTTP calls, the event id for EventBridge runs.
 CORRELATION_ID_PATH = f"{correlation_paths.API_GATEWAY_REST} || {correlation_paths.EVENT_BRIDGE}"
+# Taken off what Lambda leaves an API request, so the answer is written before the function times out.
+API_RESPONSE_MARGIN_SECONDS = 1.0
 
 
 # clear_state: keys a run appended (run_id, policy) must not leak into the next warm invocation.
@@ -18,6 +27,10 @@ CORRELATION_ID_PATH = f"{correlation_paths.API_GATEWAY_REST} || {correlation_pat
 @metrics.log_metrics(capture_cold_start_metric=True)
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    remaining_ms = context.get_remaining_time_in_millis()
+    settings = Settings.from_environment()
     if is_run_event(event):
-        return run_scheduled(event)
-    return api.resolve(event, context)
+        budget = Budget.for_invocation(remaining_ms, margin=REPORT_MARGIN_SECONDS)
+        return run_event(parse(event=event, model=PolicyRunEvent), settings, budget)
+    budget = Budget.for_invocation(remaining_ms, limit=API_BUDGET_SECONDS, margin=API_RESPONSE_MARGIN_SECONDS)
+    return routes.resolve(event, context, settings, budget)

@@ -1,23 +1,53 @@
-"""Per-process wiring: settings from the environment and one CodeArtifact client per endpoint."""
+"""Per-invocation wiring: the adapters a run uses, built from the settings; boto3 clients are made once per
+process (a cold start) and shared by every warm invocation."""
 
 from functools import cache
+from typing import TYPE_CHECKING, Any
 
-from disposer.codeartifact.client import CodeArtifactClient, CodeArtifactGateway, create_client
+import boto3
+
+from disposer.budget import Budget
+from disposer.codeartifact.client import CodeArtifact, create_client
 from disposer.codeartifact.pacing import PacingPlan, QuotaPacer
 from disposer.config import Settings
+from disposer.fanout.queue import WorkQueue
+from disposer.fanout.table import RunTable
 
-
-def settings() -> Settings:
-    return Settings.from_environment()
+if TYPE_CHECKING:
+    from mypy_boto3_codeartifact import CodeArtifactClient as Boto3Client
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_sqs import SQSClient
+else:
+    Boto3Client = DynamoDBClient = SQSClient = Any
 
 
 @cache
-def _client(endpoint_url: str | None, max_attempts: int, pacing: PacingPlan, threads: int) -> CodeArtifactClient:
-    # Created once per execution environment (cold start), reused by every warm invocation; the pacer
-    # lives with the client so that every call this process makes shares the same buckets.
+def _codeartifact_client(endpoint_url: str | None, max_attempts: int, pacing: PacingPlan, threads: int) -> Boto3Client:
+    # The pacer lives with the client, so every call this process makes shares the same buckets.
     return create_client(endpoint_url=endpoint_url, max_attempts=max_attempts, pacer=QuotaPacer(pacing), pool=threads)
 
 
-def gateway_for(current: Settings) -> CodeArtifactGateway:
-    client = _client(current.codeartifact_endpoint, current.max_attempts, current.pacing, current.threads)
-    return CodeArtifactGateway(client, threads=current.threads)
+@cache
+def _dynamodb(endpoint_url: str | None) -> DynamoDBClient:
+    return boto3.client("dynamodb", endpoint_url=endpoint_url)
+
+
+@cache
+def _sqs(endpoint_url: str | None) -> SQSClient:
+    return boto3.client("sqs", endpoint_url=endpoint_url)
+
+
+def codeartifact(settings: Settings, budget: Budget) -> CodeArtifact:
+    """The CodeArtifact adapter of one invocation: its own call counter, and no call after `budget`."""
+    client = _codeartifact_client(
+        settings.codeartifact_endpoint, settings.max_attempts, settings.pacing, settings.threads
+    )
+    return CodeArtifact(client, threads=settings.threads, budget=budget)
+
+
+def run_table(settings: Settings) -> RunTable | None:
+    return None if settings.run_table is None else RunTable(settings.run_table, _dynamodb(settings.dynamodb_endpoint))
+
+
+def work_queue(settings: Settings) -> WorkQueue | None:
+    return None if settings.work_queue_url is None else WorkQueue(settings.work_queue_url, _sqs(settings.sqs_endpoint))

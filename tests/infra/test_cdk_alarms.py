@@ -9,7 +9,7 @@ import pytest
 from aws_cdk.assertions import Template
 
 from disposer.constants import METRIC_DIMENSIONS_AGGREGATE, METRICS_NAMESPACE, SERVICE_NAME
-from disposer.observability.run_metrics import RunMetrics, emit_run_metrics
+from disposer.observability.run_metrics import RunFigures, emit_run_metrics
 from infra.alarms import (
     ALARMS,
     RUNBOOK,
@@ -123,7 +123,7 @@ def test_service_alarm_metric_emitted_by_handler_under_exact_dimension_set(
     spec: AlarmSpec, capsys: pytest.CaptureFixture[str]
 ):
     # GIVEN a run that failed a version, was throttled and was aborted (every alarmed figure non-zero)
-    run = RunMetrics(
+    run = RunFigures(
         trigger="schedule", policy="prune-ui", failed=Counter({"MISMATCHED_REVISION": 1}), throttles=3, aborted=True
     )
 

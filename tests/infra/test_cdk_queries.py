@@ -1,6 +1,6 @@
 """Saved Logs Insights queries: on the audit log group, and reading fields the function's records really have.
 
-The records are the function's own: written by its AuditTrail and log_report through its Powertools
+The records are the function's own: written by its audit trail and run report through its Powertools
 Logger, captured from stdout as CloudWatch receives them. Logs Insights flattens nested JSON into
 dotted field names; a small evaluator applies each query's `filter` to the records.
 """
@@ -15,11 +15,11 @@ import pytest
 from aws_cdk.assertions import Template
 
 from disposer.codeartifact.disposal import VersionOutcome
-from disposer.codeartifact.types import PackageFormat, PackageRef
+from disposer.codeartifact.types import PackageFormat, PackageRef, PackageVersionStatus
 from disposer.observability import logger
-from disposer.observability.audit import AuditTrail, RunContext
-from disposer.retention.engine import CapCheck, Plan
-from disposer.runs.pipeline import RunReport, log_report
+from disposer.observability.audit import RunContext
+from disposer.retention.plan import ON_DEMAND, REQUESTED_BY_CALLER, Action, PackagePlan, Plan, PlanItem, Rule
+from disposer.runs.report import RunReport, publish
 from infra.queries import (
     DISPOSALS_BY_CALLER,
     DISPOSED_VERSIONS,
@@ -60,38 +60,54 @@ def _flatten(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
+def _item(version: str, reason: str = REQUESTED_BY_CALLER) -> PlanItem:
+    rule = Rule.DISPOSE_REQUESTED if reason == REQUESTED_BY_CALLER else Rule.DISPOSE_OLDER_THAN
+    return PlanItem(UI_KIT, version, f"r-{version}", PackageVersionStatus.PUBLISHED, Action.DISPOSE, rule, reason)
+
+
+def _report(context: RunContext, policy: str, *outcomes: VersionOutcome, **fields: Any) -> RunReport:
+    items = tuple(outcome.item for outcome in outcomes)
+    plan = Plan(policy=policy, as_of=datetime(2026, 11, 1, tzinfo=UTC), packages=(PackagePlan(UI_KIT, items),))
+    report = RunReport(context=context, plan=plan, applied=not context.dry_run, **fields)
+    for outcome in outcomes:
+        report.record(outcome)
+    return report
+
+
 @pytest.fixture
 def records(printed: Callable[[], list[dict[str, Any]]]) -> Iterator[list[dict[str, Any]]]:
     """As logged: a /dispose call (one version disposed, one failed), a policy applied through the API
     (one disposed), a dry run, and an aborted scheduled run."""
     logger.set_correlation_id(API_RUN)
-    api = AuditTrail(run=RunContext(run_id=API_RUN, trigger="api", caller=CALLER, dry_run=False))
-    sink = api.sink(UI_KIT)
-    sink(VersionOutcome("1.0.0", True, revision="r1", status="Disposed"))
-    sink(VersionOutcome("1.1.0", False, error_code="MISMATCHED_REVISION", error_message="current revision: r9"))
-    api.close(calls={"DisposePackageVersions": 1}, duration_seconds=0.2)
+    api = RunContext(run_id=API_RUN, trigger="api", caller=CALLER, dry_run=False)
+    report = _report(
+        api,
+        ON_DEMAND,
+        VersionOutcome(_item("1.0.0"), True, revision="r1", status="Disposed"),
+        VersionOutcome.failure(_item("1.1.0"), "MISMATCHED_REVISION", "current revision: r9"),
+    )
+    publish(report.to_body(max_items=0), metrics=False)
 
     logger.set_correlation_id(APPLY_RUN)
-    apply = AuditTrail(run=RunContext(run_id=APPLY_RUN, trigger="api", caller=CALLER, dry_run=False, policy="prune"))
-    apply.sink(UI_KIT, reasons={"0.9.0": "dispose: older than 90 days"})(
-        VersionOutcome("0.9.0", True, revision="r0", status="Disposed")
-    )
+    apply = RunContext(run_id=APPLY_RUN, trigger="api", caller=CALLER, dry_run=False, policy="prune")
+    _report(apply, "prune", VersionOutcome(_item("0.9.0", "dispose: older than 90 days"), True, status="Disposed"))
 
     logger.set_correlation_id("dry-run-request")
-    dry = AuditTrail(run=RunContext(run_id="dry-run-request", trigger="api", caller=CALLER, dry_run=True))
-    dry.sink(UI_KIT)(VersionOutcome("1.2.0", True, revision="r2", status="Published"))
-    dry.close(calls={"ListPackageVersions": 1})
+    dry = RunContext(run_id="dry-run-request", trigger="api", caller=CALLER, dry_run=True)
+    publish(
+        _report(dry, ON_DEMAND, VersionOutcome(_item("1.2.0"), True, status="Published")).to_body(max_items=0),
+        metrics=False,
+    )
 
     logger.set_correlation_id(SCHEDULED_RUN)
     scheduled = RunContext(run_id=SCHEDULED_RUN, trigger="schedule", caller=RULE, dry_run=False, policy="prune-ui")
-    report = RunReport(
-        run=scheduled,
-        plan=Plan(policy="prune-ui", as_of=datetime(2026, 11, 1, tzinfo=UTC), packages=()),
-        cap=CapCheck(disposals=0, limit=100),
-        applied=True,
+    aborted = _report(
+        scheduled,
+        "prune-ui",
+        cap=100,
         aborted_reason="plan disposes 120 versions, which exceeds maxDisposalsPerRun 100",
     )
-    log_report(report)
+    publish(aborted.to_body(max_items=0), metrics=False)
     yield [_flatten(record) | {"@message": record} for record in printed() if "_aws" not in record]
     logger.remove_keys(["correlation_id"])
 
@@ -186,7 +202,7 @@ def test_query_failures_grouped_by_error_code(records: list[dict[str, Any]]):
 @pytest.mark.parametrize(
     ("run_id", "messages"),
     [
-        (API_RUN, ["version outcome", "version outcome", "run summary"]),
+        (API_RUN, ["version outcome", "version outcome", "run report"]),
         (SCHEDULED_RUN, ["run report"]),
     ],
 )

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from disposer.cli import EXIT_BAD_INPUT, EXIT_CAP, EXIT_OK, main
+from disposer_cli.main import EXIT_BAD_INPUT, EXIT_CAP, EXIT_OK, main
 from tests.integration.conftest import UI_KIT, calls, statuses
 
 # The shared integration seed publishes ui-kit 1.0.0 .. 1.7.0 in January 2026, 0.9.0 (Archived) and

@@ -162,16 +162,16 @@ def test_dispose_failure_after_first_chunk_reports_rest_failed_not_lost(
     lambda_context, emulator, codeartifact, monkeypatch
 ):
     # GIVEN CodeArtifact starts throttling every attempt once the first call has succeeded
-    from disposer.codeartifact.client import CodeArtifactGateway
+    from disposer.codeartifact.client import CodeArtifact
 
-    original = CodeArtifactGateway.dispose
+    original = CodeArtifact.dispose
 
     def then_throttle(self, ref, versions, **kwargs):
         outcome = original(self, ref, versions, **kwargs)
         control(emulator, "inject", {"operation": "DisposePackageVersions", "error": "ThrottlingException", "count": 9})
         return outcome
 
-    monkeypatch.setattr(CodeArtifactGateway, "dispose", then_throttle)
+    monkeypatch.setattr(CodeArtifact, "dispose", then_throttle)
     versions = [f"build-{i:04d}" for i in range(150)]
     # WHEN 150 versions are disposed
     response_first = dispose(lambda_context, {**BUILDS, "versions": versions})

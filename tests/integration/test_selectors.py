@@ -7,12 +7,9 @@ from typing import Any
 
 import pytest
 
-from disposer.codeartifact.client import CodeArtifactGateway
-from disposer.observability.audit import RunContext
-from disposer.retention.policy import RetentionPolicy
-from disposer.runs.pipeline import run_policy
-from disposer.services import gateway_for, settings
+from disposer.codeartifact.client import CodeArtifact
 from local.emulator import RunningEmulator, start_emulator
+from local.events import LambdaContext, run_event
 from tests.integration.conftest import statuses
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
@@ -54,12 +51,13 @@ def emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningEmulator]:
         yield running
 
 
-def apply(policy: dict[str, Any]) -> Any:
-    parsed = RetentionPolicy.model_validate(
-        {"name": "t", "domain": "acme", "mode": "apply", "select": {"versionPattern": r"1\.[01]\.0"}, **policy}
-    )
-    run = RunContext(run_id="r", trigger="api", caller="test", dry_run=False, policy="t")
-    return run_policy(gateway_for(settings()), parsed, now=NOW, run=run, apply=True, in_scope=lambda _: True)
+def apply(policy: dict[str, Any]) -> dict[str, Any]:
+    """Run the policy through the real handler, as its schedule would, at NOW; its run report."""
+    from disposer.handler import lambda_handler
+
+    document = {"name": "t", "domain": "acme", "mode": "apply", "select": {"versionPattern": r"1\.[01]\.0"}, **policy}
+    report: dict[str, Any] = lambda_handler(run_event(document, time=NOW), LambdaContext())
+    return report
 
 
 def disposed_packages(client) -> set[tuple[str, str | None, str]]:
@@ -89,13 +87,13 @@ def disposed_packages(client) -> set[tuple[str, str | None, str]]:
 def test_selectors_touch_exactly_the_packages_they_name(emulator, codeartifact, selectors, expected):
     report = apply(selectors)
     assert disposed_packages(codeartifact) == expected
-    assert report.outcome_counts() == {"disposed": 2 * len(expected)}
+    assert report["outcomes"] == {"disposed": 2 * len(expected)}
 
 
 def test_republished_version_after_plan_is_not_disposed(emulator, codeartifact, monkeypatch):
     # GIVEN a generic version deleted and published again (a new revision) between plan and apply
     builds = coordinates(PACKAGES[4])
-    original = CodeArtifactGateway.dispose
+    original = CodeArtifact.dispose
 
     def republish_then_dispose(self, ref, versions, **kwargs):
         if "1.0.0" in versions and ref.package == "builds":
@@ -110,10 +108,10 @@ def test_republished_version_after_plan_is_not_disposed(emulator, codeartifact, 
             )
         return original(self, ref, versions, **kwargs)
 
-    monkeypatch.setattr(CodeArtifactGateway, "dispose", republish_then_dispose)
+    monkeypatch.setattr(CodeArtifact, "dispose", republish_then_dispose)
     # WHEN the run applies its plan
     report = apply({"format": "generic", "namespace": "acme"})
     # THEN the republished version is reported MISMATCHED_REVISION and stays; the other is disposed
     assert statuses(codeartifact, builds) == {"1.0.0": "Published", "1.1.0": "Disposed", "1.2.0": "Published"}
-    (failed,) = [o for o in report.outcomes.values() if not o.succeeded]
-    assert (failed.version, failed.error_code) == ("1.0.0", "MISMATCHED_REVISION")
+    (failed,) = [item for item in report["items"] if item["outcome"] == "failed"]
+    assert (failed["version"], failed["errorCode"]) == ("1.0.0", "MISMATCHED_REVISION")

@@ -1,7 +1,7 @@
 """The dispose loop against answers the emulator never gives: omitted versions, SKIPPED alone, deadlines.
 
-The gateway here is a scripted double of the adapter (the thing under test is the loop); the ordinary
-all-or-nothing behaviour is tested against the emulator in tests/integration.
+The adapter here is a scripted double (the thing under test is the loop); the ordinary all-or-nothing
+behaviour, and the budget stopping real calls, are tested against the emulator in tests/integration.
 """
 
 from collections.abc import Mapping, Sequence
@@ -10,22 +10,41 @@ from typing import Any
 import pytest
 
 from disposer.codeartifact.client import BatchOutcome
-from disposer.codeartifact.disposal import NOT_ATTEMPTED, NOT_REPORTED, VersionOutcome, dispose_versions
-from disposer.codeartifact.types import PackageFormat, PackageRef
-from disposer.errors import ThrottledError
+from disposer.codeartifact.disposal import OutcomeCode, VersionOutcome, dispose_items
+from disposer.codeartifact.types import PackageFormat, PackageRef, PackageVersionStatus
+from disposer.errors import DeadlineExceededError, ThrottledError
+from disposer.retention.plan import REQUESTED_BY_CALLER, Action, PlanItem, Rule
 
 REF = PackageRef("acme", None, "releases", PackageFormat.NUGET, None, "Acme.Core")
+NOT_ATTEMPTED, NOT_REPORTED = OutcomeCode.NOT_ATTEMPTED, OutcomeCode.NOT_REPORTED
 
 
-class ScriptedGateway:
+def item(version: str, status: PackageVersionStatus | None = None) -> PlanItem:
+    return PlanItem(
+        ref=REF,
+        version=version,
+        revision=None,
+        status=status,
+        action=Action.DISPOSE,
+        rule=Rule.DISPOSE_REQUESTED,
+        reason=REQUESTED_BY_CALLER,
+        expected_status=status,
+    )
+
+
+class ScriptedAdapter:
     """Answers each dispose call with the next scripted function of the versions asked."""
 
     def __init__(self, *answers: Any) -> None:
         self.answers = list(answers)
         self.asked: list[list[str]] = []
+        self.statuses: list[PackageVersionStatus | None] = []
 
-    def dispose(self, ref: PackageRef, versions: Sequence[str], **_: Any) -> BatchOutcome:
+    threads = 1
+
+    def dispose(self, ref: PackageRef, versions: Sequence[str], **kwargs: Any) -> BatchOutcome:
         self.asked.append(list(versions))
+        self.statuses.append(kwargs.get("expected_status"))
         answer = self.answers.pop(0)
         if isinstance(answer, Exception):
             raise answer
@@ -37,15 +56,15 @@ def ok(versions: Sequence[str]) -> BatchOutcome:
     return BatchOutcome(successful=dict.fromkeys(versions, ("rev", "Disposed")), failed={})
 
 
-def run(gateway: ScriptedGateway, versions: Sequence[str], **kwargs: Any) -> list[VersionOutcome]:
+def run(adapter: ScriptedAdapter, versions: Sequence[str], **kwargs: Any) -> list[VersionOutcome]:
     seen: list[VersionOutcome] = []
-    outcomes = dispose_versions(gateway, REF, versions, sink=seen.append, **kwargs)  # type: ignore[arg-type]
-    assert outcomes == seen, "every outcome reaches the sink, as it happens"
-    return outcomes
+    dispose_items(adapter, [item(v) for v in versions], sink=seen.append, **kwargs)  # type: ignore[arg-type]
+    assert sorted(o.item.version for o in seen) == sorted(versions), "every version gets exactly one outcome"
+    return seen
 
 
 def codes(outcomes: list[VersionOutcome]) -> Mapping[str, str | None]:
-    return {o.version: ("disposed" if o.succeeded else o.error_code) for o in outcomes}
+    return {o.item.version: o.label for o in outcomes}
 
 
 def test_dispose_version_missing_from_answer_reported_not_reported():
@@ -54,10 +73,10 @@ def test_dispose_version_missing_from_answer_reported_not_reported():
         return BatchOutcome(successful={"1.0": ("rev", "Disposed"), "2.0": ("rev", "Disposed")}, failed={})
 
     # WHEN both are disposed
-    outcomes = run(ScriptedGateway(normalised), ["1.00", "2.0"])
+    outcomes = run(ScriptedAdapter(normalised), ["1.00", "2.0"])
     # THEN the unanswered one is reported, not silently dropped
     assert codes(outcomes) == {"2.0": "disposed", "1.00": NOT_REPORTED}
-    assert "1.0" in next(o.error_message for o in outcomes if o.version == "1.00")  # type: ignore[operator]
+    assert "1.0" in next(o.error_message for o in outcomes if o.item.version == "1.00")  # type: ignore[operator]
 
 
 def test_dispose_only_skipped_answer_reported_without_endless_retries():
@@ -66,11 +85,11 @@ def test_dispose_only_skipped_answer_reported_without_endless_retries():
         failed = {v: ("SKIPPED", f"version {v} is skipped") for v in versions}
         return BatchOutcome(successful={}, failed={**failed, "1.0": ("NOT_FOUND", "Could not find version 1.0")})
 
-    gateway = ScriptedGateway(skipped)
+    adapter = ScriptedAdapter(skipped)
     # WHEN disposing
-    outcomes = run(gateway, ["1.00", "2.0"])
+    outcomes = run(adapter, ["1.00", "2.0"])
     # THEN one call is made and both are reported SKIPPED, as AWS said
-    assert len(gateway.asked) == 1
+    assert len(adapter.asked) == 1
     assert codes(outcomes) == {"1.00": "SKIPPED", "2.0": "SKIPPED"}
 
 
@@ -81,39 +100,49 @@ def test_dispose_skipped_retried_without_the_failed_until_done():
             failed={"a": ("NOT_FOUND", "Could not find version a"), "b": ("SKIPPED", ""), "c": ("SKIPPED", "")},
         )
 
-    gateway = ScriptedGateway(first, ok)
-    outcomes = run(gateway, ["a", "b", "c"])
-    assert gateway.asked == [["a", "b", "c"], ["b", "c"]]
+    adapter = ScriptedAdapter(first, ok)
+    outcomes = run(adapter, ["a", "b", "c"])
+    assert adapter.asked == [["a", "b", "c"], ["b", "c"]]
     assert codes(outcomes) == {"a": "NOT_FOUND", "b": "disposed", "c": "disposed"}
 
 
-def test_dispose_deadline_passed_reports_rest_not_attempted(monkeypatch: pytest.MonkeyPatch):
-    # GIVEN 250 versions, a clock, and a first call that uses up the time budget
-    clock = [0.0]
-    monkeypatch.setattr("disposer.codeartifact.disposal.time.monotonic", lambda: clock[0])
-
-    def slow(asked: Sequence[str]) -> BatchOutcome:
-        clock[0] = 21.0
-        return ok(asked)
-
-    gateway = ScriptedGateway(slow, ok, ok)
-    # WHEN disposing with a 20 s deadline
-    outcomes = run(gateway, [f"v{i}" for i in range(250)], deadline=20.0)
-    # THEN the first 100 are disposed, no further call starts, and the other 150 say why
-    assert len(gateway.asked) == 1
+def test_dispose_budget_spent_reports_rest_not_attempted_and_transient():
+    # GIVEN 250 versions, and an adapter whose budget runs out after the first call
+    adapter = ScriptedAdapter(ok, DeadlineExceededError("the time budget of 25.0 s ran out"))
+    # WHEN disposing
+    outcomes = run(adapter, [f"v{i}" for i in range(250)])
+    # THEN the first 100 are disposed, and the other 150 say why and that a retry could do them
     assert sum(o.succeeded for o in outcomes) == 100
     assert {o.error_code for o in outcomes if not o.succeeded} == {NOT_ATTEMPTED}
-    assert len(outcomes) == 250
+    assert all(o.transient for o in outcomes if not o.succeeded)
+
+
+def test_dispose_groups_calls_by_pinned_status():
+    # GIVEN versions pinned to two statuses and one not pinned
+    items = [item("a", PackageVersionStatus.PUBLISHED), item("b", PackageVersionStatus.ARCHIVED), item("c")]
+    adapter = ScriptedAdapter(ok, ok, ok)
+    # WHEN disposed
+    dispose_items(adapter, items, sink=lambda _: None)  # type: ignore[arg-type]
+    # THEN each status is its own call, sent with that expectedStatus
+    assert sorted(zip(adapter.statuses, adapter.asked, strict=True), key=str) == sorted(
+        [(PackageVersionStatus.PUBLISHED, ["a"]), (PackageVersionStatus.ARCHIVED, ["b"]), (None, ["c"])], key=str
+    )
 
 
 def test_dispose_whole_call_failure_after_outcomes_folds_into_failed():
     versions = [f"v{i}" for i in range(150)]
-    gateway = ScriptedGateway(ok, ThrottledError("ThrottlingException", "Rate exceeded", 3))
-    outcomes = run(gateway, versions)
+    adapter = ScriptedAdapter(ok, ThrottledError("ThrottlingException", "Rate exceeded", 3))
+    outcomes = run(adapter, versions)
     assert sum(o.succeeded for o in outcomes) == 100
     assert {o.error_code for o in outcomes if not o.succeeded} == {"ThrottlingException"}
 
 
-def test_dispose_whole_call_failure_first_is_raised():
+def test_dispose_whole_call_failure_first_is_raised_when_asked():
     with pytest.raises(ThrottledError):
-        run(ScriptedGateway(ThrottledError("ThrottlingException", "Rate exceeded", 3)), ["a"])
+        run(ScriptedAdapter(ThrottledError("ThrottlingException", "Rate exceeded", 3)), ["a"], raise_first_refusal=True)
+
+
+def test_dispose_whole_call_failure_first_is_reported_per_version_by_default():
+    outcomes = run(ScriptedAdapter(ThrottledError("ThrottlingException", "Rate exceeded", 3)), ["a", "b"])
+    assert codes(outcomes) == {"a": "ThrottlingException", "b": "ThrottlingException"}
+    assert all(o.transient for o in outcomes)

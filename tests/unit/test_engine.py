@@ -13,17 +13,8 @@ from disposer.codeartifact.types import (
     VersionSummary,
 )
 from disposer.retention.ages import count_newer_than_each
-from disposer.retention.engine import (
-    Action,
-    PackagePlan,
-    PackageVersions,
-    Rule,
-    check_cap,
-    needs_ages,
-    plan_package,
-    plan_packages,
-    policy_cutoffs,
-)
+from disposer.retention.engine import PackageVersions, needs_ages, plan_package, plan_packages, policy_cutoffs
+from disposer.retention.plan import Action, PackagePlan, Rule
 from disposer.retention.policy import RetentionPolicy
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
@@ -319,8 +310,8 @@ def test_plan_item_carries_coordinates_revision_and_status():
     # WHEN planned
     item = _plan(policy, _v("1.0.0", 10, status=PackageVersionStatus.UNLISTED)).items[0]
 
-    # THEN the item has what the apply step pins, and what DESIGN.md's plan items show
-    assert (item.repository, item.format, item.namespace, item.package, item.version) == (
+    # THEN the item has what the apply step pins, and what the API's plan items show
+    assert (item.ref.repository, item.ref.format, item.ref.namespace, item.ref.package, item.version) == (
         "releases",
         "npm",
         "acme",
@@ -464,34 +455,15 @@ def test_plan_packages_totals_count_actions_and_rules():
     }
 
 
-def test_plan_disposals_by_status_groups_for_expected_status():
+def test_plan_disposals_pinned_to_the_status_seen():
     # GIVEN a package with Published and Archived versions to dispose
     _, plan = _two_package_plan(cap=1000)
 
-    # WHEN grouped THEN each group is one status (one expectedStatus per call)
-    groups = plan.packages[0].disposals_by_status()
-    assert {s: [i.version for i in items] for s, items in groups.items()} == {
-        Published: ["1"],
-        PackageVersionStatus.ARCHIVED: ["2"],
+    # WHEN planned THEN each disposal is pinned to the status the plan saw (its call's expectedStatus)
+    assert {i.version: i.expected_status for i in plan.packages[0].disposals} == {
+        "1": Published,
+        "2": PackageVersionStatus.ARCHIVED,
     }
-
-
-def test_check_cap_over_limit_is_exceeded():
-    # GIVEN a plan with 3 disposals and a cap of 2
-    policy, plan = _two_package_plan(cap=2)
-
-    # WHEN checked THEN the cap is exceeded (the run must dispose nothing)
-    check = check_cap(plan, policy)
-    assert check.exceeded
-    assert check.message == "plan disposes 3 versions, which exceeds maxDisposalsPerRun 2"
-
-
-def test_check_cap_at_limit_is_not_exceeded():
-    # GIVEN a plan with exactly as many disposals as the cap
-    policy, plan = _two_package_plan(cap=3)
-
-    # WHEN checked THEN it is within the cap
-    assert not check_cap(plan, policy).exceeded
 
 
 def test_plan_action_values_match_api_contract():

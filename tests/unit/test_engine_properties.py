@@ -17,7 +17,8 @@ from disposer.codeartifact.types import (
     VersionSummary,
 )
 from disposer.retention.ages import count_newer_than_each
-from disposer.retention.engine import Action, PackagePlan, PackageVersions, plan_package, policy_cutoffs
+from disposer.retention.engine import PackageVersions, plan_package, policy_cutoffs
+from disposer.retention.plan import Action, PackagePlan
 from disposer.retention.policy import RetentionPolicy
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)

@@ -1,11 +1,13 @@
 """Request and response contracts of the HTTP API (field names as in the CodeArtifact API)."""
 
 from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationInfo, field_validator
 
+from disposer.codeartifact.disposal import VersionOutcome
 from disposer.codeartifact.types import (
     NAMESPACE_FORBIDDEN,
     NAMESPACE_REQUIRED,
@@ -20,6 +22,7 @@ from disposer.codeartifact.types import (
     PackageVersionStatus,
     RepositoryName,
 )
+from disposer.retention.plan import ON_DEMAND, REQUESTED_BY_CALLER, Action, PackagePlan, Plan, PlanItem, Rule
 
 # One request may name up to this many versions; they are sent to AWS in calls of 100. The bound keeps
 # one request well inside API Gateway's 29 s integration timeout even when every call is retried.
@@ -91,6 +94,24 @@ class DisposeRequest(ApiModel):
             package=self.package,
         )
 
+    def to_plan(self, as_of: datetime) -> Plan:
+        """The named versions as a plan: each one a disposal pinned as the caller asked."""
+        ref, revisions = self.ref, self.version_revisions or {}
+        items = tuple(
+            PlanItem(
+                ref=ref,
+                version=version,
+                revision=revisions.get(version),
+                status=None,
+                action=Action.DISPOSE,
+                rule=Rule.DISPOSE_REQUESTED,
+                reason=REQUESTED_BY_CALLER,
+                expected_status=self.expected_status,
+            )
+            for version in self.versions
+        )
+        return Plan(policy=ON_DEMAND, as_of=as_of, packages=(PackagePlan(ref, items),))
+
 
 class VersionSuccess(ApiModel):
     revision: str | None = None
@@ -109,6 +130,24 @@ class DisposeResponse(ApiModel):
     failed_versions: dict[str, VersionFailure] = Field(alias="failedVersions")
     dry_run: bool = Field(alias="dryRun")
 
+    @classmethod
+    def of(cls, outcomes: Sequence[VersionOutcome], *, dry_run: bool) -> "DisposeResponse":
+        return cls(
+            successful_versions={
+                o.item.version: VersionSuccess(revision=o.revision, status=o.status or "")
+                for o in outcomes
+                if o.succeeded
+            },
+            failed_versions={
+                o.item.version: VersionFailure(
+                    error_code=o.error_code or "UNKNOWN", error_message=o.error_message or ""
+                )
+                for o in outcomes
+                if not o.succeeded
+            },
+            dry_run=dry_run,
+        )
+
 
 class ErrorDetail(ApiModel):
     field: str
@@ -125,59 +164,3 @@ class ErrorResponse(ApiModel):
     """Every non-2xx body: `{"error": {"code", "message"}}`, naming the offending field when there is one."""
 
     error: Error
-
-
-class RunItem(ApiModel):
-    """One version in a run: the plan's decision and, once applied, what happened."""
-
-    repository: str
-    format: PackageFormat
-    namespace: str | None
-    package: str
-    version: str
-    revision: str | None
-    status: PackageVersionStatus
-    action: Literal["keep", "dispose"]
-    reason: str
-    outcome: Literal["disposed", "failed"] | None = None
-    error_code: str | None = Field(default=None, alias="errorCode")
-    error_message: str | None = Field(default=None, alias="errorMessage")
-
-
-class RunTotals(ApiModel):
-    packages: int
-    versions: int
-    keep: int
-    dispose: int
-    rules: dict[str, int] = Field(description="versions per deciding rule, e.g. keep:latest, dispose:older-than")
-
-
-class RunError(ApiModel):
-    scope: str = Field(description="the repository or package that could not be read")
-    error_code: str = Field(alias="errorCode")
-    error_message: str = Field(alias="errorMessage")
-
-
-class RunReportBody(ApiModel):
-    """`POST /plan`, `POST /apply` and scheduled runs: the plan, what was done, and what it cost."""
-
-    run_id: str = Field(alias="runId")
-    policy: str
-    trigger: Literal["api", "schedule", "cli"]
-    mode: Literal["plan", "apply"]
-    as_of: datetime = Field(alias="asOf")
-    items: list[RunItem] = Field(description="dispose items first; at most 5000 (see itemsOmitted)")
-    items_omitted: int = Field(alias="itemsOmitted")
-    totals: RunTotals
-    max_disposals_per_run: int = Field(alias="maxDisposalsPerRun")
-    cap_exceeded: bool = Field(alias="capExceeded")
-    outcomes: dict[str, int] = Field(description="disposed, or the error code, per version acted on")
-    errors: list[RunError]
-    calls: dict[str, int] = Field(description="CodeArtifact calls made, per operation")
-    throttles: int = Field(description="CodeArtifact answers of ThrottlingException (each was retried)")
-    bytes_reclaimed: int | None = Field(
-        alias="bytesReclaimed", description="asset bytes of the versions disposed; null when not measured"
-    )
-    duration_seconds: float = Field(alias="durationSeconds")
-    aborted: bool
-    aborted_reason: str | None = Field(alias="abortedReason")

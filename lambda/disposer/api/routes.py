@@ -1,6 +1,9 @@
-"""HTTP API: routes validated by Powertools, and every error mapped once to the contract's error body."""
+"""HTTP API: routes validated by Powertools, each calling the run pipeline, and every error answered once.
 
-import time
+The handler gives `resolve` the invocation's settings and time budget (taken when the request
+arrived); routes read them from the resolver's context.
+"""
+
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -13,54 +16,21 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from disposer.api.models import (
-    DisposeRequest,
-    DisposeResponse,
-    Error,
-    ErrorDetail,
-    ErrorResponse,
-    RunReportBody,
-    VersionFailure,
-    VersionSuccess,
-)
+from disposer import services
+from disposer.api.models import DisposeRequest, DisposeResponse, Error, ErrorDetail, ErrorResponse
 from disposer.api.precheck import check_request, normalize_content_type
-from disposer.codeartifact.disposal import VersionOutcome, dispose_versions, measure_sizes, predict_disposal
-from disposer.errors import (
-    AccessDeniedError,
-    CodeArtifactError,
-    ConflictError,
-    DisposerError,
-    ModeConflictError,
-    NotFoundError,
-    OutOfScopeError,
-    ThrottledError,
-    UpstreamValidationError,
-)
+from disposer.budget import Budget
+from disposer.config import Settings
+from disposer.errors import DisposerError, ModeConflictError, ThrottledError
 from disposer.observability import logger, tracer
-from disposer.observability.audit import AuditTrail, RunContext
-from disposer.observability.run_metrics import RunMetrics, emit_run_metrics
+from disposer.observability.audit import RunContext
 from disposer.retention.policy import PolicyMode, RetentionPolicy
-from disposer.runs.pipeline import CapExceededError, metrics_even_if_aborted, run_policy
-from disposer.services import gateway_for, settings
+from disposer.runs.executors import InlineExecutor, PredictingExecutor
+from disposer.runs.pipeline import FixedPlan, PolicyPlanner, RunRequest, execute
+from disposer.runs.report import RunReportBody
 
 API_TITLE = "CodeArtifact disposer"
 API_VERSION = "1.0.0"
-
-_STATUS_BY_ERROR: Sequence[tuple[type[DisposerError], HTTPStatus]] = (
-    (OutOfScopeError, HTTPStatus.FORBIDDEN),
-    (ModeConflictError, HTTPStatus.UNPROCESSABLE_ENTITY),
-    (CapExceededError, HTTPStatus.CONFLICT),
-    (AccessDeniedError, HTTPStatus.FORBIDDEN),
-    (NotFoundError, HTTPStatus.NOT_FOUND),
-    (ConflictError, HTTPStatus.CONFLICT),
-    (ThrottledError, HTTPStatus.TOO_MANY_REQUESTS),
-    (UpstreamValidationError, HTTPStatus.BAD_REQUEST),
-    (CodeArtifactError, HTTPStatus.BAD_GATEWAY),
-)
-
-# Beyond this, disposal calls stop being started and the versions left are reported NOT_ATTEMPTED, so
-# the caller always gets the answer (API Gateway's integration timeout is 29 s).
-API_TIME_BUDGET_SECONDS = 20.0
 
 app = APIGatewayRestResolver(enable_validation=True)
 
@@ -81,10 +51,11 @@ def error_response(
     )
 
 
-def resolve(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def resolve(event: dict[str, Any], context: LambdaContext, settings: Settings, budget: Budget) -> dict[str, Any]:
     """Route an API Gateway event, after refusing what Powertools would parse too leniently."""
     problem = check_request(event)
     if problem is None:
+        app.append_context(settings=settings, budget=budget)
         return app.resolve(normalize_content_type(event), context)
     details = [ErrorDetail(field=name, message=problem.message) for name in problem.fields]
     error = error_response(problem.status, problem.code, problem.message, details)
@@ -114,12 +85,11 @@ def _invalid_request(error: RequestValidationError) -> Response[str]:
 
 @app.exception_handler(DisposerError)
 def _service_error(error: DisposerError) -> Response[str]:
-    status = next(s for kind, s in _STATUS_BY_ERROR if isinstance(error, kind))
     headers: dict[str, str] = {}
     if isinstance(error, ThrottledError) and error.retry_after_seconds is not None:
         headers["Retry-After"] = str(error.retry_after_seconds)
-    logger.warning("request failed", error_code=error.code, http_status=int(status), error_message=str(error))
-    return error_response(status, error.code, str(error), headers=headers)
+    logger.warning("request failed", error_code=error.code, http_status=int(error.status), error_message=error.message)
+    return error_response(error.status, error.code, error.message, headers=headers)
 
 
 @app.not_found
@@ -128,10 +98,14 @@ def _no_route(_: Exception) -> Response[str]:
     return error_response(HTTPStatus.NOT_FOUND, "NotFound", f"no route for {event.http_method} {event.path}")
 
 
-def _deadline() -> float:
-    """When to stop starting CodeArtifact calls: API Gateway gives up on a request after 29 s."""
-    remaining = app.lambda_context.get_remaining_time_in_millis() / 1000 - 1
-    return time.monotonic() + min(API_TIME_BUDGET_SECONDS, remaining)
+def _settings() -> Settings:
+    settings: Settings = app.context["settings"]
+    return settings
+
+
+def _budget() -> Budget:
+    budget: Budget = app.context["budget"]
+    return budget
 
 
 def _run_context(dry_run: bool, policy: str | None = None) -> RunContext:
@@ -144,20 +118,6 @@ def _run_context(dry_run: bool, policy: str | None = None) -> RunContext:
         caller=identity.get("userArn") or identity.get("caller"),
         dry_run=dry_run,
         policy=policy,
-    )
-
-
-def _to_response(outcomes: Sequence[VersionOutcome], *, dry_run: bool) -> DisposeResponse:
-    return DisposeResponse(
-        successful_versions={
-            o.version: VersionSuccess(revision=o.revision, status=o.status or "") for o in outcomes if o.succeeded
-        },
-        failed_versions={
-            o.version: VersionFailure(error_code=o.error_code or "UNKNOWN", error_message=o.error_message or "")
-            for o in outcomes
-            if not o.succeeded
-        },
-        dry_run=dry_run,
     )
 
 
@@ -179,6 +139,7 @@ ERROR_RESPONSES = _error_responses(
     HTTPStatus.UNPROCESSABLE_ENTITY,
     HTTPStatus.TOO_MANY_REQUESTS,
     HTTPStatus.BAD_GATEWAY,
+    HTTPStatus.GATEWAY_TIMEOUT,
 )
 
 
@@ -190,60 +151,38 @@ ERROR_RESPONSES = _error_responses(
 @tracer.capture_method(capture_response=False)
 def dispose(request: Annotated[DisposeRequest, Body()]) -> DisposeResponse:
     """Dispose the named versions now (or, with dryRun, report what would happen)."""
-    current = settings()
-    current.check_scope(domain=request.domain, domain_owner=request.domain_owner, repository=request.repository)
-    started = time.monotonic()
-    trail = AuditTrail(run=_run_context(request.dry_run))
-    gateway = gateway_for(current)
-    options: dict[str, Any] = {"revisions": request.version_revisions, "expected_status": request.expected_status}
-    if request.dry_run:
-        sink = trail.sink(request.ref, revisions=request.version_revisions)
-        outcomes = predict_disposal(gateway, request.ref, request.versions, sink=sink, **options)
-        trail.close(calls=dict(gateway.counter.calls))
-        return _to_response(outcomes, dry_run=True)
-    sizes = measure_sizes(gateway, request.ref, request.versions) if current.measure_bytes else None
-    try:
-        outcomes = dispose_versions(
-            gateway,
-            request.ref,
-            request.versions,
-            deadline=_deadline(),
-            sink=trail.sink(request.ref, sizes=sizes),
-            **options,
+    settings = _settings()
+    settings.check_scope(domain=request.domain, domain_owner=request.domain_owner, repository=request.repository)
+    codeartifact = services.codeartifact(settings, _budget())
+    executor = (
+        PredictingExecutor(codeartifact)
+        if request.dry_run
+        else InlineExecutor(codeartifact, measure=settings.measure_bytes, raise_first_refusal=True)
+    )
+    report = execute(
+        RunRequest(
+            context=_run_context(request.dry_run),
+            source=FixedPlan(request.to_plan(datetime.now(UTC))),
+            codeartifact=codeartifact,
+            executor=executor,
         )
-    finally:
-        duration = time.monotonic() - started
-        trail.close(calls=dict(gateway.counter.calls), duration_seconds=round(duration, 3))
-        emit_run_metrics(
-            RunMetrics(
-                trigger="api",
-                planned=len(request.versions),
-                disposed=trail.disposed,
-                failed=trail.failed,
-                bytes_reclaimed=trail.bytes_reclaimed,
-                throttles=gateway.counter.throttles,
-                duration_seconds=duration,
-            )
-        )
-    return _to_response(outcomes, dry_run=False)
+    )
+    return DisposeResponse.of(list(report.outcomes.values()), dry_run=request.dry_run)
 
 
 def _run(policy: RetentionPolicy, *, apply: bool) -> RunReportBody:
-    current = settings()
-    current.check_domain(domain=policy.domain, domain_owner=policy.domain_owner)
-    run = _run_context(dry_run=not apply, policy=policy.name)
-    with metrics_even_if_aborted():
-        report = run_policy(
-            gateway_for(current),
-            policy,
-            now=datetime.now(UTC),
-            run=run,
-            apply=apply,
-            in_scope=current.allows_repository,
-            measure_bytes=current.measure_bytes,
-            deadline=_deadline(),
+    settings = _settings()
+    settings.check_domain(domain=policy.domain, domain_owner=policy.domain_owner)
+    codeartifact = services.codeartifact(settings, _budget())
+    report = execute(
+        RunRequest(
+            context=_run_context(dry_run=not apply, policy=policy.name),
+            source=PolicyPlanner(codeartifact, policy, datetime.now(UTC), settings.allows_repository),
+            codeartifact=codeartifact,
+            executor=InlineExecutor(codeartifact, measure=settings.measure_bytes) if apply else None,
+            cap=policy.max_disposals_per_run,
         )
-    emit_run_metrics(report.metrics())
+    )
     return report.to_body()
 
 

@@ -1,4 +1,4 @@
-"""The only module that talks to CodeArtifact: boto3 calls, pagination, and errors mapped to ours."""
+"""The only module that talks to CodeArtifact: boto3 calls, pagination, pacing, budget, and errors mapped to ours."""
 
 import threading
 from collections import Counter
@@ -12,6 +12,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from disposer.budget import Budget
 from disposer.codeartifact.pacing import QuotaPacer
 from disposer.codeartifact.types import (
     PackageFormat,
@@ -25,6 +26,7 @@ from disposer.errors import (
     AccessDeniedError,
     CodeArtifactError,
     ConflictError,
+    DeadlineExceededError,
     NotFoundError,
     ThrottledError,
     UpstreamError,
@@ -33,13 +35,13 @@ from disposer.errors import (
 from disposer.observability import tracer
 
 if TYPE_CHECKING:
-    from mypy_boto3_codeartifact import CodeArtifactClient as CodeArtifactClient
+    from mypy_boto3_codeartifact import CodeArtifactClient as Boto3Client
 else:
-    CodeArtifactClient = Any
+    Boto3Client = Any
 
 # ListPackageVersions returns at most this many versions a page; asking for fewer only adds calls.
 LIST_PAGE_SIZE = 1000
-_COUNTER_HANDLER_ID = "disposer-call-counter"
+_HANDLER_ID = "disposer"
 
 _ERRORS: Mapping[str, type[CodeArtifactError]] = {
     "AccessDeniedException": AccessDeniedError,
@@ -85,8 +87,8 @@ class CallCounter:
 
 def create_client(
     *, endpoint_url: str | None = None, max_attempts: int = 5, pacer: QuotaPacer | None = None, pool: int = 10
-) -> CodeArtifactClient:
-    """A CodeArtifact client; `endpoint_url` (AWS_ENDPOINT_URL_CODEARTIFACT) points it at the emulator,
+) -> Boto3Client:
+    """A boto3 CodeArtifact client; `endpoint_url` (AWS_ENDPOINT_URL_CODEARTIFACT) points it at the emulator,
     `pacer` holds every attempt to this deployment's share of the account quotas."""
     config = Config(
         max_pool_connections=max(pool, 10),
@@ -132,21 +134,38 @@ def _coordinates(ref: PackageRef) -> dict[str, str]:
     return params
 
 
-class CodeArtifactGateway:
-    """Thin adapter over the boto3 CodeArtifact client; it decides nothing."""
+class CodeArtifact:
+    """Thin adapter over the boto3 CodeArtifact client for one invocation; it decides nothing.
 
-    def __init__(self, client: CodeArtifactClient, *, threads: int = 1) -> None:
+    Every call it makes is counted, and no HTTP attempt (retries included) is sent once `budget` has
+    run out: DeadlineExceededError is raised instead, before anything reaches CodeArtifact.
+    """
+
+    def __init__(self, client: Boto3Client, *, threads: int = 1, budget: Budget | None = None) -> None:
         self._client = client
         # How many calls the logic may keep in flight at once (the client's pool is sized to match).
         self.threads = threads
+        self.budget = budget or Budget.unlimited()
         self.counter = CallCounter()
-        # Clients are shared across invocations: the newest gateway's counter replaces the previous one.
+        # Clients are shared across invocations: the newest adapter's hooks replace the previous ones. The
+        # budget check is registered after the pacer (added when the client was made), so a send that
+        # waited for its quota past the deadline is still stopped.
+        # A call stopped by the budget is not counted: the check comes before the counter.
         for event, handler in (
+            ("before-call.codeartifact", self._check_budget),
             ("before-call.codeartifact", self.counter.record),
             ("needs-retry.codeartifact", self.counter.check_throttle),
+            ("before-send.codeartifact", self._check_budget),
         ):
-            client.meta.events.unregister(event, unique_id=f"{_COUNTER_HANDLER_ID}-{event}")
-            client.meta.events.register(event, handler, unique_id=f"{_COUNTER_HANDLER_ID}-{event}")
+            unique_id = f"{_HANDLER_ID}-{event}-{handler.__name__}"
+            client.meta.events.unregister(event, unique_id=unique_id)
+            client.meta.events.register(event, handler, unique_id=unique_id)
+
+    def _check_budget(self, event_name: str = "", **_: Any) -> None:
+        if self.budget.exhausted:
+            # "before-call.codeartifact.DisposePackageVersions", "before-send.codeartifact.ListPackages"
+            operation = event_name.rsplit(".", 1)[-1]
+            raise DeadlineExceededError(f"{self.budget.describe()}: {operation} was not sent")
 
     @tracer.capture_method(capture_response=False)
     def dispose(

@@ -1,118 +1,151 @@
-"""Disposing named versions of one package: chunking, SKIPPED retries, dry-run prediction."""
+"""Disposing planned versions of one package: sizes, calls of 100, SKIPPED retries, and dry-run prediction."""
 
-import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from enum import StrEnum
 
-from disposer.codeartifact.client import BatchOutcome, CodeArtifactGateway
+from disposer.codeartifact.client import BatchOutcome, CodeArtifact
 from disposer.codeartifact.types import PackageRef, PackageVersionErrorCode, PackageVersionStatus
 from disposer.constants import MAX_VERSIONS_PER_CALL
-from disposer.errors import CodeArtifactError
+from disposer.errors import CodeArtifactError, DeadlineExceededError
+from disposer.retention.plan import PlanItem
+
+
+class OutcomeCode(StrEnum):
+    """Our own per-version codes, beside CodeArtifact's PackageVersionErrorCode values."""
+
+    # No call was sent for the version: the invocation's time budget ran out first.
+    NOT_ATTEMPTED = "NOT_ATTEMPTED"
+    # CodeArtifact answered the call but said nothing of the version.
+    NOT_REPORTED = "NOT_REPORTED"
+
+
+DISPOSED = "disposed"
 
 
 @dataclass(frozen=True, slots=True)
 class VersionOutcome:
-    """What happened (or, in a dry run, would happen) to one version."""
+    """What happened (or, in a dry run, would happen) to one planned version."""
 
-    version: str
+    item: PlanItem
     succeeded: bool
+    # CodeArtifact's answer: the version's revision and status after the call.
     revision: str | None = None
     status: str | None = None
     error_code: str | None = None
     error_message: str | None = None
+    # True if the same disposal may succeed later unchanged (a throttle, a fault, time running out).
+    transient: bool = False
+    # Asset bytes the disposal freed (None: not measured).
+    size: int | None = None
+
+    @property
+    def label(self) -> str:
+        """ "disposed", or the error code: how reports count outcomes."""
+        return DISPOSED if self.succeeded else self.error_code or "UNKNOWN"
+
+    @classmethod
+    def failure(cls, item: PlanItem, code: str, message: str, *, transient: bool = False) -> "VersionOutcome":
+        return cls(item, False, error_code=code, error_message=message, transient=transient)
 
 
 OutcomeSink = Callable[[VersionOutcome], None]
 
-# Our own per-version codes, beside CodeArtifact's PackageVersionErrorCode values.
-NOT_ATTEMPTED = "NOT_ATTEMPTED"
-NOT_REPORTED = "NOT_REPORTED"
 
-
-def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
+def _chunks(items: Sequence[PlanItem], size: int) -> Iterator[Sequence[PlanItem]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
 
-def dispose_versions(
-    gateway: CodeArtifactGateway,
-    ref: PackageRef,
-    versions: Sequence[str],
-    *,
-    revisions: Mapping[str, str] | None = None,
-    expected_status: PackageVersionStatus | None = None,
-    deadline: float | None = None,
-    sink: OutcomeSink,
-) -> list[VersionOutcome]:
-    """Dispose `versions` in calls of 100, reporting every outcome to `sink` as soon as it is known.
+def _call_groups(items: Sequence[PlanItem]) -> dict[tuple[PackageRef, PackageVersionStatus | None], list[PlanItem]]:
+    """One group per package and pinned status: each group is sent with its own expectedStatus."""
+    groups: dict[tuple[PackageRef, PackageVersionStatus | None], list[PlanItem]] = {}
+    for item in items:
+        groups.setdefault((item.ref, item.expected_status), []).append(item)
+    return groups
 
-    CodeArtifact answers a batch all-or-nothing: one failing version turns the rest into SKIPPED. Those
-    are retried without the failed ones, so one bad version never blocks the others. A whole-call
-    failure before any outcome is known is raised (nothing happened); after that, the versions not yet
-    done are reported failed with the AWS error code, so no outcome already known is ever hidden.
-    No call starts after `deadline` (time.monotonic()); versions left are reported NOT_ATTEMPTED.
+
+def dispose_items(
+    codeartifact: CodeArtifact,
+    items: Sequence[PlanItem],
+    *,
+    sink: OutcomeSink,
+    measure: bool = False,
+    measure_threads: int = 1,
+    raise_first_refusal: bool = False,
+) -> None:
+    """Dispose `items`, pinned as each says, in calls of 100, reporting every outcome to `sink` as it is known.
+
+    With `measure`, each call's versions have their asset bytes read just before it (what
+    BytesReclaimed counts), `measure_threads` at a time. CodeArtifact answers a batch all-or-nothing:
+    one failing version turns the rest into SKIPPED, and those are retried without the failed ones, so
+    one bad version never blocks the others. A whole call refused (the package deleted, say) fails its
+    versions with the AWS error code and the rest go on; with `raise_first_refusal`, a refusal before
+    any outcome is known is raised instead (nothing happened: an API caller gets the error itself).
+    Once the budget has run out, the versions left are reported NOT_ATTEMPTED: nothing is sent for them.
     """
-    outcomes: list[VersionOutcome] = []
+    answered: set[PlanItem] = set()
 
     def emit(outcome: VersionOutcome) -> None:
-        outcomes.append(outcome)
+        answered.add(outcome.item)
         sink(outcome)
 
-    def fail_rest(code: str, message: str) -> None:
-        done = {outcome.version for outcome in outcomes}
-        for version in versions:
-            if version not in done:
-                emit(VersionOutcome(version, False, error_code=code, error_message=message))
-
-    for chunk in _chunks(versions, MAX_VERSIONS_PER_CALL):
+    for group in _call_groups(items).values():
         try:
-            _dispose_chunk(gateway, ref, chunk, revisions, expected_status, emit, deadline)
-        except _DeadlineReached:
-            fail_rest(NOT_ATTEMPTED, "not attempted: the request's time budget ran out; nothing was sent for it")
-            break
+            for chunk in _chunks(group, MAX_VERSIONS_PER_CALL):
+                sizes = measure_sizes(codeartifact, chunk, threads=measure_threads) if measure else None
+                _dispose_chunk(codeartifact, chunk, sizes, emit)
+        except DeadlineExceededError as error:
+            for item in group:
+                if item not in answered:
+                    emit(
+                        VersionOutcome.failure(
+                            item, OutcomeCode.NOT_ATTEMPTED, f"not attempted: {error.message}", transient=True
+                        )
+                    )
         except CodeArtifactError as error:
-            if not outcomes:
+            if raise_first_refusal and not answered:
                 raise
-            fail_rest(error.code, error.message)
-            break
-    return outcomes
-
-
-class _DeadlineReached(Exception):
-    pass
+            for item in group:
+                if item not in answered:
+                    emit(VersionOutcome.failure(item, error.code, error.message, transient=error.transient))
 
 
 def _dispose_chunk(
-    gateway: CodeArtifactGateway,
-    ref: PackageRef,
-    chunk: Sequence[str],
-    revisions: Mapping[str, str] | None,
-    expected_status: PackageVersionStatus | None,
+    codeartifact: CodeArtifact,
+    chunk: Sequence[PlanItem],
+    sizes: Mapping[PlanItem, int] | None,
     emit: OutcomeSink,
-    deadline: float | None,
 ) -> None:
     pending = list(chunk)
+    ref, expected_status = chunk[0].ref, chunk[0].expected_status
     while True:
-        if deadline is not None and time.monotonic() >= deadline:
-            raise _DeadlineReached
-        batch = gateway.dispose(ref, pending, revisions=revisions, expected_status=expected_status)
-        skipped: list[str] = []
-        for version in pending:
+        by_version = {item.version: item for item in pending}
+        batch = codeartifact.dispose(
+            ref,
+            list(by_version),
+            revisions={item.version: item.revision for item in pending if item.revision is not None},
+            expected_status=expected_status,
+        )
+        skipped: list[PlanItem] = []
+        for version, item in by_version.items():
             if version in batch.successful:
                 revision, status = batch.successful[version]
-                emit(VersionOutcome(version, True, revision=revision, status=status))
+                size = None if sizes is None else sizes.get(item, 0)
+                emit(VersionOutcome(item, True, revision=revision, status=status, size=size))
             elif version in batch.failed:
                 code, message = batch.failed[version]
                 if code == PackageVersionErrorCode.SKIPPED:
-                    skipped.append(version)
+                    skipped.append(item)
                 else:
-                    emit(VersionOutcome(version, False, error_code=code, error_message=message))
+                    emit(VersionOutcome.failure(item, code, message))
             else:
-                emit(VersionOutcome(version, False, error_code=NOT_REPORTED, error_message=_unreported(batch)))
+                emit(VersionOutcome.failure(item, OutcomeCode.NOT_REPORTED, _unreported(batch)))
         if len(skipped) == len(pending):
             # Nothing failed for real, so a retry would get the same answer: report what AWS said.
-            for version in skipped:
-                emit(VersionOutcome(version, False, error_code="SKIPPED", error_message=batch.failed[version][1]))
+            for item in skipped:
+                emit(VersionOutcome.failure(item, PackageVersionErrorCode.SKIPPED, batch.failed[item.version][1]))
             return
         if not skipped:
             return
@@ -125,60 +158,54 @@ def _unreported(batch: BatchOutcome) -> str:
     return f"CodeArtifact's answer did not mention this version (it answered for: {', '.join(answered[:10])})"
 
 
-def predict_disposal(
-    gateway: CodeArtifactGateway,
-    ref: PackageRef,
-    versions: Sequence[str],
-    *,
-    revisions: Mapping[str, str] | None = None,
-    expected_status: PackageVersionStatus | None = None,
-    sink: OutcomeSink,
-) -> list[VersionOutcome]:
-    """Dry run: what `dispose_versions` would do, from one listing of the package; writes nothing.
+def predict_items(codeartifact: CodeArtifact, items: Sequence[PlanItem], *, sink: OutcomeSink) -> None:
+    """Dry run: what `dispose_items` would do, from one listing per package; writes nothing.
 
     The checks and messages are CodeArtifact's own, in its order (existence, revision, status); a
     successful prediction reports the version's current revision and status.
     """
-    current = {summary.version: summary for summary in gateway.list_versions(ref).versions}
-    outcomes: list[VersionOutcome] = []
-    for version in versions:
-        summary = current.get(version)
-        wanted_revision = (revisions or {}).get(version)
-        if summary is None:
-            outcome = VersionOutcome(
-                version, False, error_code="NOT_FOUND", error_message=f"Could not find version {version}"
-            )
-        elif wanted_revision is not None and wanted_revision != summary.revision:
-            outcome = VersionOutcome(
-                version,
-                False,
-                error_code="MISMATCHED_REVISION",
-                error_message=f"current revision: {summary.revision}, expected revision: {wanted_revision}",
-            )
-        elif expected_status is not None and expected_status != summary.status:
-            outcome = VersionOutcome(
-                version,
-                False,
-                error_code="MISMATCHED_STATUS",
-                error_message=f"current status: {summary.status}, expected status: {expected_status}",
-            )
-        else:
-            outcome = VersionOutcome(version, True, revision=summary.revision, status=summary.status)
-        outcomes.append(outcome)
-        sink(outcome)
-    return outcomes
+    for (ref, _), group in _call_groups(items).items():
+        current = {summary.version: summary for summary in codeartifact.list_versions(ref).versions}
+        for item in group:
+            summary = current.get(item.version)
+            if summary is None:
+                outcome = VersionOutcome.failure(
+                    item, PackageVersionErrorCode.NOT_FOUND, f"Could not find version {item.version}"
+                )
+            elif item.revision is not None and item.revision != summary.revision:
+                outcome = VersionOutcome.failure(
+                    item,
+                    PackageVersionErrorCode.MISMATCHED_REVISION,
+                    f"current revision: {summary.revision}, expected revision: {item.revision}",
+                )
+            elif item.expected_status is not None and item.expected_status != summary.status:
+                outcome = VersionOutcome.failure(
+                    item,
+                    PackageVersionErrorCode.MISMATCHED_STATUS,
+                    f"current status: {summary.status}, expected status: {item.expected_status}",
+                )
+            else:
+                outcome = VersionOutcome(item, True, revision=summary.revision, status=summary.status)
+            sink(outcome)
 
 
-def measure_sizes(gateway: CodeArtifactGateway, ref: PackageRef, versions: Sequence[str]) -> dict[str, int]:
-    """Asset bytes per version, read before disposal deletes them (one ListPackageVersionAssets each).
+def measure_sizes(codeartifact: CodeArtifact, items: Sequence[PlanItem], *, threads: int = 1) -> dict[PlanItem, int]:
+    """Asset bytes per version, read before disposal deletes them (one ListPackageVersionAssets each,
+    `threads` at a time).
 
     A version whose assets cannot be listed (it does not exist, say) counts 0: measuring never blocks
-    or changes a disposal.
+    or changes a disposal. Running out of time does stop it (DeadlineExceededError is raised).
     """
-    sizes: dict[str, int] = {}
-    for version in versions:
+
+    def size(item: PlanItem) -> int:
         try:
-            sizes[version] = gateway.asset_bytes(ref, version)
+            return codeartifact.asset_bytes(item.ref, item.version)
+        except DeadlineExceededError:
+            raise
         except CodeArtifactError:
-            sizes[version] = 0
-    return sizes
+            return 0
+
+    if threads <= 1:
+        return {item: size(item) for item in items}
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="measure") as pool:
+        return dict(zip(items, pool.map(size, items), strict=True))

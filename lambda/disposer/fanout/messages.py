@@ -1,115 +1,77 @@
-"""Fan-out of a planned run's disposals over SQS, and the run's tally in a DynamoDB table.
+"""What travels between the run function and the worker: a work message names a run and a part, nothing else.
 
-A scheduled run plans inline (reads only: O(pages + log n) calls per package), checks
-maxDisposalsPerRun against the whole plan, then - when a work queue is configured - sends each
-package's pinned disposals as messages; the worker function applies them in batches, SQS and Lambda
-doing the distribution. The run table holds one item per run (what to expect, running totals) and one
-marker per finished message, so a message delivered twice is tallied once, and exactly one worker -
-the one that finishes the last message - writes the run's report and metrics.
+The part itself - up to MAX_ITEMS_PER_PART pinned disposals of one package - is written to the run
+table by the run function (see table.py); `encode_part` and `decode_part` carry the plan's own
+PlanItem objects there and back unchanged.
 """
 
+import json
+import zlib
 from collections.abc import Sequence
-from datetime import datetime
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from disposer.codeartifact.types import PackageFormat, PackageRef, PackageVersionStatus
-from disposer.observability.audit import Trigger
-from disposer.retention.engine import Action, PackagePlan, PlanItem, Rule
+from disposer.retention.plan import Action, Plan, PlanItem, Rule
 
-# Versions per message: 400 worst-case items (255-character versions, revisions, reasons) stay well
-# under SQS's 256 KiB message limit.
-MAX_ITEMS_PER_MESSAGE = 400
-
-
-class WorkItem(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    version: str
-    revision: str
-    status: PackageVersionStatus
-    reason: str
-    rule: Rule
+# Versions per part: 400 worst-case items (255-character versions, revisions and reasons) stay well under
+# DynamoDB's 400 KB item limit even before compression.
+MAX_ITEMS_PER_PART = 400
+# Run ids are EventBridge event ids and API Gateway request ids (UUIDs); nothing else is a run.
+RUN_ID_PATTERN = r"^[A-Za-z0-9-]{1,64}$"
 
 
-class ApplyWork(BaseModel):
-    """One SQS message: part of one package's planned disposals, pinned to what the plan saw."""
+class WorkMessage(BaseModel):
+    """One SQS message: `{"runId": ..., "part": n}`; anything else is not work."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, serialize_by_alias=True)
 
-    run_id: str
-    part: int
-    policy: str
-    trigger: Trigger
-    caller: str | None
-    as_of: datetime
-    domain: str
-    domain_owner: str | None
-    repository: str
-    format: PackageFormat
-    namespace: str | None
-    package: str
-    items: tuple[WorkItem, ...]
+    run_id: Annotated[str, Field(alias="runId", pattern=RUN_ID_PATTERN)]
+    part: Annotated[StrictInt, Field(ge=0)]
 
-    @property
-    def ref(self) -> PackageRef:
-        return PackageRef(self.domain, self.domain_owner, self.repository, self.format, self.namespace, self.package)
 
-    def package_plan(self) -> PackagePlan:
-        ref = self.ref
-        return PackagePlan(
-            ref=ref,
-            items=tuple(
-                PlanItem(
-                    repository=ref.repository,
-                    format=ref.format,
-                    namespace=ref.namespace,
-                    package=ref.package,
-                    version=item.version,
-                    revision=item.revision,
-                    status=item.status,
-                    action=Action.DISPOSE,
-                    reason=item.reason,
-                    rule=item.rule,
-                )
-                for item in self.items
-            ),
+def split_parts(plan: Plan) -> list[tuple[PlanItem, ...]]:
+    """Each package's disposals, in parts of at most MAX_ITEMS_PER_PART, in plan order."""
+    parts: list[tuple[PlanItem, ...]] = []
+    for package in plan.packages:
+        disposals = package.disposals
+        parts.extend(
+            disposals[start : start + MAX_ITEMS_PER_PART] for start in range(0, len(disposals), MAX_ITEMS_PER_PART)
         )
+    return parts
 
 
-def work_messages(
-    *, run_id: str, policy: str, trigger: Trigger, caller: str | None, as_of: datetime, packages: Sequence[PackagePlan]
-) -> list[ApplyWork]:
-    """Each package's disposals as messages of at most MAX_ITEMS_PER_MESSAGE versions, numbered."""
-    messages: list[ApplyWork] = []
-    for package in packages:
-        disposals = [item for item in package.disposals if item.revision is not None]
-        for start in range(0, len(disposals), MAX_ITEMS_PER_MESSAGE):
-            ref = package.ref
-            messages.append(
-                ApplyWork(
-                    run_id=run_id,
-                    part=len(messages),
-                    policy=policy,
-                    trigger=trigger,
-                    caller=caller,
-                    as_of=as_of,
-                    domain=ref.domain,
-                    domain_owner=ref.domain_owner,
-                    repository=ref.repository,
-                    format=ref.format,
-                    namespace=ref.namespace,
-                    package=ref.package,
-                    items=tuple(
-                        WorkItem(
-                            version=item.version,
-                            revision=item.revision or "",
-                            status=item.status,
-                            reason=item.reason,
-                            rule=item.rule,
-                        )
-                        for item in disposals[start : start + MAX_ITEMS_PER_MESSAGE]
-                    ),
-                )
-            )
-    return messages
+def encode_part(items: Sequence[PlanItem]) -> bytes:
+    """A part as compressed JSON: the package's coordinates once, then each disposal's pins and reason."""
+    ref = items[0].ref
+    if any(item.ref != ref or item.action is not Action.DISPOSE for item in items):
+        raise ValueError("a part holds disposals of one package only")
+    document: dict[str, Any] = {
+        "ref": [ref.domain, ref.domain_owner, ref.repository, str(ref.format), ref.namespace, ref.package],
+        "items": [
+            [item.version, item.revision, item.status, str(item.rule), item.reason, item.expected_status]
+            for item in items
+        ],
+    }
+    return zlib.compress(json.dumps(document, separators=(",", ":")).encode())
+
+
+def decode_part(data: bytes) -> tuple[PlanItem, ...]:
+    """The PlanItems `encode_part` was given, equal field for field."""
+    document = json.loads(zlib.decompress(data))
+    domain, owner, repository, package_format, namespace, package = document["ref"]
+    ref = PackageRef(domain, owner, repository, PackageFormat(package_format), namespace, package)
+    return tuple(
+        PlanItem(
+            ref=ref,
+            version=version,
+            revision=revision,
+            status=None if status is None else PackageVersionStatus(status),
+            action=Action.DISPOSE,
+            rule=Rule(rule),
+            reason=reason,
+            expected_status=None if expected is None else PackageVersionStatus(expected),
+        )
+        for version, revision, status, rule, reason, expected in document["items"]
+    )

@@ -25,16 +25,13 @@ from disposer.constants import (
     SERVICE_NAME,
 )
 
-# The policy dimension of on-demand /dispose calls, which follow no policy.
-ON_DEMAND = "on-demand"
 
-
-@dataclass
-class RunMetrics:
-    """What one run did, in the units the alarms and the dashboard use."""
+@dataclass(frozen=True)
+class RunFigures:
+    """What one run did, in the units the alarms and the dashboard use (made from its report)."""
 
     trigger: str
-    policy: str = ON_DEMAND
+    policy: str
     planned: int = 0
     kept: int = 0
     disposed: int = 0
@@ -45,7 +42,7 @@ class RunMetrics:
     aborted: bool = False
 
 
-def emit_run_metrics(run: RunMetrics) -> None:
+def emit_run_metrics(run: RunFigures) -> None:
     """Print the run's EMF lines (CloudWatch turns them into metrics; no API call, no extra latency)."""
     emf = EphemeralMetrics(namespace=METRICS_NAMESPACE, service=SERVICE_NAME)
     emf.add_dimensions(service=SERVICE_NAME, policy=run.policy, trigger=run.trigger)

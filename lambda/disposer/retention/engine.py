@@ -5,7 +5,7 @@ Pure: no I/O, no clock of its own. Decision precedence for each version (the fir
 1. not selected -> keep: package outside the policy's selectors; status not in select.statuses
    (Unfinished, Disposed and Deleted never are); version not matching select.versionPattern; origin
    not in select.origins; not older than select.olderThanDays.
-2. keep rules, in DESIGN.md's order: keep.latest, keep.newerThanDays, keep.versionPatterns (first
+2. keep rules, in this order: keep.latest, keep.newerThanDays, keep.versionPatterns (first
    matching pattern), keep.defaultDisplayVersion.
 3. no revision -> keep (a disposal is pinned to the revision the plan saw; without one it cannot be).
 4. dispose.
@@ -18,39 +18,10 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import StrEnum
 
-from disposer.codeartifact.types import (
-    DISPOSABLE_STATUSES,
-    PackageFormat,
-    PackageRef,
-    PackageVersionStatus,
-    VersionSummary,
-)
+from disposer.codeartifact.types import DISPOSABLE_STATUSES, PackageRef, VersionSummary
+from disposer.retention.plan import Action, PackagePlan, Plan, PlanItem, Rule
 from disposer.retention.policy import RetentionPolicy
-
-
-class Action(StrEnum):
-    KEEP = "keep"
-    DISPOSE = "dispose"
-
-
-class Rule(StrEnum):
-    """The kind of rule that decided a version: a low-cardinality key for totals and metrics."""
-
-    NOT_SELECTED_PACKAGE = "not-selected:package"
-    NOT_SELECTED_STATUS = "not-selected:status"
-    NOT_SELECTED_VERSION_PATTERN = "not-selected:version-pattern"
-    NOT_SELECTED_ORIGIN = "not-selected:origin"
-    NOT_SELECTED_AGE = "not-selected:age"
-    KEEP_LATEST = "keep:latest"
-    KEEP_NEWER_THAN = "keep:newer-than"
-    KEEP_VERSION_PATTERN = "keep:version-pattern"
-    KEEP_DEFAULT_DISPLAY_VERSION = "keep:default-display-version"
-    KEEP_NO_REVISION = "keep:no-revision"
-    DISPOSE_OLDER_THAN = "dispose:older-than"
-    DISPOSE_VERSION_PATTERN = "dispose:version-pattern"
-    DISPOSE_SELECTED = "dispose:selected"
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,102 +55,6 @@ class PackageVersions:
     def times_known(self) -> bool:
         """True if every version has a publish time (path (a))."""
         return all(v.published_time is not None for v in self.versions)
-
-
-@dataclass(frozen=True, slots=True)
-class PlanItem:
-    """The decision on one version; a dispose item carries the revision and status the apply pins."""
-
-    repository: str
-    format: PackageFormat
-    namespace: str | None
-    package: str
-    version: str
-    revision: str | None
-    status: PackageVersionStatus
-    action: Action
-    reason: str
-    rule: Rule
-
-
-@dataclass(frozen=True, slots=True)
-class PackagePlan:
-    """The decisions for one package's versions, newest first."""
-
-    ref: PackageRef
-    items: tuple[PlanItem, ...]
-
-    @property
-    def disposals(self) -> tuple[PlanItem, ...]:
-        return tuple(i for i in self.items if i.action is Action.DISPOSE)
-
-    def disposals_by_status(self) -> dict[PackageVersionStatus, tuple[PlanItem, ...]]:
-        """Disposals grouped by the status seen: each group is one call with that `expectedStatus`."""
-        groups: dict[PackageVersionStatus, list[PlanItem]] = {}
-        for item in self.disposals:
-            groups.setdefault(item.status, []).append(item)
-        return {status: tuple(items) for status, items in groups.items()}
-
-
-@dataclass(frozen=True, slots=True)
-class PlanTotals:
-    packages: int
-    versions: int
-    keep: int
-    dispose: int
-    rules: Mapping[Rule, int]
-
-
-@dataclass(frozen=True, slots=True)
-class Plan:
-    """A policy's decisions for every version of every package it looked at, as of one clock reading."""
-
-    policy: str
-    as_of: datetime
-    packages: tuple[PackagePlan, ...]
-
-    @property
-    def items(self) -> tuple[PlanItem, ...]:
-        return tuple(item for package in self.packages for item in package.items)
-
-    @property
-    def disposal_count(self) -> int:
-        return sum(len(package.disposals) for package in self.packages)
-
-    @property
-    def totals(self) -> PlanTotals:
-        items = self.items
-        actions = Counter(i.action for i in items)
-        rules = Counter(i.rule for i in items)
-        return PlanTotals(
-            packages=len(self.packages),
-            versions=len(items),
-            keep=actions[Action.KEEP],
-            dispose=actions[Action.DISPOSE],
-            rules={rule: rules[rule] for rule in Rule if rules[rule]},
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class CapCheck:
-    """Whether a plan stays within the policy's maxDisposalsPerRun; if not, the run disposes nothing."""
-
-    disposals: int
-    limit: int
-
-    @property
-    def exceeded(self) -> bool:
-        return self.disposals > self.limit
-
-    @property
-    def message(self) -> str:
-        verdict = "exceeds" if self.exceeded else "is within"
-        return f"plan disposes {self.disposals} versions, which {verdict} maxDisposalsPerRun {self.limit}"
-
-
-def check_cap(plan: Plan, policy: RetentionPolicy) -> CapCheck:
-    """Compare the plan's disposals with maxDisposalsPerRun (exceeding it must stop the whole run)."""
-    return CapCheck(disposals=plan.disposal_count, limit=policy.max_disposals_per_run)
 
 
 def _days(count: int | None) -> str:
@@ -331,7 +206,7 @@ def plan_package(package: PackageVersions, policy: RetentionPolicy, now: datetim
     else:
         ordered = package.versions
     select = policy.select
-    # keep.latest counts versions matching select.statuses and select.versionPattern only (DESIGN.md).
+    # keep.latest counts versions matching select.statuses and select.versionPattern only.
     matching = [
         position
         for position, v in enumerate(ordered)
@@ -346,16 +221,15 @@ def plan_package(package: PackageVersions, policy: RetentionPolicy, now: datetim
         action, rule, reason = _decide(policy, package, version, position, ages, latest_of, now)
         items.append(
             PlanItem(
-                repository=ref.repository,
-                format=ref.format,
-                namespace=ref.namespace,
-                package=ref.package,
+                ref=ref,
                 version=version.version,
                 revision=version.revision,
                 status=version.status,
                 action=action,
-                reason=reason,
                 rule=rule,
+                reason=reason,
+                # Every disposal is pinned to the status seen, so a version restored since is left alone.
+                expected_status=version.status if action is Action.DISPOSE else None,
             )
         )
     return PackagePlan(ref=ref, items=tuple(items))

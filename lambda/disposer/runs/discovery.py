@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from disposer.codeartifact.client import CodeArtifactGateway
+from disposer.codeartifact.client import CodeArtifact
 from disposer.codeartifact.types import NAMESPACE_FORBIDDEN, PackageRef
 from disposer.errors import CodeArtifactError
 from disposer.retention.ages import MemoizedTimes, count_newer_than_each
@@ -32,12 +32,12 @@ ErrorSink = Callable[[DiscoveryError], None]
 T = TypeVar("T")
 
 
-def repositories(gateway: CodeArtifactGateway, policy: RetentionPolicy, in_scope: Callable[[str], bool]) -> list[str]:
+def repositories(codeartifact: CodeArtifact, policy: RetentionPolicy, in_scope: Callable[[str], bool]) -> list[str]:
     """The repositories the policy names (a literal costs no call; a glob lists the domain once)."""
     if policy.repository is not None and not is_glob(policy.repository):
         return [policy.repository] if in_scope(policy.repository) else []
     prefix = literal_prefix(policy.repository) or ""
-    names = gateway.list_repositories(policy.domain, policy.domain_owner, prefix)
+    names = codeartifact.list_repositories(policy.domain, policy.domain_owner, prefix)
     return sorted(name for name in names if policy.matches_repository(name) and in_scope(name))
 
 
@@ -54,12 +54,12 @@ def _direct_ref(policy: RetentionPolicy, repository: str) -> PackageRef | None:
     return PackageRef(policy.domain, policy.domain_owner, repository, policy.format, namespace, policy.package)
 
 
-def packages(gateway: CodeArtifactGateway, policy: RetentionPolicy, repository: str) -> list[PackageRef]:
+def packages(codeartifact: CodeArtifact, policy: RetentionPolicy, repository: str) -> list[PackageRef]:
     """The packages of one repository the policy selects, narrowed server-side where the API allows."""
     direct = _direct_ref(policy, repository)
     if direct is not None:
         return [direct]
-    found = gateway.list_packages(
+    found = codeartifact.list_packages(
         policy.domain,
         policy.domain_owner,
         repository,
@@ -71,7 +71,7 @@ def packages(gateway: CodeArtifactGateway, policy: RetentionPolicy, repository: 
 
 
 def package_versions(
-    gateway: CodeArtifactGateway, policy: RetentionPolicy, ref: PackageRef, now: datetime
+    codeartifact: CodeArtifact, policy: RetentionPolicy, ref: PackageRef, now: datetime
 ) -> PackageVersions:
     """One package's versions, newest first, with the age cutoffs the policy needs found by binary search.
 
@@ -79,12 +79,14 @@ def package_versions(
     sorted by publish time, so each cutoff costs O(log n) describes, and none when no version's age
     can change the plan.
     """
-    listing = gateway.list_versions(ref)
+    listing = codeartifact.list_versions(ref)
     versions = listing.versions
     counts: dict[datetime, int] = {}
     cutoffs = policy_cutoffs(policy, now)
     if cutoffs and needs_ages(policy, ref, versions):
-        times = MemoizedTimes(lambda index: gateway.published_time(ref, versions[index].version) or _NO_PUBLISH_TIME)
+        times = MemoizedTimes(
+            lambda index: codeartifact.published_time(ref, versions[index].version) or _NO_PUBLISH_TIME
+        )
         counts = count_newer_than_each(len(versions), times, cutoffs)
     return PackageVersions(
         ref=ref,
@@ -95,7 +97,7 @@ def package_versions(
 
 
 def discover(
-    gateway: CodeArtifactGateway,
+    codeartifact: CodeArtifact,
     policy: RetentionPolicy,
     now: datetime,
     *,
@@ -105,7 +107,7 @@ def discover(
     """Every package the policy covers, with its versions; unreadable ones are reported and skipped.
 
     Repositories and packages are listed first; then each package's versions and ages are read
-    `gateway.threads` packages at a time (the pacer keeps the calls within the quotas), and yielded
+    `codeartifact.threads` packages at a time (the pacer keeps the calls within the quotas), and yielded
     in order as they come, so a caller that plans each package can let its listing go.
     """
     # A missing domain, or a repository the policy names literally, fails the run (the policy is wrong);
@@ -113,18 +115,18 @@ def discover(
     literal = policy.repository is not None and not is_glob(policy.repository)
     refs = [
         ref
-        for repository in repositories(gateway, policy, in_scope)
+        for repository in repositories(codeartifact, policy, in_scope)
         for ref in (
-            packages(gateway, policy, repository)
+            packages(codeartifact, policy, repository)
             if literal
-            else _guarded(lambda: packages(gateway, policy, repository), f"repository {repository}", on_error)  # noqa: B023
+            else _guarded(lambda: packages(codeartifact, policy, repository), f"repository {repository}", on_error)  # noqa: B023
         )
     ]
 
     def read(ref: PackageRef) -> Sequence[PackageVersions]:
-        return _guarded(lambda: [package_versions(gateway, policy, ref, now)], f"package {_label(ref)}", on_error)
+        return _guarded(lambda: [package_versions(codeartifact, policy, ref, now)], f"package {_label(ref)}", on_error)
 
-    with ThreadPoolExecutor(max_workers=gateway.threads, thread_name_prefix="discover") as pool:
+    with ThreadPoolExecutor(max_workers=codeartifact.threads, thread_name_prefix="discover") as pool:
         for found in pool.map(read, refs):
             yield from found
 

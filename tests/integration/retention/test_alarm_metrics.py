@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from disposer.runs.pipeline import CapExceededError, FutureClockError
+from disposer.errors import CapExceededError, FutureClockError
 from infra.alarms import ALARMS, SERVICE_METRIC_ALARMS, AlarmSpec, WatchedResource
 from tests.integration.conftest import control, invoke_api
 from tests.integration.retention.conftest import UI_KIT, run_scheduled

@@ -18,7 +18,7 @@ from typing import Any
 import boto3
 import pytest
 
-from disposer.runs.pipeline import CapExceededError
+from disposer.errors import CapExceededError
 from tests.integration.conftest import calls, control
 from tests.integration.retention.conftest import UI_ICONS, UI_KIT, disposed, run_scheduled, scheduled_event
 from tests.integration.retention.test_retention_runs import EXPECTED_UI_ICONS, EXPECTED_UI_KIT
@@ -295,44 +295,39 @@ def test_fanout_transient_failure_retries_the_message_instead_of_tallying(
 
 
 @pytest.mark.parametrize(
-    ("change", "reason"),
-    [({"run_id": "forged-run"}, "no run forged-run"), ({"repository": "private"}, "not managed")],
+    ("forge", "reason"),
+    [
+        ({"runId": "forged-run"}, "no part 0 of run forged-run"),
+        ({"part": 99}, "no part 99 of run"),
+        ({"scope": "snapshots"}, "not managed"),
+    ],
 )
 def test_fanout_message_outside_a_dispatch_is_never_applied(
-    lambda_context, emulator, codeartifact, fanout, monkeypatch, change, reason
+    lambda_context, emulator, codeartifact, fanout, monkeypatch, printed, forge, reason
 ):
-    # GIVEN a message naming an unknown run, or a repository outside the deployment
-    monkeypatch.setenv("DISPOSER_REPOSITORIES", "releases,snapshots")
+    # GIVEN a message naming an unknown run, a part the run never wrote, or a run whose repository
+    # this deployment no longer manages
     run_scheduled(lambda_context)
     (message, *_) = receive(fanout)
-    body = {**json.loads(message["Body"]), **change}
+    body = {**json.loads(message["Body"]), **{k: v for k, v in forge.items() if k != "scope"}}
+    if "scope" in forge:
+        monkeypatch.setenv("DISPOSER_REPOSITORIES", forge["scope"])
     forged = {**message, "MessageId": "forged", "Body": json.dumps(body)}
     control(emulator, "reset-stats", {})
+    printed()
     # WHEN the worker gets it THEN it fails (to be parked in the DLQ) and CodeArtifact is not called
     assert deliver(fanout, lambda_context, [forged], delete=False) == ["forged"]
     assert "DisposePackageVersions" not in calls(emulator)
-    # AND the reason is the one expected
-    from disposer.errors import DisposerError
-    from disposer.fanout.messages import ApplyWork
-    from disposer.fanout.table import RunTable
-    from disposer.services import gateway_for, settings
-    from disposer.worker import apply_work
-
-    with pytest.raises(DisposerError, match=reason):
-        apply_work(
-            ApplyWork.model_validate(body),
-            gateway_for(settings()),
-            RunTable(fanout.table),
-            settings(),
-            redelivered=False,
-            deadline=None,
-        )
+    # AND the refusal is logged with its reason
+    (refusal,) = [r for r in printed() if r.get("message") == "work message failed"]
+    assert reason in refusal["error_message"]
 
 
 def test_fanout_send_failure_reports_what_went_out_and_fails(
     lambda_context, emulator, codeartifact, fanout, printed, monkeypatch
 ):
-    from disposer.fanout.queue import WorkQueue, WorkQueueError
+    from disposer.errors import WorkQueueError
+    from disposer.fanout.queue import WorkQueue
 
     # GIVEN SQS refuses the batch after the first message
     original = WorkQueue.send

@@ -104,7 +104,7 @@ def test_throttles_counted_even_when_retries_succeed(lambda_context, emulator, p
 
 
 def test_cap_abort_emits_run_aborted(lambda_context, emulator, printed):
-    from disposer.runs.pipeline import CapExceededError
+    from disposer.errors import CapExceededError
 
     with pytest.raises(CapExceededError):
         run_scheduled(lambda_context, maxDisposalsPerRun=1)

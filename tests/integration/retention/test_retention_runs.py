@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from disposer.runs.pipeline import CapExceededError
+from disposer.errors import CapExceededError
 from tests.integration.conftest import calls, control, invoke_api, statuses
 from tests.integration.retention.conftest import (
     POLICY,
@@ -95,16 +95,16 @@ def test_scheduled_run_invalid_policy_fails_before_any_call(lambda_context, emul
 
 def test_scheduled_run_status_changed_after_plan_is_not_disposed(lambda_context, emulator, codeartifact, monkeypatch):
     # GIVEN someone archives 1.2.0 between the plan and the dispose calls
-    from disposer.codeartifact.client import CodeArtifactGateway
+    from disposer.codeartifact.client import CodeArtifact
 
-    original = CodeArtifactGateway.dispose
+    original = CodeArtifact.dispose
 
     def archive_then_dispose(self, ref, versions, **kwargs):
         if "1.2.0" in versions:
             codeartifact.update_package_versions_status(**UI_KIT, versions=["1.2.0"], targetStatus="Archived")
         return original(self, ref, versions, **kwargs)
 
-    monkeypatch.setattr(CodeArtifactGateway, "dispose", archive_then_dispose)
+    monkeypatch.setattr(CodeArtifact, "dispose", archive_then_dispose)
     # WHEN the run applies its plan
     report = run_scheduled(lambda_context)
     # THEN the changed version is reported MISMATCHED_STATUS and kept; the others are disposed
@@ -118,16 +118,16 @@ def test_scheduled_run_package_deleted_mid_run_reported_and_run_goes_on(
     lambda_context, emulator, codeartifact, monkeypatch
 ):
     # GIVEN ui-icons is deleted after the plan, before its dispose call
-    from disposer.codeartifact.client import CodeArtifactGateway
+    from disposer.codeartifact.client import CodeArtifact
 
-    original = CodeArtifactGateway.dispose
+    original = CodeArtifact.dispose
 
     def delete_then_dispose(self, ref, versions, **kwargs):
         if ref.package == "ui-icons":
             codeartifact.delete_package(**UI_ICONS)
         return original(self, ref, versions, **kwargs)
 
-    monkeypatch.setattr(CodeArtifactGateway, "dispose", delete_then_dispose)
+    monkeypatch.setattr(CodeArtifact, "dispose", delete_then_dispose)
     # WHEN the run applies
     report = run_scheduled(lambda_context)
     # THEN its versions are reported failed with the AWS code, and ui-kit is still pruned
@@ -212,7 +212,7 @@ def test_plan_api_invalid_policy_is_422_naming_field(lambda_context, emulator, c
 
 def test_scheduled_run_future_clock_refused_before_any_call(lambda_context, emulator, codeartifact):
     # GIVEN an event claiming a time ten years ahead (a PutEvents caller can choose it)
-    from disposer.runs.pipeline import FutureClockError
+    from disposer.errors import FutureClockError
 
     event = {"time": "2036-11-25T03:00:00Z"}
     # WHEN it asks to apply THEN it is refused: versions would look old enough to pass every keep window

@@ -1,8 +1,8 @@
 """Operator CLI: plan or apply a policy from the policies file, with the Lambda's own engine and adapter.
 
-    python -m disposer.cli list
-    python -m disposer.cli plan prune-ui [--json] [--show-kept]
-    python -m disposer.cli apply prune-ui [--yes]
+    python -m disposer_cli list
+    python -m disposer_cli plan prune-ui [--json] [--show-kept]
+    python -m disposer_cli apply prune-ui [--yes]
 
 It talks to the account in the environment's AWS credentials, or to the emulator when
 AWS_ENDPOINT_URL_CODEARTIFACT (or --endpoint-url) is set. Audit records go to stderr as JSON lines;
@@ -20,22 +20,25 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from disposer.api.models import RunItem, RunReportBody
-from disposer.errors import CodeArtifactError, DisposerError, PolicyError
+from disposer import services
+from disposer.budget import Budget
+from disposer.config import Settings
+from disposer.errors import CapExceededError, CodeArtifactError, DisposerError, PolicyError
 from disposer.observability import logger
 from disposer.observability.audit import RunContext
-from disposer.retention.engine import Action
 from disposer.retention.loader import load_policies
+from disposer.retention.plan import Action
 from disposer.retention.policy import RetentionPolicy
-from disposer.runs.pipeline import CapExceededError, RunReport, apply_run, check_clock, plan_run
-from disposer.services import gateway_for, settings
+from disposer.runs.executors import InlineExecutor
+from disposer.runs.pipeline import PolicyPlanner, RunRequest, execute
+from disposer.runs.report import RunItem, RunReport, RunReportBody
 
 EXIT_OK, EXIT_FAILURES, EXIT_BAD_INPUT, EXIT_CAP, EXIT_AWS = 0, 1, 2, 3, 4
 COLUMNS = (("repository", 16), ("package", 28), ("version", 24), ("status", 10), ("action", 8))
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m disposer.cli", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m disposer_cli", description=__doc__.split("\n\n")[0])
     parser.add_argument("--policies", type=Path, default=Path("policies.json"), help="policies file (%(default)s)")
     parser.add_argument("--endpoint-url", help="CodeArtifact endpoint (e.g. the emulator's URL)")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -99,37 +102,54 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO = sys.stdin, stdout: T
 
 
 def _run(policy: RetentionPolicy, arguments: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
-    current = settings()
+    settings = Settings.from_environment()
     if arguments.endpoint_url:
-        current = current.model_copy(update={"codeartifact_endpoint": arguments.endpoint_url})
-    current.check_domain(domain=policy.domain, domain_owner=policy.domain_owner)
-    gateway = gateway_for(current)
+        settings = settings.model_copy(update={"codeartifact_endpoint": arguments.endpoint_url})
+    settings.check_domain(domain=policy.domain, domain_owner=policy.domain_owner)
+    codeartifact = services.codeartifact(settings, Budget.unlimited())
     apply = arguments.command == "apply"
-    run = RunContext(
+    context = RunContext(
         run_id=str(uuid.uuid4()),
         trigger="cli",
         caller=f"cli:{getpass.getuser()}",
         dry_run=not apply,
         policy=policy.name,
     )
-    now = arguments.as_of or datetime.now(UTC)
-    if apply:
-        check_clock(now)
-    report = plan_run(gateway, policy, now=now, run=run, in_scope=current.allows_repository)
-    if not apply or report.plan.disposal_count == 0:
-        return _show(report, arguments, stdout)
-    if not arguments.json:
-        print_table(report.to_body(), arguments.show_kept, stdout)
-    # With --json, stdout is the report alone: the question goes to stderr.
-    prompt = sys.stderr if arguments.json else stdout
-    if not arguments.yes and not _confirmed(report, stdin, prompt):
-        print("nothing disposed", file=prompt)
-        return EXIT_OK
+    declined = False
+
+    def confirm(report: RunReport) -> bool:
+        nonlocal declined
+        if report.plan.disposal_count == 0 or arguments.yes:
+            return True
+        if not arguments.json:
+            print_table(report.to_body(), arguments.show_kept, stdout)
+        # With --json, stdout is the report alone: the question goes to stderr.
+        prompt = sys.stderr if arguments.json else stdout
+        declined = not _confirmed(report, stdin, prompt)
+        if declined:
+            print("nothing disposed", file=prompt)
+        return not declined
+
     try:
-        apply_run(gateway, report, measure_bytes=current.measure_bytes)
+        report = execute(
+            RunRequest(
+                context=context,
+                source=PolicyPlanner(
+                    codeartifact, policy, arguments.as_of or datetime.now(UTC), settings.allows_repository
+                ),
+                codeartifact=codeartifact,
+                executor=InlineExecutor(codeartifact, measure=settings.measure_bytes) if apply else None,
+                cap=policy.max_disposals_per_run,
+                approve=confirm if apply else None,
+                # Metrics are the function's, for CloudWatch; a terminal gets the summary instead.
+                metrics=False,
+            )
+        )
     except CapExceededError as error:
-        print(str(error), file=sys.stderr)
+        print(error.message, file=sys.stderr)
         return EXIT_CAP
+    if declined:
+        return EXIT_OK
     return _show(report, arguments, stdout)
 
 
@@ -151,9 +171,9 @@ def _show(report: RunReport, arguments: argparse.Namespace, stdout: TextIO) -> i
             if item.outcome == "failed":
                 print(f"FAILED {item.repository} {item.package} {item.version}: {_reason(item)}", file=stdout)
         print_summary(body, stdout)
-    if report.cap.exceeded:
+    if report.cap_exceeded:
         return EXIT_CAP
-    return EXIT_FAILURES if any(not o.succeeded for o in report.outcomes.values()) else EXIT_OK
+    return EXIT_FAILURES if report.failed else EXIT_OK
 
 
 def print_table(body: RunReportBody, show_kept: bool, stdout: TextIO) -> None:
@@ -196,7 +216,3 @@ def print_summary(body: RunReportBody, stdout: TextIO) -> None:
         print(f"could not read {error.scope}: {error.error_code}: {error.error_message}", file=stdout)
     calls = ", ".join(f"{name} {count}" for name, count in body.calls.items())
     print(f"CodeArtifact calls: {calls or 'none'}; {body.duration_seconds:.2f} s", file=stdout)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

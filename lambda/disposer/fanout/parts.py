@@ -1,0 +1,117 @@
+"""The worker's side of a fanned-out run: apply one part the run wrote, tally it once, report the run if last.
+
+A part is tallied only when every version has a final answer: a throttle, a fault or the invocation's
+time running out sends the message back instead (RetryLaterError). A redelivered message first lists
+the package, so versions an earlier attempt disposed are counted, not disposed again (which would fail
+as MISMATCHED_STATUS).
+"""
+
+from collections import Counter
+from dataclasses import dataclass
+
+from disposer.codeartifact.client import CodeArtifact
+from disposer.codeartifact.disposal import DISPOSED, dispose_items
+from disposer.codeartifact.types import PackageVersionStatus
+from disposer.errors import RetryLaterError, UnknownWorkError
+from disposer.fanout.messages import WorkMessage
+from disposer.fanout.table import RunTable, StoredPart
+from disposer.observability import logger
+from disposer.retention.plan import PackagePlan, Plan, PlanItem
+from disposer.runs.report import RunReport, RunReportBody, completed, publish
+
+
+def load_part(table: RunTable, message: WorkMessage) -> StoredPart:
+    """The part a message names, as its run wrote it; UnknownWorkError if no run wrote it."""
+    stored = table.load_part(message.run_id, message.part)
+    if stored is None:
+        raise UnknownWorkError(
+            f"no part {message.part} of run {message.run_id} in the run table: the message is not from a dispatch"
+        )
+    return stored
+
+
+def part_plan(stored: StoredPart) -> Plan:
+    """The part as a plan of one package (its items are the run's own PlanItems)."""
+    return Plan(policy=stored.policy, as_of=stored.as_of, packages=(PackagePlan(stored.items[0].ref, stored.items),))
+
+
+@dataclass(frozen=True)
+class PartExecutor:
+    """Apply one stored part inline; never reports the part itself (the run is reported once, when complete)."""
+
+    codeartifact: CodeArtifact
+    table: RunTable
+    stored: StoredPart
+    measure: bool
+    redelivered: bool
+
+    def apply(self, report: RunReport) -> bool:
+        if not self.stored.tallied and not self.stored.reported:
+            self._apply_and_tally(report)
+        # Every part may be tallied now (perhaps by this message's earlier attempt, which then failed to report).
+        report_if_complete(self.table, self.stored.context.run_id)
+        return False
+
+    def _apply_and_tally(self, report: RunReport) -> None:
+        counter = self.codeartifact.counter
+        calls_before, throttles_before = Counter(counter.calls), counter.throttles
+        already = self._already_disposed() if self.redelivered else set()
+        report.measured = self.measure
+        remaining = [item for item in self.stored.items if item not in already]
+        dispose_items(self.codeartifact, remaining, sink=report.record, measure=self.measure)
+        run_id = self.stored.context.run_id
+        transient = Counter(o.label for o in report.outcomes.values() if o.transient)
+        if transient:
+            # The retry will tally the versions; the throttles met on the way count now or never.
+            self.table.add_throttles(run_id, counter.throttles - throttles_before)
+            raise RetryLaterError(f"no final answer yet for {sum(transient.values())} versions: {dict(transient)}")
+        outcomes = Counter(outcome.label for outcome in report.outcomes.values())
+        calls = Counter(counter.calls)
+        calls.subtract(calls_before)
+        self.table.finish_part(
+            run_id=run_id,
+            part=self.stored.part,
+            disposed=outcomes.pop(DISPOSED, 0) + len(already),
+            failed=outcomes,
+            calls=+calls,
+            bytes_reclaimed=report.bytes_reclaimed(),
+            throttles=counter.throttles - throttles_before,
+        )
+
+    def _already_disposed(self) -> set[PlanItem]:
+        """Items an earlier attempt disposed: Disposed now, at the revision pinned."""
+        ref = self.stored.items[0].ref
+        current = {v.version: v for v in self.codeartifact.list_versions(ref).versions}
+        found = {
+            item
+            for item in self.stored.items
+            if item.version in current
+            and current[item.version].status is PackageVersionStatus.DISPOSED
+            and current[item.version].revision == item.revision
+        }
+        if found:
+            logger.info(
+                "versions disposed by an earlier attempt",
+                versions=sorted(i.version for i in found),
+                package=ref.package,
+            )
+        return found
+
+
+def report_if_complete(table: RunTable, run_id: str) -> None:
+    """Publish the run's report and metrics if every part is tallied and nobody has yet (exactly once)."""
+    tally = table.claim_report(run_id)
+    if tally is None:
+        return
+    summary = RunReportBody.model_validate({**tally.summary, "items": []})
+    outcomes = Counter(tally.failed)
+    outcomes[DISPOSED] += tally.disposed
+    body = completed(
+        summary,
+        outcomes=outcomes,
+        calls=tally.calls,
+        throttles=tally.throttles,
+        bytes_reclaimed=tally.bytes_reclaimed,
+        started_at=tally.started_at,
+    )
+    publish(body, fanout={"parts": tally.parts})

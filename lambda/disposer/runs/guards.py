@@ -1,0 +1,28 @@
+"""What must hold before a run disposes anything: a clock that is not ahead, and a plan within its cap."""
+
+from datetime import datetime, timedelta
+
+from disposer.errors import CapExceededError, FutureClockError
+from disposer.runs.report import RunReport
+
+# How far a disposing run's clock may run ahead of the real one (EventBridge stamps events when sent).
+MAX_CLOCK_SKEW = timedelta(minutes=5)
+
+
+def check_clock(now: datetime, *, wall: datetime) -> None:
+    """Refuse a clock ahead of the wall clock: it would make versions look older than they are, so age
+    rules (olderThanDays, keep.newerThanDays) would dispose what they exist to keep."""
+    if now - wall > MAX_CLOCK_SKEW:
+        raise FutureClockError(
+            f"the run's clock {now.isoformat()} is ahead of the real time {wall.isoformat()}; "
+            "a run that disposes may not use a future clock"
+        )
+
+
+def check_guards(report: RunReport) -> None:
+    """Raise if the planned run must dispose nothing (the pipeline reports it aborted)."""
+    if report.cap_exceeded:
+        raise CapExceededError(
+            f"plan disposes {report.plan.disposal_count} versions, which exceeds maxDisposalsPerRun "
+            f"{report.cap}; nothing was disposed"
+        )
