@@ -2,7 +2,7 @@
 
 import json
 
-from bench import cold_start, emulator_bench, retention_bench, scale_bench
+from bench import cold_start, deadline_bench, emulator_bench, retention_bench, scale_bench
 from infra import asset_size
 
 if __name__ == "__main__":
@@ -10,4 +10,5 @@ if __name__ == "__main__":
     asset_size.main(["--json"])
     emulator_bench.main()
     retention_bench.main()
+    deadline_bench.main()
     scale_bench.main()

@@ -1,9 +1,10 @@
 """FanOut: the work queue and its DLQ, the run table, and the worker function that drains the queue.
 
-A scheduled run plans inline, checks its cap, records the run in the table and sends its pinned
-disposals to the queue (disposer/scheduled.py); the worker applies them a batch at a time, the SQS
-event source's maximum concurrency capping how many workers run at once, and the worker that
-finishes the last message writes the run's report (disposer/worker.py, disposer/fanout.py).
+A scheduled run plans inline, checks its cap, writes the run and its pinned disposals (in parts) to the
+table and sends a reference to each part to the queue (disposer/fanout/dispatch.py); the worker
+applies them a batch at a time, the SQS event source's maximum concurrency capping how many workers
+run at once, and the worker that finishes the last part writes the run's report
+(disposer/worker.py, disposer/fanout/parts.py).
 """
 
 from aws_cdk import RemovalPolicy, Stack
@@ -31,12 +32,12 @@ from infra.settings import (
     WORKER_TIMEOUT,
 )
 
-# The run function records a run once (a conditional PutItem); the worker reads whether a message was
-# tallied (GetItem), tallies it with TransactWriteItems (a Put and an Update: IAM authorizes each item
-# action as PutItem and UpdateItem, there is no TransactWriteItems action) and claims the report
-# (UpdateItem).
-DISPATCH_TABLE_ACTIONS = ("dynamodb:PutItem",)
-WORKER_TABLE_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
+# Exactly the calls disposer/fanout/ makes (the IAM-equals-calls check in tests/integration holds them to
+# it). The run function records a run once (conditional PutItem), writes its parts (BatchWriteItem),
+# and, when SQS refuses work, cuts the run short and may report it (UpdateItem). The worker reads the
+# part it is sent and whether it was tallied (GetItem), tallies it and claims the report (UpdateItem).
+DISPATCH_TABLE_ACTIONS = ("dynamodb:PutItem", "dynamodb:BatchWriteItem", "dynamodb:UpdateItem")
+WORKER_TABLE_ACTIONS = ("dynamodb:GetItem", "dynamodb:UpdateItem")
 # SendMessageBatch is authorized as SendMessage.
 DISPATCH_QUEUE_ACTIONS = ("sqs:SendMessage",)
 

@@ -7,13 +7,14 @@ from aws_cdk import aws_iam as iam
 
 # Exactly the calls the Lambda's CodeArtifact gateway makes; the only write is DisposePackageVersions.
 # The run function plans (lists, describes where an age decides) and disposes inline (API calls, and
-# runs without fan-out); a worker only disposes what a message pins.
+# runs without fan-out); a worker disposes what a part pins and, when its message is redelivered,
+# lists the package first to count what an earlier attempt disposed.
 RUN_PACKAGE_ACTIONS = (
     "codeartifact:DisposePackageVersions",
     "codeartifact:ListPackageVersions",
     "codeartifact:DescribePackageVersion",
 )
-WORKER_PACKAGE_ACTIONS = ("codeartifact:DisposePackageVersions",)
+WORKER_PACKAGE_ACTIONS = ("codeartifact:DisposePackageVersions", "codeartifact:ListPackageVersions")
 # BytesReclaimed: the assets of each version, listed before it is disposed (measureBytes only).
 MEASURE_ACTIONS = ("codeartifact:ListPackageVersionAssets",)
 REPOSITORY_ACTIONS = ("codeartifact:ListPackages",)

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.emulator.conftest import versions_seed
+from tests.emulator.seeds import versions_seed
 
 
 def _revision(client: Any, coordinates: dict[str, str], version: str) -> str:
@@ -106,9 +106,9 @@ def test_dispose_disposed_version_default_is_noop_success(client, ui_kit):
     assert result["failedVersions"] == {}
 
 
-def test_dispose_disposed_version_not_allowed_switch_fails(start, make_client, base_seed, ui_kit):
+def test_dispose_disposed_version_not_allowed_switch_fails(start, make_client, seed, ui_kit):
     # GIVEN an emulator told to refuse re-disposal
-    client = make_client(start(base_seed, redispose_not_allowed=True).url)
+    client = make_client(start(seed, redispose_not_allowed=True).url)
 
     # WHEN a Disposed version is disposed again
     result = client.dispose_package_versions(**ui_kit, versions=["0.1.0", "1.0.0"])

@@ -12,7 +12,7 @@ from typing import IO
 import pytest
 
 from local.emulator.__main__ import build_parser, fault_settings
-from tests.emulator.conftest import BASE_SEED
+from tests.emulator.seeds import BASE_SEED
 
 ROOT = Path(__file__).resolve().parents[2]
 

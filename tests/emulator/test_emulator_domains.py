@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.emulator.conftest import ACCOUNT
+from tests.emulator.seeds import ACCOUNT
 
 
 def test_create_domain_new_name_returns_description(client):

@@ -91,9 +91,9 @@ def test_inject_unknown_error_control_plane_returns_400(emulator):
     assert "Boom" in body["message"]
 
 
-def test_operation_quota_exceeded_throttles_with_retry_after(start, make_client, base_seed):
+def test_operation_quota_exceeded_throttles_with_retry_after(start, make_client, seed):
     # GIVEN a 2 TPS quota on DescribeDomain
-    emulator = start(base_seed, faults=FaultSettings(quotas={"DescribeDomain": 2}))
+    emulator = start(seed, faults=FaultSettings(quotas={"DescribeDomain": 2}))
     client = make_client(emulator.url)
 
     # WHEN it is called 3 times at once
@@ -111,9 +111,9 @@ def test_operation_quota_exceeded_throttles_with_retry_after(start, make_client,
     assert stats["errors"]["DescribeDomain"] == {"ThrottlingException": 1}
 
 
-def test_read_tps_quota_shared_across_read_operations(start, make_client, base_seed):
+def test_read_tps_quota_shared_across_read_operations(start, make_client, seed):
     # GIVEN an aggregate read quota of 2 TPS
-    client = make_client(start(base_seed, faults={"readTps": 2}).url)
+    client = make_client(start(seed, faults={"readTps": 2}).url)
 
     # WHEN two different read operations use it up
     client.describe_domain(domain="acme")
@@ -125,9 +125,9 @@ def test_read_tps_quota_shared_across_read_operations(start, make_client, base_s
     assert client.create_domain(domain="other")["domain"]["name"] == "other"
 
 
-def test_quota_used_up_refills_over_time(start, make_client, base_seed):
+def test_quota_used_up_refills_over_time(start, make_client, seed):
     # GIVEN a 10 TPS quota, used up
-    client = make_client(start(base_seed, faults=FaultSettings(quotas={"ListDomains": 10})).url)
+    client = make_client(start(seed, faults=FaultSettings(quotas={"ListDomains": 10})).url)
     for _ in range(10):
         client.list_domains()
     with pytest.raises(client.exceptions.ThrottlingException):
@@ -140,9 +140,9 @@ def test_quota_used_up_refills_over_time(start, make_client, base_seed):
     assert client.list_domains()["domains"]
 
 
-def test_error_rate_one_fails_every_call_with_internal_error(start, make_client, base_seed):
+def test_error_rate_one_fails_every_call_with_internal_error(start, make_client, seed):
     # GIVEN an error rate of 1.0
-    emulator = start(base_seed, faults={"errorRate": 1.0, "seedRandom": 7})
+    emulator = start(seed, faults={"errorRate": 1.0, "seedRandom": 7})
     client = make_client(emulator.url)
 
     # WHEN a call is made
@@ -153,11 +153,11 @@ def test_error_rate_one_fails_every_call_with_internal_error(start, make_client,
     assert emulator.faults.stats()["injected"] == {"ListDomains": 1}
 
 
-def test_error_rate_seeded_is_reproducible(start, make_client, base_seed):
+def test_error_rate_seeded_is_reproducible(start, make_client, seed):
     # GIVEN two emulators with the same seeded 50% error rate
     outcomes = []
     for _ in range(2):
-        client = make_client(start(base_seed, faults={"errorRate": 0.5, "seedRandom": 42}).url)
+        client = make_client(start(seed, faults={"errorRate": 0.5, "seedRandom": 42}).url)
         run = []
         for _ in range(20):
             try:
@@ -173,9 +173,9 @@ def test_error_rate_seeded_is_reproducible(start, make_client, base_seed):
     assert 0 < outcomes[0].count(False) < 20
 
 
-def test_latency_setting_delays_each_call(start, make_client, base_seed):
+def test_latency_setting_delays_each_call(start, make_client, seed):
     # GIVEN 100 ms of added latency
-    client = make_client(start(base_seed, faults={"latencyMs": 100}).url)
+    client = make_client(start(seed, faults={"latencyMs": 100}).url)
     client.list_domains()
 
     # WHEN a call is timed

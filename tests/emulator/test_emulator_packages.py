@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from tests.emulator.conftest import versions_seed
+from tests.emulator.seeds import versions_seed
 
 
 def _packages(client: Any, **filters: str) -> list[tuple[str, str | None, str]]:

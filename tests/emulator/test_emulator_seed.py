@@ -9,7 +9,7 @@ import pytest
 
 from local.emulator.seed import SeedError, load_seed
 from local.emulator.store import Store
-from tests.emulator.conftest import T0, versions_seed
+from tests.emulator.seeds import T0, versions_seed
 
 MINIMAL: dict[str, Any] = {
     "domains": [

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from tests.emulator.conftest import T0, versions_seed
+from tests.emulator.seeds import T0, versions_seed
 
 MANY = {"domain": "bulk", "repository": "repo", "format": "generic", "namespace": "bulk", "package": "many"}
 

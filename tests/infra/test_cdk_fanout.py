@@ -190,7 +190,7 @@ def test_environments_tuned_context_reaches_both_functions(tuned_template: Templ
         assert variables[ENV_MEASURE_BYTES] == "false"
 
 
-def test_worker_role_exactly_dispose_list_assets_tally_and_consume(
+def test_worker_role_exactly_dispose_list_versions_assets_tally_and_consume(
     default_stack: tuple[cdk.App, DisposerStack], template: Template
 ):
     # GIVEN the worker role's statements
@@ -199,20 +199,21 @@ def test_worker_role_exactly_dispose_list_assets_tally_and_consume(
     table = f"<{_logical_id(fan_out.table)}.Arn>"
     queue = f"<{_logical_id(fan_out.queue)}.Arn>"
 
-    # WHEN / THEN CodeArtifact: dispose, and list assets (measureBytes), on the configured packages only;
-    # never a describe or a list of packages or repositories (it applies a plan, it does not make one)
+    # WHEN / THEN CodeArtifact: dispose, list versions (a redelivered part counts what an earlier attempt
+    # disposed) and list assets (measureBytes), on the configured packages only; never a describe or a
+    # list of packages or repositories (it applies a plan, it does not make one)
     assert granted(statements, "codeartifact:") == {
         (action, arn)
-        for action in ("codeartifact:DisposePackageVersions", "codeartifact:ListPackageVersionAssets")
+        for action in (
+            "codeartifact:DisposePackageVersions",
+            "codeartifact:ListPackageVersions",
+            "codeartifact:ListPackageVersionAssets",
+        )
         for arn in PACKAGES
     }
-    # AND DynamoDB: the item calls its tally makes (TransactWriteItems is authorized per item as
-    # PutItem and UpdateItem), on the run table only; no Scan, Query or DeleteItem
-    assert granted(statements, "dynamodb:") == {
-        ("dynamodb:GetItem", table),
-        ("dynamodb:PutItem", table),
-        ("dynamodb:UpdateItem", table),
-    }
+    # AND DynamoDB: reading its part, tallying it and claiming the report, on the run table only; it
+    # writes no item of its own, and has no Scan, Query or DeleteItem
+    assert granted(statements, "dynamodb:") == {("dynamodb:GetItem", table), ("dynamodb:UpdateItem", table)}
     # AND SQS: what the event source needs to receive and delete, on the work queue only; no send
     sqs_grants = granted(statements, "sqs:")
     assert {resource for _, resource in sqs_grants} == {queue}
@@ -228,21 +229,29 @@ def _actions(statement: dict[str, Any]) -> list[str]:
     return action if isinstance(action, list) else [action]
 
 
-def test_worker_role_measure_bytes_false_dispose_only(tuned_template: Template):
+def test_worker_role_measure_bytes_false_no_assets(tuned_template: Template):
     # GIVEN measureBytes false / WHEN the worker's CodeArtifact grants are read
     grants = granted(role_statements(tuned_template, worker_function(tuned_template)[1]), "codeartifact:")
 
-    # THEN it may dispose and nothing else
-    assert grants == {("codeartifact:DisposePackageVersions", arn) for arn in PACKAGES}
+    # THEN it may dispose and list versions, and not list assets
+    assert grants == {
+        (action, arn)
+        for action in ("codeartifact:DisposePackageVersions", "codeartifact:ListPackageVersions")
+        for arn in PACKAGES
+    }
 
 
-def test_run_role_records_runs_put_item_only(default_stack: tuple[cdk.App, DisposerStack], template: Template):
+def test_run_role_records_runs_writes_parts_and_recovers(
+    default_stack: tuple[cdk.App, DisposerStack], template: Template
+):
     # GIVEN the run function's DynamoDB grants
     _, fan_out = _fan_out(default_stack)
     grants = granted(role_statements(template, run_function(template)[1]), "dynamodb:")
 
-    # WHEN / THEN it records a dispatched run (a conditional PutItem) and does nothing else to the table
-    assert grants == {("dynamodb:PutItem", f"<{_logical_id(fan_out.table)}.Arn>")}
+    # WHEN / THEN it records a dispatched run (a conditional PutItem), writes its parts (BatchWriteItem)
+    # and, when SQS refuses work, cuts the run short and claims its report (UpdateItem); it never reads
+    table = f"<{_logical_id(fan_out.table)}.Arn>"
+    assert grants == {(f"dynamodb:{action}", table) for action in ("PutItem", "BatchWriteItem", "UpdateItem")}
 
 
 def test_fan_out_false_no_queue_table_or_worker_run_function_alone(

@@ -1,112 +1,82 @@
-"""The real handler against the emulator over HTTP on a random loopback port, one emulator per test."""
+"""Fixtures of the integration tier: the real handlers against the emulator over HTTP and moto in server
+mode, with every AWS call a function makes held to its role in the synthesized stack."""
 
-import json
+import copy
+import socket
+import subprocess
+import sys
+import time
 import urllib.request
+import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import boto3
 import pytest
-from botocore.config import Config
 
-from local.emulator import RunningEmulator, start_emulator
-from tests.support import load_event
-
-RELEASES = {"domain": "acme", "repository": "releases"}
-UI_KIT = {**RELEASES, "format": "npm", "namespace": "acme", "package": "ui-kit"}
-BUILDS = {**RELEASES, "format": "generic", "namespace": "ci", "package": "builds"}
+from tests.iam import RECORDER, missing_permissions, synthesized
+from tests.integration.harness import FanOut
+from tests.integration.seeds import API_SEED
 
 
-def _versions(names: list[str], **extra: Any) -> list[dict[str, Any]]:
-    return [
-        {"version": name, "publishedTime": f"2026-01-{i % 28 + 1:02d}T12:00:00Z", **extra}
-        for i, name in enumerate(names)
-    ]
-
-
-SEED: dict[str, Any] = {
-    "domains": [
-        {
-            "name": "acme",
-            "owner": "111122223333",
-            "repositories": [
-                {
-                    "name": "releases",
-                    "packages": [
-                        {
-                            "format": "npm",
-                            "namespace": "acme",
-                            "name": "ui-kit",
-                            "versions": [
-                                *_versions([f"1.{i}.0" for i in range(8)]),
-                                {"version": "0.9.0", "status": "Archived", "publishedTime": "2025-06-01T00:00:00Z"},
-                                {"version": "0.8.0", "status": "Unlisted", "publishedTime": "2025-05-01T00:00:00Z"},
-                            ],
-                        },
-                        {
-                            "format": "generic",
-                            "namespace": "ci",
-                            "name": "builds",
-                            "versions": _versions([f"build-{i:04d}" for i in range(250)]),
-                        },
-                    ],
-                }
-            ],
-        }
-    ]
-}
+@pytest.fixture(autouse=True)
+def iam_allows_every_call() -> Iterator[None]:
+    """Fail the test if a function made an AWS call that its role in the synthesized stack does not allow."""
+    RECORDER.take()
+    yield
+    missing = missing_permissions(RECORDER.take(), synthesized)
+    if missing:
+        pytest.fail("IAM would refuse:\n" + "\n".join(missing), pytrace=False)
 
 
 @pytest.fixture
-def emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningEmulator]:
-    with start_emulator(seed=SEED) as running:
-        monkeypatch.setenv("AWS_ENDPOINT_URL_CODEARTIFACT", running.url)
-        # Two attempts keep retried-fault tests fast; the deployed default is 5.
-        monkeypatch.setenv("DISPOSER_MAX_ATTEMPTS", "2")
-        yield running
+def seed() -> dict[str, Any]:
+    """The API tests' domain (tests/integration/seeds.py); retention tests override it."""
+    return copy.deepcopy(API_SEED)
+
+
+@pytest.fixture(scope="session")
+def moto_url() -> Iterator[str]:
+    """moto in server mode on a free loopback port, for SQS and DynamoDB."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/moto-api/", timeout=1).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                server.kill()
+                raise RuntimeError("moto server did not start") from None
+            time.sleep(0.1)
+    yield url
+    server.terminate()
+    server.wait(timeout=10)
 
 
 @pytest.fixture
-def codeartifact(emulator: RunningEmulator) -> Any:
-    """A plain boto3 client on the same emulator, to check its state independently of the handler."""
-    return boto3.client("codeartifact", endpoint_url=emulator.url, config=Config(retries={"total_max_attempts": 1}))
-
-
-def control(emulator: RunningEmulator, path: str, document: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Call the emulator's control plane (/_emulator/...)."""
-    data = None if document is None else json.dumps(document).encode()
-    request = urllib.request.Request(f"{emulator.url}/_emulator/{path}", data=data, method="POST" if data else "GET")
-    with urllib.request.urlopen(request, timeout=10) as response:
-        result: dict[str, Any] = json.loads(response.read())
-        return result
-
-
-def calls(emulator: RunningEmulator) -> dict[str, int]:
-    return dict(control(emulator, "stats")["calls"])
-
-
-@dataclass
-class ApiResponse:
-    status: int
-    headers: dict[str, str]
-    body: dict[str, Any]
-
-
-def invoke_api(context: Any, method: str, path: str, body: Any, event_name: str = "api_dispose.json") -> ApiResponse:
-    """Send one API Gateway REST proxy event, shaped as API Gateway sends it, through the real handler."""
-    from disposer.handler import lambda_handler
-
-    event = load_event(event_name)
-    event.update(httpMethod=method, path=path, resource=path)
-    event["requestContext"].update(httpMethod=method, resourcePath=path)
-    event["body"] = body if isinstance(body, str) or body is None else json.dumps(body)
-    response = lambda_handler(event, context)
-    headers = {name: values[-1] for name, values in (response.get("multiValueHeaders") or {}).items()}
-    headers.update(response.get("headers") or {})
-    return ApiResponse(int(response["statusCode"]), headers, json.loads(response["body"]))
-
-
-def statuses(client: Any, coordinates: dict[str, str]) -> dict[str, str]:
-    pages = client.get_paginator("list_package_versions").paginate(**coordinates)
-    return {v["version"]: v["status"] for page in pages for v in page["versions"]}
+def fanout(moto_url: str, emulator: Any, monkeypatch: pytest.MonkeyPatch) -> FanOut:
+    """A work queue and a run table of their own in moto, and the functions configured to use them."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SQS", moto_url)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", moto_url)
+    sqs = boto3.client("sqs", endpoint_url=moto_url)
+    dynamodb = boto3.client("dynamodb", endpoint_url=moto_url)
+    name = f"work-{uuid.uuid4().hex[:8]}"
+    queue_url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    dynamodb.create_table(
+        TableName=name,
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    monkeypatch.setenv("DISPOSER_WORK_QUEUE_URL", queue_url)
+    monkeypatch.setenv("DISPOSER_RUN_TABLE", name)
+    return FanOut(sqs, queue_url, dynamodb, name)

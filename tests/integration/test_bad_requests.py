@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import UI_KIT, calls, invoke_api, statuses
+from tests.integration.harness import calls, invoke_api, statuses
+from tests.integration.seeds import UI_KIT
 
 GOOD: dict[str, Any] = {**UI_KIT, "versions": ["1.0.0"]}
 
@@ -53,10 +54,10 @@ BAD_REQUESTS: list[tuple[str, Any, int, str]] = [
 
 @pytest.mark.parametrize(("case", "body", "status", "names"), BAD_REQUESTS, ids=[c[0] for c in BAD_REQUESTS])
 def test_dispose_bad_request_rejected_naming_field_and_disposes_nothing(
-    lambda_context, emulator, codeartifact, case, body, status, names
+    lambda_context, emulator, client, case, body, status, names
 ):
     # GIVEN a package with published versions
-    before = statuses(codeartifact, UI_KIT)
+    before = statuses(client, UI_KIT)
     # WHEN a malformed request arrives
     response = invoke_api(lambda_context, "POST", "/dispose", body)
     # THEN it is refused with a contract error that names the problem
@@ -67,7 +68,7 @@ def test_dispose_bad_request_rejected_naming_field_and_disposes_nothing(
     if status == 422:
         assert names in {detail["field"] for detail in error["details"]}
     # AND nothing was disposed, nor even asked of CodeArtifact
-    assert statuses(codeartifact, UI_KIT) == before
+    assert statuses(client, UI_KIT) == before
     assert "DisposePackageVersions" not in calls(emulator)
 
 
@@ -92,7 +93,7 @@ def test_dispose_base64_body_that_is_not_utf8_rejected(lambda_context, emulator)
         ({"headers": {"content-type": "application/x-www-form-urlencoded"}}, "UnsupportedContentType", "form"),
     ],
 )
-def test_dispose_request_shape_outside_contract_rejected(lambda_context, emulator, codeartifact, change, code, names):
+def test_dispose_request_shape_outside_contract_rejected(lambda_context, emulator, client, change, code, names):
     # GIVEN a well-formed body sent with a query string or another content type
     from disposer.handler import lambda_handler
     from tests.support import load_event
@@ -106,7 +107,7 @@ def test_dispose_request_shape_outside_contract_rejected(lambda_context, emulato
     assert int(response["statusCode"]) == 400
     error = json.loads(response["body"])["error"]
     assert (error["code"], names in error["message"]) == (code, True)
-    assert statuses(codeartifact, UI_KIT)["1.0.0"] == "Published"
+    assert statuses(client, UI_KIT)["1.0.0"] == "Published"
 
 
 def test_dispose_json_content_type_with_charset_accepted(lambda_context, emulator):

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from disposer_cli.main import EXIT_BAD_INPUT, EXIT_CAP, EXIT_OK, main
-from tests.integration.conftest import UI_KIT, calls, statuses
+from tests.integration.harness import calls, statuses
+from tests.integration.seeds import UI_KIT
 
 # The shared integration seed publishes ui-kit 1.0.0 .. 1.7.0 in January 2026, 0.9.0 (Archived) and
 # 0.8.0 (Unlisted) in 2025: keeping the latest 5 leaves five to dispose, in three status groups.
@@ -60,44 +61,44 @@ def test_cli_validate_bad_file_exits_2_naming_policy_and_field(emulator, tmp_pat
     assert "policies[0] (x): select.versionPattern" in capsys.readouterr().err
 
 
-def test_cli_plan_prints_table_and_writes_nothing(emulator, codeartifact, policies_file):
+def test_cli_plan_prints_table_and_writes_nothing(emulator, client, policies_file):
     # WHEN the policy is planned as of June 2026
     code, out = cli(emulator, policies_file, "plan", "prune-ui", "--as-of", AS_OF)
     # THEN the five oldest of ten selected versions are listed for disposal, with reasons, and none is disposed
     assert code == EXIT_OK
     assert out.count("dispose: older than 30 days") == 5
     assert "keep 5, dispose 5" in out
-    assert disposed(codeartifact) == set()
+    assert disposed(client) == set()
     assert "DisposePackageVersions" not in calls(emulator)
 
 
-def test_cli_apply_unconfirmed_disposes_nothing(emulator, codeartifact, policies_file):
+def test_cli_apply_unconfirmed_disposes_nothing(emulator, client, policies_file):
     code, out = cli(emulator, policies_file, "apply", "prune-ui", "--as-of", AS_OF, answer="yes\n")
     assert code == EXIT_OK
     assert "nothing disposed" in out
-    assert disposed(codeartifact) == set()
+    assert disposed(client) == set()
 
 
-def test_cli_apply_confirmed_disposes_the_plan(emulator, codeartifact, policies_file):
+def test_cli_apply_confirmed_disposes_the_plan(emulator, client, policies_file):
     code, out = cli(emulator, policies_file, "apply", "prune-ui", "--as-of", AS_OF, answer="prune-ui\n")
     assert code == EXIT_OK
     assert '"disposed": 5' in out
-    assert disposed(codeartifact) == EXPECTED
+    assert disposed(client) == EXPECTED
     # one call per status the plan saw (Published, Archived, Unlisted), each with that expectedStatus
     assert calls(emulator)["DisposePackageVersions"] == 3
 
 
-def test_cli_apply_json_yes_reports_outcomes(emulator, codeartifact, policies_file):
+def test_cli_apply_json_yes_reports_outcomes(emulator, client, policies_file):
     code, out = cli(emulator, policies_file, "apply", "prune-ui", "--as-of", AS_OF, "--yes", "--json")
     report = json.loads(out)
     assert (code, report["mode"], report["outcomes"]) == (EXIT_OK, "apply", {"disposed": 5})
     assert report["trigger"] == "cli"
 
 
-def test_cli_apply_over_cap_exits_3_and_disposes_nothing(emulator, codeartifact, policies_file):
+def test_cli_apply_over_cap_exits_3_and_disposes_nothing(emulator, client, policies_file):
     code, _ = cli(emulator, policies_file, "apply", "tight-cap", "--as-of", AS_OF, "--yes")
     assert code == EXIT_CAP
-    assert disposed(codeartifact) == set()
+    assert disposed(client) == set()
 
 
 def test_cli_unknown_policy_exits_2(emulator, policies_file, capsys):
@@ -113,13 +114,13 @@ def test_cli_domain_outside_the_deployment_exits_2(emulator, policies_file, monk
     assert "OutOfScope" in capsys.readouterr().err
 
 
-def test_cli_apply_future_clock_exits_2_and_disposes_nothing(emulator, codeartifact, policies_file):
+def test_cli_apply_future_clock_exits_2_and_disposes_nothing(emulator, client, policies_file):
     code, _ = cli(emulator, policies_file, "apply", "prune-ui", "--as-of", "2099-01-01T00:00:00Z", "--yes")
     assert code == EXIT_BAD_INPUT
-    assert disposed(codeartifact) == set()
+    assert disposed(client) == set()
 
 
-def test_cli_apply_json_asks_on_stderr_keeping_stdout_json(emulator, codeartifact, policies_file, capsys):
+def test_cli_apply_json_asks_on_stderr_keeping_stdout_json(emulator, client, policies_file, capsys):
     code, out = cli(emulator, policies_file, "apply", "prune-ui", "--as-of", AS_OF, "--json", answer="prune-ui\n")
     assert code == EXIT_OK
     assert json.loads(out)["outcomes"] == {"disposed": 5}

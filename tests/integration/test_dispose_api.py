@@ -1,10 +1,13 @@
 """POST /dispose through the real handler, with API Gateway's event shape, against the emulator over HTTP."""
 
+import dataclasses
 import json
+import time
 
 import pytest
 
-from tests.integration.conftest import BUILDS, UI_KIT, ApiResponse, calls, control, invoke_api, statuses
+from tests.integration.harness import ApiResponse, calls, control, disposed, invoke_api, statuses
+from tests.integration.seeds import BUILDS, UI_KIT
 
 
 def dispose(context, body) -> ApiResponse:
@@ -15,7 +18,7 @@ def revision(client, coordinates, version):
     return client.describe_package_version(**coordinates, packageVersion=version)["packageVersion"]["revision"]
 
 
-def test_dispose_named_versions_disposes_them_and_keeps_the_rest(lambda_context, emulator, codeartifact):
+def test_dispose_named_versions_disposes_them_and_keeps_the_rest(lambda_context, emulator, client):
     # GIVEN two published versions of a package with ten
     # WHEN the caller disposes them
     response = dispose(lambda_context, {**UI_KIT, "versions": ["1.0.0", "1.1.0"]})
@@ -27,16 +30,16 @@ def test_dispose_named_versions_disposes_them_and_keeps_the_rest(lambda_context,
         "1.0.0": "Disposed",
         "1.1.0": "Disposed",
     }
-    assert response.body["successfulVersions"]["1.0.0"]["revision"] == revision(codeartifact, UI_KIT, "1.0.0")
-    after = statuses(codeartifact, UI_KIT)
+    assert response.body["successfulVersions"]["1.0.0"]["revision"] == revision(client, UI_KIT, "1.0.0")
+    after = statuses(client, UI_KIT)
     assert {v for v, s in after.items() if s == "Disposed"} == {"1.0.0", "1.1.0"}
-    assets = codeartifact.list_package_version_assets(**UI_KIT, packageVersion="1.0.0")["assets"]
+    assets = client.list_package_version_assets(**UI_KIT, packageVersion="1.0.0")["assets"]
     assert assets == []
 
 
-def test_dispose_dry_run_reports_outcomes_and_writes_nothing(lambda_context, emulator, codeartifact):
+def test_dispose_dry_run_reports_outcomes_and_writes_nothing(lambda_context, emulator, client):
     # GIVEN a stale revision for one version and a version that does not exist
-    before = statuses(codeartifact, UI_KIT)
+    before = statuses(client, UI_KIT)
     body = {
         **UI_KIT,
         "versions": ["1.2.0", "1.3.0", "7.7.7", "0.9.0"],
@@ -51,7 +54,7 @@ def test_dispose_dry_run_reports_outcomes_and_writes_nothing(lambda_context, emu
     assert response.status == 200
     assert response.body["dryRun"] is True
     assert response.body["successfulVersions"] == {
-        "1.2.0": {"revision": revision(codeartifact, UI_KIT, "1.2.0"), "status": "Published"}
+        "1.2.0": {"revision": revision(client, UI_KIT, "1.2.0"), "status": "Published"}
     }
     failed = response.body["failedVersions"]
     assert {v: f["errorCode"] for v, f in failed.items()} == {
@@ -60,11 +63,11 @@ def test_dispose_dry_run_reports_outcomes_and_writes_nothing(lambda_context, emu
         "0.9.0": "MISMATCHED_STATUS",
     }
     assert failed["0.9.0"]["errorMessage"] == "current status: Archived, expected status: Published"
-    assert statuses(codeartifact, UI_KIT) == before
+    assert statuses(client, UI_KIT) == before
     assert "DisposePackageVersions" not in calls(emulator)
 
 
-def test_dispose_mixed_failures_retries_skipped_versions_without_the_failed(lambda_context, emulator, codeartifact):
+def test_dispose_mixed_failures_retries_skipped_versions_without_the_failed(lambda_context, emulator, client):
     # GIVEN one good version batched with a missing one, a stale revision and a wrong status
     body = {
         **UI_KIT,
@@ -83,7 +86,7 @@ def test_dispose_mixed_failures_retries_skipped_versions_without_the_failed(lamb
         "1.5.0": "MISMATCHED_REVISION",
         "0.8.0": "MISMATCHED_STATUS",
     }
-    after = statuses(codeartifact, UI_KIT)
+    after = statuses(client, UI_KIT)
     assert (after["1.4.0"], after["1.6.0"], after["1.5.0"], after["0.8.0"]) == (
         "Disposed",
         "Disposed",
@@ -97,9 +100,9 @@ def test_dispose_mixed_failures_retries_skipped_versions_without_the_failed(lamb
 def test_dispose_already_disposed_version_not_allowed_reported_per_version(lambda_context, monkeypatch):
     # GIVEN an emulator configured to refuse re-disposal (the real service's answer there is unverified)
     from local.emulator import start_emulator
-    from tests.integration.conftest import SEED
+    from tests.integration.seeds import API_SEED
 
-    with start_emulator(seed=SEED, redispose_not_allowed=True) as running:
+    with start_emulator(seed=API_SEED, redispose_not_allowed=True) as running:
         monkeypatch.setenv("AWS_ENDPOINT_URL_CODEARTIFACT", running.url)
         dispose(lambda_context, {**UI_KIT, "versions": ["1.0.0"]})
         # WHEN the same version is disposed again alongside a fresh one
@@ -110,7 +113,7 @@ def test_dispose_already_disposed_version_not_allowed_reported_per_version(lambd
     assert response.body["successfulVersions"]["1.1.0"]["status"] == "Disposed"
 
 
-def test_dispose_more_than_100_versions_chunked_by_100_and_merged(lambda_context, emulator, codeartifact):
+def test_dispose_more_than_100_versions_chunked_by_100_and_merged(lambda_context, emulator, client):
     # GIVEN 250 versions of one package
     versions = [f"build-{i:04d}" for i in range(250)]
     control(emulator, "reset-stats", {})
@@ -120,7 +123,7 @@ def test_dispose_more_than_100_versions_chunked_by_100_and_merged(lambda_context
     assert response.status == 200
     assert len(response.body["successfulVersions"]) == 250
     assert calls(emulator)["DisposePackageVersions"] == 3
-    assert set(statuses(codeartifact, BUILDS).values()) == {"Disposed"}
+    assert set(statuses(client, BUILDS).values()) == {"Disposed"}
 
 
 @pytest.mark.parametrize(
@@ -134,7 +137,7 @@ def test_dispose_more_than_100_versions_chunked_by_100_and_merged(lambda_context
         ("ValidationException", 400, "ValidationException"),
     ],
 )
-def test_dispose_aws_exception_mapped_to_http_status(lambda_context, emulator, codeartifact, error, status, code):
+def test_dispose_aws_exception_mapped_to_http_status(lambda_context, emulator, client, error, status, code):
     # GIVEN CodeArtifact answers every attempt of the first dispose call with an exception
     control(
         emulator,
@@ -149,7 +152,7 @@ def test_dispose_aws_exception_mapped_to_http_status(lambda_context, emulator, c
     assert response.body["error"]["message"]
     if error == "ThrottlingException":
         assert response.headers["Retry-After"] == "7"
-    assert statuses(codeartifact, UI_KIT)["1.0.0"] == "Published"
+    assert statuses(client, UI_KIT)["1.0.0"] == "Published"
 
 
 def test_dispose_missing_package_is_404_naming_it(lambda_context, emulator):
@@ -158,9 +161,7 @@ def test_dispose_missing_package_is_404_naming_it(lambda_context, emulator):
     assert "no-such-package" in response.body["error"]["message"]
 
 
-def test_dispose_failure_after_first_chunk_reports_rest_failed_not_lost(
-    lambda_context, emulator, codeartifact, monkeypatch
-):
+def test_dispose_failure_after_first_chunk_reports_rest_failed_not_lost(lambda_context, emulator, client, monkeypatch):
     # GIVEN CodeArtifact starts throttling every attempt once the first call has succeeded
     from disposer.codeartifact.client import CodeArtifact
 
@@ -181,7 +182,7 @@ def test_dispose_failure_after_first_chunk_reports_rest_failed_not_lost(
     failed = response_first.body["failedVersions"]
     assert len(failed) == 50
     assert {f["errorCode"] for f in failed.values()} == {"ThrottlingException"}
-    after = statuses(codeartifact, BUILDS)
+    after = statuses(client, BUILDS)
     assert sum(s == "Disposed" for s in after.values()) == 100
 
 
@@ -232,3 +233,27 @@ def test_unknown_route_is_404_in_contract_shape(lambda_context):
     response = invoke_api(lambda_context, "POST", "/nothing-here", "{}")
     assert response.status == 404
     assert response.body["error"]["code"] == "NotFound"
+
+
+def test_dispose_budget_starts_on_arrival_and_nothing_is_disposed_after_the_answer(lambda_context, emulator, client):
+    # GIVEN 250 builds to dispose, 40 ms a call, their sizes measured first (one call each), and a request
+    # that arrives with 3 s of the function left: its budget is 2 s, counted from its arrival
+    control(emulator, "faults", {"latencyMs": 40})
+    context = dataclasses.replace(lambda_context, remaining_time_in_millis=3000)
+    versions = [f"build-{i:04d}" for i in range(250)]
+    started = time.monotonic()
+    # WHEN it is sent
+    response = invoke_api(context, "POST", "/dispose", {**BUILDS, "versions": versions})
+    answered = time.monotonic() - started
+    # THEN the answer comes within the budget plus the calls under way at its end (not every call's time)
+    assert response.status == 200
+    assert answered < 2.0 + 1.0
+    # AND every version is either disposed or was never attempted, and says so
+    disposed_now = set(response.body["successfulVersions"])
+    failures = response.body["failedVersions"]
+    assert disposed_now and failures
+    assert {f["errorCode"] for f in failures.values()} == {"NOT_ATTEMPTED"}
+    assert disposed_now | set(failures) == set(versions)
+    # AND what CodeArtifact holds, once anything still in flight would have landed, is what the answer said
+    time.sleep(0.5)
+    assert disposed(client, BUILDS) == disposed_now

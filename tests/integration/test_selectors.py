@@ -1,16 +1,14 @@
 """Selectors and pinning against the emulator: namespaces (scoped, unscoped, none), formats, revisions."""
 
 import hashlib
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from disposer.codeartifact.client import CodeArtifact
-from local.emulator import RunningEmulator, start_emulator
 from local.events import LambdaContext, run_event
-from tests.integration.conftest import statuses
+from tests.integration.harness import statuses
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 OLD = "2025-01-01T00:00:00Z"
@@ -29,26 +27,9 @@ def coordinates(package: dict[str, str]) -> dict[str, str]:
 
 
 @pytest.fixture
-def emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningEmulator]:
-    seed = {
-        "domains": [
-            {
-                "name": "acme",
-                "repositories": [
-                    {
-                        "name": "releases",
-                        "packages": [
-                            {**p, "versions": [{"version": f"1.{i}.0", "publishedTime": OLD} for i in range(3)]}
-                            for p in PACKAGES
-                        ],
-                    }
-                ],
-            }
-        ]
-    }
-    with start_emulator(seed=seed) as running:
-        monkeypatch.setenv("AWS_ENDPOINT_URL_CODEARTIFACT", running.url)
-        yield running
+def seed() -> dict[str, Any]:
+    packages = [{**p, "versions": [{"version": f"1.{i}.0", "publishedTime": OLD} for i in range(3)]} for p in PACKAGES]
+    return {"domains": [{"name": "acme", "repositories": [{"name": "releases", "packages": packages}]}]}
 
 
 def apply(policy: dict[str, Any]) -> dict[str, Any]:
@@ -84,22 +65,22 @@ def disposed_packages(client) -> set[tuple[str, str | None, str]]:
         ({"format": "pypi", "package": "acme-*"}, {("pypi", None, "acme-cli")}),
     ],
 )
-def test_selectors_touch_exactly_the_packages_they_name(emulator, codeartifact, selectors, expected):
+def test_selectors_touch_exactly_the_packages_they_name(emulator, client, selectors, expected):
     report = apply(selectors)
-    assert disposed_packages(codeartifact) == expected
+    assert disposed_packages(client) == expected
     assert report["outcomes"] == {"disposed": 2 * len(expected)}
 
 
-def test_republished_version_after_plan_is_not_disposed(emulator, codeartifact, monkeypatch):
+def test_republished_version_after_plan_is_not_disposed(emulator, client, monkeypatch):
     # GIVEN a generic version deleted and published again (a new revision) between plan and apply
     builds = coordinates(PACKAGES[4])
     original = CodeArtifact.dispose
 
     def republish_then_dispose(self, ref, versions, **kwargs):
         if "1.0.0" in versions and ref.package == "builds":
-            codeartifact.delete_package_versions(**builds, versions=["1.0.0"])
+            client.delete_package_versions(**builds, versions=["1.0.0"])
             body = b"rebuilt"
-            codeartifact.publish_package_version(
+            client.publish_package_version(
                 **builds,
                 packageVersion="1.0.0",
                 assetContent=body,
@@ -112,6 +93,6 @@ def test_republished_version_after_plan_is_not_disposed(emulator, codeartifact, 
     # WHEN the run applies its plan
     report = apply({"format": "generic", "namespace": "acme"})
     # THEN the republished version is reported MISMATCHED_REVISION and stays; the other is disposed
-    assert statuses(codeartifact, builds) == {"1.0.0": "Published", "1.1.0": "Disposed", "1.2.0": "Published"}
+    assert statuses(client, builds) == {"1.0.0": "Published", "1.1.0": "Disposed", "1.2.0": "Published"}
     (failed,) = [item for item in report["items"] if item["outcome"] == "failed"]
     assert (failed["version"], failed["errorCode"]) == ("1.0.0", "MISMATCHED_REVISION")

@@ -13,8 +13,8 @@ import pytest
 
 from disposer.errors import CapExceededError, FutureClockError
 from infra.alarms import ALARMS, SERVICE_METRIC_ALARMS, AlarmSpec, WatchedResource
-from tests.integration.conftest import control, invoke_api
-from tests.integration.retention.conftest import UI_KIT, run_scheduled
+from tests.integration.harness import control, invoke_api, run_scheduled
+from tests.integration.seeds import UI_KIT
 
 
 def failed_version(context, emulator) -> None:
@@ -67,7 +67,7 @@ def test_function_errors_and_failed_runs_alarms_see_a_failed_invocation(lambda_c
     # sends the event to the on-failure destination
     with pytest.raises(FutureClockError):
         from disposer.handler import lambda_handler
-        from tests.integration.retention.conftest import scheduled_event
+        from tests.integration.harness import scheduled_event
 
         event = scheduled_event()
         event["time"] = "2099-01-01T00:00:00Z"

@@ -5,152 +5,37 @@ the run table is DynamoDB in moto; CodeArtifact is the emulator.
 """
 
 import json
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
 
-import boto3
 import pytest
 
 from disposer.errors import CapExceededError
-from tests.integration.conftest import calls, control
-from tests.integration.retention.conftest import UI_ICONS, UI_KIT, disposed, run_scheduled, scheduled_event
-from tests.integration.retention.test_retention_runs import EXPECTED_UI_ICONS, EXPECTED_UI_KIT
-from tests.support import load_event
+from tests.integration.harness import (
+    calls,
+    control,
+    deliver,
+    disposed,
+    drain,
+    receive,
+    run_record,
+    run_scheduled,
+    scheduled_event,
+)
+from tests.integration.seeds import EXPECTED_UI_ICONS, EXPECTED_UI_KIT, UI_ICONS, UI_KIT
 
 
-@pytest.fixture(scope="module")
-def moto_url() -> Iterator[str]:
-    """moto in server mode on a free loopback port, for SQS and DynamoDB."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/moto-api/", timeout=1).close()
-            break
-        except OSError:
-            if time.monotonic() > deadline or server.poll() is not None:
-                server.kill()
-                raise RuntimeError("moto server did not start") from None
-            time.sleep(0.1)
-    yield url
-    server.terminate()
-    server.wait(timeout=10)
-
-
-@dataclass
-class FanOut:
-    sqs: Any
-    queue_url: str
-    dynamodb: Any
-    table: str
-
-
-@pytest.fixture
-def fanout(moto_url: str, emulator, monkeypatch: pytest.MonkeyPatch) -> FanOut:
-    # GIVEN a work queue and a run table, and the function configured to use them
-    monkeypatch.setenv("AWS_ENDPOINT_URL_SQS", moto_url)
-    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", moto_url)
-    sqs = boto3.client("sqs")
-    dynamodb = boto3.client("dynamodb")
-    name = f"work-{uuid.uuid4().hex[:8]}"
-    queue_url = sqs.create_queue(QueueName=name)["QueueUrl"]
-    dynamodb.create_table(
-        TableName=name,
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    monkeypatch.setenv("DISPOSER_WORK_QUEUE_URL", queue_url)
-    monkeypatch.setenv("DISPOSER_RUN_TABLE", name)
-    return FanOut(sqs, queue_url, dynamodb, name)
-
-
-def receive(fanout: FanOut) -> list[dict[str, Any]]:
-    answer = fanout.sqs.receive_message(
-        QueueUrl=fanout.queue_url, MaxNumberOfMessages=10, VisibilityTimeout=0, AttributeNames=["All"]
-    )
-    messages: list[dict[str, Any]] = answer.get("Messages", [])
-    return messages
-
-
-def sqs_event(messages: list[dict[str, Any]]) -> dict[str, Any]:
-    """The event Lambda's SQS event source delivers for these messages."""
-    (template,) = load_event("sqs_work.json")["Records"]
-    records = [
-        {
-            **template,
-            "messageId": m["MessageId"],
-            "receiptHandle": m["ReceiptHandle"],
-            "body": m["Body"],
-            "attributes": {**template["attributes"], **m.get("Attributes", {})},
-        }
-        for m in messages
-    ]
-    return {"Records": records}
-
-
-def deliver(fanout: FanOut, context, messages: list[dict[str, Any]], *, delete: bool = True) -> list[str]:
-    """Invoke the worker as Lambda would; delete what succeeded (as Lambda does); return the failed ids."""
-    from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
-
-    from disposer.worker import lambda_handler
-
-    try:
-        result = lambda_handler(sqs_event(messages), context)
-        failed = {item["itemIdentifier"] for item in result["batchItemFailures"]}
-    except BatchProcessingError:
-        # Every record failed: Powertools fails the invocation, and Lambda returns the whole batch.
-        failed = {message["MessageId"] for message in messages}
-    if delete:
-        for message in messages:
-            if message["MessageId"] not in failed:
-                fanout.sqs.delete_message(QueueUrl=fanout.queue_url, ReceiptHandle=message["ReceiptHandle"])
-    return sorted(failed)
-
-
-def drain(fanout: FanOut, context) -> int:
-    delivered = 0
-    while messages := receive(fanout):
-        assert deliver(fanout, context, messages) == []
-        delivered += len(messages)
-    return delivered
-
-
-def run_record(fanout: FanOut, run_id: str) -> dict[str, Any]:
-    item: dict[str, Any] = fanout.dynamodb.get_item(TableName=fanout.table, Key={"pk": {"S": run_id}})["Item"]
-    return item
-
-
-def test_fanout_run_dispatches_then_workers_dispose_exactly_the_plan(
-    lambda_context, emulator, codeartifact, fanout, printed
-):
+def test_fanout_run_dispatches_then_workers_dispose_exactly_the_plan(lambda_context, emulator, client, fanout, printed):
     # GIVEN the prune-ui policy in apply mode, and a queue configured
     # WHEN its schedule fires
     dispatched = run_scheduled(lambda_context)
     # THEN nothing is disposed yet: one message per package with disposals is queued
     assert dispatched["dispatched"] == 2
-    assert disposed(codeartifact, UI_KIT) == set()
+    assert disposed(client, UI_KIT) == set()
     assert "DisposePackageVersions" not in calls(emulator)
     # WHEN the worker consumes the queue, as Lambda's SQS event source would
     assert drain(fanout, lambda_context) == 2
     # THEN exactly the plan is disposed, and one run report and one metrics line tell the whole run
-    assert disposed(codeartifact, UI_KIT) == EXPECTED_UI_KIT
-    assert disposed(codeartifact, UI_ICONS) == EXPECTED_UI_ICONS
+    assert disposed(client, UI_KIT) == EXPECTED_UI_KIT
+    assert disposed(client, UI_ICONS) == EXPECTED_UI_ICONS
     records = printed()
     (report,) = [r for r in records if r.get("message") == "run report"]
     expected = len(EXPECTED_UI_KIT) + len(EXPECTED_UI_ICONS)
@@ -166,7 +51,7 @@ def test_fanout_run_dispatches_then_workers_dispose_exactly_the_plan(
 
 
 def test_fanout_redelivered_message_disposes_and_counts_nothing_twice(
-    lambda_context, emulator, codeartifact, fanout, printed
+    lambda_context, emulator, client, fanout, printed
 ):
     run_scheduled(lambda_context)
     messages = receive(fanout)
@@ -183,7 +68,7 @@ def test_fanout_redelivered_message_disposes_and_counts_nothing_twice(
     assert len([r for r in printed() if r.get("message") == "run report"]) == 1
 
 
-def test_fanout_poison_message_fails_alone(lambda_context, emulator, codeartifact, fanout):
+def test_fanout_poison_message_fails_alone(lambda_context, emulator, client, fanout):
     # GIVEN a batch holding a real message and one that is not work
     run_scheduled(lambda_context)
     messages = receive(fanout)
@@ -192,14 +77,14 @@ def test_fanout_poison_message_fails_alone(lambda_context, emulator, codeartifac
     failed = deliver(fanout, lambda_context, [poison, *messages], delete=False)
     # THEN only the poison message is reported failed (SQS retries it, then parks it in the DLQ)
     assert failed == ["poison"]
-    assert disposed(codeartifact, UI_KIT) | disposed(codeartifact, UI_ICONS)
+    assert disposed(client, UI_KIT) | disposed(client, UI_ICONS)
 
 
-def test_fanout_over_cap_enqueues_nothing(lambda_context, emulator, codeartifact, fanout):
+def test_fanout_over_cap_enqueues_nothing(lambda_context, emulator, client, fanout):
     with pytest.raises(CapExceededError):
         run_scheduled(lambda_context, maxDisposalsPerRun=2)
     assert receive(fanout) == []
-    assert disposed(codeartifact, UI_KIT) == set()
+    assert disposed(client, UI_KIT) == set()
 
 
 def test_fanout_duplicate_event_dispatches_once(lambda_context, emulator, fanout):
@@ -253,7 +138,7 @@ def _fail_once(monkeypatch, target: str, error: Exception) -> None:
 
 
 def test_fanout_crash_between_dispose_and_tally_counts_on_redelivery(
-    lambda_context, emulator, codeartifact, fanout, printed, monkeypatch
+    lambda_context, emulator, client, fanout, printed, monkeypatch
 ):
     # GIVEN the first tally fails after the versions were disposed (the message goes back to the queue)
     _fail_once(monkeypatch, "finish_part", RuntimeError("worker died before tallying"))
@@ -265,7 +150,7 @@ def test_fanout_crash_between_dispose_and_tally_counts_on_redelivery(
     # reports every disposal exactly once
     (report,) = [r for r in printed() if r.get("message") == "run report"]
     assert report["outcomes"] == {"disposed": len(EXPECTED_UI_KIT) + len(EXPECTED_UI_ICONS)}
-    assert disposed(codeartifact, UI_KIT) == EXPECTED_UI_KIT
+    assert disposed(client, UI_KIT) == EXPECTED_UI_KIT
 
 
 def test_fanout_report_claim_lost_is_recovered_by_redelivery(lambda_context, emulator, fanout, printed, monkeypatch):
@@ -277,7 +162,7 @@ def test_fanout_report_claim_lost_is_recovered_by_redelivery(lambda_context, emu
 
 
 def test_fanout_transient_failure_retries_the_message_instead_of_tallying(
-    lambda_context, emulator, codeartifact, fanout, printed, monkeypatch
+    lambda_context, emulator, client, fanout, printed, monkeypatch
 ):
     # GIVEN CodeArtifact throttles every attempt of the first dispose call
     monkeypatch.setenv("DISPOSER_MAX_ATTEMPTS", "1")
@@ -303,7 +188,7 @@ def test_fanout_transient_failure_retries_the_message_instead_of_tallying(
     ],
 )
 def test_fanout_message_outside_a_dispatch_is_never_applied(
-    lambda_context, emulator, codeartifact, fanout, monkeypatch, printed, forge, reason
+    lambda_context, emulator, client, fanout, monkeypatch, printed, forge, reason
 ):
     # GIVEN a message naming an unknown run, a part the run never wrote, or a run whose repository
     # this deployment no longer manages
@@ -324,7 +209,7 @@ def test_fanout_message_outside_a_dispatch_is_never_applied(
 
 
 def test_fanout_send_failure_reports_what_went_out_and_fails(
-    lambda_context, emulator, codeartifact, fanout, printed, monkeypatch
+    lambda_context, emulator, client, fanout, printed, monkeypatch
 ):
     from disposer.errors import WorkQueueError
     from disposer.fanout.queue import WorkQueue

@@ -5,8 +5,8 @@ from typing import Any
 import pytest
 
 from disposer.constants import METRICS_NAMESPACE
-from tests.integration.conftest import calls, control, invoke_api, statuses
-from tests.integration.retention.conftest import UI_ICONS, UI_KIT, run_scheduled
+from tests.integration.harness import calls, control, invoke_api, run_scheduled, statuses
+from tests.integration.seeds import UI_ICONS, UI_KIT
 
 
 def emf_lines(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -25,17 +25,15 @@ def dimension_sets(line: dict[str, Any]) -> list[list[str]]:
     return [list(names) for names in directive["Dimensions"]]
 
 
-def test_scheduled_run_metrics_and_audit_match_emulator_state(
-    lambda_context, emulator, codeartifact, printed, monkeypatch
-):
+def test_scheduled_run_metrics_and_audit_match_emulator_state(lambda_context, emulator, client, printed, monkeypatch):
     # GIVEN the prune-ui policy on a seed whose versions each carry one asset of known size
     sizes = {
         (coordinates["package"], version): sum(
             asset["size"]
-            for asset in codeartifact.list_package_version_assets(**coordinates, packageVersion=version)["assets"]
+            for asset in client.list_package_version_assets(**coordinates, packageVersion=version)["assets"]
         )
         for coordinates in (UI_KIT, UI_ICONS)
-        for version in statuses(codeartifact, coordinates)
+        for version in statuses(client, coordinates)
     }
     control(emulator, "reset-stats", {})
     # WHEN its schedule fires
@@ -45,7 +43,7 @@ def test_scheduled_run_metrics_and_audit_match_emulator_state(
     disposed = {
         (coordinates["package"], version)
         for coordinates in (UI_KIT, UI_ICONS)
-        for version, status in statuses(codeartifact, coordinates).items()
+        for version, status in statuses(client, coordinates).items()
         if status == "Disposed"
     }
     line = run_metrics(records)
@@ -73,7 +71,7 @@ def test_scheduled_run_metrics_and_audit_match_emulator_state(
     )
     assert (record["status_before"], record["status"], record["outcome"]) == ("Published", "Disposed", "disposed")
     assert record["reason"] == "dispose: older than 90 days"
-    described = codeartifact.describe_package_version(**UI_KIT, packageVersion="1.3.0")["packageVersion"]
+    described = client.describe_package_version(**UI_KIT, packageVersion="1.3.0")["packageVersion"]
     assert record["revision"] == described["revision"]
     # AND one summary record carries the whole report
     (summary,) = [r for r in records if r.get("message") == "run report"]

@@ -6,32 +6,19 @@ import pytest
 from pydantic import ValidationError
 
 from disposer.errors import CapExceededError
-from tests.integration.conftest import calls, control, invoke_api, statuses
-from tests.integration.retention.conftest import (
-    POLICY,
-    SERVICE,
-    UI_ICONS,
-    UI_KIT,
-    disposed,
-    run_scheduled,
-    scheduled_event,
-)
-
-# ui-kit versions older than 90 days: 1.0.0 .. 1.6.0 (1.7.0 is exactly 90 days old: not older). Kept
-# among them: 1.0.0 by pattern. The latest 3 and the default display version are younger anyway.
-EXPECTED_UI_KIT = {f"1.{i}.0" for i in range(1, 7)}
-EXPECTED_UI_ICONS = {"0.0.0", "0.1.0"}  # 5 versions 296..300 days old, latest 3 kept
+from tests.integration.harness import calls, control, disposed, run_scheduled, scheduled_event, statuses
+from tests.integration.seeds import EXPECTED_UI_ICONS, EXPECTED_UI_KIT, SERVICE, UI_ICONS, UI_KIT
 
 
-def test_scheduled_run_disposes_exactly_the_plan_and_keeps_what_rules_keep(lambda_context, emulator, codeartifact):
+def test_scheduled_run_disposes_exactly_the_plan_and_keeps_what_rules_keep(lambda_context, emulator, client):
     # GIVEN the prune-ui policy delivered by its schedule rule
     # WHEN the run happens
     report = run_scheduled(lambda_context)
     # THEN exactly the planned versions are disposed, in both matching packages, and nothing else
-    assert disposed(codeartifact, UI_KIT) == EXPECTED_UI_KIT
-    assert disposed(codeartifact, UI_ICONS) == EXPECTED_UI_ICONS
-    assert disposed(codeartifact, SERVICE) == set()
-    assert statuses(codeartifact, UI_KIT)["2.0.0-rc.1"] == "Unfinished"
+    assert disposed(client, UI_KIT) == EXPECTED_UI_KIT
+    assert disposed(client, UI_ICONS) == EXPECTED_UI_ICONS
+    assert disposed(client, SERVICE) == set()
+    assert statuses(client, UI_KIT)["2.0.0-rc.1"] == "Unfinished"
     assert report["mode"] == "apply"
     assert report["outcomes"] == {"disposed": len(EXPECTED_UI_KIT) + len(EXPECTED_UI_ICONS)}
     assert report["runId"] == "7bf73129-1428-4cd3-a780-95db273d1602"
@@ -46,7 +33,7 @@ def test_scheduled_run_disposes_exactly_the_plan_and_keeps_what_rules_keep(lambd
     assert {i["outcome"] for i in report["items"] if i["action"] == "dispose"} == {"disposed"}
 
 
-def test_scheduled_run_again_disposes_nothing_new(lambda_context, emulator, codeartifact):
+def test_scheduled_run_again_disposes_nothing_new(lambda_context, emulator, client):
     # GIVEN a run already applied
     run_scheduled(lambda_context)
     control(emulator, "reset-stats", {})
@@ -55,14 +42,14 @@ def test_scheduled_run_again_disposes_nothing_new(lambda_context, emulator, code
     # THEN the plan has nothing left to dispose and no dispose call is made
     assert report["totals"]["dispose"] == 0
     assert "DisposePackageVersions" not in calls(emulator)
-    assert disposed(codeartifact, UI_KIT) == EXPECTED_UI_KIT
+    assert disposed(client, UI_KIT) == EXPECTED_UI_KIT
 
 
-def test_scheduled_run_plan_mode_reports_and_writes_nothing(lambda_context, emulator, codeartifact):
+def test_scheduled_run_plan_mode_reports_and_writes_nothing(lambda_context, emulator, client):
     report = run_scheduled(lambda_context, mode="plan")
     assert report["mode"] == "plan"
     assert report["totals"]["dispose"] == len(EXPECTED_UI_KIT) + len(EXPECTED_UI_ICONS)
-    assert disposed(codeartifact, UI_KIT) == set()
+    assert disposed(client, UI_KIT) == set()
     assert "DisposePackageVersions" not in calls(emulator)
 
 
@@ -76,13 +63,13 @@ def test_scheduled_run_describes_only_log_n_versions_per_package(lambda_context,
     assert "ListRepositoriesInDomain" not in report["calls"]
 
 
-def test_scheduled_run_over_cap_disposes_nothing_and_fails(lambda_context, emulator, codeartifact, printed):
+def test_scheduled_run_over_cap_disposes_nothing_and_fails(lambda_context, emulator, client, printed):
     # GIVEN a cap below what the plan would dispose
     # WHEN the run happens
     with pytest.raises(CapExceededError, match="exceeds maxDisposalsPerRun 3"):
         run_scheduled(lambda_context, maxDisposalsPerRun=3)
     # THEN nothing was disposed and the run report is an error record saying why
-    assert disposed(codeartifact, UI_KIT) == set()
+    assert disposed(client, UI_KIT) == set()
     report = next(r for r in printed() if r.get("message") == "run report")
     assert (report["level"], report["aborted"]) == ("ERROR", True)
 
@@ -93,7 +80,7 @@ def test_scheduled_run_invalid_policy_fails_before_any_call(lambda_context, emul
     assert calls(emulator) == {}
 
 
-def test_scheduled_run_status_changed_after_plan_is_not_disposed(lambda_context, emulator, codeartifact, monkeypatch):
+def test_scheduled_run_status_changed_after_plan_is_not_disposed(lambda_context, emulator, client, monkeypatch):
     # GIVEN someone archives 1.2.0 between the plan and the dispose calls
     from disposer.codeartifact.client import CodeArtifact
 
@@ -101,22 +88,20 @@ def test_scheduled_run_status_changed_after_plan_is_not_disposed(lambda_context,
 
     def archive_then_dispose(self, ref, versions, **kwargs):
         if "1.2.0" in versions:
-            codeartifact.update_package_versions_status(**UI_KIT, versions=["1.2.0"], targetStatus="Archived")
+            client.update_package_versions_status(**UI_KIT, versions=["1.2.0"], targetStatus="Archived")
         return original(self, ref, versions, **kwargs)
 
     monkeypatch.setattr(CodeArtifact, "dispose", archive_then_dispose)
     # WHEN the run applies its plan
     report = run_scheduled(lambda_context)
     # THEN the changed version is reported MISMATCHED_STATUS and kept; the others are disposed
-    assert statuses(codeartifact, UI_KIT)["1.2.0"] == "Archived"
-    assert disposed(codeartifact, UI_KIT) == EXPECTED_UI_KIT - {"1.2.0"}
+    assert statuses(client, UI_KIT)["1.2.0"] == "Archived"
+    assert disposed(client, UI_KIT) == EXPECTED_UI_KIT - {"1.2.0"}
     item = next(i for i in report["items"] if (i["package"], i["version"]) == ("ui-kit", "1.2.0"))
     assert (item["outcome"], item["errorCode"]) == ("failed", "MISMATCHED_STATUS")
 
 
-def test_scheduled_run_package_deleted_mid_run_reported_and_run_goes_on(
-    lambda_context, emulator, codeartifact, monkeypatch
-):
+def test_scheduled_run_package_deleted_mid_run_reported_and_run_goes_on(lambda_context, emulator, client, monkeypatch):
     # GIVEN ui-icons is deleted after the plan, before its dispose call
     from disposer.codeartifact.client import CodeArtifact
 
@@ -124,7 +109,7 @@ def test_scheduled_run_package_deleted_mid_run_reported_and_run_goes_on(
 
     def delete_then_dispose(self, ref, versions, **kwargs):
         if ref.package == "ui-icons":
-            codeartifact.delete_package(**UI_ICONS)
+            client.delete_package(**UI_ICONS)
         return original(self, ref, versions, **kwargs)
 
     monkeypatch.setattr(CodeArtifact, "dispose", delete_then_dispose)
@@ -133,84 +118,28 @@ def test_scheduled_run_package_deleted_mid_run_reported_and_run_goes_on(
     # THEN its versions are reported failed with the AWS code, and ui-kit is still pruned
     assert report["outcomes"] == {"disposed": len(EXPECTED_UI_KIT), "ResourceNotFoundException": 2}
     assert report["aborted"] is False
-    assert disposed(codeartifact, UI_KIT) == EXPECTED_UI_KIT
+    assert disposed(client, UI_KIT) == EXPECTED_UI_KIT
 
 
-def test_scheduled_run_throttled_dispose_retried_and_succeeds(lambda_context, emulator, codeartifact):
+def test_scheduled_run_throttled_dispose_retried_and_succeeds(lambda_context, emulator, client):
     control(emulator, "inject", {"operation": "DisposePackageVersions", "error": "ThrottlingException", "count": 1})
     report = run_scheduled(lambda_context)
     assert report["outcomes"]["disposed"] == len(EXPECTED_UI_KIT) + len(EXPECTED_UI_ICONS)
     assert calls(emulator)["DisposePackageVersions"] == 3  # two packages, one retried attempt
 
 
-def test_scheduled_run_repository_outside_deployment_never_touched(lambda_context, emulator, codeartifact, monkeypatch):
+def test_scheduled_run_repository_outside_deployment_never_touched(lambda_context, emulator, client, monkeypatch):
     # GIVEN a deployment scoped to releases, and a policy over every repository
     monkeypatch.setenv("DISPOSER_REPOSITORIES", "releases")
     # WHEN it runs
     report = run_scheduled(lambda_context, drop=("format", "namespace", "package"), repository="*")
     # THEN snapshots is not even listed, let alone disposed
-    assert disposed(codeartifact, SERVICE) == set()
+    assert disposed(client, SERVICE) == set()
     assert {i["repository"] for i in report["items"]} == {"releases"}
     assert report["calls"]["ListRepositoriesInDomain"] == 1
 
 
-def test_plan_api_lists_every_version_and_writes_nothing(lambda_context, emulator, codeartifact):
-    # GIVEN the policy as an API body
-    # WHEN it is previewed
-    response = invoke_api(lambda_context, "POST", "/plan", POLICY)
-    # THEN every version of both packages appears with a decision, and nothing was written
-    assert response.status == 200
-    body = response.body
-    assert body["mode"] == "plan"
-    assert body["totals"]["versions"] == 13 + 5
-    assert len(body["items"]) == 18
-    assert [i["action"] for i in body["items"]][:9] == ["dispose"] * 8 + ["keep"]
-    assert "DisposePackageVersions" not in calls(emulator)
-    assert disposed(codeartifact, UI_KIT) == set()
-
-
-def test_apply_api_runs_policy_now(lambda_context, emulator, codeartifact):
-    body = {k: v for k, v in POLICY.items() if k != "mode"}
-    response = invoke_api(lambda_context, "POST", "/apply", body)
-    assert response.status == 200
-    assert response.body["mode"] == "apply"
-    assert disposed(codeartifact, UI_KIT) == EXPECTED_UI_KIT
-
-
-def test_apply_api_over_cap_is_409_and_disposes_nothing(lambda_context, emulator, codeartifact):
-    response = invoke_api(lambda_context, "POST", "/apply", {**POLICY, "maxDisposalsPerRun": 2})
-    assert response.status == 409
-    assert response.body["error"]["code"] == "CapExceeded"
-    assert "nothing was disposed" in response.body["error"]["message"]
-    assert disposed(codeartifact, UI_KIT) == set()
-
-
-def test_apply_api_policy_saying_plan_is_refused(lambda_context, emulator, codeartifact):
-    response = invoke_api(lambda_context, "POST", "/apply", {**POLICY, "mode": "plan"})
-    assert response.status == 422
-    assert response.body["error"]["code"] == "ModeConflict"
-    assert calls(emulator) == {}
-
-
-@pytest.mark.parametrize(
-    ("change", "field"),
-    [
-        ({"select": {"versionPattern": "("}}, "select.versionPattern"),
-        ({"keep": {"latest": -1}, "select": {"olderThanDays": 1}}, "keep.latest"),
-        ({"format": "docker"}, "format"),
-        ({"select": {"statuses": ["Disposed"]}}, "select.statuses"),
-        ({"schedule": "cron(0 3 * * * *)"}, "schedule"),
-        ({"select": {}, "keep": {}}, "body"),
-    ],
-)
-def test_plan_api_invalid_policy_is_422_naming_field(lambda_context, emulator, change, field):
-    response = invoke_api(lambda_context, "POST", "/plan", {**POLICY, **change})
-    assert response.status == 422, response.body
-    assert field in response.body["error"]["message"]
-    assert calls(emulator) == {}
-
-
-def test_scheduled_run_future_clock_refused_before_any_call(lambda_context, emulator, codeartifact):
+def test_scheduled_run_future_clock_refused_before_any_call(lambda_context, emulator, client):
     # GIVEN an event claiming a time ten years ahead (a PutEvents caller can choose it)
     from disposer.errors import FutureClockError
 
@@ -219,7 +148,7 @@ def test_scheduled_run_future_clock_refused_before_any_call(lambda_context, emul
     with pytest.raises(FutureClockError, match="future clock"):
         _run_at(lambda_context, event["time"])
     assert calls(emulator) == {}
-    assert disposed(codeartifact, UI_KIT) == set()
+    assert disposed(client, UI_KIT) == set()
 
 
 def test_scheduled_run_time_without_zone_refused(lambda_context, emulator):
@@ -245,17 +174,3 @@ def test_scheduled_plan_mode_logs_every_decision(lambda_context, emulator, print
     assert len(decisions) == report["totals"]["versions"] == 18
     assert {d[3] for d in decisions} == {"keep", "dispose"}
     assert sum(d[3] == "dispose" for d in decisions) == report["totals"]["dispose"]
-
-
-def test_plan_api_regex_that_crashes_the_compiler_is_422(lambda_context, emulator):
-    response = invoke_api(
-        lambda_context, "POST", "/plan", {**POLICY, "select": {"versionPattern": "(" * 499 + ")" * 499}}
-    )
-    assert response.status == 422
-    assert "select.versionPattern" in response.body["error"]["message"]
-
-
-def test_plan_api_missing_repository_named_literally_is_404(lambda_context, emulator):
-    response = invoke_api(lambda_context, "POST", "/plan", {**POLICY, "repository": "no-such-repo"})
-    assert response.status == 404
-    assert "no-such-repo" in response.body["error"]["message"]

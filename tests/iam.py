@@ -1,0 +1,256 @@
+"""IAM equals the calls: every AWS call a function makes in the tests, checked against that function's role in
+the synthesized template.
+
+`RECORDER` wraps both Lambda entry points and botocore's client creation: a client made while an entry
+point runs is the function's, and its calls (botocore's `before-parameter-build`, which sees the API
+parameters) are attributed to the function whose invocation makes them. Clients a test makes itself
+(to seed or check) are never recorded, even when the test uses them inside a handler.
+`missing_permissions` turns each call into the IAM action and resource AWS would authorize (the
+Service Authorization Reference's resource type per operation) and looks for an Allow statement in
+the function's role that grants both.
+"""
+
+import os
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from functools import cache
+from typing import Any
+
+import botocore.session
+from aws_cdk.assertions import Template
+
+from disposer.config import Settings
+from disposer.constants import RUN_HANDLER, WORKER_HANDLER
+
+REGION = "us-east-1"
+ACCOUNT = "111122223333"
+FUNCTIONS = {"run": RUN_HANDLER, "worker": WORKER_HANDLER}
+
+# CodeArtifact operations and the resource type each authorizes against.
+CODEARTIFACT_RESOURCE = {
+    "ListRepositoriesInDomain": "domain",
+    "ListPackages": "repository",
+    "ListPackageVersions": "package",
+    "DescribePackageVersion": "package",
+    "ListPackageVersionAssets": "package",
+    "DisposePackageVersions": "package",
+    "UpdatePackageVersionsStatus": "package",
+}
+# Operations authorized as another action (SendMessageBatch is SendMessage to IAM).
+ACTION_OF = {"sqs:SendMessageBatch": "sqs:SendMessage", "sqs:DeleteMessageBatch": "sqs:DeleteMessage"}
+
+
+@dataclass(frozen=True)
+class AwsCall:
+    """One call as IAM sees it: who made it, the action, the resource, and the deployment settings it ran
+    with that shape the role (a template synthesized with the same ones is the one to check against)."""
+
+    function: str
+    action: str
+    resource: str
+    measure_bytes: bool
+    repositories: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return f"{self.function} function: {self.action} on {self.resource}"
+
+
+def _codeartifact_arn(operation: str, params: Mapping[str, Any]) -> str:
+    owner = params.get("domainOwner") or ACCOUNT
+    kind = CODEARTIFACT_RESOURCE[operation]
+    parts = [params["domain"]]
+    if kind in ("repository", "package"):
+        parts.append(params["repository"])
+    if kind == "package":
+        # A package without a namespace has an empty namespace segment: package/d/r/pypi//name.
+        parts += [params["format"], params.get("namespace", ""), params["package"]]
+    return f"arn:aws:codeartifact:{REGION}:{owner}:{kind}/{'/'.join(parts)}"
+
+
+def _configured(name_or_url: str) -> str:
+    """`env:<VARIABLE>` for the DISPOSER_ variable holding a table name or queue URL (the template's
+    environment then says which resource that is)."""
+    for variable, value in os.environ.items():
+        if variable.startswith("DISPOSER_") and value == name_or_url:
+            return f"env:{variable}"
+    return f"unconfigured:{name_or_url}"
+
+
+def describe_call(function: str, service: str, operation: str, params: Mapping[str, Any]) -> list[AwsCall]:
+    """The (action, resource) pairs AWS authorizes for one call."""
+    settings = Settings.from_environment()
+    action = ACTION_OF.get(f"{service}:{operation}", f"{service}:{operation}")
+    if service == "codeartifact":
+        resources = [_codeartifact_arn(operation, params)]
+    elif service == "dynamodb":
+        tables = params.get("RequestItems") or {params["TableName"]: None}
+        resources = [_configured(table) for table in tables]
+    elif service == "sqs":
+        resources = [_configured(params["QueueUrl"])]
+    elif service == "ssm":
+        resources = [_configured(params["Name"])]
+    else:
+        resources = [f"unknown:{service}"]
+    return [
+        AwsCall(function, action, resource, settings.measure_bytes, settings.repositories) for resource in resources
+    ]
+
+
+class CallRecorder:
+    """Records the calls made while a Lambda entry point runs, attributed to its function."""
+
+    def __init__(self) -> None:
+        self.function: str | None = None
+        self.calls: list[AwsCall] = []
+        self._lock = threading.Lock()
+
+    def install(self) -> None:
+        import disposer.handler
+        import disposer.worker
+
+        create_client = botocore.session.Session.create_client
+        recorder = self
+
+        def create_recorded_client(session: Any, *args: Any, **kwargs: Any) -> Any:
+            client = create_client(session, *args, **kwargs)
+            if recorder.function is not None:
+                client.meta.events.register("before-parameter-build", recorder._before_call)
+            return client
+
+        botocore.session.Session.create_client = create_recorded_client  # type: ignore[method-assign,assignment]
+        disposer.handler.lambda_handler = self._acting_as("run", disposer.handler.lambda_handler)
+        disposer.worker.lambda_handler = self._acting_as("worker", disposer.worker.lambda_handler)
+
+    def _acting_as(self, function: str, handler: Callable[..., Any]) -> Callable[..., Any]:
+        def invoke(event: Any, context: Any) -> Any:
+            # One function at a time in a test process, as in Lambda; worker threads inherit the name.
+            previous, self.function = self.function, function
+            try:
+                return handler(event, context)
+            finally:
+                self.function = previous
+
+        return invoke
+
+    def _before_call(self, model: Any, params: Mapping[str, Any], **_: Any) -> None:
+        function = self.function
+        if function is None:
+            return
+        # The signing name is the IAM service prefix (codeartifact, dynamodb, sqs, ssm).
+        service = model.service_model.signing_name
+        with self._lock:
+            self.calls.extend(describe_call(function, service, model.name, params))
+
+    def take(self) -> list[AwsCall]:
+        with self._lock:
+            calls, self.calls = self.calls, []
+        return calls
+
+
+RECORDER = CallRecorder()
+
+
+def _resolve(value: Any) -> str:
+    """A CloudFormation value as this checker compares it: pseudo parameters filled in, references to a
+    resource written `resource:<logical id>`."""
+    if isinstance(value, str):
+        return value
+    if "Ref" in value:
+        return {"AWS::Partition": "aws", "AWS::Region": REGION, "AWS::AccountId": ACCOUNT}.get(
+            value["Ref"], f"resource:{value['Ref']}"
+        )
+    if "Fn::GetAtt" in value:
+        return f"resource:{value['Fn::GetAtt'][0]}"
+    if "Fn::Join" in value:
+        separator, parts = value["Fn::Join"]
+        return str(separator).join(_resolve(part) for part in parts)
+    raise ValueError(f"unsupported CloudFormation value: {value}")
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+@dataclass(frozen=True)
+class Role:
+    """A function's environment and the Allow statements of its role, resolved."""
+
+    environment: Mapping[str, str]
+    grants: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
+
+    @classmethod
+    def of(cls, template: Mapping[str, Any], handler: str) -> "Role":
+        resources = template["Resources"]
+        (function,) = [
+            r["Properties"]
+            for r in resources.values()
+            if r["Type"] == "AWS::Lambda::Function" and r["Properties"]["Handler"] == handler
+        ]
+        role = {"Ref": function["Role"]["Fn::GetAtt"][0]}
+        grants = [
+            (tuple(_as_list(s["Action"])), tuple(_resolve(r) for r in _as_list(s["Resource"])))
+            for r in resources.values()
+            if r["Type"] == "AWS::IAM::Policy" and role in r["Properties"]["Roles"]
+            for s in r["Properties"]["PolicyDocument"]["Statement"]
+            if s["Effect"] == "Allow"
+        ]
+        environment = {k: _resolve(v) for k, v in function.get("Environment", {}).get("Variables", {}).items()}
+        return cls(environment=environment, grants=tuple(grants))
+
+    def allows(self, call: AwsCall) -> bool:
+        resource = call.resource
+        if resource.startswith("env:"):
+            resource = self.environment.get(resource.removeprefix("env:"), resource)
+        return any(
+            any(fnmatchcase(call.action.lower(), a.lower()) for a in actions)
+            and any(fnmatchcase(resource, r) for r in granted)
+            for actions, granted in self.grants
+        )
+
+
+def missing_permissions(
+    calls: Iterable[AwsCall], template_for: Callable[[bool, tuple[str, ...]], Mapping[str, Any]]
+) -> list[str]:
+    """Every distinct call its function's role does not allow, described."""
+    missing: list[str] = []
+    for call in sorted(set(calls), key=str):
+        template = template_for(call.measure_bytes, call.repositories)
+        if not Role.of(template, FUNCTIONS[call.function]).allows(call):
+            missing.append(str(call))
+    return missing
+
+
+@cache
+def synthesized(measure_bytes: bool, repositories: tuple[str, ...] = ()) -> Mapping[str, Any]:
+    """The cdk.json deployment's template (no asset bundling) with measureBytes, and the repositories when
+    the calls ran limited to some (the tests' default, no limit, stands for cdk.json's)."""
+    from tests.infra.cdk_testkit import synth_stack
+
+    overrides: dict[str, Any] = {"measureBytes": measure_bytes}
+    if repositories:
+        # cdk.json's policies name its own repositories; IAM does not depend on the policies.
+        overrides |= {"repositories": list(repositories), "policiesFile": "tests/infra/data/policies-none.json"}
+    stack = synth_stack(overrides)[1]
+    template: Mapping[str, Any] = Template.from_stack(stack).to_json()
+    return template
+
+
+def without(template: Mapping[str, Any], function: str, action: str) -> dict[str, Any]:
+    """A copy of `template` whose `function` role no longer grants `action` (to show the check bites)."""
+    import copy
+
+    changed = copy.deepcopy(dict(template))
+    resources = changed["Resources"]
+    (role,) = [
+        r["Properties"]["Role"]["Fn::GetAtt"][0]
+        for r in resources.values()
+        if r["Type"] == "AWS::Lambda::Function" and r["Properties"]["Handler"] == FUNCTIONS[function]
+    ]
+    for resource in resources.values():
+        if resource["Type"] == "AWS::IAM::Policy" and {"Ref": role} in resource["Properties"]["Roles"]:
+            for statement in resource["Properties"]["PolicyDocument"]["Statement"]:
+                kept: Sequence[str] = [a for a in _as_list(statement["Action"]) if a.lower() != action.lower()]
+                statement["Action"] = list(kept) or ["none:Removed"]
+    return changed

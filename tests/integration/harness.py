@@ -1,0 +1,138 @@
+"""Driving the real handlers as AWS would, and reading the emulator's and moto's state independently."""
+
+import json
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+
+from local.emulator import RunningEmulator
+from tests.integration.seeds import POLICY
+from tests.support import load_event
+
+
+def control(emulator: RunningEmulator, path: str, document: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Call the emulator's control plane (/_emulator/...)."""
+    data = None if document is None else json.dumps(document).encode()
+    request = urllib.request.Request(f"{emulator.url}/_emulator/{path}", data=data, method="POST" if data else "GET")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        result: dict[str, Any] = json.loads(response.read())
+        return result
+
+
+def calls(emulator: RunningEmulator) -> dict[str, int]:
+    """CodeArtifact calls the emulator has answered since its stats were reset, per operation."""
+    return dict(control(emulator, "stats")["calls"])
+
+
+def statuses(client: Any, coordinates: dict[str, str]) -> dict[str, str]:
+    pages = client.get_paginator("list_package_versions").paginate(**coordinates)
+    return {v["version"]: v["status"] for page in pages for v in page["versions"]}
+
+
+def disposed(client: Any, coordinates: dict[str, str]) -> set[str]:
+    return {v for v, s in statuses(client, coordinates).items() if s == "Disposed"}
+
+
+@dataclass
+class ApiResponse:
+    status: int
+    headers: dict[str, str]
+    body: dict[str, Any]
+
+
+def invoke_api(context: Any, method: str, path: str, body: Any, event_name: str = "api_dispose.json") -> ApiResponse:
+    """Send one API Gateway REST proxy event, shaped as API Gateway sends it, through the real handler."""
+    from disposer.handler import lambda_handler
+
+    event = load_event(event_name)
+    event.update(httpMethod=method, path=path, resource=path)
+    event["requestContext"].update(httpMethod=method, resourcePath=path)
+    event["body"] = body if isinstance(body, str) or body is None else json.dumps(body)
+    response = lambda_handler(event, context)
+    headers = {name: values[-1] for name, values in (response.get("multiValueHeaders") or {}).items()}
+    headers.update(response.get("headers") or {})
+    return ApiResponse(int(response["statusCode"]), headers, json.loads(response["body"]))
+
+
+def scheduled_event(drop: tuple[str, ...] = (), **changes: Any) -> dict[str, Any]:
+    """The schedule rule's event for POLICY with `changes` (and without the fields in `drop`)."""
+    event = load_event("scheduled_run.json")
+    event["detail"] = {key: value for key, value in {**POLICY, **changes}.items() if key not in drop}
+    return event
+
+
+def run_scheduled(context: Any, drop: tuple[str, ...] = (), **changes: Any) -> dict[str, Any]:
+    """Deliver `scheduled_event(...)` to the real handler; what it returns."""
+    from disposer.handler import lambda_handler
+
+    result: dict[str, Any] = lambda_handler(scheduled_event(drop, **changes), context)
+    return result
+
+
+# ---------------------------------------------------------------------------------------------------
+# Fan-out: the work queue and run table in moto, the worker driven with real SQS event shapes
+
+
+@dataclass
+class FanOut:
+    sqs: Any
+    queue_url: str
+    dynamodb: Any
+    table: str
+
+
+def receive(fanout: FanOut) -> list[dict[str, Any]]:
+    answer = fanout.sqs.receive_message(
+        QueueUrl=fanout.queue_url, MaxNumberOfMessages=10, VisibilityTimeout=0, AttributeNames=["All"]
+    )
+    messages: list[dict[str, Any]] = answer.get("Messages", [])
+    return messages
+
+
+def sqs_event(messages: list[dict[str, Any]]) -> dict[str, Any]:
+    """The event Lambda's SQS event source delivers for these messages."""
+    (template,) = load_event("sqs_work.json")["Records"]
+    records = [
+        {
+            **template,
+            "messageId": m["MessageId"],
+            "receiptHandle": m["ReceiptHandle"],
+            "body": m["Body"],
+            "attributes": {**template["attributes"], **m.get("Attributes", {})},
+        }
+        for m in messages
+    ]
+    return {"Records": records}
+
+
+def deliver(fanout: FanOut, context: Any, messages: list[dict[str, Any]], *, delete: bool = True) -> list[str]:
+    """Invoke the worker as Lambda would; delete what succeeded (as Lambda does); return the failed ids."""
+    from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+
+    from disposer.worker import lambda_handler
+
+    try:
+        result = lambda_handler(sqs_event(messages), context)
+        failed = {item["itemIdentifier"] for item in result["batchItemFailures"]}
+    except BatchProcessingError:
+        # Every record failed: Powertools fails the invocation, and Lambda returns the whole batch.
+        failed = {message["MessageId"] for message in messages}
+    if delete:
+        for message in messages:
+            if message["MessageId"] not in failed:
+                fanout.sqs.delete_message(QueueUrl=fanout.queue_url, ReceiptHandle=message["ReceiptHandle"])
+    return sorted(failed)
+
+
+def drain(fanout: FanOut, context: Any) -> int:
+    """Deliver every queued message until none is left (each must succeed); how many were delivered."""
+    delivered = 0
+    while messages := receive(fanout):
+        assert deliver(fanout, context, messages) == []
+        delivered += len(messages)
+    return delivered
+
+
+def run_record(fanout: FanOut, run_id: str) -> dict[str, Any]:
+    item: dict[str, Any] = fanout.dynamodb.get_item(TableName=fanout.table, Key={"pk": {"S": run_id}})["Item"]
+    return item
