@@ -52,20 +52,20 @@ def _apply_part(record: SQSRecord, settings: Settings, budget: Budget) -> None:
         repository=stored.items[0].ref.repository,
     )
     codeartifact = services.codeartifact(settings, budget)
+    executor = PartExecutor(
+        codeartifact,
+        table,
+        stored,
+        measure=settings.measure_bytes,
+        redelivered=int(record.attributes.approximate_receive_count) > 1,
+    )
     execute(
         RunRequest(
-            context=stored.context,
-            source=FixedPlan(part_plan(stored)),
-            codeartifact=codeartifact,
-            executor=PartExecutor(
-                codeartifact,
-                table,
-                stored,
-                measure=settings.measure_bytes,
-                redelivered=int(record.attributes.approximate_receive_count) > 1,
-            ),
+            context=stored.context, source=FixedPlan(part_plan(stored)), codeartifact=codeartifact, executor=executor
         )
     )
+    if executor.retry is not None:
+        raise executor.retry
 
 
 @logger.inject_lambda_context(clear_state=True)

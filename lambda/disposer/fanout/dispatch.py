@@ -3,7 +3,7 @@ each part is sent to the work queue; the worker function applies them, and the o
 reports the run (see parts.py)."""
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from disposer.errors import WorkQueueError
 from disposer.fanout.messages import WorkMessage, split_parts
@@ -21,7 +21,9 @@ class FanOutExecutor:
     table: RunTable
     queue: WorkQueue
     dispatched: int = 0
-    duplicate: bool = field(default=False)
+    duplicate: bool = False
+    # SQS refused part of the work: what went out is applied and reported; the run still failed.
+    failure: WorkQueueError | None = None
 
     def apply(self, report: RunReport) -> bool:
         parts = split_parts(report.plan)
@@ -40,10 +42,12 @@ class FanOutExecutor:
         try:
             self.queue.send([WorkMessage(run_id=run_id, part=number) for number in range(len(parts))])
         except WorkQueueError as error:
-            # Expect only what went out, so the run still completes and reports; then fail loudly.
+            # Expect only what went out, so the run still completes and reports (by its workers, or here if
+            # nothing went out); the entry point then fails the invocation with `failure`.
             self.table.truncate(run_id, error.sent)
             report_if_complete(self.table, run_id)
-            raise
+            self.dispatched, self.failure = error.sent, error
+            return False
         self.dispatched = len(parts)
         logger.info("run dispatched", parts=len(parts), **summary)
         return False

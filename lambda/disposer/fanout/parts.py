@@ -35,24 +35,30 @@ def part_plan(stored: StoredPart) -> Plan:
     return Plan(policy=stored.policy, as_of=stored.as_of, packages=(PackagePlan(stored.items[0].ref, stored.items),))
 
 
-@dataclass(frozen=True)
+@dataclass
 class PartExecutor:
-    """Apply one stored part inline; never reports the part itself (the run is reported once, when complete)."""
+    """Apply one stored part inline; never reports the part itself (the run is reported once, when complete).
+
+    `retry` is set when some version got no final answer: the worker then sends the message back.
+    """
 
     codeartifact: CodeArtifact
     table: RunTable
     stored: StoredPart
     measure: bool
     redelivered: bool
+    retry: RetryLaterError | None = None
 
     def apply(self, report: RunReport) -> bool:
         if not self.stored.tallied and not self.stored.reported:
-            self._apply_and_tally(report)
+            self.retry = self._apply_and_tally(report)
+            if self.retry is not None:
+                return False
         # Every part may be tallied now (perhaps by this message's earlier attempt, which then failed to report).
         report_if_complete(self.table, self.stored.context.run_id)
         return False
 
-    def _apply_and_tally(self, report: RunReport) -> None:
+    def _apply_and_tally(self, report: RunReport) -> RetryLaterError | None:
         counter = self.codeartifact.counter
         calls_before, throttles_before = Counter(counter.calls), counter.throttles
         already = self._already_disposed() if self.redelivered else set()
@@ -64,7 +70,7 @@ class PartExecutor:
         if transient:
             # The retry will tally the versions; the throttles met on the way count now or never.
             self.table.add_throttles(run_id, counter.throttles - throttles_before)
-            raise RetryLaterError(f"no final answer yet for {sum(transient.values())} versions: {dict(transient)}")
+            return RetryLaterError(f"no final answer yet for {sum(transient.values())} versions: {dict(transient)}")
         outcomes = Counter(outcome.label for outcome in report.outcomes.values())
         calls = Counter(counter.calls)
         calls.subtract(calls_before)
@@ -77,6 +83,7 @@ class PartExecutor:
             bytes_reclaimed=report.bytes_reclaimed(),
             throttles=counter.throttles - throttles_before,
         )
+        return None
 
     def _already_disposed(self) -> set[PlanItem]:
         """Items an earlier attempt disposed: Disposed now, at the revision pinned."""

@@ -212,13 +212,15 @@ class RunTable:
             + failed_clauses
             + call_clauses
         )
+        names = {**failed_names, **call_names}
         response = _conditional(
             self._client.update_item,
             TableName=self.name,
             Key={"pk": {"S": run_id}},
             UpdateExpression=f"ADD {additions} SET measured = :measured",
             ConditionExpression="attribute_exists(pk) AND NOT contains(done, :number)",
-            ExpressionAttributeNames={**failed_names, **call_names} or None,
+            # A part that failed nothing and made no call (all disposed by an earlier attempt) has no names.
+            **({"ExpressionAttributeNames": names} if names else {}),
             ExpressionAttributeValues={
                 ":part": {"SS": [str(part)]},
                 ":number": {"S": str(part)},

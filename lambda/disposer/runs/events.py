@@ -57,6 +57,8 @@ def run_event(event: PolicyRunEvent, settings: Settings, budget: Budget) -> dict
             cap=policy.max_disposals_per_run,
         )
     )
+    if fan_out is not None and fan_out.failure is not None:
+        raise fan_out.failure
     if fan_out is not None and fan_out.duplicate:
         return {"runId": event.id, "dispatched": 0, "duplicate": True}
     if fan_out is not None and fan_out.dispatched:

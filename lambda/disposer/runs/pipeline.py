@@ -12,7 +12,8 @@ Every entry point builds a RunRequest and calls `execute`:
 
 A guard that stops a run (the cap, a future clock, the time budget) stops it before anything is
 disposed: the run is reported aborted, its metrics say so (RunAborted), and the error is raised with
-the report attached.
+the report attached. An executor that fails part-way has its run reported with what it did, and the
+error names the run's failure in the report's `errors` before it is raised.
 """
 
 from collections.abc import Callable, Sequence
@@ -21,7 +22,7 @@ from datetime import UTC, datetime
 from typing import NoReturn, Protocol
 
 from disposer.codeartifact.client import CodeArtifact
-from disposer.errors import DeadlineExceededError, RunAbortedError
+from disposer.errors import DeadlineExceededError, DisposerError, RunAbortedError
 from disposer.observability.audit import RunContext, record_plan
 from disposer.retention.engine import plan_packages
 from disposer.retention.plan import Plan
@@ -112,14 +113,21 @@ def execute(request: RunRequest) -> RunReport:
         report.errors = list(request.source.errors)
         if request.executor is not None:
             check_guards(report)
-    except RunAbortedError as error:
-        _abort(report, request, error)
     except DeadlineExceededError as error:
         _abort(report, request, DeadlineExceededError(f"the plan could not be finished: {error.message}"))
+    except RunAbortedError as error:
+        _abort(report, request, error)
     complete = True
     if request.executor is not None and (request.approve is None or request.approve(report)):
         report.applied = not context.dry_run
-        complete = request.executor.apply(report)
+        try:
+            complete = request.executor.apply(report)
+        except DisposerError as error:
+            # The run stopped part-way (a refusal of a whole call, say): report what it did, then fail.
+            report.errors.append(DiscoveryError(scope="run", error_code=error.code, error_message=error.message))
+            _count(report, request)
+            publish(report.to_body(max_items=0), metrics=request.metrics and not report.predicted)
+            raise
     _count(report, request)
     if complete:
         publish(report.to_body(max_items=0), metrics=request.metrics and not report.predicted)

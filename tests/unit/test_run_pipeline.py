@@ -1,0 +1,154 @@
+"""The run pipeline's order and guards: plan, then the guards, then the executor, then one report.
+
+The plan source and the executor here are the pipeline's own small parts (FixedPlan) or recording
+ones: the thing under test is the orchestration, not discovery or disposal.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from disposer.codeartifact.client import CallCounter
+from disposer.codeartifact.disposal import VersionOutcome
+from disposer.codeartifact.types import PackageFormat, PackageRef, PackageVersionStatus
+from disposer.errors import CapExceededError, DeadlineExceededError, FutureClockError
+from disposer.observability.audit import RunContext
+from disposer.retention.plan import Action, PackagePlan, Plan, PlanItem, Rule
+from disposer.runs.discovery import DiscoveryError
+from disposer.runs.pipeline import FixedPlan, RunRequest, execute
+from disposer.runs.report import RunReport
+
+REF = PackageRef("acme", "111122223333", "releases", PackageFormat.NPM, "acme", "ui-kit")
+NOW = datetime(2026, 11, 1, 3, 0, tzinfo=UTC)
+
+
+def _plan(disposals: int, keeps: int = 1) -> Plan:
+    def item(i: int, action: Action) -> PlanItem:
+        rule = Rule.DISPOSE_OLDER_THAN if action is Action.DISPOSE else Rule.KEEP_LATEST
+        return PlanItem(REF, f"1.{i}.{action}", f"r{i}", PackageVersionStatus.PUBLISHED, action, rule, "why")
+
+    items = tuple(item(i, Action.DISPOSE) for i in range(disposals)) + tuple(item(i, Action.KEEP) for i in range(keeps))
+    return Plan(policy="prune", as_of=NOW, packages=(PackagePlan(REF, items),))
+
+
+@dataclass
+class Adapter:
+    """What the pipeline reads of the CodeArtifact adapter: its call counter."""
+
+    counter: CallCounter = field(default_factory=CallCounter)
+
+
+@dataclass
+class RecordingExecutor:
+    """Disposes every planned version on paper, and remembers that it was asked."""
+
+    complete: bool = True
+    applied: list[RunReport] = field(default_factory=list)
+
+    def apply(self, report: RunReport) -> bool:
+        self.applied.append(report)
+        for item in report.plan.disposals:
+            report.record(VersionOutcome(item, True, status="Disposed"))
+        return self.complete
+
+
+@dataclass
+class FailingSource:
+    """A plan source whose discovery runs out of time."""
+
+    as_of: datetime = NOW
+    errors: tuple[DiscoveryError, ...] = ()
+
+    def plan(self, context: RunContext) -> Plan:
+        raise DeadlineExceededError("the time budget of 25.0 s ran out: ListPackageVersions was not sent")
+
+
+def _request(source: Any, executor: Any = None, **fields: Any) -> RunRequest:
+    context = RunContext(run_id="run-1", trigger="schedule", caller="rule", dry_run=executor is None, policy="prune")
+    return RunRequest(context=context, source=source, codeartifact=Adapter(), executor=executor, **fields)  # type: ignore[arg-type]
+
+
+def _reports(printed: Callable[[], list[dict[str, Any]]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    records = printed()
+    return [r for r in records if r.get("message") == "run report"], [r for r in records if "Runs" in r]
+
+
+def test_execute_plan_only_reports_once_and_applies_nothing(printed):
+    # GIVEN a plan and no executor
+    # WHEN executed
+    report = execute(_request(FixedPlan(_plan(2))))
+    # THEN nothing is applied, and one report and one metrics line say what the plan would do
+    assert (report.applied, report.outcomes) == (False, {})
+    reports, metrics = _reports(printed)
+    assert [(r["mode"], r["totals"]["dispose"]) for r in reports] == [("plan", 2)]
+    assert [m["VersionsPlanned"] for m in metrics] == [[2.0]]
+
+
+def test_execute_applies_then_reports_outcomes(printed):
+    executor = RecordingExecutor()
+    report = execute(_request(FixedPlan(_plan(2)), executor))
+    assert len(executor.applied) == 1
+    assert report.applied and report.outcome_counts() == {"disposed": 2}
+    reports, metrics = _reports(printed)
+    assert [r["outcomes"] for r in reports] == [{"disposed": 2}]
+    assert [m["VersionsDisposed"] for m in metrics] == [[2.0]]
+
+
+@pytest.mark.parametrize(("cap", "aborted"), [(3, True), (4, False)], ids=["over", "exactly-at"])
+def test_execute_cap_guard_stops_before_the_executor(printed, cap: int, aborted: bool):
+    # GIVEN a plan of 4 disposals and a cap
+    executor = RecordingExecutor()
+    request = _request(FixedPlan(_plan(4)), executor, cap=cap)
+    # WHEN executed
+    if aborted:
+        with pytest.raises(CapExceededError) as raised:
+            execute(request)
+        # THEN over the cap: the executor is never called, and the aborted report is attached and logged
+        assert executor.applied == []
+        assert raised.value.report is not None and raised.value.report.aborted_reason
+        (record,), (metric,) = _reports(printed)
+        assert (record["level"], record["capExceeded"], metric["RunAborted"]) == ("ERROR", True, [1.0])
+    else:
+        # THEN exactly at the cap: applied
+        execute(request)
+        assert len(executor.applied) == 1
+
+
+def test_execute_future_clock_refused_before_planning():
+    executor = RecordingExecutor()
+    plan = Plan(policy="prune", as_of=datetime.now(UTC) + timedelta(hours=1), packages=())
+    with pytest.raises(FutureClockError):
+        execute(_request(FixedPlan(plan), executor))
+    assert executor.applied == []
+
+
+def test_execute_plan_cut_by_the_budget_disposes_nothing_and_says_why(printed):
+    executor = RecordingExecutor()
+    with pytest.raises(DeadlineExceededError, match="the plan could not be finished") as raised:
+        execute(_request(FailingSource(), executor))
+    assert executor.applied == []
+    assert raised.value.report is not None
+    (record,), _ = _reports(printed)
+    assert record["aborted"] is True and "time budget" in record["abortedReason"]
+
+
+def test_execute_not_approved_applies_nothing(printed):
+    executor = RecordingExecutor()
+    report = execute(_request(FixedPlan(_plan(2)), executor, approve=lambda _: False))
+    assert executor.applied == [] and not report.applied
+
+
+def test_execute_dispatched_run_is_reported_later_not_now(printed):
+    # GIVEN an executor that hands the run to someone else (a fan-out dispatch)
+    execute(_request(FixedPlan(_plan(2)), RecordingExecutor(complete=False)))
+    # THEN no report or metrics yet: whoever completes the run reports it
+    assert _reports(printed) == ([], [])
+
+
+def test_execute_metrics_off_reports_without_emf(printed):
+    execute(_request(FixedPlan(_plan(1)), RecordingExecutor(), metrics=False))
+    reports, metrics = _reports(printed)
+    assert len(reports) == 1 and metrics == []

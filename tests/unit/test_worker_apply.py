@@ -1,0 +1,144 @@
+"""The worker's apply of one stored part: dispose, tally once, report the run when last; retry what has no
+final answer; never dispose twice what an earlier attempt disposed. DynamoDB is moto's in-process mock;
+CodeArtifact is a scripted adapter (its real behaviour is tested against the emulator in tests/integration)."""
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from disposer.codeartifact.client import BatchOutcome, CallCounter, PackageListing
+from disposer.codeartifact.types import PackageFormat, PackageRef, PackageVersionStatus, VersionSummary
+from disposer.errors import ThrottledError
+from disposer.fanout.parts import PartExecutor, part_plan
+from disposer.fanout.table import RunTable, StoredPart
+from disposer.observability.audit import RunContext
+from disposer.retention.plan import Action, PlanItem, Rule
+from disposer.runs.pipeline import FixedPlan, RunRequest, execute
+
+REF = PackageRef("acme", "111122223333", "releases", PackageFormat.NPM, "acme", "ui-kit")
+CONTEXT = RunContext(run_id="run-1", trigger="schedule", caller="arn:rule", dry_run=False, policy="prune")
+SUMMARY: dict[str, Any] = {
+    "runId": "run-1",
+    "policy": "prune",
+    "trigger": "schedule",
+    "mode": "apply",
+    "asOf": "2026-11-01T03:00:00Z",
+    "itemsOmitted": 0,
+    "totals": {"packages": 1, "versions": 2, "keep": 0, "dispose": 2, "rules": {}},
+    "maxDisposalsPerRun": 1000,
+    "capExceeded": False,
+    "outcomes": {},
+    "errors": [],
+    "calls": {"ListPackageVersions": 1},
+    "throttles": 0,
+    "bytesReclaimed": None,
+    "durationSeconds": 0.5,
+    "aborted": False,
+    "abortedReason": None,
+}
+ITEMS = tuple(
+    PlanItem(REF, v, f"r-{v}", PackageVersionStatus.PUBLISHED, Action.DISPOSE, Rule.DISPOSE_OLDER_THAN, "old")
+    for v in ("1.0.0", "1.1.0")
+)
+
+
+@dataclass
+class ScriptedAdapter:
+    """Answers dispose calls with `answer(versions)`; lists the package as `listed`."""
+
+    answer: Callable[[Sequence[str]], BatchOutcome]
+    listed: dict[str, str] = field(default_factory=dict)
+    threads: int = 1
+    counter: CallCounter = field(default_factory=CallCounter)
+    disposed: list[list[str]] = field(default_factory=list)
+
+    def dispose(self, ref: PackageRef, versions: Sequence[str], **_: Any) -> BatchOutcome:
+        self.counter.calls["DisposePackageVersions"] += 1
+        self.disposed.append(list(versions))
+        return self.answer(versions)
+
+    def list_versions(self, ref: PackageRef) -> PackageListing:
+        self.counter.calls["ListPackageVersions"] += 1
+        versions = tuple(VersionSummary(v, f"r-{v}", PackageVersionStatus(status)) for v, status in self.listed.items())
+        return PackageListing(versions=versions, default_display_version=None)
+
+
+def disposed_all(versions: Sequence[str]) -> BatchOutcome:
+    return BatchOutcome(successful={v: (f"r-{v}", "Disposed") for v in versions}, failed={})
+
+
+def throttled(versions: Sequence[str]) -> BatchOutcome:
+    raise ThrottledError("ThrottlingException", "Rate exceeded", None)
+
+
+@pytest.fixture
+def table() -> Iterator[RunTable]:
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        client.create_table(
+            TableName="runs",
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        table = RunTable("runs", client)
+        table.start(context=CONTEXT, summary=SUMMARY, parts=1, started_at=1.0)
+        table.write_parts("run-1", [ITEMS], started_at=1.0)
+        yield table
+
+
+def _apply(table: RunTable, adapter: ScriptedAdapter, *, redelivered: bool = False) -> PartExecutor:
+    stored = table.load_part("run-1", 0)
+    assert isinstance(stored, StoredPart)
+    executor = PartExecutor(adapter, table, stored, measure=False, redelivered=redelivered)  # type: ignore[arg-type]
+    execute(RunRequest(CONTEXT, FixedPlan(part_plan(stored)), adapter, executor))  # type: ignore[arg-type]
+    return executor
+
+
+def _run_reports(printed: Callable[[], list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    return [r for r in printed() if r.get("message") == "run report"]
+
+
+def test_worker_apply_disposes_tallies_and_reports_the_run_once(table: RunTable, printed):
+    # GIVEN the only part of a run / WHEN a worker applies it
+    adapter = ScriptedAdapter(disposed_all)
+    assert _apply(table, adapter).retry is None
+    # THEN both versions are disposed in one call, and the run is reported with the dispatcher's figures
+    assert adapter.disposed == [["1.0.0", "1.1.0"]]
+    (report,) = _run_reports(printed)
+    assert (report["outcomes"], report["fanout"]) == ({"disposed": 2}, {"parts": 1})
+    assert report["calls"] == {"DisposePackageVersions": 1, "ListPackageVersions": 1}
+
+
+def test_worker_apply_again_after_tally_disposes_nothing(table: RunTable, printed):
+    _apply(table, ScriptedAdapter(disposed_all))
+    printed()
+    # WHEN the same message is delivered again
+    again = ScriptedAdapter(disposed_all)
+    _apply(table, again, redelivered=True)
+    # THEN nothing is called and the run is not reported twice
+    assert again.disposed == [] and _run_reports(printed) == []
+
+
+def test_worker_apply_throttled_is_retried_not_tallied(table: RunTable, printed):
+    # GIVEN CodeArtifact throttles the dispose call
+    executor = _apply(table, ScriptedAdapter(throttled))
+    # THEN the message is to be retried, nothing is tallied, and the run is not reported
+    assert executor.retry is not None and "ThrottlingException" in executor.retry.message
+    assert not table.load_part("run-1", 0).tallied  # type: ignore[union-attr]
+    assert _run_reports(printed) == []
+
+
+def test_worker_apply_redelivered_counts_what_an_earlier_attempt_disposed(table: RunTable, printed):
+    # GIVEN 1.0.0 was disposed by an attempt that died before its tally
+    adapter = ScriptedAdapter(disposed_all, listed={"1.0.0": "Disposed", "1.1.0": "Published"})
+    # WHEN the message comes back
+    _apply(table, adapter, redelivered=True)
+    # THEN only 1.1.0 is disposed now, and the run counts both
+    assert adapter.disposed == [["1.1.0"]]
+    (report,) = _run_reports(printed)
+    assert report["outcomes"] == {"disposed": 2}
