@@ -152,7 +152,7 @@ def build_packages(shape: SeedShape) -> list[SeedPackage]:
 
 
 def seed_document(packages: list[SeedPackage]) -> dict[str, Any]:
-    """The emulator seed (DESIGN.md format) holding `packages`."""
+    """The emulator seed (docs/emulator.md) holding `packages`."""
     repositories: dict[str, list[dict[str, Any]]] = {}
     for package in packages:
         entry: dict[str, Any] = {"format": package.format, "name": package.name}

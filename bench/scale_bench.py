@@ -1,4 +1,4 @@
-"""Scale benchmark (issue 7, `make bench`): one retention policy over 100,000+ versions, against a naive baseline.
+"""Scale benchmark (`make bench`): one retention policy over 100,000+ versions, against a naive baseline.
 
 Two identical emulators, each a subprocess with 10 ms added per call and CodeArtifact's account quotas
 enforced (ThrottlingException above them), seeded from one temporary file: 1,003 packages (1,000 of

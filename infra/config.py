@@ -143,7 +143,7 @@ class DisposerConfig(BaseModel):
     api_burst_limit: Annotated[int, Field(ge=1, le=5_000)] = DEFAULT_API_BURST_LIMIT
     # API Gateway logs through one role per account and region; False when another stack owns it.
     api_gateway_cloud_watch_role: bool = True
-    # The retention policies file (DESIGN.md): one schedule rule per policy with a `schedule`.
+    # The retention policies file (README, "Writing a policy"): one schedule rule per policy with a `schedule`.
     policies_file: Annotated[str, Field(min_length=1)] = DEFAULT_POLICIES_FILE
     # Subscribed (e-mail, confirmation required) to the alarm topic; None: no subscription.
     alarm_email: Annotated[EmailAddress | None, BeforeValidator(_no_email)] = None

@@ -51,7 +51,7 @@ def policy_detail(policy: RetentionPolicy) -> str:
 
 
 def run_event_template(policy: RetentionPolicy) -> str:
-    """The InputTemplate of a schedule rule: the contract run event (DESIGN.md), `detail` = the policy.
+    """The InputTemplate of a schedule rule: the run event the handler takes, `detail` = the policy.
 
     Placeholders sit inside JSON strings, where EventBridge inserts the value unescaped: an event id
     (UUID), an ISO-8601 time, an account id, a region and a rule ARN never contain `"` or `\\`.

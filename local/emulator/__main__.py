@@ -39,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--port", type=int, default=0, help="port on --host; 0 picks a free one (default 0)")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    parser.add_argument("--seed", help="seed JSON file (DESIGN.md format)")
+    parser.add_argument("--seed", help="seed JSON file (format: docs/emulator.md)")
     parser.add_argument("--account", default=DEFAULT_ACCOUNT, help="the caller's account id")
     parser.add_argument("--region", default=DEFAULT_REGION, help="region used in ARNs")
     parser.add_argument(
@@ -48,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--read-tps", type=float, help="aggregate TPS for List*/Describe*/Get* calls")
     parser.add_argument("--write-tps", type=float, help="aggregate TPS for every other call")
     parser.add_argument(
-        "--aws-quotas", action="store_true", help="apply the real account quotas (200/800/100 TPS, DESIGN.md)"
+        "--aws-quotas", action="store_true", help="CodeArtifact's documented account quotas (200/800/100 TPS)"
     )
     parser.add_argument("--error-rate", type=float, default=0.0, help="fraction of calls failing with a 500")
     parser.add_argument("--latency-ms", type=float, default=0.0, help="latency added to every call")

@@ -26,7 +26,7 @@ MODELLED_ERRORS = frozenset({ACCESS_DENIED, CONFLICT, INTERNAL, NOT_FOUND, QUOTA
 ANY_OPERATION = "*"
 _READ_PREFIXES = ("List", "Describe", "Get")
 
-# The account-level quotas DESIGN.md ("Scale") lists for the real service.
+# CodeArtifact's documented account-level quotas (per account and region).
 AWS_QUOTAS: Mapping[str, float] = {
     "ListPackages": 200,
     "ListPackageVersions": 200,

@@ -1,4 +1,4 @@
-"""Seed files (DESIGN.md "Emulator seed file"): parse, check with the API's own constraints, load."""
+"""Seed files (format: docs/emulator.md): parse, check with the API's own constraints, load."""
 
 from __future__ import annotations
 
@@ -93,7 +93,7 @@ def load_seed(store: Store, source: SeedSource) -> SeedSummary:
     finally:
         if collecting:
             gc.enable()
-    # "The account is 111122223333 unless the seed says otherwise" (DESIGN.md): a seed whose domains all
+    # The account is 111122223333 unless the seed says otherwise: a seed whose domains all
     # have one owner makes that owner the caller's account, so calls without domainOwner find them.
     owners = {domain.owner for domain in domains}
     if len(owners) == 1 and not store.has_domains():

@@ -129,7 +129,7 @@ def test_cli_aws_quotas_flag_applies_documented_limits():
     settings = fault_settings(build_parser().parse_args(["--aws-quotas"]))
 
     # WHEN inspected
-    # THEN the account quotas from DESIGN.md apply
+    # THEN CodeArtifact's documented account quotas apply
     assert settings.quotas["ListPackageVersions"] == 200
     assert (settings.read_tps, settings.write_tps) == (800, 100)
 

@@ -1,4 +1,4 @@
-"""Seed files: the DESIGN.md format, its defaults, origin forms, errors, and load speed."""
+"""Seed files: the documented format (docs/emulator.md), its defaults, origin forms, errors, and load speed."""
 
 import copy
 import json

@@ -1,4 +1,4 @@
-"""Property tests pinning the retention engine's invariants (DESIGN.md "Retention policy" semantics)."""
+"""Property tests pinning the retention engine's invariants (the policy semantics the README documents)."""
 
 import dataclasses
 from datetime import UTC, datetime, timedelta

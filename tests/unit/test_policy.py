@@ -15,7 +15,7 @@ from disposer.retention.patterns import glob_matches, is_glob, literal_prefix
 from disposer.retention.policy import PolicyFile, PolicyMode, RetentionPolicy
 from disposer.retention.schedules import check_schedule
 
-DESIGN_EXAMPLE: dict[str, Any] = {
+README_EXAMPLE: dict[str, Any] = {
     "name": "prune-ui",
     "schedule": "cron(0 3 * * ? *)",
     "mode": "apply",
@@ -64,13 +64,13 @@ def _file_error(policy: dict[str, Any]) -> str:
     return str(caught.value)
 
 
-# --- the DESIGN.md example ---------------------------------------------------------------------------
+# --- the README's example policy ---------------------------------------------------------------------------
 
 
 def test_policy_design_example_parses_with_typed_fields():
-    # GIVEN the policy JSON from DESIGN.md
+    # GIVEN the example policy from the README
     # WHEN it is validated
-    policy = RetentionPolicy.model_validate(DESIGN_EXAMPLE)
+    policy = RetentionPolicy.model_validate(README_EXAMPLE)
 
     # THEN every field lands on its snake_case attribute with its type
     assert policy.name == "prune-ui"
@@ -90,8 +90,8 @@ def test_policy_design_example_parses_with_typed_fields():
 
 
 def test_policy_design_example_dump_by_alias_round_trips():
-    # GIVEN the DESIGN.md example, validated
-    policy = RetentionPolicy.model_validate(DESIGN_EXAMPLE)
+    # GIVEN the README's example, validated
+    policy = RetentionPolicy.model_validate(README_EXAMPLE)
 
     # WHEN it is dumped with its camelCase aliases and validated again
     dumped = policy.model_dump(by_alias=True)
@@ -99,7 +99,7 @@ def test_policy_design_example_dump_by_alias_round_trips():
 
     # THEN nothing changed, and the JSON dump of the fields given is the example itself
     assert again == policy
-    assert policy.model_dump(mode="json", by_alias=True, exclude_unset=True) == DESIGN_EXAMPLE
+    assert policy.model_dump(mode="json", by_alias=True, exclude_unset=True) == README_EXAMPLE
     assert RetentionPolicy.model_validate_json(policy.model_dump_json()) == policy
 
 
@@ -108,7 +108,7 @@ def test_policy_omitted_fields_take_design_defaults():
     # WHEN it is validated
     policy = RetentionPolicy.model_validate(_policy())
 
-    # THEN the defaults are DESIGN.md's
+    # THEN the defaults are the documented ones
     assert policy.mode is PolicyMode.PLAN
     assert policy.schedule is None
     assert policy.select.statuses == (
@@ -321,9 +321,9 @@ def test_policy_file_nameless_policy_error_uses_index_only():
 
 
 def test_load_policies_valid_file_returns_policies_in_order(tmp_path: Path):
-    # GIVEN a policies file with the DESIGN.md example and a second policy
+    # GIVEN a policies file with the README's example and a second policy
     path = tmp_path / "policies.json"
-    path.write_text(json.dumps({"policies": [DESIGN_EXAMPLE, _policy(name="second")]}), encoding="utf-8")
+    path.write_text(json.dumps({"policies": [README_EXAMPLE, _policy(name="second")]}), encoding="utf-8")
 
     # WHEN it is loaded
     policies = load_policies(path)
@@ -346,12 +346,12 @@ def test_load_policies_invalid_json_raises_policy_error(tmp_path: Path):
 
 def test_load_policies_invalid_policy_names_policy_and_field(tmp_path: Path):
     # GIVEN a file whose third policy has a bad select regex
-    bad = copy.deepcopy(DESIGN_EXAMPLE)
+    bad = copy.deepcopy(README_EXAMPLE)
     bad["select"]["versionPattern"] = "*-beta"
     path = tmp_path / "policies.json"
     path.write_text(json.dumps({"policies": [_policy(name="a"), _policy(name="b"), bad]}), encoding="utf-8")
 
-    # WHEN loaded THEN the error reads like DESIGN.md's example
+    # WHEN loaded THEN the error names the policy and the field path
     with pytest.raises(PolicyError, match=r"^policies\[2\] \(prune-ui\): select\.versionPattern: invalid regex: "):
         load_policies(path)
 
@@ -408,8 +408,8 @@ def test_policy_guard_no_limit_is_rejected(fields: dict[str, Any]):
 
 
 def test_policy_matches_package_design_example_selects_ui_packages():
-    # GIVEN the DESIGN.md example (repository releases, npm, namespace acme, package ui-*)
-    policy = RetentionPolicy.model_validate(DESIGN_EXAMPLE)
+    # GIVEN the README's example (repository releases, npm, namespace acme, package ui-*)
+    policy = RetentionPolicy.model_validate(README_EXAMPLE)
 
     # WHEN packages are matched THEN only those inside every selector match
     assert policy.matches_package(_ref())

@@ -2,7 +2,7 @@
 
 CodeArtifact allows, per account and region, about 200 TPS for each of ListPackages,
 ListPackageVersions and ListPackageVersionAssets, 800 TPS of reads in all and 100 TPS of writes
-(DESIGN.md "Scale"). This service takes a configured share of each, split evenly between the
+(CodeArtifact's documented quotas). This service takes a configured share of each, split evenly between the
 invocations that may run at once; every HTTP attempt (retries included) waits for a token from its
 operation's bucket and from the read or write bucket before it is sent. Throttles that still happen
 (other users, a smaller quota than documented) are retried by botocore with backoff and counted.
