@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from infra.bundling import bundle_lambda_asset, link_runtime_packages
-from infra.settings import HOST_PLATFORM, LAMBDA_PYTHON
+from infra.constants import HOST_PLATFORM, LAMBDA_PYTHON
 
 RUNS = 7
 _IMPORT_LINE = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \|(\s*)(\S+)$")

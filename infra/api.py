@@ -10,7 +10,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from infra.config import DisposerConfig
-from infra.settings import API_STAGE_NAME, SERVICE_NAME
+from infra.constants import API_STAGE_NAME, SERVICE_NAME
 
 # (HTTP method, path) of every route; POST bodies are JSON objects.
 ROUTES: tuple[tuple[str, str], ...] = (

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from infra.bundling import bundle_lambda_asset
-from infra.settings import LAMBDA_PLATFORM
+from infra.constants import LAMBDA_PLATFORM
 
 
 @dataclass(frozen=True)

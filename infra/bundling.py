@@ -11,7 +11,7 @@ import jsii
 from aws_cdk import BundlingOptions, DockerImage, ILocalBundling
 from aws_cdk import aws_lambda as lambda_
 
-from infra.settings import (
+from infra.constants import (
     LAMBDA_ASSET_DIR,
     LAMBDA_PACKAGE_DIR,
     LAMBDA_PLATFORM,

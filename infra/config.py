@@ -11,7 +11,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from pydantic.alias_generators import to_camel
 from pydantic_core import ErrorDetails
 
-from infra.settings import (
+from infra.constants import (
     DEFAULT_API_BURST_LIMIT,
     DEFAULT_API_RATE_LIMIT,
     DEFAULT_AUDIT_LOG_RETENTION_DAYS,

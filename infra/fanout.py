@@ -16,10 +16,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.config import DisposerConfig
-from infra.function import DisposerFunction, DisposerLambda
-from infra.permissions import WORKER_PACKAGE_ACTIONS, codeartifact_statements, package_actions
-from infra.queues import secure_queue
-from infra.settings import (
+from infra.constants import (
     ENV_RUN_TABLE,
     ENV_WORK_QUEUE_URL,
     RUN_TABLE_PARTITION_KEY,
@@ -31,6 +28,9 @@ from infra.settings import (
     WORKER_HANDLER,
     WORKER_TIMEOUT,
 )
+from infra.function import DisposerFunction, DisposerLambda
+from infra.permissions import WORKER_PACKAGE_ACTIONS, codeartifact_statements, package_actions
+from infra.queues import secure_queue
 
 # Exactly the calls disposer/fanout/ makes (the IAM-equals-calls check in tests/integration holds them to
 # it). The run function records a run once (conditional PutItem), writes its parts (BatchWriteItem),

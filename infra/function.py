@@ -11,9 +11,7 @@ from constructs import Construct
 
 from infra.bundling import lambda_code
 from infra.config import DisposerConfig
-from infra.permissions import RUN_PACKAGE_ACTIONS, codeartifact_statements, package_actions
-from infra.queues import secure_queue
-from infra.settings import (
+from infra.constants import (
     ENV_CONCURRENT_INVOCATIONS,
     ENV_DOMAIN,
     ENV_DOMAIN_OWNER,
@@ -32,6 +30,8 @@ from infra.settings import (
     METRICS_NAMESPACE,
     SERVICE_NAME,
 )
+from infra.permissions import RUN_PACKAGE_ACTIONS, codeartifact_statements, package_actions
+from infra.queues import secure_queue
 
 # Lambda's log-level filter uses its own names; it must agree with POWERTOOLS_LOG_LEVEL, or Lambda
 # drops records Powertools chose to write.

@@ -17,10 +17,10 @@ from constructs import Construct
 
 from infra.alarms import ALARMS, AlarmSpec, Comparison, WatchedResource
 from infra.config import DisposerConfig
+from infra.constants import SERVICE_NAME
 from infra.dashboard import DEFAULT_INTERVAL, dashboard_widgets
 from infra.fanout import FanOut
 from infra.queries import SAVED_QUERIES
-from infra.settings import SERVICE_NAME
 
 CLOUDWATCH_PRINCIPAL = "cloudwatch.amazonaws.com"
 

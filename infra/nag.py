@@ -31,7 +31,7 @@ REPOSITORY_GLOB_REASON = (
 )
 RUNTIME_REASON = (
     "Python 3.13 on purpose: the asset's wheels (pydantic-core) are resolved for cp313 and the shipped asset is "
-    "import-tested on 3.13 (tests/infra). Moving to a newer runtime is a deliberate change of infra/settings.py."
+    "import-tested on 3.13 (tests/infra). Moving to a newer runtime is a deliberate change of infra/constants.py."
 )
 FAILED_RUNS_QUEUE_REASON = (
     "This queue is itself the dead-letter store: the function's on-failure destination for async runs that "

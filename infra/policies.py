@@ -7,8 +7,8 @@ from disposer.retention.loader import load_policies
 from disposer.retention.patterns import is_glob
 from disposer.retention.policy import RetentionPolicy
 from infra.config import ConfigError, DisposerConfig
+from infra.constants import REPO_ROOT
 from infra.schedules import INPUT_TEMPLATE_MAX_LENGTH, run_event_template
-from infra.settings import REPO_ROOT
 
 
 class PolicyFileError(ConfigError):

@@ -12,7 +12,7 @@ from aws_cdk.interfaces import aws_events as events_refs
 from constructs import Construct
 
 from disposer.retention.policy import RetentionPolicy
-from infra.settings import RUN_EVENT_DETAIL_TYPE, RUN_EVENT_SOURCE, SERVICE_NAME
+from infra.constants import RUN_EVENT_DETAIL_TYPE, RUN_EVENT_SOURCE, SERVICE_NAME
 
 # EventBridge limits: rule names are at most 64 of [.-_A-Za-z0-9], input templates at most 8192 characters.
 RULE_NAME_MAX_LENGTH = 64

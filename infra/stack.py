@@ -11,13 +11,13 @@ from disposer.retention.policy import RetentionPolicy
 from infra.api import DisposeApi
 from infra.bundling import lambda_code
 from infra.config import DisposerConfig, load_config
+from infra.constants import RUN_EVENT_DETAIL_TYPE, RUN_EVENT_SOURCE, SERVICE_NAME
 from infra.fanout import FanOut
 from infra.function import DisposerFunction
 from infra.monitoring import Monitoring
 from infra.nag import suppress_acknowledged_findings
 from infra.policies import load_policy_file
 from infra.schedules import RetentionSchedules
-from infra.settings import RUN_EVENT_DETAIL_TYPE, RUN_EVENT_SOURCE, SERVICE_NAME
 
 
 class DisposerStack(cdk.Stack):

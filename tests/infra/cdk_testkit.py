@@ -8,8 +8,8 @@ from typing import Any
 import aws_cdk as cdk
 from aws_cdk.assertions import Template
 
+from infra.constants import LAMBDA_HANDLER, WORKER_HANDLER
 from infra.nag import flatten_cfn_reference
-from infra.settings import LAMBDA_HANDLER, WORKER_HANDLER
 from infra.stack import DisposerStack, build_app
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

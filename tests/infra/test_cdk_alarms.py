@@ -18,7 +18,7 @@ from infra.alarms import (
     AlarmSpec,
     WatchedResource,
 )
-from infra.settings import REPO_ROOT
+from infra.constants import REPO_ROOT
 from infra.stack import DisposerStack
 from tests.infra.cdk_testkit import resources_of
 

@@ -8,7 +8,7 @@ import pytest
 from aws_cdk.assertions import Template
 
 from infra.api import BAD_BODY_MESSAGE, GATEWAY_ERRORS
-from infra.settings import API_STAGE_NAME
+from infra.constants import API_STAGE_NAME
 from tests.infra.cdk_testkit import flat, only_resource
 
 EXPECTED_ROUTES = {("POST", "dispose"), ("POST", "plan"), ("POST", "apply"), ("GET", "openapi.json")}

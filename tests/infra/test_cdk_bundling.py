@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from infra.bundling import bundle_lambda_asset, link_runtime_packages
-from infra.settings import (
+from infra.constants import (
     HOST_PLATFORM,
     LAMBDA_PACKAGE_DIR,
     LAMBDA_PYTHON,

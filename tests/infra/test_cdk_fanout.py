@@ -6,7 +6,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_sqs as sqs
 from aws_cdk.assertions import Template
 
-from infra.settings import (
+from infra.constants import (
     ENV_CONCURRENT_INVOCATIONS,
     ENV_MEASURE_BYTES,
     ENV_QUOTA_SHARE,

@@ -6,8 +6,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_sqs as sqs
 from aws_cdk.assertions import Template
 
-from infra.permissions import WRITE_ACTIONS
-from infra.settings import (
+from infra.constants import (
     ENV_CONCURRENT_INVOCATIONS,
     ENV_DOMAIN,
     ENV_DOMAIN_OWNER,
@@ -22,6 +21,7 @@ from infra.settings import (
     METRICS_NAMESPACE,
     SERVICE_NAME,
 )
+from infra.permissions import WRITE_ACTIONS
 from infra.stack import DisposerStack
 from tests.infra.cdk_testkit import (
     as_list,

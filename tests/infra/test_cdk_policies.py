@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from infra.config import ConfigError, parse_config
+from infra.constants import REPO_ROOT
 from infra.policies import PolicyFileError
-from infra.settings import REPO_ROOT
 from infra.stack import build_app
 from tests.infra.cdk_testkit import cdk_json_context, make_app
 

@@ -12,6 +12,7 @@ from aws_cdk.assertions import Template
 from disposer.retention.loader import load_policies, parse_policy
 from disposer.retention.policy import RetentionPolicy
 from disposer.runs.events import PolicyRunEvent
+from infra.constants import REPO_ROOT, RUN_EVENT_DETAIL_TYPE, RUN_EVENT_SOURCE
 from infra.schedules import (
     RULE_NAME_MAX_LENGTH,
     RUN_EVENT_INPUT_PATHS,
@@ -19,7 +20,6 @@ from infra.schedules import (
     run_event_template,
     schedule_rule_name,
 )
-from infra.settings import REPO_ROOT, RUN_EVENT_DETAIL_TYPE, RUN_EVENT_SOURCE
 from tests.infra.cdk_testkit import (
     VARIANT_POLICIES_FILE,
     make_app,

@@ -1,4 +1,4 @@
-"""Named deploy-time constants: Lambda runtime and sizing, asset paths, defaults, shared names."""
+"""Named deploy-time constants: Lambda runtime and sizing, asset paths, defaults, and names shared with the function."""
 
 import platform
 import shutil
