@@ -1,5 +1,6 @@
 """Docker-free bundling of the Lambda asset: pip installs Lambda-platform wheels, then the package is copied."""
 
+import hashlib
 import importlib.util
 import shutil
 import subprocess
@@ -8,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import jsii
-from aws_cdk import BundlingOptions, DockerImage, ILocalBundling
+from aws_cdk import AssetHashType, BundlingOptions, DockerImage, ILocalBundling
 from aws_cdk import aws_lambda as lambda_
 
 from infra.constants import (
+    DEPLOYED_POLICIES_FILE,
     LAMBDA_ASSET_DIR,
     LAMBDA_PACKAGE_DIR,
     LAMBDA_PLATFORM,
@@ -24,6 +26,17 @@ from infra.constants import (
 ASSET_EXCLUDES = ("**/__pycache__", "**/*.pyc", "**/.pytest_cache", "**/.mypy_cache")
 
 
+# Lambda's Python 3.13 runs on Amazon Linux 2023 (glibc 2.34): wheels for glibc 2.28 run there too, and
+# some dependencies (google-re2 for aarch64) publish only those.
+NEWEST_GLIBC_TAG = "manylinux_2_28"
+
+
+def platform_tags(platform: str) -> list[str]:
+    """The pip platform tags for `platform` (manylinux2014_<arch>): that one, and glibc 2.28's."""
+    family, _, arch = platform.partition("_")
+    return [platform, f"{NEWEST_GLIBC_TAG}_{arch}"] if family == "manylinux2014" else [platform]
+
+
 class BundlingError(RuntimeError):
     """pip could not install the Lambda dependencies for the target platform."""
 
@@ -32,11 +45,13 @@ def bundle_lambda_asset(
     output_dir: str | Path,
     *,
     platform: str = LAMBDA_PLATFORM,
+    policies_file: Path | None = None,
     python_version: str = LAMBDA_PYTHON_VERSION,
     requirements: Path = LAMBDA_REQUIREMENTS,
     package_dir: Path = LAMBDA_PACKAGE_DIR,
 ) -> Path:
-    """Install `requirements` as wheels built for `platform`/`python_version` and copy the package in."""
+    """Install `requirements` as wheels built for `platform`/`python_version`, copy the package in, and the
+    deployment's policies file as DEPLOYED_POLICIES_FILE (the only policies run events may run)."""
     target = Path(output_dir)
     target.mkdir(parents=True, exist_ok=True)
     command = [
@@ -46,8 +61,7 @@ def bundle_lambda_asset(
         "install",
         "--no-deps",
         "--only-binary=:all:",
-        "--platform",
-        platform,
+        *(argument for tag in platform_tags(platform) for argument in ("--platform", tag)),
         "--implementation",
         "cp",
         "--python-version",
@@ -72,6 +86,8 @@ def bundle_lambda_asset(
         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
         dirs_exist_ok=True,
     )
+    if policies_file is not None:
+        shutil.copyfile(policies_file, target / DEPLOYED_POLICIES_FILE)
     return target
 
 
@@ -79,24 +95,45 @@ def bundle_lambda_asset(
 class LocalPipBundling:
     """CDK local bundler: runs bundle_lambda_asset on the synth host, so the Docker image is never used."""
 
-    def __init__(self, *, platform: str = LAMBDA_PLATFORM) -> None:
+    def __init__(self, *, platform: str = LAMBDA_PLATFORM, policies_file: Path | None = None) -> None:
         self._platform = platform
+        self._policies_file = policies_file
 
     def try_bundle(self, output_dir: str, *_options: Any, **_kwargs: Any) -> bool:
         """Bundle into `output_dir`; jsii passes the BundlingOptions, which this bundler does not need."""
-        bundle_lambda_asset(output_dir, platform=self._platform)
+        bundle_lambda_asset(output_dir, platform=self._platform, policies_file=self._policies_file)
         return True
 
 
-def lambda_code() -> lambda_.AssetCode:
-    """The Lambda asset: `lambda/` bundled locally for the Lambda platform."""
+def source_hash(policies_file: Path | None) -> str:
+    """What the asset is built from: the `lambda/` sources and the policies file (which lives outside it,
+    so CDK's own hash of `lambda/` would not see a changed policy and would not redeploy it)."""
+    digest = hashlib.sha256()
+    files = sorted(
+        path
+        for path in LAMBDA_ASSET_DIR.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
+    )
+    for path in files:
+        digest.update(str(path.relative_to(LAMBDA_ASSET_DIR)).encode())
+        digest.update(path.read_bytes())
+    if policies_file is not None:
+        digest.update(DEPLOYED_POLICIES_FILE.encode())
+        digest.update(policies_file.read_bytes())
+    return digest.hexdigest()
+
+
+def lambda_code(policies_file: Path | None = None) -> lambda_.AssetCode:
+    """The Lambda asset: `lambda/` bundled locally for the Lambda platform, with the policies file."""
     return lambda_.Code.from_asset(
         str(LAMBDA_ASSET_DIR),
         exclude=list(ASSET_EXCLUDES),
+        asset_hash_type=AssetHashType.CUSTOM,
+        asset_hash=source_hash(policies_file),
         bundling=BundlingOptions(
             # Required by the API but never pulled: LocalPipBundling always succeeds or raises.
             image=DockerImage.from_registry("unused"),
-            local=LocalPipBundling(),
+            local=LocalPipBundling(policies_file=policies_file),
         ),
     )
 

@@ -16,6 +16,7 @@ from disposer.config import (
     ENV_DOMAIN,
     ENV_DOMAIN_OWNER,
     ENV_MEASURE_BYTES,
+    ENV_POLICIES_FILE,
     ENV_QUOTA_SHARE,
     ENV_REPOSITORIES,
     ENV_RUN_TABLE,
@@ -44,6 +45,7 @@ __all__ = [
     "ENV_MEASURE_BYTES",
     "ENV_QUOTA_SHARE",
     "ENV_REPOSITORIES",
+    "ENV_POLICIES_FILE",
     "ENV_RUN_TABLE",
     "ENV_THREADS",
     "ENV_WORK_QUEUE_URL",
@@ -58,6 +60,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 LAMBDA_ASSET_DIR = REPO_ROOT / "lambda"
 LAMBDA_PACKAGE_DIR = LAMBDA_ASSET_DIR / "disposer"
 LAMBDA_REQUIREMENTS = LAMBDA_ASSET_DIR / "requirements.txt"
+# The deployment's policies file, copied into the asset root under this name: run events may run only these.
+DEPLOYED_POLICIES_FILE = "deployed-policies.json"
 
 # Lambda runtime. The bundled wheels are resolved for exactly this interpreter and platform, so the
 # four values below change together.

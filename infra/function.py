@@ -12,10 +12,12 @@ from constructs import Construct
 from infra.bundling import lambda_code
 from infra.config import DisposerConfig
 from infra.constants import (
+    DEPLOYED_POLICIES_FILE,
     ENV_CONCURRENT_INVOCATIONS,
     ENV_DOMAIN,
     ENV_DOMAIN_OWNER,
     ENV_MEASURE_BYTES,
+    ENV_POLICIES_FILE,
     ENV_QUOTA_SHARE,
     ENV_REPOSITORIES,
     ENV_THREADS,
@@ -105,7 +107,7 @@ class DisposerLambda(Construct):
             runtime=LAMBDA_RUNTIME,
             architecture=LAMBDA_ARCHITECTURE,
             handler=handler,
-            code=code or lambda_code(),
+            code=code or lambda_code(config.policies_path),
             memory_size=LAMBDA_MEMORY_MB,
             timeout=timeout,
             role=self.role,
@@ -139,6 +141,8 @@ class DisposerFunction(DisposerLambda):
             timeout=LAMBDA_TIMEOUT,
             description="disposes CodeArtifact package versions (API and scheduled runs)",
             reserved_concurrency=config.reserved_concurrency,
+            # Relative to the code root, where the bundling put the deployment's policies file.
+            environment={ENV_POLICIES_FILE: DEPLOYED_POLICIES_FILE},
         )
         for statement in codeartifact_statements(
             Stack.of(self),

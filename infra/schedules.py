@@ -11,6 +11,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk.interfaces import aws_events as events_refs
 from constructs import Construct
 
+from disposer.constants import EVENTBRIDGE_SOURCE
 from disposer.retention.policy import RetentionPolicy
 from infra.constants import RUN_EVENT_DETAIL_TYPE, RUN_EVENT_SOURCE, SERVICE_NAME
 
@@ -61,7 +62,9 @@ def run_event_template(policy: RetentionPolicy) -> str:
             "version": "0",
             "id": "<id>",
             "detail-type": RUN_EVENT_DETAIL_TYPE,
-            "source": RUN_EVENT_SOURCE,
+            # What EventBridge's own scheduled events say, and no PutEvents sender can: the handler trusts
+            # `resources` (this rule) as the caller only from this source.
+            "source": EVENTBRIDGE_SOURCE,
             "account": "<account>",
             "time": "<time>",
             "region": "<region>",

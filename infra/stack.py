@@ -40,7 +40,7 @@ class DisposerStack(cdk.Stack):
         )
         self.config = config
         # One asset for both functions: the worker is the same code with another handler.
-        code = lambda_code()
+        code = lambda_code(config.policies_path)
         self.disposer = DisposerFunction(self, "Disposer", config=config, code=code)
         self.fan_out = (
             FanOut(self, "FanOut", config=config, dispatcher=self.disposer, code=code) if config.fan_out else None

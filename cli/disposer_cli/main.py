@@ -105,7 +105,7 @@ def _run(policy: RetentionPolicy, arguments: argparse.Namespace, stdin: TextIO, 
     settings = Settings.from_environment()
     if arguments.endpoint_url:
         settings = settings.model_copy(update={"codeartifact_endpoint": arguments.endpoint_url})
-    settings.check_domain(domain=policy.domain, domain_owner=policy.domain_owner)
+    settings.check_scope(domain=policy.domain, domain_owner=policy.domain_owner, repository=policy.literal_repository)
     codeartifact = services.codeartifact(settings, Budget.unlimited())
     apply = arguments.command == "apply"
     context = RunContext(

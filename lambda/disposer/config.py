@@ -23,6 +23,8 @@ ENV_MEASURE_BYTES = "DISPOSER_MEASURE_BYTES"
 # Set together to fan a scheduled run's disposals out to the worker function.
 ENV_WORK_QUEUE_URL = "DISPOSER_WORK_QUEUE_URL"
 ENV_RUN_TABLE = "DISPOSER_RUN_TABLE"
+# The policies file shipped with the function: run events may run only those policies.
+ENV_POLICIES_FILE = "DISPOSER_POLICIES_FILE"
 
 # Defaults, shared by the functions (a variable left unset) and the stack (a context key left out).
 DEFAULT_MAX_ATTEMPTS = 5
@@ -56,6 +58,7 @@ class Settings(BaseModel):
     # Fan-out: without both, a run applies inline (the emulator, the demo, the tests by default).
     work_queue_url: str | None = None
     run_table: str | None = None
+    policies_file: str | None = None
     domain: str | None = None
     domain_owner: str | None = None
     repositories: tuple[str, ...] = ()
@@ -78,6 +81,7 @@ class Settings(BaseModel):
             threads=int(environ.get(ENV_THREADS) or DEFAULT_THREADS),
             work_queue_url=environ.get(ENV_WORK_QUEUE_URL) or None,
             run_table=environ.get(ENV_RUN_TABLE) or None,
+            policies_file=environ.get(ENV_POLICIES_FILE) or None,
             domain=environ.get(ENV_DOMAIN) or None,
             domain_owner=environ.get(ENV_DOMAIN_OWNER) or None,
             repositories=tuple(name.strip() for name in environ.get(ENV_REPOSITORIES, "").split(",") if name.strip()),
@@ -103,10 +107,11 @@ class Settings(BaseModel):
         # The same glob dialect as policies (only * and ?), so scope and selectors never disagree.
         return not self.repositories or any(glob_matches(glob, repository) for glob in self.repositories)
 
-    def check_scope(self, *, domain: str, domain_owner: str | None, repository: str) -> None:
-        """Refuse, before any AWS call, what the deployment is not meant to manage (IAM would too)."""
+    def check_scope(self, *, domain: str, domain_owner: str | None, repository: str | None) -> None:
+        """Refuse, before any AWS call, what the deployment is not meant to manage (IAM would too); a
+        repository of None (a policy's glob, narrowed to the managed ones when listed) is not checked."""
         self.check_domain(domain=domain, domain_owner=domain_owner)
-        if not self.allows_repository(repository):
+        if repository is not None and not self.allows_repository(repository):
             raise OutOfScopeError(
                 f"repository '{repository}' is not managed by this deployment "
                 f"(it manages {', '.join(self.repositories)})"

@@ -10,6 +10,9 @@ WORKER_HANDLER = "disposer.worker.lambda_handler"
 # The EventBridge event that starts a retention-policy run (schedule rules and manual PutEvents).
 RUN_EVENT_SOURCE = "codeartifact-disposer"
 RUN_EVENT_DETAIL_TYPE = "Retention Policy Run"
+# The source of events EventBridge itself sends (schedules); no PutEvents caller may use an aws. source,
+# so only events with it may name their rule as the caller.
+EVENTBRIDGE_SOURCE = "aws.events"
 
 # CodeArtifact accepts at most this many versions in one Dispose/Update call.
 MAX_VERSIONS_PER_CALL = 100

@@ -47,6 +47,13 @@ class OutOfScopeError(DisposerError):
     status = HTTPStatus.FORBIDDEN
 
 
+class PolicyNotDeployedError(PolicyError):
+    """A run event asked for a policy this deployment does not ship (only deployed policies run from events)."""
+
+    code = "PolicyNotDeployed"
+    status = HTTPStatus.FORBIDDEN
+
+
 class ModeConflictError(DisposerError):
     """POST /apply was sent a policy that explicitly says mode 'plan'."""
 

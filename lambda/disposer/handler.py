@@ -7,14 +7,13 @@ once; both are passed down.
 from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from disposer.api import routes
 from disposer.budget import API_BUDGET_SECONDS, REPORT_MARGIN_SECONDS, Budget
 from disposer.config import Settings
 from disposer.observability import logger, metrics, tracer
-from disposer.runs.events import PolicyRunEvent, is_run_event, run_event
+from disposer.runs.events import is_run_event, run_event
 
 # API Gateway's request id for HTTP calls, the event id for EventBridge runs.
 CORRELATION_ID_PATH = f"{correlation_paths.API_GATEWAY_REST} || {correlation_paths.EVENT_BRIDGE}"
@@ -31,6 +30,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     settings = Settings.from_environment()
     if is_run_event(event):
         budget = Budget.for_invocation(remaining_ms, margin=REPORT_MARGIN_SECONDS)
-        return run_event(parse(event=event, model=PolicyRunEvent), settings, budget)
+        return run_event(event, settings, budget)
     budget = Budget.for_invocation(remaining_ms, limit=API_BUDGET_SECONDS, margin=API_RESPONSE_MARGIN_SECONDS)
     return routes.resolve(event, context, settings, budget)

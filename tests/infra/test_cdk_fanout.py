@@ -9,6 +9,7 @@ from aws_cdk.assertions import Template
 from infra.constants import (
     ENV_CONCURRENT_INVOCATIONS,
     ENV_MEASURE_BYTES,
+    ENV_POLICIES_FILE,
     ENV_QUOTA_SHARE,
     ENV_RUN_TABLE,
     ENV_THREADS,
@@ -173,8 +174,9 @@ def test_environments_run_function_dispatches_worker_tallies_both_paced_alike(
     assert (run[ENV_WORK_QUEUE_URL], run[ENV_RUN_TABLE]) == (queue_ref, table_ref)
     assert worker[ENV_RUN_TABLE] == table_ref
     assert ENV_WORK_QUEUE_URL not in worker
-    # AND everything else is the same: scope, log level and pacing (share 0.5 over 2 workers + 1 run)
-    assert {key: value for key, value in run.items() if key != ENV_WORK_QUEUE_URL} == worker
+    # AND everything else is the same: scope, log level and pacing (share 0.5 over 2 workers + 1 run);
+    # only the run function runs policies, so only it is told where the deployed ones are
+    assert {key: value for key, value in run.items() if key not in (ENV_WORK_QUEUE_URL, ENV_POLICIES_FILE)} == worker
     assert (worker[ENV_QUOTA_SHARE], worker[ENV_CONCURRENT_INVOCATIONS]) == ("0.5", "3")
     assert (worker[ENV_THREADS], worker[ENV_MEASURE_BYTES]) == ("8", "true")
 

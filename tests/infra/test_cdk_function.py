@@ -7,10 +7,12 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk.assertions import Template
 
 from infra.constants import (
+    DEPLOYED_POLICIES_FILE,
     ENV_CONCURRENT_INVOCATIONS,
     ENV_DOMAIN,
     ENV_DOMAIN_OWNER,
     ENV_MEASURE_BYTES,
+    ENV_POLICIES_FILE,
     ENV_QUOTA_SHARE,
     ENV_REPOSITORIES,
     ENV_RUN_TABLE,
@@ -66,8 +68,8 @@ def test_function_environment_carries_config_and_powertools_names(template: Temp
     variables = _function(template)["Environment"]["Variables"]
 
     # THEN it is exactly these variables, with the shared spellings from disposer/constants.py: the
-    # scope, the pacing (share 0.5 split between the run function and 2 workers) and the fan-out
-    # (tests/infra/test_cdk_fanout.py checks where the last two point)
+    # scope, the pacing (share 0.5 split between the run function and 2 workers), the deployed policies
+    # shipped in the asset, and the fan-out (tests/infra/test_cdk_fanout.py checks where the last two point)
     assert {key: value for key, value in variables.items() if key not in (ENV_WORK_QUEUE_URL, ENV_RUN_TABLE)} == {
         "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
         "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
@@ -79,6 +81,7 @@ def test_function_environment_carries_config_and_powertools_names(template: Temp
         ENV_CONCURRENT_INVOCATIONS: "3",
         ENV_THREADS: "8",
         ENV_MEASURE_BYTES: "true",
+        ENV_POLICIES_FILE: DEPLOYED_POLICIES_FILE,
     }
     assert {ENV_WORK_QUEUE_URL, ENV_RUN_TABLE} <= set(variables)
     assert METRICS_NAMESPACE == "CodeArtifactDisposal"

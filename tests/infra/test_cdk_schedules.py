@@ -9,9 +9,10 @@ import pytest
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Template
 
+from disposer.constants import EVENTBRIDGE_SOURCE
 from disposer.retention.loader import load_policies, parse_policy
 from disposer.retention.policy import RetentionPolicy
-from disposer.runs.events import PolicyRunEvent
+from disposer.runs.events import RunEvent, policy_to_run
 from infra.constants import REPO_ROOT, RUN_EVENT_DETAIL_TYPE, RUN_EVENT_SOURCE
 from infra.schedules import (
     RULE_NAME_MAX_LENGTH,
@@ -37,7 +38,7 @@ TRICKY_POLICY = parse_policy(
         "repository": "releases",
         "package": "ui-*",
         "select": {"versionPattern": "\\d+\\.\\d+"},
-        "keep": {"latest": 2, "versionPatterns": ['say "hi"\\\\', "(?P<major>\\d+)\\.0", "(?<=v)\\d+"]},
+        "keep": {"latest": 2, "versionPatterns": ['say "hi"\\\\', "(?P<major>\\d+)\\.0", "<[a-z]+>\\d+"]},
     }
 )
 UNSCHEDULED_POLICY = parse_policy({"name": "adhoc", "domain": "acme", "keep": {"latest": 5}})
@@ -73,11 +74,12 @@ def _fire(input_transformer: dict[str, Any], rule_name: str) -> str:
 
 
 def _assert_contract_event(delivered: str, policy: RetentionPolicy, rule_name: str) -> None:
-    # The handler's own model of the contract event, and the policy round-tripped unchanged.
-    event = PolicyRunEvent.model_validate(json.loads(delivered))
-    assert event.detail == policy
+    # The handler's own model of the run event, and the policy round-tripped unchanged: the handler
+    # takes it as the deployed policy itself, and the rule as the caller (EventBridge's own source).
+    event = RunEvent.model_validate(json.loads(delivered))
+    assert policy_to_run(event.detail, {policy.name: policy}) == policy
     assert event.detail_type == RUN_EVENT_DETAIL_TYPE
-    assert event.source == RUN_EVENT_SOURCE
+    assert event.source == EVENTBRIDGE_SOURCE
     assert event.id == EVENT_ID
     assert event.time == datetime(2025, 6, 1, 3, 0, tzinfo=UTC)
     assert (event.version, event.account, event.region) == ("0", ACCOUNT, REGION)
@@ -213,7 +215,7 @@ def test_run_event_template_regex_backslashes_quotes_brackets_render_valid_json(
     _assert_contract_event(delivered, TRICKY_POLICY, "r")
     detail = json.loads(delivered)["detail"]
     assert detail["select"]["versionPattern"] == "\\d+\\.\\d+"
-    assert detail["keep"]["versionPatterns"] == ['say "hi"\\\\', "(?P<major>\\d+)\\.0", "(?<=v)\\d+"]
+    assert detail["keep"]["versionPatterns"] == ['say "hi"\\\\', "(?P<major>\\d+)\\.0", "<[a-z]+>\\d+"]
     assert detail == TRICKY_POLICY.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 

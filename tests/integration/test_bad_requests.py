@@ -39,11 +39,13 @@ BAD_REQUESTS: list[tuple[str, Any, int, str]] = [
     ("unknown field", {**GOOD, "version": "1.0.0"}, 422, "version"),
     ("namespace on pypi", {**GOOD, "format": "pypi", "namespace": "acme"}, 422, "namespace"),
     ("no namespace on maven", {**_without("namespace"), "format": "maven"}, 422, "namespace"),
-    ("body is a list", json.dumps([GOOD]), 422, "body"),
+    ("body is a list", json.dumps([GOOD]), 400, "body"),
+    ("body is null", "null", 400, "body"),
+    ("body is a number", "42", 400, "body"),
     ("body is not JSON", "{'domain': 'acme'", 400, "JSON"),
     ("empty body", None, 422, "body"),
     ("blank body", "  ", 400, "JSON"),
-    ("body is a string", '"dispose everything"', 422, "body"),
+    ("body is a string", '"dispose everything"', 400, "body"),
     ("oversized body", json.dumps({**GOOD, "padding": "x" * 1_100_000}), 400, "limit"),
     ("duplicate key", json.dumps(GOOD)[:-1] + ', "dryRun": true, "dryRun": false}', 400, "dryRun"),
     ("deeply nested", '{"a":' * 5000 + "1" + "}" * 5000, 400, "JSON"),
@@ -118,3 +120,61 @@ def test_dispose_json_content_type_with_charset_accepted(lambda_context, emulato
     event["body"] = json.dumps({**GOOD, "dryRun": True})
     event["headers"] = {"content-type": "Application/JSON; charset=utf-8"}
     assert int(lambda_handler(event, lambda_context)["statusCode"]) == 200
+
+
+def _event(**changes: Any) -> dict[str, Any]:
+    from tests.support import load_event
+
+    event = load_event("api_dispose.json")
+    event["body"] = json.dumps(GOOD)
+    event.update(changes)
+    return event
+
+
+MALFORMED_EVENTS: list[tuple[str, dict[str, Any]]] = [
+    ("isBase64Encoded not a boolean", _event(isBase64Encoded="yes")),
+    ("requestContext not an object", _event(requestContext="prod")),
+    ("identity not an object", _event(requestContext={"identity": ["a"]})),
+    ("no httpMethod", {k: v for k, v in _event().items() if k != "httpMethod"}),
+    ("no path", {k: v for k, v in _event().items() if k != "path"}),
+    ("httpMethod not a string", _event(httpMethod=7)),
+    ("headers not an object", _event(headers=["Content-Type"])),
+    ("header value not a string", _event(headers={"Content-Type": 1})),
+    ("multiValueHeaders not lists", _event(multiValueHeaders={"Content-Type": "application/json"})),
+    ("body not a string", _event(body={"domain": "acme"})),
+    ("an empty event", {"httpMethod": "POST"}),
+]
+
+
+@pytest.mark.parametrize(("case", "event"), MALFORMED_EVENTS, ids=[c[0] for c in MALFORMED_EVENTS])
+def test_malformed_event_answered_400_not_raised(lambda_context, emulator, client, case, event):
+    from disposer.handler import lambda_handler
+
+    # WHEN an event that API Gateway would never send reaches the handler (a direct invocation)
+    response = lambda_handler(event, lambda_context)
+    # THEN it is answered 400 in the contract shape, and nothing is disposed
+    assert int(response["statusCode"]) == 400, response
+    assert json.loads(response["body"])["error"]["code"] == "InvalidEvent"
+    assert statuses(client, UI_KIT)["1.0.0"] == "Published"
+
+
+@pytest.mark.parametrize("method", ["post", "Post", "pOST"])
+def test_prechecks_apply_whatever_the_methods_case(lambda_context, emulator, client, method):
+    from disposer.handler import lambda_handler
+
+    # GIVEN a body whose duplicated dryRun would be read as false by a lenient parser
+    body = json.dumps(GOOD)[:-1] + ', "dryRun": true, "dryRun": false}'
+    # WHEN it is sent with the method in another case (routing ignores the case)
+    response = lambda_handler(_event(httpMethod=method, body=body), lambda_context)
+    # THEN the pre-checks still refuse it, and nothing is disposed
+    assert int(response["statusCode"]) == 400
+    assert json.loads(response["body"])["error"]["code"] == "DuplicateField"
+    assert statuses(client, UI_KIT)["1.0.0"] == "Published"
+    assert "DisposePackageVersions" not in calls(emulator)
+
+
+def test_lowercase_method_still_routed(lambda_context, emulator, client):
+    from disposer.handler import lambda_handler
+
+    response = lambda_handler(_event(httpMethod="post", body=json.dumps({**GOOD, "dryRun": True})), lambda_context)
+    assert int(response["statusCode"]) == 200

@@ -3,7 +3,9 @@
 Powertools' validation is lenient where a disposal service must not be: it unwraps a JSON array body to
 its first element (a form-data convenience), lets the last of two duplicate keys win, ignores query
 strings, and answers unknown content types outside our error contract. Each of those could turn an
-ambiguous request into a disposal, so such requests are refused here, naming what is wrong.
+ambiguous request into a disposal, so such requests are refused here, naming what is wrong. So is an
+event that is not shaped as API Gateway sends one (a direct invocation): Powertools would raise on it.
+Routing ignores the method's case, and so do these checks.
 """
 
 import base64
@@ -41,12 +43,49 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return document
 
 
+_OPTIONAL_MAPS = ("headers", "queryStringParameters", "pathParameters", "stageVariables", "requestContext")
+_OPTIONAL_MULTI_MAPS = ("multiValueHeaders", "multiValueQueryStringParameters")
+# Methods whose routes read the query string (GET /holds filters by it); every other route takes a body.
+_QUERY_METHODS = frozenset({"GET", "HEAD"})
+
+
+def _event_problem(event: dict[str, Any]) -> str | None:
+    """What makes `event` unlike an API Gateway REST proxy event, or None."""
+    for key in ("httpMethod", "path"):
+        if not isinstance(event.get(key), str) or not event[key]:
+            return f"{key} must be a non-empty string"
+    for key in _OPTIONAL_MAPS:
+        value = event.get(key)
+        if value is not None and not isinstance(value, dict):
+            return f"{key} must be an object or null"
+    for key in ("headers", "queryStringParameters", "pathParameters"):
+        if any(not isinstance(v, str) for v in (event.get(key) or {}).values()):
+            return f"{key} must map names to strings"
+    for key in _OPTIONAL_MULTI_MAPS:
+        value = event.get(key)
+        if value is not None and (
+            not isinstance(value, dict)
+            or any(not isinstance(v, list) or any(not isinstance(s, str) for s in v) for v in value.values())
+        ):
+            return f"{key} must map names to lists of strings"
+    identity = (event.get("requestContext") or {}).get("identity")
+    if identity is not None and not isinstance(identity, dict):
+        return "requestContext.identity must be an object or null"
+    if event.get("body") is not None and not isinstance(event["body"], str):
+        return "body must be a string or null"
+    if event.get("isBase64Encoded") is not None and not isinstance(event["isBase64Encoded"], bool):
+        return "isBase64Encoded must be true or false"
+    return None
+
+
 def check_request(event: dict[str, Any]) -> RequestProblem | None:
     """The first reason to refuse this request before routing, or None."""
-    if event.get("httpMethod") != "POST":
-        return None
+    shape = _event_problem(event)
+    if shape is not None:
+        return RequestProblem(HTTPStatus.BAD_REQUEST, "InvalidEvent", f"not an API Gateway request: {shape}")
+    method = str(event["httpMethod"]).upper()
     query = event.get("multiValueQueryStringParameters") or event.get("queryStringParameters") or {}
-    if query:
+    if query and method not in _QUERY_METHODS:
         names = ", ".join(sorted(query))
         return RequestProblem(
             HTTPStatus.BAD_REQUEST,
@@ -54,6 +93,9 @@ def check_request(event: dict[str, Any]) -> RequestProblem | None:
             f"query parameters are not accepted ({names}): send every field in the JSON body",
             tuple(sorted(query)),
         )
+    body = event.get("body")
+    if body is None or body == "":
+        return None  # Powertools reports a missing body where a route needs one, naming it
     headers = {str(name).lower(): value for name, value in (event.get("headers") or {}).items()}
     content_type = str(headers.get("content-type") or JSON_CONTENT_TYPE).split(";")[0].strip().lower()
     if content_type != JSON_CONTENT_TYPE:
@@ -62,12 +104,14 @@ def check_request(event: dict[str, Any]) -> RequestProblem | None:
             "UnsupportedContentType",
             f"Content-Type must be {JSON_CONTENT_TYPE}, not {content_type}",
         )
-    return _check_body(event.get("body"), event.get("isBase64Encoded") is True)
+    return _check_body(body, event.get("isBase64Encoded") is True)
 
 
-def normalize_content_type(event: dict[str, Any]) -> dict[str, Any]:
-    """The event with its JSON Content-Type spelled in lower case (media types are case-insensitive, but
-    Powertools compares them case-sensitively and would answer 415 outside the error contract)."""
+def normalize(event: dict[str, Any]) -> dict[str, Any]:
+    """The event with its method in upper case and its JSON Content-Type in lower case, as checked here
+    (media types are case-insensitive, but Powertools compares them case-sensitively and would answer
+    415 outside the error contract)."""
+    event = {**event, "httpMethod": str(event["httpMethod"]).upper()}
     headers = event.get("headers") or {}
     names = [name for name in headers if str(name).lower() == "content-type"]
     if not names:
@@ -75,11 +119,7 @@ def normalize_content_type(event: dict[str, Any]) -> dict[str, Any]:
     return {**event, "headers": {**headers, names[0]: str(headers[names[0]]).lower()}}
 
 
-def _check_body(raw: object, base64_encoded: bool) -> RequestProblem | None:
-    if raw is None or raw == "":
-        return None  # Powertools reports the missing body, naming it
-    if not isinstance(raw, str):
-        return RequestProblem(HTTPStatus.BAD_REQUEST, "InvalidBody", "body must be text")
+def _check_body(raw: str, base64_encoded: bool) -> RequestProblem | None:
     if len(raw) > MAX_BODY_BYTES:
         return RequestProblem(
             HTTPStatus.BAD_REQUEST, "RequestTooLarge", f"body is {len(raw)} bytes; the limit is {MAX_BODY_BYTES}"
@@ -101,10 +141,12 @@ def _check_body(raw: object, base64_encoded: bool) -> RequestProblem | None:
     except (ValueError, RecursionError) as problem:  # JSONDecodeError is a ValueError; deep nesting recurses
         return RequestProblem(HTTPStatus.BAD_REQUEST, "InvalidJson", f"body is not valid JSON: {problem}")
     if not isinstance(document, dict):
+        kind = (
+            "null"
+            if document is None
+            else {list: "an array", str: "a string", bool: "a boolean"}.get(type(document), "a number")
+        )
         return RequestProblem(
-            HTTPStatus.UNPROCESSABLE_ENTITY,
-            "ValidationError",
-            f"body: must be a JSON object, not {type(document).__name__}",
-            ("body",),
+            HTTPStatus.BAD_REQUEST, "InvalidBody", f"body must be one JSON object, not {kind}", ("body",)
         )
     return None

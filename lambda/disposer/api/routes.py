@@ -18,7 +18,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from disposer import services
 from disposer.api.models import DisposeRequest, DisposeResponse, Error, ErrorDetail, ErrorResponse
-from disposer.api.precheck import check_request, normalize_content_type
+from disposer.api.precheck import check_request, normalize
 from disposer.budget import Budget
 from disposer.config import Settings
 from disposer.errors import DisposerError, ModeConflictError, ThrottledError
@@ -56,7 +56,7 @@ def resolve(event: dict[str, Any], context: LambdaContext, settings: Settings, b
     problem = check_request(event)
     if problem is None:
         app.append_context(settings=settings, budget=budget)
-        return app.resolve(normalize_content_type(event), context)
+        return app.resolve(normalize(event), context)
     details = [ErrorDetail(field=name, message=problem.message) for name in problem.fields]
     error = error_response(problem.status, problem.code, problem.message, details)
     return {"statusCode": error.status_code, "headers": error.headers, "body": error.body, "isBase64Encoded": False}
@@ -172,7 +172,7 @@ def dispose(request: Annotated[DisposeRequest, Body()]) -> DisposeResponse:
 
 def _run(policy: RetentionPolicy, *, apply: bool) -> RunReportBody:
     settings = _settings()
-    settings.check_domain(domain=policy.domain, domain_owner=policy.domain_owner)
+    settings.check_scope(domain=policy.domain, domain_owner=policy.domain_owner, repository=policy.literal_repository)
     codeartifact = services.codeartifact(settings, _budget())
     report = execute(
         RunRequest(

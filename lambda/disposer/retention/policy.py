@@ -24,6 +24,7 @@ from disposer.retention.patterns import (
     RepositoryGlob,
     full_match,
     glob_matches,
+    is_glob,
 )
 from disposer.retention.schedules import Schedule
 
@@ -143,6 +144,11 @@ class RetentionPolicy(PolicyModel):
                 'keep.versionPatterns (to dispose everything on purpose, set select.versionPattern ".*")'
             )
         return self
+
+    @property
+    def literal_repository(self) -> str | None:
+        """The one repository the policy names literally, or None (a glob, or every repository)."""
+        return None if self.repository is None or is_glob(self.repository) else self.repository
 
     def matches_repository(self, repository: str) -> bool:
         """True if the repository name matches the policy's `repository` glob (or there is none)."""

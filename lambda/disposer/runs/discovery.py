@@ -8,10 +8,10 @@ from typing import TypeVar
 
 from disposer.codeartifact.client import CodeArtifact
 from disposer.codeartifact.types import NAMESPACE_FORBIDDEN, PackageRef
-from disposer.errors import CodeArtifactError
+from disposer.errors import CodeArtifactError, OutOfScopeError
 from disposer.retention.ages import MemoizedTimes, count_newer_than_each
 from disposer.retention.engine import PackageVersions, needs_ages, policy_cutoffs
-from disposer.retention.patterns import is_glob, literal_prefix
+from disposer.retention.patterns import is_glob, literal_prefix, repository_prefix
 from disposer.retention.policy import RetentionPolicy
 
 # A version without a publish time (an unfinished publish) counts as newest: it can then only be kept,
@@ -34,9 +34,12 @@ T = TypeVar("T")
 
 def repositories(codeartifact: CodeArtifact, policy: RetentionPolicy, in_scope: Callable[[str], bool]) -> list[str]:
     """The repositories the policy names (a literal costs no call; a glob lists the domain once)."""
-    if policy.repository is not None and not is_glob(policy.repository):
-        return [policy.repository] if in_scope(policy.repository) else []
-    prefix = literal_prefix(policy.repository) or ""
+    if policy.literal_repository is not None:
+        # The entry points refuse this before any call (403 OutOfScope); never a silent empty plan.
+        if not in_scope(policy.literal_repository):
+            raise OutOfScopeError(f"repository '{policy.literal_repository}' is not managed by this deployment")
+        return [policy.literal_repository]
+    prefix = repository_prefix(policy.repository) or ""
     names = codeartifact.list_repositories(policy.domain, policy.domain_owner, prefix)
     return sorted(name for name in names if policy.matches_repository(name) and in_scope(name))
 

@@ -16,7 +16,7 @@ the report attached. An executor that fails part-way has its run reported with w
 error names the run's failure in the report's `errors` before it is raised.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import NoReturn, Protocol
@@ -24,7 +24,7 @@ from typing import NoReturn, Protocol
 from disposer.codeartifact.client import CodeArtifact
 from disposer.errors import DeadlineExceededError, DisposerError, RunAbortedError
 from disposer.observability.audit import RunContext, record_plan
-from disposer.retention.engine import plan_packages
+from disposer.retention.engine import PackageVersions, plan_packages
 from disposer.retention.plan import Plan
 from disposer.retention.policy import RetentionPolicy
 from disposer.runs.discovery import DiscoveryError, discover
@@ -64,9 +64,17 @@ class PolicyPlanner:
         found = discover(
             self.codeartifact, self.policy, self.as_of, in_scope=self.in_scope, on_error=self.errors.append
         )
-        plan = plan_packages(found, self.policy, self.as_of)
+        plan = plan_packages(self._within_budget(found), self.policy, self.as_of)
         record_plan(context, plan)
         return plan
+
+    def _within_budget(self, found: Iterable[PackageVersions]) -> Iterator[PackageVersions]:
+        """The packages found, for as long as the budget lasts: planning stops with the time, as calls do."""
+        budget = self.codeartifact.budget
+        for package in found:
+            if budget.exhausted:
+                raise DeadlineExceededError(f"{budget.describe()} while planning")
+            yield package
 
 
 @dataclass(frozen=True)

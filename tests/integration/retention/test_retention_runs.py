@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from disposer.errors import CapExceededError
+from disposer.errors import CapExceededError, PolicyError
 from tests.integration.harness import calls, control, disposed, run_scheduled, scheduled_event, statuses
 from tests.integration.seeds import EXPECTED_UI_ICONS, EXPECTED_UI_KIT, SERVICE, UI_ICONS, UI_KIT
 
@@ -75,7 +75,7 @@ def test_scheduled_run_over_cap_disposes_nothing_and_fails(lambda_context, emula
 
 
 def test_scheduled_run_invalid_policy_fails_before_any_call(lambda_context, emulator):
-    with pytest.raises(ValidationError, match="versionPattern"):
+    with pytest.raises(PolicyError, match="versionPattern"):
         run_scheduled(lambda_context, select={"versionPattern": "(unclosed"})
     assert calls(emulator) == {}
 
