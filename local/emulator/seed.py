@@ -258,7 +258,9 @@ class _SeedBuilder:
             upstream = self._check("AllowUpstream", inner.get("upstream", "BLOCK"), where, "upstream")
             return publish, upstream
         # The first version's origin sets the package's defaults (section 4, origin configuration).
-        first = min(versions.values(), key=lambda v: v.published_time, default=None)
+        first = min(
+            versions.values(), key=lambda v: v.published_time if v.published_time is not None else 0.0, default=None
+        )
         if first is not None and first.origin_type == EXTERNAL:
             return "BLOCK", "ALLOW"
         return "ALLOW", "BLOCK"
@@ -273,9 +275,11 @@ class _SeedBuilder:
             revision = self._revisions.new()
         else:
             self._check("PackageVersionRevision", revision, path, "revision")
-        published = (
-            _timestamp(entry["publishedTime"], f"{path}.publishedTime") if "publishedTime" in entry else self._now
-        )
+        published: float | None = self._now
+        if "publishedTime" in entry:
+            # null: a version CodeArtifact gives no publish time (what Unfinished versions may lack).
+            raw_time = entry["publishedTime"]
+            published = None if raw_time is None else _timestamp(raw_time, f"{path}.publishedTime")
         origin_type, entry_point = self._origin(entry, fmt, repository, path)
         if status == DISPOSED:
             assets: list[Asset] = []

@@ -78,7 +78,8 @@ class PackageVersion:
     version: str
     status: str
     revision: str
-    published_time: float
+    # None: no publish time (only a seed can make one; DescribePackageVersion then omits it).
+    published_time: float | None
     origin_type: str = INTERNAL
     entry_point: dict[str, str] | None = None
     assets: list[Asset] = field(default_factory=list)
@@ -171,7 +172,9 @@ class Package:
             previous = self.versions.get(version.version)
             if previous is not None:
                 self.remove(previous)
-            key = version.key = (version.published_time, next(self._seq))
+            # A version without a publish time sorts as the oldest (where a newest-first listing ends).
+            published = version.published_time if version.published_time is not None else float("-inf")
+            key = version.key = (published, next(self._seq))
             self.versions[version.version] = version
             self._by_key[key] = version
             for index_filter in self._filters(version):

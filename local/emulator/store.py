@@ -52,7 +52,7 @@ class VersionState:
     version: str
     status: str
     revision: str
-    published_time: float
+    published_time: float | None
     origin_type: str
     asset_names: tuple[str, ...]
 
@@ -420,13 +420,10 @@ class Store:
                 if package.format == "npm" and package.namespace
                 else package.name
             )
-            description.update(
-                version=version.version,
-                publishedTime=version.published_time,
-                revision=version.revision,
-                status=version.status,
-                origin=version.origin(),
-            )
+            description.update(version=version.version)
+            if version.published_time is not None:
+                description["publishedTime"] = version.published_time
+            description.update(revision=version.revision, status=version.status, origin=version.origin())
             return {"packageVersion": description}
 
     def list_package_version_assets(self, params: Params) -> Result:

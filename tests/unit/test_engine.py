@@ -469,3 +469,22 @@ def test_plan_disposals_pinned_to_the_status_seen():
 def test_plan_action_values_match_api_contract():
     # GIVEN the action enum WHEN serialised THEN the API words are keep and dispose
     assert [a.value for a in Action] == ["keep", "dispose"]
+
+
+@pytest.mark.parametrize(
+    ("policy", "expected"),
+    [
+        ({"select": {"olderThanDays": 30}}, ["1.1.0", "1.0.0"]),
+        ({"select": {"versionPattern": ".*"}, "keep": {"latest": 1}}, ["1.0.0"]),
+    ],
+    ids=["by-age", "by-pattern-keep-latest"],
+)
+def test_plan_described_version_without_publish_time_is_kept_and_not_counted_as_latest(policy, expected):
+    # GIVEN a described package where CodeArtifact gave one Published version no publish time
+    untimed = VersionSummary(version="9.9.9", revision="r", status=Published, published_time=None)
+    versions = (_v("1.0.0", 100), _v("1.1.0", 90), untimed)
+    plan = plan_package(PackageVersions(REF, versions, described=True), _policy(**policy), NOW)
+    # THEN it is kept, saying why, whatever its place; and the latest are counted among the timed ones
+    item = next(i for i in plan.items if i.version == "9.9.9")
+    assert (item.action, item.rule) == (Action.KEEP, Rule.KEEP_NO_PUBLISH_TIME)
+    assert _disposed(plan) == expected

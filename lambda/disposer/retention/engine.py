@@ -10,6 +10,9 @@ Pure: no I/O, no clock of its own. Decision precedence for each version (the fir
 3. no revision -> keep (a disposal is pinned to the revision the plan saw; without one it cannot be).
 4. dispose.
 
+A selected version that CodeArtifact gave no publish time is kept before any age or keep rule is
+weighed (see PackageVersions: path (a)), and not counted by keep.latest.
+
 Ages: "older than D days" means published before now - D days; "newer than D days" is its complement
 (published at or after now - D days), so a version exactly at a cutoff is never an age candidate.
 """
@@ -17,7 +20,7 @@ Ages: "older than D days" means published before now - D days; "newer than D day
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from disposer.codeartifact.types import DISPOSABLE_STATUSES, PackageRef, VersionSummary
 from disposer.retention.plan import Action, PackagePlan, Plan, PlanItem, Rule
@@ -29,8 +32,11 @@ class PackageVersions:
     """One package's versions and what is known of their ages: the engine's input.
 
     Two ways to give ages, with identical plans:
-    (a) every version has `published_time`: the engine orders them itself (newest first, ties broken
-        by the greater version string first) and the given order does not matter;
+    (a) every version has `published_time`, or `described` says every version that could be a candidate
+        was described (so a None is CodeArtifact's own answer): the engine orders them itself (newest
+        first, ties broken by the greater version string first; versions without a time last) and the
+        given order does not matter. A candidate without a publish time is kept: neither its age nor
+        its rank among the latest can be known, and it is not counted among them;
     (b) otherwise `versions` must already be in that order (ListPackageVersions sortBy=PUBLISHED_TIME;
         AWS's order among equal times is unspecified, which can only move a keep.latest boundary
         between versions published at the same instant), and `newer_counts` maps each cutoff of
@@ -43,6 +49,7 @@ class PackageVersions:
     versions: tuple[VersionSummary, ...]
     default_display_version: str | None = None
     newer_counts: Mapping[datetime, int] | None = field(default=None, hash=False)
+    described: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "versions", tuple(self.versions))
@@ -53,8 +60,8 @@ class PackageVersions:
 
     @property
     def times_known(self) -> bool:
-        """True if every version has a publish time (path (a))."""
-        return all(v.published_time is not None for v in self.versions)
+        """True if the engine orders the versions by their publish times itself (path (a))."""
+        return self.described or all(v.published_time is not None for v in self.versions)
 
 
 def _days(count: int | None) -> str:
@@ -110,9 +117,12 @@ def needs_ages(policy: RetentionPolicy, ref: PackageRef, versions: Iterable[Vers
     return any(_selected_ignoring_age(policy, v) for v in versions)
 
 
-def _order_key(version: VersionSummary) -> tuple[datetime, str]:
-    assert version.published_time is not None  # only called on path (a)
-    return (version.published_time, version.version)
+_NO_TIME = datetime.min.replace(tzinfo=UTC)
+
+
+def _order_key(version: VersionSummary) -> tuple[bool, datetime, str]:
+    # Path (a) only: newest first once reversed, and versions without a publish time after all others.
+    return (version.published_time is not None, version.published_time or _NO_TIME, version.version)
 
 
 class _Ages:
@@ -144,6 +154,11 @@ class _Ages:
         return count
 
 
+def _timeless(package: PackageVersions, version: VersionSummary) -> bool:
+    """True if CodeArtifact gave the version no publish time (known only where it was described)."""
+    return package.described and version.published_time is None
+
+
 def _decide(
     policy: RetentionPolicy,
     package: PackageVersions,
@@ -167,6 +182,8 @@ def _decide(
         )
     if version.origin_type not in select.origins:
         return Action.KEEP, Rule.NOT_SELECTED_ORIGIN, f"kept: not selected (origin {version.origin_type})"
+    if _timeless(package, version):
+        return Action.KEEP, Rule.KEEP_NO_PUBLISH_TIME, "kept: no publish time (its age and rank cannot be known)"
     if older_cutoff is not None and ages.newer(position, older_cutoff):
         return (
             Action.KEEP,
@@ -210,7 +227,10 @@ def plan_package(package: PackageVersions, policy: RetentionPolicy, now: datetim
     matching = [
         position
         for position, v in enumerate(ordered)
-        if v.status in DISPOSABLE_STATUSES and v.status in select.statuses and select.matches_version(v.version)
+        if v.status in DISPOSABLE_STATUSES
+        and v.status in select.statuses
+        and select.matches_version(v.version)
+        and not _timeless(package, v)
     ]
     newest = set(matching[: policy.keep.latest or 0])
     ages = _Ages(package, ordered)

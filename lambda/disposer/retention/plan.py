@@ -35,6 +35,7 @@ class Rule(StrEnum):
     KEEP_VERSION_PATTERN = "keep:version-pattern"
     KEEP_DEFAULT_DISPLAY_VERSION = "keep:default-display-version"
     KEEP_NO_REVISION = "keep:no-revision"
+    KEEP_NO_PUBLISH_TIME = "keep:no-publish-time"
     DISPOSE_OLDER_THAN = "dispose:older-than"
     DISPOSE_VERSION_PATTERN = "dispose:version-pattern"
     DISPOSE_SELECTED = "dispose:selected"

@@ -2,21 +2,17 @@
 
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import TypeVar
 
 from disposer.codeartifact.client import CodeArtifact
-from disposer.codeartifact.types import NAMESPACE_FORBIDDEN, PackageRef
+from disposer.codeartifact.types import DISPOSABLE_STATUSES, NAMESPACE_FORBIDDEN, PackageRef
 from disposer.errors import CodeArtifactError, OutOfScopeError
 from disposer.retention.ages import MemoizedTimes, count_newer_than_each
 from disposer.retention.engine import PackageVersions, needs_ages, policy_cutoffs
 from disposer.retention.patterns import is_glob, literal_prefix, repository_prefix
 from disposer.retention.policy import RetentionPolicy
-
-# A version without a publish time (an unfinished publish) counts as newest: it can then only be kept,
-# and a binary search meeting it can only move its boundary towards keeping more.
-_NO_PUBLISH_TIME = datetime.max.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +69,10 @@ def packages(codeartifact: CodeArtifact, policy: RetentionPolicy, repository: st
     return [ref for ref in found if policy.matches_package(ref)]
 
 
+class _NoPublishTime(Exception):
+    """A candidate described without a publish time: its place in the listing says nothing of its age."""
+
+
 def package_versions(
     codeartifact: CodeArtifact, policy: RetentionPolicy, ref: PackageRef, now: datetime
 ) -> PackageVersions:
@@ -80,23 +80,46 @@ def package_versions(
 
     ListPackageVersions has no publish times; DescribePackageVersion has one per call. The listing is
     sorted by publish time, so each cutoff costs O(log n) describes, and none when no version's age
-    can change the plan.
+    can change the plan. Only the versions that could be candidates (Published, Unlisted, Archived)
+    are searched: the others are never disposed, and an Unfinished version may have no publish time,
+    so its place in the listing means nothing. The oldest candidate is described first: a version
+    without a publish time would sort to an end of the listing, and at the oldest end the search would
+    take it for old. Any candidate found without a publish time has every candidate of its package
+    described instead, and is kept (the engine's path (a)): none is ever aged by its list position.
     """
     listing = codeartifact.list_versions(ref)
     versions = listing.versions
-    counts: dict[datetime, int] = {}
     cutoffs = policy_cutoffs(policy, now)
-    if cutoffs and needs_ages(policy, ref, versions):
-        times = MemoizedTimes(
-            lambda index: codeartifact.published_time(ref, versions[index].version) or _NO_PUBLISH_TIME
+    if not cutoffs or not needs_ages(policy, ref, versions):
+        return PackageVersions(ref, versions, listing.default_display_version, newer_counts={})
+    candidates = [index for index, version in enumerate(versions) if version.status in DISPOSABLE_STATUSES]
+    described: dict[int, datetime | None] = {}
+
+    def describe(index: int) -> datetime | None:
+        if index not in described:
+            described[index] = codeartifact.published_time(ref, versions[index].version)
+        return described[index]
+
+    def time_of(candidate: int) -> datetime:
+        published = describe(candidates[candidate])
+        if published is None:
+            raise _NoPublishTime
+        return published
+
+    times = MemoizedTimes(time_of)
+    try:
+        times(len(candidates) - 1)
+        found = count_newer_than_each(len(candidates), times, cutoffs)
+    except _NoPublishTime:
+        searched = set(candidates)
+        timed = tuple(
+            replace(version, published_time=describe(index)) if index in searched else version
+            for index, version in enumerate(versions)
         )
-        counts = count_newer_than_each(len(versions), times, cutoffs)
-    return PackageVersions(
-        ref=ref,
-        versions=versions,
-        default_display_version=listing.default_display_version,
-        newer_counts=counts,
-    )
+        return PackageVersions(ref, timed, listing.default_display_version, described=True)
+    # The engine counts leading versions of the whole listing; the non-candidates among them never count.
+    counts = {cutoff: candidates[k] if k < len(candidates) else len(versions) for cutoff, k in found.items()}
+    return PackageVersions(ref, versions, listing.default_display_version, newer_counts=counts)
 
 
 def discover(

@@ -174,3 +174,41 @@ def test_scheduled_plan_mode_logs_every_decision(lambda_context, emulator, print
     assert len(decisions) == report["totals"]["versions"] == 18
     assert {d[3] for d in decisions} == {"keep", "dispose"}
     assert sum(d[3] == "dispose" for d in decisions) == report["totals"]["dispose"]
+
+
+def test_scheduled_run_keeps_a_version_without_publish_time_wherever_it_is_listed(lambda_context, emulator, client):
+    # GIVEN a package of old versions and one that CodeArtifact gives no publish time, listed last (as
+    # the oldest) when the listing is sorted by publish time
+    legacy = {"domain": "acme", "repository": "releases", "format": "npm", "namespace": "acme", "package": "ui-legacy"}
+    old = [{"version": f"0.{i}.0", "publishedTime": "2025-01-01T00:00:00Z"} for i in range(10)]
+    control(
+        emulator,
+        "seed",
+        {
+            "domains": [
+                {
+                    "name": "acme",
+                    "repositories": [
+                        {
+                            "name": "releases",
+                            "packages": [
+                                {
+                                    "format": "npm",
+                                    "namespace": "acme",
+                                    "name": "ui-legacy",
+                                    "versions": [*old, {"version": "0.0.1-untimed", "publishedTime": None}],
+                                }
+                            ],
+                        }
+                    ],
+                }
+            ]
+        },
+    )
+    # WHEN the policy runs over it
+    report = run_scheduled(lambda_context, package="ui-legacy", keep={"latest": 3})
+    # THEN the version without a publish time is kept, saying why; the old ones beyond the latest 3 go
+    item = next(i for i in report["items"] if i["version"] == "0.0.1-untimed")
+    assert (item["action"], item["reason"]) == ("keep", "kept: no publish time (its age and rank cannot be known)")
+    assert statuses(client, legacy)["0.0.1-untimed"] == "Published"
+    assert len(disposed(client, legacy)) == 7
