@@ -19,12 +19,14 @@ from infra.constants import (
     DEFAULT_LOG_LEVEL,
     DEFAULT_LOG_RETENTION_DAYS,
     DEFAULT_MEASURE_BYTES,
+    DEFAULT_PLAN_TTL_HOURS,
     DEFAULT_POLICIES_FILE,
     DEFAULT_QUOTA_SHARE,
     DEFAULT_RESERVED_CONCURRENCY,
     DEFAULT_STACK_NAME,
     DEFAULT_THREADS,
     DEFAULT_WORKER_CONCURRENCY,
+    MAX_PLAN_TTL_HOURS,
     MAX_THREADS,
     MAX_WORKER_CONCURRENCY,
     MIN_WORKER_CONCURRENCY,
@@ -160,6 +162,8 @@ class DisposerConfig(BaseModel):
     threads: Annotated[int, Field(ge=1, le=MAX_THREADS)] = DEFAULT_THREADS
     # BytesReclaimed: one ListPackageVersionAssets call per disposed version, before it is disposed.
     measure_bytes: bool = DEFAULT_MEASURE_BYTES
+    # A fanned-out part not applied within this many hours of its plan is reported EXPIRED, never applied.
+    plan_ttl_hours: Annotated[float, Field(gt=0, le=MAX_PLAN_TTL_HOURS)] = DEFAULT_PLAN_TTL_HOURS
 
     @property
     def concurrent_invocations(self) -> int:

@@ -10,18 +10,21 @@ from aws_cdk import aws_lambda as lambda_
 
 from disposer.config import (
     DEFAULT_MEASURE_BYTES,
+    DEFAULT_PLAN_TTL_HOURS,
     DEFAULT_QUOTA_SHARE,
     DEFAULT_THREADS,
     ENV_CONCURRENT_INVOCATIONS,
     ENV_DOMAIN,
     ENV_DOMAIN_OWNER,
     ENV_MEASURE_BYTES,
+    ENV_PLAN_TTL_HOURS,
     ENV_POLICIES_FILE,
     ENV_QUOTA_SHARE,
     ENV_REPOSITORIES,
     ENV_RUN_TABLE,
     ENV_THREADS,
     ENV_WORK_QUEUE_URL,
+    MAX_PLAN_TTL_HOURS,
     MAX_THREADS,
 )
 from disposer.constants import (
@@ -36,6 +39,9 @@ from disposer.constants import (
 # Shared with the Lambda package (imported through infra/__init__.py's sys.path entry).
 __all__ = [
     "DEFAULT_MEASURE_BYTES",
+    "DEFAULT_PLAN_TTL_HOURS",
+    "ENV_PLAN_TTL_HOURS",
+    "MAX_PLAN_TTL_HOURS",
     "DEFAULT_QUOTA_SHARE",
     "DEFAULT_THREADS",
     "MAX_THREADS",

@@ -40,6 +40,16 @@ DISPATCH_TABLE_ACTIONS = ("dynamodb:PutItem", "dynamodb:BatchWriteItem", "dynamo
 WORKER_TABLE_ACTIONS = ("dynamodb:GetItem", "dynamodb:UpdateItem")
 # SendMessageBatch is authorized as SendMessage.
 DISPATCH_QUEUE_ACTIONS = ("sqs:SendMessage",)
+# What would write an item of the run table without UpdateItem: denied to every role but the run
+# function's (PartiQL statements are authorized as these PartiQL actions).
+FOREIGN_WRITE_ACTIONS = (
+    "dynamodb:PutItem",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:PartiQLInsert",
+    "dynamodb:PartiQLUpdate",
+    "dynamodb:PartiQLDelete",
+)
 
 
 class FanOut(Construct):
@@ -117,6 +127,8 @@ class FanOut(Construct):
         )
         self.worker.function.add_event_source(self.event_source)
 
+        self._only_the_deployment_writes(dispatcher=dispatcher.role, worker=self.worker.role)
+
         dispatcher.function.add_environment(ENV_WORK_QUEUE_URL, self.queue.queue_url)
         dispatcher.function.add_environment(ENV_RUN_TABLE, self.table.table_name)
         dispatcher.role.add_to_policy(
@@ -127,5 +139,45 @@ class FanOut(Construct):
         dispatcher.role.add_to_policy(
             iam.PolicyStatement(
                 sid="RecordRuns", actions=list(DISPATCH_TABLE_ACTIONS), resources=[self.table.table_arn]
+            )
+        )
+
+    def _only_the_deployment_writes(self, *, dispatcher: iam.IRole, worker: iam.IRole) -> None:
+        """Resource policies: a work message or a part from anyone but the run function is never accepted.
+
+        A part in the table is what a worker applies, and a message names one; so only the run function's
+        role may send to the queue or put items, and only the two functions' roles may update them.
+        Explicit denies, so no identity policy elsewhere in the account (an admin's `sqs:*`) overrides
+        them; changing them takes changing this stack.
+        """
+        self.queue.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="OnlyTheRunFunctionSendsWork",
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=["sqs:SendMessage"],
+                resources=[self.queue.queue_arn],
+                conditions={"ArnNotEquals": {"aws:PrincipalArn": dispatcher.role_arn}},
+            )
+        )
+        # A table's resource policy names its own table as "*" (the ARN cannot refer to itself in CFN).
+        self.table.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="OnlyTheRunFunctionWritesParts",
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=list(FOREIGN_WRITE_ACTIONS),
+                resources=["*"],
+                conditions={"ArnNotEquals": {"aws:PrincipalArn": dispatcher.role_arn}},
+            )
+        )
+        self.table.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="OnlyTheFunctionsTally",
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=["dynamodb:UpdateItem"],
+                resources=["*"],
+                conditions={"ArnNotEquals": {"aws:PrincipalArn": [dispatcher.role_arn, worker.role_arn]}},
             )
         )

@@ -17,6 +17,7 @@ from infra.constants import (
     ENV_DOMAIN,
     ENV_DOMAIN_OWNER,
     ENV_MEASURE_BYTES,
+    ENV_PLAN_TTL_HOURS,
     ENV_POLICIES_FILE,
     ENV_QUOTA_SHARE,
     ENV_REPOSITORIES,
@@ -59,6 +60,7 @@ def function_environment(config: DisposerConfig, *, domain_owner: str) -> dict[s
         ENV_CONCURRENT_INVOCATIONS: str(config.concurrent_invocations),
         ENV_THREADS: str(config.threads),
         ENV_MEASURE_BYTES: "true" if config.measure_bytes else "false",
+        ENV_PLAN_TTL_HOURS: f"{config.plan_ttl_hours:g}",
     }
 
 

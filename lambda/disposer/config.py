@@ -25,6 +25,8 @@ ENV_WORK_QUEUE_URL = "DISPOSER_WORK_QUEUE_URL"
 ENV_RUN_TABLE = "DISPOSER_RUN_TABLE"
 # The policies file shipped with the function: run events may run only those policies.
 ENV_POLICIES_FILE = "DISPOSER_POLICIES_FILE"
+# How long a fanned-out plan may wait for its worker: a part older than this is never applied.
+ENV_PLAN_TTL_HOURS = "DISPOSER_PLAN_TTL_HOURS"
 
 # Defaults, shared by the functions (a variable left unset) and the stack (a context key left out).
 DEFAULT_MAX_ATTEMPTS = 5
@@ -33,6 +35,8 @@ DEFAULT_THREADS = 8
 MAX_THREADS = 64
 DEFAULT_MEASURE_BYTES = True
 MAX_CONCURRENT_INVOCATIONS = 1000
+DEFAULT_PLAN_TTL_HOURS = 6.0
+MAX_PLAN_TTL_HOURS = 24.0
 
 _FALSE = ("false", "0", "no", "off")
 
@@ -59,6 +63,8 @@ class Settings(BaseModel):
     work_queue_url: str | None = None
     run_table: str | None = None
     policies_file: str | None = None
+    # A stale plan never disposes: parts of a plan made longer ago than this are reported EXPIRED.
+    plan_ttl_hours: float = Field(default=DEFAULT_PLAN_TTL_HOURS, ge=0, le=MAX_PLAN_TTL_HOURS)
     domain: str | None = None
     domain_owner: str | None = None
     repositories: tuple[str, ...] = ()
@@ -82,6 +88,7 @@ class Settings(BaseModel):
             work_queue_url=environ.get(ENV_WORK_QUEUE_URL) or None,
             run_table=environ.get(ENV_RUN_TABLE) or None,
             policies_file=environ.get(ENV_POLICIES_FILE) or None,
+            plan_ttl_hours=float(environ.get(ENV_PLAN_TTL_HOURS) or DEFAULT_PLAN_TTL_HOURS),
             domain=environ.get(ENV_DOMAIN) or None,
             domain_owner=environ.get(ENV_DOMAIN_OWNER) or None,
             repositories=tuple(name.strip() for name in environ.get(ENV_REPOSITORIES, "").split(",") if name.strip()),

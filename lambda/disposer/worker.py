@@ -58,6 +58,7 @@ def _apply_part(record: SQSRecord, settings: Settings, budget: Budget) -> None:
         stored,
         measure=settings.measure_bytes,
         redelivered=int(record.attributes.approximate_receive_count) > 1,
+        plan_ttl_hours=settings.plan_ttl_hours,
     )
     execute(
         RunRequest(

@@ -49,14 +49,19 @@ def _queue(template: Template, queue: sqs.IQueue) -> dict[str, Any]:
     return properties
 
 
-def _denies_plain_http(template: Template, queue_id: str) -> bool:
+def _queue_policy(template: Template, queue_id: str) -> list[dict[str, Any]]:
     for policy in resources_of(template, "AWS::SQS::QueuePolicy").values():
         if policy["Queues"] == [{"Ref": queue_id}]:
-            (statement,) = policy["PolicyDocument"]["Statement"]
-            return bool(
-                statement["Effect"] == "Deny" and statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-            )
-    return False
+            statements: list[dict[str, Any]] = policy["PolicyDocument"]["Statement"]
+            return statements
+    return []
+
+
+def _denies_plain_http(template: Template, queue_id: str) -> bool:
+    return any(
+        statement["Effect"] == "Deny" and statement.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}}
+        for statement in _queue_policy(template, queue_id)
+    )
 
 
 def test_work_queue_encrypted_ssl_only_visibility_six_worker_timeouts_redrives_to_dlq(
@@ -293,3 +298,37 @@ def test_outputs_fan_out_resources_only_with_fan_out(template: Template, inline_
     # THEN the operator finds the queue, the DLQ, the worker, its log group and the table, when they exist
     assert fan_out_outputs <= set(template.to_json()["Outputs"])
     assert not fan_out_outputs & set(inline_template.to_json()["Outputs"])
+
+
+def test_work_queue_refuses_messages_from_anyone_but_the_run_function(
+    default_stack: tuple[cdk.App, DisposerStack], template: Template
+):
+    # GIVEN the work queue's resource policy
+    stack, fan_out = _fan_out(default_stack)
+    run_role = _logical_id(stack.disposer.role)
+    statements = _queue_policy(template, _logical_id(fan_out.queue))
+    # THEN every principal but the run function's role is denied SendMessage (an explicit deny: no
+    # identity policy in the account overrides it)
+    (deny,) = [s for s in statements if s.get("Sid") == "OnlyTheRunFunctionSendsWork"]
+    assert (deny["Effect"], deny["Principal"], deny["Action"]) == ("Deny", {"AWS": "*"}, "sqs:SendMessage")
+    assert deny["Condition"] == {"ArnNotEquals": {"aws:PrincipalArn": {"Fn::GetAtt": [run_role, "Arn"]}}}
+
+
+def test_run_table_refuses_parts_and_tallies_from_anyone_but_the_functions(
+    default_stack: tuple[cdk.App, DisposerStack], template: Template
+):
+    # GIVEN the run table's resource policy
+    stack, fan_out = _fan_out(default_stack)
+    run_role = {"Fn::GetAtt": [_logical_id(stack.disposer.role), "Arn"]}
+    worker_role = {"Fn::GetAtt": [_logical_id(fan_out.worker.role), "Arn"]}
+    policy = resources_of(template, "AWS::DynamoDB::Table")[_logical_id(fan_out.table)]["ResourcePolicy"]
+    statements = {s["Sid"]: s for s in policy["PolicyDocument"]["Statement"]}
+    # THEN only the run function may put, write or delete items (parts), by any API, PartiQL included
+    writes = statements["OnlyTheRunFunctionWritesParts"]
+    assert writes["Effect"] == "Deny" and writes["Principal"] == {"AWS": "*"}
+    assert {"dynamodb:PutItem", "dynamodb:BatchWriteItem", "dynamodb:PartiQLInsert"} <= set(writes["Action"])
+    assert writes["Condition"] == {"ArnNotEquals": {"aws:PrincipalArn": run_role}}
+    # AND only the two functions may update items (the tallies)
+    updates = statements["OnlyTheFunctionsTally"]
+    assert (updates["Effect"], updates["Action"]) == ("Deny", "dynamodb:UpdateItem")
+    assert updates["Condition"] == {"ArnNotEquals": {"aws:PrincipalArn": [run_role, worker_role]}}

@@ -12,6 +12,7 @@ from infra.constants import (
     ENV_DOMAIN,
     ENV_DOMAIN_OWNER,
     ENV_MEASURE_BYTES,
+    ENV_PLAN_TTL_HOURS,
     ENV_POLICIES_FILE,
     ENV_QUOTA_SHARE,
     ENV_REPOSITORIES,
@@ -82,6 +83,7 @@ def test_function_environment_carries_config_and_powertools_names(template: Temp
         ENV_THREADS: "8",
         ENV_MEASURE_BYTES: "true",
         ENV_POLICIES_FILE: DEPLOYED_POLICIES_FILE,
+        ENV_PLAN_TTL_HOURS: "6",
     }
     assert {ENV_WORK_QUEUE_URL, ENV_RUN_TABLE} <= set(variables)
     assert METRICS_NAMESPACE == "CodeArtifactDisposal"

@@ -91,10 +91,25 @@ def table() -> Iterator[RunTable]:
         yield table
 
 
-def _apply(table: RunTable, adapter: ScriptedAdapter, *, redelivered: bool = False) -> PartExecutor:
+def _apply(
+    table: RunTable,
+    adapter: ScriptedAdapter,
+    *,
+    redelivered: bool = False,
+    ttl_hours: float = 6.0,
+    age_seconds: float = 60.0,
+) -> PartExecutor:
     stored = table.load_part("run-1", 0)
     assert isinstance(stored, StoredPart)
-    executor = PartExecutor(adapter, table, stored, measure=False, redelivered=redelivered)  # type: ignore[arg-type]
+    executor = PartExecutor(
+        adapter,  # type: ignore[arg-type]
+        table,
+        stored,
+        measure=False,
+        redelivered=redelivered,
+        plan_ttl_hours=ttl_hours,
+        clock=lambda: 1.0 + age_seconds,
+    )
     execute(RunRequest(CONTEXT, FixedPlan(part_plan(stored)), adapter, executor))  # type: ignore[arg-type]
     return executor
 
@@ -142,3 +157,14 @@ def test_worker_apply_redelivered_counts_what_an_earlier_attempt_disposed(table:
     assert adapter.disposed == [["1.1.0"]]
     (report,) = _run_reports(printed)
     assert report["outcomes"] == {"disposed": 2}
+
+
+def test_worker_apply_part_past_the_plans_time_to_live_is_expired_not_applied(table: RunTable, printed):
+    # GIVEN a part whose run planned 7 hours ago, with a time-to-live of 6
+    adapter = ScriptedAdapter(disposed_all)
+    # WHEN a worker finally gets it
+    executor = _apply(table, adapter, ttl_hours=6.0, age_seconds=7 * 3600)
+    # THEN nothing is sent, every version is reported EXPIRED, and the run completes and says so
+    assert executor.retry is None and adapter.disposed == []
+    (report,) = _run_reports(printed)
+    assert report["outcomes"] == {"EXPIRED": 2}

@@ -19,6 +19,8 @@ class OutcomeCode(StrEnum):
     NOT_ATTEMPTED = "NOT_ATTEMPTED"
     # CodeArtifact answered the call but said nothing of the version.
     NOT_REPORTED = "NOT_REPORTED"
+    # Not sent: the plan that chose the version is older than its time-to-live (a stale plan never disposes).
+    EXPIRED = "EXPIRED"
 
 
 DISPOSED = "disposed"

@@ -6,11 +6,13 @@ the package, so versions an earlier attempt disposed are counted, not disposed a
 as MISMATCHED_STATUS).
 """
 
+import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from disposer.codeartifact.client import CodeArtifact
-from disposer.codeartifact.disposal import DISPOSED, dispose_items
+from disposer.codeartifact.disposal import DISPOSED, OutcomeCode, VersionOutcome, dispose_items
 from disposer.codeartifact.types import PackageVersionStatus
 from disposer.errors import RetryLaterError, UnknownWorkError
 from disposer.fanout.messages import WorkMessage
@@ -47,6 +49,8 @@ class PartExecutor:
     stored: StoredPart
     measure: bool
     redelivered: bool
+    plan_ttl_hours: float
+    clock: Callable[[], float] = time.time
     retry: RetryLaterError | None = None
 
     def apply(self, report: RunReport) -> bool:
@@ -63,7 +67,7 @@ class PartExecutor:
         calls_before, throttles_before = Counter(counter.calls), counter.throttles
         already = self._already_disposed() if self.redelivered else set()
         report.measured = self.measure
-        remaining = [item for item in self.stored.items if item not in already]
+        remaining = self._screen(report, [item for item in self.stored.items if item not in already])
         dispose_items(self.codeartifact, remaining, sink=report.record, measure=self.measure)
         run_id = self.stored.context.run_id
         transient = Counter(o.label for o in report.outcomes.values() if o.transient)
@@ -84,6 +88,16 @@ class PartExecutor:
             throttles=counter.throttles - throttles_before,
         )
         return None
+
+    def _screen(self, report: RunReport, items: list[PlanItem]) -> list[PlanItem]:
+        """The items that may still be sent; each one that may not gets its outcome here, and no call."""
+        age_hours = (self.clock() - self.stored.planned_at) / 3600
+        if age_hours > self.plan_ttl_hours:
+            message = f"not sent: the plan is {age_hours:.1f} h old, past its time-to-live of {self.plan_ttl_hours:g} h"
+            for item in items:
+                report.record(VersionOutcome.failure(item, OutcomeCode.EXPIRED, message))
+            return []
+        return items
 
     def _already_disposed(self) -> set[PlanItem]:
         """Items an earlier attempt disposed: Disposed now, at the revision pinned."""

@@ -82,6 +82,8 @@ class StoredPart:
     items: tuple[PlanItem, ...]
     tallied: bool
     reported: bool
+    # When the run started planning (epoch seconds): the plan's age is measured from here.
+    planned_at: float
 
 
 def _counts(prefix: str, name: str, counts: Mapping[str, int]) -> tuple[list[str], dict[str, str], dict[str, Any]]:
@@ -166,7 +168,7 @@ class RunTable:
             TableName=self.name,
             Key={"pk": {"S": run_id}},
             ConsistentRead=True,
-            ProjectionExpression="pk, summary, caller, parts, reported, done",
+            ProjectionExpression="pk, summary, caller, parts, reported, done, started_at",
         ).get("Item")
         # A part past the run's count was never sent (or its sending failed and the run was cut short).
         if run is None or part >= int(run["parts"]["N"]):
@@ -191,6 +193,7 @@ class RunTable:
             items=decode_part(bytes(stored["items"]["B"])),
             tallied=str(part) in run.get("done", {}).get("SS", []),
             reported=run.get("reported", {}).get("BOOL", False),
+            planned_at=float(Decimal(run["started_at"]["N"])),
         )
 
     def finish_part(

@@ -20,7 +20,7 @@ from tests.integration.harness import (
     run_scheduled,
     scheduled_event,
 )
-from tests.integration.seeds import EXPECTED_UI_ICONS, EXPECTED_UI_KIT, UI_ICONS, UI_KIT
+from tests.integration.seeds import EXPECTED_DISPOSALS, EXPECTED_UI_ICONS, EXPECTED_UI_KIT, UI_ICONS, UI_KIT
 
 
 def test_fanout_run_dispatches_then_workers_dispose_exactly_the_plan(lambda_context, emulator, client, fanout, printed):
@@ -229,3 +229,70 @@ def test_fanout_send_failure_reports_what_went_out_and_fails(
     drain(fanout, lambda_context)
     (report,) = [r for r in printed() if r.get("message") == "run report"]
     assert report["fanout"] == {"parts": 1}
+
+
+def test_fanout_forged_message_naming_kept_versions_disposes_nothing(lambda_context, emulator, client, fanout, printed):
+    # GIVEN a real run's message, rewritten to carry versions that keep.latest kept, with their real
+    # revisions (what a work message could once hold)
+    run_scheduled(lambda_context)
+    (message, *_) = receive(fanout)
+    kept = ["1.11.0", "1.10.0", "1.9.0"]
+    items = [
+        {
+            "version": v,
+            "revision": client.describe_package_version(**UI_KIT, packageVersion=v)["packageVersion"]["revision"],
+        }
+        for v in kept
+    ]
+    forged = {**message, "MessageId": "forged", "Body": json.dumps({**json.loads(message["Body"]), "items": items})}
+    control(emulator, "reset-stats", {})
+    # WHEN the worker gets it THEN it is not work: refused, and CodeArtifact is not called
+    assert deliver(fanout, lambda_context, [forged], delete=False) == ["forged"]
+    assert "DisposePackageVersions" not in calls(emulator)
+    assert disposed(client, UI_KIT) & set(kept) == set()
+
+
+def test_fanout_reused_part_number_applies_only_what_the_run_wrote(lambda_context, emulator, client, fanout, printed):
+    # GIVEN a dispatched run, and a forged copy of a real reference delivered before the real one
+    run_scheduled(lambda_context)
+    (first, *rest) = receive(fanout)
+    forged = {**first, "MessageId": "forged-copy"}
+    # WHEN both arrive (the copy first) and the queue drains
+    assert deliver(fanout, lambda_context, [forged], delete=False) == []
+    drain(fanout, lambda_context)
+    # THEN exactly the plan is disposed, nothing twice, and the run is reported once, complete
+    assert disposed(client, UI_KIT) == EXPECTED_UI_KIT
+    assert disposed(client, UI_ICONS) == EXPECTED_UI_ICONS
+    (report,) = [r for r in printed() if r.get("message") == "run report"]
+    assert report["outcomes"] == {"disposed": EXPECTED_DISPOSALS}
+
+
+def test_fanout_extra_part_neither_applies_nor_completes_the_run(lambda_context, emulator, client, fanout, printed):
+    # GIVEN a dispatched run of two parts, and a forged message for a third
+    run_scheduled(lambda_context)
+    messages = receive(fanout)
+    body = json.loads(messages[0]["Body"])
+    extra = {**messages[0], "MessageId": "extra", "Body": json.dumps({**body, "part": 2})}
+    # WHEN the extra part and the first real part arrive
+    assert deliver(fanout, lambda_context, [extra], delete=False) == ["extra"]
+    assert deliver(fanout, lambda_context, messages[:1]) == []
+    # THEN the run is not reported: its last real part is still to come
+    assert [r for r in printed() if r.get("message") == "run report"] == []
+    # AND when it comes, the run completes with every planned disposal
+    drain(fanout, lambda_context)
+    (report,) = [r for r in printed() if r.get("message") == "run report"]
+    assert report["outcomes"] == {"disposed": EXPECTED_DISPOSALS}
+
+
+def test_fanout_part_past_its_time_to_live_is_reported_expired(
+    lambda_context, emulator, client, fanout, printed, monkeypatch
+):
+    # GIVEN a dispatched run, and a deployment whose plans live no time at all
+    run_scheduled(lambda_context)
+    monkeypatch.setenv("DISPOSER_PLAN_TTL_HOURS", "0")
+    # WHEN the workers get the parts
+    drain(fanout, lambda_context)
+    # THEN nothing is disposed, and the run reports every planned version EXPIRED
+    assert disposed(client, UI_KIT) == set()
+    (report,) = [r for r in printed() if r.get("message") == "run report"]
+    assert report["outcomes"] == {"EXPIRED": EXPECTED_DISPOSALS}
