@@ -3,6 +3,8 @@ SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
+# checkov lives apart: it pins a boto3 older than the project's.
+SCAN_VENV := .venv-scan
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
@@ -18,6 +20,11 @@ $(VENV)/.installed: requirements.txt lambda/requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
 
+$(SCAN_VENV)/.installed: requirements-scan.txt
+	test -x $(SCAN_VENV)/bin/python || $(PYTHON) -m venv $(SCAN_VENV)
+	$(SCAN_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-scan.txt
+	touch $@
+
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
@@ -25,7 +32,7 @@ node_modules/.installed: package.json package-lock.json
 demo: $(VENV)/.installed
 	$(LOCAL_AWS) $(PY) -m local.demo
 
-test: $(VENV)/.installed node_modules/.installed lint typecheck
+test: $(VENV)/.installed $(SCAN_VENV)/.installed node_modules/.installed lint typecheck
 	$(LOCAL_AWS) $(PY) -m pytest -n 2 --dist loadfile -q
 
 lint: $(VENV)/.installed
@@ -49,4 +56,4 @@ openapi: $(VENV)/.installed
 	$(LOCAL_AWS) $(PY) -m local.openapi > docs/openapi.json
 
 clean:
-	rm -rf $(VENV) node_modules cdk.out .build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(SCAN_VENV) node_modules cdk.out .build .pytest_cache .mypy_cache .ruff_cache

@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
@@ -100,10 +101,13 @@ class DisposeApi(Construct):
         *,
         function: lambda_.IFunction,
         config: DisposerConfig,
+        log_key: kms.IKey,
     ) -> None:
         super().__init__(scope, construct_id)
 
-        self.access_log_group = logs.LogGroup(self, "AccessLogs", retention=config.log_retention)
+        self.access_log_group = logs.LogGroup(
+            self, "AccessLogs", retention=config.log_retention, encryption_key=log_key
+        )
         self.rest_api = apigw.RestApi(
             self,
             "RestApi",
@@ -134,6 +138,7 @@ class DisposeApi(Construct):
             "ExecutionLogs",
             log_group_name=f"API-Gateway-Execution-Logs_{self.rest_api.rest_api_id}/{API_STAGE_NAME}",
             retention=config.log_retention,
+            encryption_key=log_key,
         )
         self.rest_api.deployment_stage.node.add_dependency(self.execution_log_group)
 

@@ -10,6 +10,7 @@ run at once, and the worker that finishes the last part writes the run's report
 from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_sqs as sqs
@@ -62,6 +63,7 @@ class FanOut(Construct):
         *,
         config: DisposerConfig,
         dispatcher: DisposerFunction,
+        log_key: kms.IKey,
         code: lambda_.Code | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -99,6 +101,7 @@ class FanOut(Construct):
             self,
             "Worker",
             config=config,
+            log_key=log_key,
             code=code,
             handler=WORKER_HANDLER,
             timeout=WORKER_TIMEOUT,

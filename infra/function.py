@@ -4,6 +4,7 @@ from collections.abc import Mapping
 
 from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_logs as logs
@@ -81,6 +82,7 @@ class DisposerLambda(Construct):
         handler: str,
         timeout: Duration,
         description: str,
+        log_key: kms.IKey,
         environment: Mapping[str, str] | None = None,
         reserved_concurrency: int | None = None,
     ) -> None:
@@ -90,7 +92,11 @@ class DisposerLambda(Construct):
         # The audit trail of irreversible disposals: its own retention (a year by default), and retained
         # on stack deletion.
         self.log_group = logs.LogGroup(
-            self, "LogGroup", retention=config.audit_log_retention, removal_policy=RemovalPolicy.RETAIN
+            self,
+            "LogGroup",
+            retention=config.audit_log_retention,
+            removal_policy=RemovalPolicy.RETAIN,
+            encryption_key=log_key,
         )
 
         # An explicit role instead of AWSLambdaBasicExecutionRole: logs may go to this log group only.
@@ -132,12 +138,14 @@ class DisposerFunction(DisposerLambda):
         construct_id: str,
         *,
         config: DisposerConfig,
+        log_key: kms.IKey,
         code: lambda_.Code | None = None,
     ) -> None:
         super().__init__(
             scope,
             construct_id,
             config=config,
+            log_key=log_key,
             code=code,
             handler=LAMBDA_HANDLER,
             timeout=LAMBDA_TIMEOUT,

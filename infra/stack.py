@@ -10,8 +10,10 @@ from constructs import Construct
 from disposer.retention.policy import RetentionPolicy
 from infra.api import DisposeApi
 from infra.bundling import lambda_code
+from infra.checkov import skip_acknowledged_checks
 from infra.config import DisposerConfig, load_config
 from infra.constants import RUN_EVENT_DETAIL_TYPE, RUN_EVENT_SOURCE, SERVICE_NAME
+from infra.encryption import LogEncryption
 from infra.fanout import FanOut
 from infra.function import DisposerFunction
 from infra.monitoring import Monitoring
@@ -41,11 +43,15 @@ class DisposerStack(cdk.Stack):
         self.config = config
         # One asset for both functions: the worker is the same code with another handler.
         code = lambda_code(config.policies_path)
-        self.disposer = DisposerFunction(self, "Disposer", config=config, code=code)
+        self.log_encryption = LogEncryption(self, "LogEncryption")
+        log_key = self.log_encryption.key
+        self.disposer = DisposerFunction(self, "Disposer", config=config, log_key=log_key, code=code)
         self.fan_out = (
-            FanOut(self, "FanOut", config=config, dispatcher=self.disposer, code=code) if config.fan_out else None
+            FanOut(self, "FanOut", config=config, dispatcher=self.disposer, log_key=log_key, code=code)
+            if config.fan_out
+            else None
         )
-        self.api = DisposeApi(self, "Api", function=self.disposer.function, config=config)
+        self.api = DisposeApi(self, "Api", function=self.disposer.function, config=config, log_key=log_key)
         self.schedules = RetentionSchedules(self, "Schedules", function=self.disposer.function, policies=policies)
         self.monitoring = Monitoring(
             self,
@@ -98,6 +104,7 @@ class DisposerStack(cdk.Stack):
             description="PutEvents on the default bus with this source and detail-type runs the policy in detail",
         )
         suppress_acknowledged_findings(self)
+        skip_acknowledged_checks(self)
 
 
 def build_app(app: cdk.App) -> DisposerStack:

@@ -28,7 +28,8 @@ def test_topic_encrypted_with_rotating_customer_key_cloudwatch_may_use(
     # GIVEN / WHEN the alarm topic and its key are read
     stack = default_stack[1]
     topic = only_resource(template, "AWS::SNS::Topic")[1]["Properties"]
-    key_id, key = only_resource(template, "AWS::KMS::Key")
+    key_id = _logical(stack, stack.monitoring.topic_key)
+    key = template.to_json()["Resources"][key_id]
 
     # THEN the topic is encrypted with this stack's key (the AWS managed aws/sns key would keep
     # CloudWatch out), the key rotates, and the CloudWatch service may generate and read data keys
@@ -248,3 +249,27 @@ def test_retention_audit_trail_year_api_logs_configured(
     # THEN the function's log group (the audit trail) keeps auditLogRetentionDays, the API's logRetentionDays
     assert retentions(default_stack[1], template) == (365, 30, 30)
     assert retentions(variant_stack[1], variant_template) == (2557, 14, 14)
+
+
+def _logical(stack: DisposerStack, construct: Any) -> str:
+    return stack.get_logical_id(construct.node.default_child)
+
+
+def test_log_groups_encrypted_with_the_stacks_retained_rotating_key(
+    default_stack: tuple[cdk.App, DisposerStack], template: Template
+):
+    # GIVEN the stack's log key and every log group
+    stack = default_stack[1]
+    key_id = _logical(stack, stack.log_encryption.key)
+    key = template.to_json()["Resources"][key_id]
+    groups = resources_of(template, "AWS::Logs::LogGroup")
+    # THEN every log group - the audit trails and the API's logs - is encrypted with it
+    assert len(groups) == 4
+    assert all(group["KmsKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]} for group in groups.values())
+    # AND it rotates, outlives the stack like the audit trail it protects, and admits CloudWatch Logs for
+    # this account's log groups only
+    assert key["Properties"]["EnableKeyRotation"] is True
+    assert (key["DeletionPolicy"], key["UpdateReplacePolicy"]) == ("Retain", "Retain")
+    (logs,) = [s for s in key["Properties"]["KeyPolicy"]["Statement"] if s.get("Sid", "").startswith("AllowCloudWatch")]
+    assert logs["Principal"] == {"Service": {"Fn::Join": ["", ["logs.", {"Ref": "AWS::Region"}, ".amazonaws.com"]]}}
+    assert "kms:EncryptionContext:aws:logs:arn" in logs["Condition"]["ArnLike"]
