@@ -13,7 +13,7 @@ export PYTHONPATH := $(CURDIR)/lambda:$(CURDIR)/cli:$(CURDIR)
 # Local runs never need an AWS account; these placate boto3 without touching real credentials.
 LOCAL_AWS := AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=us-east-1
 
-.PHONY: demo test lint typecheck unit synth bench deploy openapi clean
+.PHONY: demo test fuzz lint typecheck unit synth bench deploy openapi clean
 
 $(VENV)/.installed: requirements.txt lambda/requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,12 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed $(SCAN_VENV)/.installed node_modules/.installed lint typecheck
 	$(LOCAL_AWS) $(PY) -m pytest -n 2 --dist loadfile -q
+
+# The API fuzzed with 10,000 cases through the real handler (make test runs 1,000 of them), and scheduled
+# runs under injected faults with ten random seeds (make test runs one).
+fuzz: $(VENV)/.installed
+	FUZZ_CASES=10000 FAULT_SEEDS="11 23 47 59 61 71 83 97 101 113" $(LOCAL_AWS) $(PY) -m pytest -q -n 2 \
+		tests/integration/test_fuzz_api.py tests/integration/retention/test_fault_injection.py
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -51,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--aws-quotas", action="store_true", help="CodeArtifact's documented account quotas (200/800/100 TPS)"
     )
     parser.add_argument("--error-rate", type=float, default=0.0, help="fraction of calls failing with a 500")
+    parser.add_argument(
+        "--throttle-rate", type=float, default=0.0, help="fraction of calls answered ThrottlingException at random"
+    )
     parser.add_argument("--latency-ms", type=float, default=0.0, help="latency added to every call")
     parser.add_argument("--seed-random", type=int, help="seed for random faults and generated revisions")
     parser.add_argument(
@@ -72,6 +75,7 @@ def fault_settings(args: argparse.Namespace) -> FaultSettings:
         read_tps=args.read_tps or (AWS_READ_TPS if args.aws_quotas else None),
         write_tps=args.write_tps or (AWS_WRITE_TPS if args.aws_quotas else None),
         error_rate=args.error_rate,
+        throttle_rate=args.throttle_rate,
         latency_ms=args.latency_ms,
         seed_random=args.seed_random,
     )

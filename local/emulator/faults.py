@@ -1,4 +1,4 @@
-"""Fault injection and call statistics: TPS quotas, random 500s, added latency, scripted errors."""
+"""Fault injection and call statistics: TPS quotas, random throttles and 500s, added latency, scripted errors."""
 
 from __future__ import annotations
 
@@ -49,6 +49,8 @@ class FaultSettings:
     read_tps: float | None = None
     write_tps: float | None = None
     error_rate: float = 0.0
+    # The share of calls answered ThrottlingException at random, whatever their rate.
+    throttle_rate: float = 0.0
     latency_ms: float = 0.0
     seed_random: int | None = None
 
@@ -57,6 +59,7 @@ class FaultSettings:
         "readTps": "read_tps",
         "writeTps": "write_tps",
         "errorRate": "error_rate",
+        "throttleRate": "throttle_rate",
         "latencyMs": "latency_ms",
         "seedRandom": "seed_random",
     }
@@ -69,7 +72,7 @@ class FaultSettings:
         values = {self._FIELDS[key]: value for key, value in changes.items()}
         if values.get("quotas", {}) is None:
             values["quotas"] = {}
-        for name in ("error_rate", "latency_ms"):
+        for name in ("error_rate", "throttle_rate", "latency_ms"):
             if values.get(name, 0) is None:
                 values[name] = 0.0
         settings = replace(self, **values)
@@ -81,7 +84,7 @@ class FaultSettings:
         rates = [rate for rate in (*self.quotas.values(), self.read_tps, self.write_tps) if rate is not None]
         if any(
             isinstance(value, bool) or not isinstance(value, int | float)
-            for value in [*rates, self.error_rate, self.latency_ms]
+            for value in [*rates, self.error_rate, self.throttle_rate, self.latency_ms]
         ):
             raise ValueError("fault settings must be numbers")
         seed = self.seed_random
@@ -89,6 +92,8 @@ class FaultSettings:
             raise ValueError("seedRandom must be an integer")
         if not 0.0 <= self.error_rate <= 1.0:
             raise ValueError("errorRate must be between 0 and 1")
+        if not 0.0 <= self.throttle_rate <= 1.0:
+            raise ValueError("throttleRate must be between 0 and 1")
         if self.latency_ms < 0:
             raise ValueError("latencyMs must be >= 0")
         if any(rate <= 0 for rate in rates):
@@ -100,6 +105,7 @@ class FaultSettings:
             "readTps": self.read_tps,
             "writeTps": self.write_tps,
             "errorRate": self.error_rate,
+            "throttleRate": self.throttle_rate,
             "latencyMs": self.latency_ms,
             "seedRandom": self.seed_random,
         }
@@ -253,6 +259,10 @@ class FaultInjector:
         return None
 
     def _random_failure(self, operation: str) -> ApiError | None:
+        throttle_rate = self._settings.throttle_rate
+        if throttle_rate and self._random.random() < throttle_rate:
+            self._throttles[operation] += 1
+            return ApiError(THROTTLING, "Rate exceeded", retryAfterSeconds=1)
         rate = self._settings.error_rate
         if rate and self._random.random() < rate:
             self._injected[operation] += 1

@@ -94,16 +94,18 @@ def check_request(event: dict[str, Any]) -> RequestProblem | None:
             tuple(sorted(query)),
         )
     body = event.get("body")
-    if body is None or body == "":
-        return None  # Powertools reports a missing body where a route needs one, naming it
     headers = {str(name).lower(): value for name, value in (event.get("headers") or {}).items()}
     content_type = str(headers.get("content-type") or JSON_CONTENT_TYPE).split(";")[0].strip().lower()
-    if content_type != JSON_CONTENT_TYPE:
+    # A request that may carry a body says it is JSON, or says nothing (Powertools answers other types
+    # 415, outside the error contract, even with no body at all).
+    if content_type != JSON_CONTENT_TYPE and (body or method not in _QUERY_METHODS):
         return RequestProblem(
             HTTPStatus.BAD_REQUEST,
             "UnsupportedContentType",
             f"Content-Type must be {JSON_CONTENT_TYPE}, not {content_type}",
         )
+    if body is None or body == "":
+        return None  # Powertools reports a missing body where a route needs one, naming it
     return _check_body(body, event.get("isBase64Encoded") is True)
 
 

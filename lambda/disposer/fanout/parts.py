@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from disposer.codeartifact.client import CodeArtifact
 from disposer.codeartifact.disposal import DISPOSED, OutcomeCode, VersionOutcome, dispose_items
 from disposer.codeartifact.types import PackageVersionStatus
-from disposer.errors import RetryLaterError, UnknownWorkError
+from disposer.errors import CodeArtifactError, DeadlineExceededError, RetryLaterError, UnknownWorkError
 from disposer.fanout.messages import WorkMessage
 from disposer.fanout.table import RunTable, StoredPart
 from disposer.observability import logger
@@ -65,7 +65,13 @@ class PartExecutor:
     def _apply_and_tally(self, report: RunReport) -> RetryLaterError | None:
         counter = self.codeartifact.counter
         calls_before, throttles_before = Counter(counter.calls), counter.throttles
-        already = self._already_disposed() if self.redelivered else set()
+        try:
+            already = self._already_disposed() if self.redelivered else set()
+        except (CodeArtifactError, DeadlineExceededError) as error:
+            if error.transient:
+                return RetryLaterError(f"could not list the package before a retry: {error.code}: {error.message}")
+            # The package is gone (say): nothing of it was disposed; each version will say NOT_FOUND.
+            already = set()
         report.measured = self.measure
         remaining = self._screen(report, [item for item in self.stored.items if item not in already])
         dispose_items(self.codeartifact, remaining, sink=report.record, measure=self.measure)

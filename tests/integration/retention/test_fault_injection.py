@@ -1,0 +1,182 @@
+"""Scheduled runs under injected faults, with versions changed between plan and apply: nothing outside the
+logged plan is disposed, and every planned disposal's fate is reported.
+
+About a fifth of the calls are throttled and one in twenty fails with a 500, each call waits a few
+milliseconds, and between the plan and the apply someone archives one version, republishes another
+(a new revision), deletes a third and unlists a fourth. Runs apply inline and fanned out; `make fuzz`
+repeats them with more random seeds.
+"""
+
+import hashlib
+import os
+from collections import Counter
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from disposer.runs.executors import InlineExecutor
+from local.emulator import RunningEmulator
+from tests.integration.harness import FanOut, control, deliver, receive, run_scheduled
+from tests.integration.seeds import RUN_TIME
+
+PACKAGES = [f"svc-{i:02d}" for i in range(6)]
+VERSIONS = 15  # 1.0.0 (oldest, 140 days) .. 1.0.14 (newest, 0 days): ten days apart
+# More seeds under `make fuzz` (FAULT_SEEDS="11 23 47 ..."): throttles' backoff makes each run take seconds.
+SEEDS = [int(seed) for seed in os.environ.get("FAULT_SEEDS", "11").split()]
+POLICY: dict[str, Any] = {
+    "name": "prune-builds",
+    "mode": "apply",
+    "domain": "acme",
+    "repository": "releases",
+    "format": "generic",
+    "namespace": "ci",
+    "package": "svc-*",
+    "select": {"olderThanDays": 60},
+    "keep": {"latest": 3},
+}
+# What someone does between the plan and the apply, and what the run must then report for it.
+CHANGES = {
+    "svc-00": ("archived", "MISMATCHED_STATUS"),
+    "svc-01": ("republished", "MISMATCHED_REVISION"),
+    "svc-02": ("deleted", "NOT_FOUND"),
+    "svc-03": ("unlisted", "MISMATCHED_STATUS"),
+}
+CHANGED_VERSION = "1.0.0"
+
+
+@pytest.fixture
+def seed() -> dict[str, Any]:
+    def at(days: int) -> str:
+        return (RUN_TIME - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    packages = [
+        {
+            "format": "generic",
+            "namespace": "ci",
+            "name": name,
+            "versions": [
+                {"version": f"1.0.{i}", "publishedTime": at(10 * (VERSIONS - 1 - i))} for i in range(VERSIONS)
+            ],
+        }
+        for name in PACKAGES
+    ]
+    return {
+        "domains": [
+            {"name": "acme", "owner": "111122223333", "repositories": [{"name": "releases", "packages": packages}]}
+        ]
+    }
+
+
+def _call(emulator: RunningEmulator, operation: str, package: str, **params: Any) -> Any:
+    """A change made by someone else, straight into the emulator's state (no fault applies to it)."""
+    coordinates = {"domain": "acme", "repository": "releases", "format": "generic", "namespace": "ci"}
+    return emulator.store.call(operation, {**coordinates, "package": package, **params})
+
+
+def _change_between_plan_and_apply(emulator: RunningEmulator) -> None:
+    _call(emulator, "UpdatePackageVersionsStatus", "svc-00", versions=[CHANGED_VERSION], targetStatus="Archived")
+    _call(emulator, "DeletePackageVersions", "svc-01", versions=[CHANGED_VERSION])
+    body = b"rebuilt"
+    _call(
+        emulator,
+        "PublishPackageVersion",
+        "svc-01",
+        packageVersion=CHANGED_VERSION,
+        assetName="svc-01-1.0.0.bin",
+        assetContent=body,
+        assetSHA256=hashlib.sha256(body).hexdigest(),
+    )
+    _call(emulator, "DeletePackageVersions", "svc-02", versions=[CHANGED_VERSION])
+    _call(emulator, "UpdatePackageVersionsStatus", "svc-03", versions=[CHANGED_VERSION], targetStatus="Unlisted")
+
+
+def _state(emulator: RunningEmulator) -> dict[tuple[str, str], tuple[str, str]]:
+    """(package, version) -> (status, revision), for every version the emulator holds."""
+    state = {}
+    for package in PACKAGES:
+        for summary in _call(emulator, "ListPackageVersions", package, maxResults=1000)["versions"]:
+            state[(package, summary["version"])] = (summary["status"], summary["revision"])
+    return state
+
+
+def _planned(records: list[dict[str, Any]]) -> dict[tuple[str, str], str]:
+    """(package, version) -> revision of every disposal in the run's logged plan."""
+    return {
+        (record["package"], version): revision
+        for record in records
+        if record.get("message") == "plan"
+        for version, revision, _, action, _ in record["decisions"]
+        if action == "dispose"
+    }
+
+
+def _drain_with_retries(fanout: FanOut, context: Any, rounds: int = 60) -> None:
+    """Deliver until the queue is empty, failed messages coming back (as SQS returns them)."""
+    for _ in range(rounds):
+        messages = receive(fanout)
+        if not messages:
+            return
+        deliver(fanout, context, messages)
+    raise AssertionError("the work queue never drained")
+
+
+@pytest.mark.parametrize("seed_random", SEEDS)
+@pytest.mark.parametrize("fan_out", [False, True], ids=["inline", "fan-out"])
+def test_faults_and_changes_never_dispose_outside_the_plan(
+    lambda_context, emulator, request, monkeypatch, printed, capsys, seed_random, fan_out
+):
+    # GIVEN faults on every call, and enough attempts for a run to get through them
+    monkeypatch.setenv("DISPOSER_MAX_ATTEMPTS", "5")
+    control(emulator, "faults", {"throttleRate": 0.2, "errorRate": 0.05, "latencyMs": 2, "seedRandom": seed_random})
+    before = _state(emulator)
+    fanout: FanOut | None = request.getfixturevalue("fanout") if fan_out else None
+    if fanout is None:
+        original = InlineExecutor.apply
+
+        def change_then_apply(self: InlineExecutor, report: Any) -> bool:
+            _change_between_plan_and_apply(emulator)
+            return original(self, report)
+
+        monkeypatch.setattr(InlineExecutor, "apply", change_then_apply)
+    # WHEN the policy's schedule fires (and, fanned out, the workers get its parts after the changes)
+    result = run_scheduled(lambda_context, **POLICY)
+    if fanout is not None:
+        assert result["dispatched"] > 0
+        _change_between_plan_and_apply(emulator)
+        _drain_with_retries(fanout, lambda_context)
+    records = printed()
+    after = _state(emulator)
+    planned = _planned(records)
+    # THEN every version disposed now was in the logged plan, at the revision the plan saw
+    newly_disposed = {
+        key for key, (status, _) in after.items() if status == "Disposed" and before[key][0] != "Disposed"
+    }
+    assert newly_disposed <= set(planned)
+    assert all(after[key][1] == planned[key] for key in newly_disposed)
+    # AND no changed version was disposed: each is reported failed, with what changed
+    (report,) = [r for r in records if r.get("message") == "run report"]
+    failures = {
+        (r["package"], r["version"]): r["error_code"]
+        for r in records
+        if r.get("message") == "version outcome" and r["outcome"] == "failed"
+    }
+    unread = {error["scope"] for error in report["errors"]}
+    for package, (_, code) in CHANGES.items():
+        assert (package, CHANGED_VERSION) not in newly_disposed
+        if (package, CHANGED_VERSION) in planned:
+            assert failures.get((package, CHANGED_VERSION)) == code, (package, failures)
+        else:
+            # A package the run could not read (CodeArtifact kept failing) is reported, and never planned.
+            assert f"package releases/generic/ci/{package}" in unread
+    # AND every planned disposal has its outcome in the report: disposed, or failed with its code
+    assert sum(report["outcomes"].values()) == len(planned) == report["totals"]["dispose"]
+    assert report["outcomes"].get("disposed", 0) == len(newly_disposed)
+    stats = control(emulator, "stats")
+    faults = Counter({"throttled": sum(stats["throttles"].values()), "5xx": sum(stats["injected"].values())})
+    with capsys.disabled():
+        print(
+            f"\nfaults [{'fan-out' if fan_out else 'inline'}, seed {seed_random}]: {len(planned)} planned, "
+            f"{len(newly_disposed)} disposed, 0 outside the plan; outcomes {report['outcomes']}; "
+            f"{sum(stats['calls'].values())} calls, {faults['throttled']} throttled, {faults['5xx']} 5xx injected"
+        )
