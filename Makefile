@@ -38,8 +38,10 @@ test: $(VENV)/.installed $(SCAN_VENV)/.installed node_modules/.installed lint ty
 # The API fuzzed with 10,000 cases through the real handler (make test runs 1,000 of them), and scheduled
 # runs under injected faults with ten random seeds (make test runs one).
 fuzz: $(VENV)/.installed
-	FUZZ_CASES=10000 FAULT_SEEDS="11 23 47 59 61 71 83 97 101 113" $(LOCAL_AWS) $(PY) -m pytest -q -n 2 \
-		tests/integration/test_fuzz_api.py tests/integration/retention/test_fault_injection.py
+	mkdir -p .build && rm -f .build/fuzz-report.txt
+	FUZZ_REPORT=.build/fuzz-report.txt FUZZ_CASES=10000 FAULT_SEEDS="11 23 47 59 61 71 83 97 101 113" \
+		$(LOCAL_AWS) $(PY) -m pytest -q -n 2 tests/integration/test_fuzz_api.py tests/integration/retention/test_fault_injection.py
+	@cat .build/fuzz-report.txt
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

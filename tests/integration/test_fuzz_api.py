@@ -19,6 +19,7 @@ from hypothesis_jsonschema import from_schema
 
 from local.emulator import RunningEmulator
 from local.events import LambdaContext, api_gateway_event
+from tests.support import report_line
 
 CASES = int(os.environ.get("FUZZ_CASES", "1000"))
 OPENAPI = json.loads((Path(__file__).parents[2] / "docs" / "openapi.json").read_text())
@@ -112,7 +113,7 @@ def _summaries(emulator: RunningEmulator) -> list[dict[str, Any]]:
     return found
 
 
-def test_fuzz_api_answers_every_request_without_5xx_and_refusals_dispose_nothing(emulator, capsys, monkeypatch):
+def test_fuzz_api_answers_every_request_without_5xx_and_refusals_dispose_nothing(emulator, monkeypatch):
     from disposer.handler import lambda_handler
 
     # GIVEN the function scoped as the cdk.json deployment is (its role allows nothing else either)
@@ -143,5 +144,4 @@ def test_fuzz_api_answers_every_request_without_5xx_and_refusals_dispose_nothing
     one_case()
     assert refused_but_disposed == []
     assert sum(statuses.values()) >= CASES
-    with capsys.disabled():
-        print(f"\nfuzz: {sum(statuses.values())} cases, statuses {dict(sorted(statuses.items()))}, 0 5xx, 0 raised")
+    report_line(f"fuzz: {sum(statuses.values())} cases, statuses {dict(sorted(statuses.items()))}, 0 5xx, 0 raised")

@@ -19,6 +19,7 @@ from disposer.runs.executors import InlineExecutor
 from local.emulator import RunningEmulator
 from tests.integration.harness import FanOut, control, deliver, receive, run_scheduled
 from tests.integration.seeds import RUN_TIME
+from tests.support import report_line
 
 PACKAGES = [f"svc-{i:02d}" for i in range(6)]
 VERSIONS = 15  # 1.0.0 (oldest, 140 days) .. 1.0.14 (newest, 0 days): ten days apart
@@ -124,7 +125,7 @@ def _drain_with_retries(fanout: FanOut, context: Any, rounds: int = 60) -> None:
 @pytest.mark.parametrize("seed_random", SEEDS)
 @pytest.mark.parametrize("fan_out", [False, True], ids=["inline", "fan-out"])
 def test_faults_and_changes_never_dispose_outside_the_plan(
-    lambda_context, emulator, request, monkeypatch, printed, capsys, seed_random, fan_out
+    lambda_context, emulator, request, monkeypatch, printed, seed_random, fan_out
 ):
     # GIVEN faults on every call, and enough attempts for a run to get through them
     monkeypatch.setenv("DISPOSER_MAX_ATTEMPTS", "5")
@@ -174,9 +175,8 @@ def test_faults_and_changes_never_dispose_outside_the_plan(
     assert report["outcomes"].get("disposed", 0) == len(newly_disposed)
     stats = control(emulator, "stats")
     faults = Counter({"throttled": sum(stats["throttles"].values()), "5xx": sum(stats["injected"].values())})
-    with capsys.disabled():
-        print(
-            f"\nfaults [{'fan-out' if fan_out else 'inline'}, seed {seed_random}]: {len(planned)} planned, "
-            f"{len(newly_disposed)} disposed, 0 outside the plan; outcomes {report['outcomes']}; "
-            f"{sum(stats['calls'].values())} calls, {faults['throttled']} throttled, {faults['5xx']} 5xx injected"
-        )
+    report_line(
+        f"faults [{'fan-out' if fan_out else 'inline'}, seed {seed_random}]: {len(planned)} planned, "
+        f"{len(newly_disposed)} disposed, 0 outside the plan; outcomes {report['outcomes']}; "
+        f"{sum(stats['calls'].values())} calls, {faults['throttled']} throttled, {faults['5xx']} 5xx injected"
+    )
