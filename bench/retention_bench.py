@@ -205,12 +205,16 @@ def expected_plan(package: SeedPackage, policy: RetentionPolicy, now: datetime) 
     # compared with it gives one bit: ceil(log2(n + 1)) = n.bit_length() describes in the worst case.
     # (With two cutoffs that matter the sum overstates the joint floor: the searches share describes.)
     describe_floor = cutoffs_that_matter * len(package.versions).bit_length() if age_dependent else 0
+    # Disposals are pinned to their status (one call group per status) only when the policy selects
+    # some of the three disposable statuses; selecting all three, a package's go 100 a call.
     by_status = Counter(v.status for v in disposals)
+    pinned = not set(select.statuses) >= {"Published", "Unlisted", "Archived"}
+    groups = by_status.values() if pinned else [len(disposals)]
     return Expected(
         disposals=disposals,
         describe_floor=describe_floor,
         list_floor=_pages(len(package.versions), LIST_PAGE),
-        dispose_floor=sum(math.ceil(k / DISPOSE_BATCH) for k in by_status.values()),
+        dispose_floor=sum(math.ceil(k / DISPOSE_BATCH) for k in groups if k),
     )
 
 

@@ -33,7 +33,7 @@ DEFAULT_MAX_ATTEMPTS = 5
 DEFAULT_QUOTA_SHARE = 0.5
 DEFAULT_THREADS = 8
 MAX_THREADS = 64
-DEFAULT_MEASURE_BYTES = True
+DEFAULT_MEASURE_BYTES = False
 MAX_CONCURRENT_INVOCATIONS = 1000
 DEFAULT_PLAN_TTL_HOURS = 6.0
 MAX_PLAN_TTL_HOURS = 24.0
@@ -52,7 +52,7 @@ class Settings(BaseModel):
     sqs_endpoint: str | None = None
     # Attempts per AWS call (botocore standard retry mode: throttles and 5xx, with backoff and jitter).
     max_attempts: int = Field(default=DEFAULT_MAX_ATTEMPTS, ge=1, le=10)
-    # BytesReclaimed costs one ListPackageVersionAssets call per disposed version.
+    # BytesReclaimed costs one ListPackageVersionAssets call per disposed version: opt in per deployment.
     measure_bytes: bool = DEFAULT_MEASURE_BYTES
     # The share of each CodeArtifact account quota this deployment may use, split between the
     # invocations that can run at once; `threads` calls in flight per invocation.

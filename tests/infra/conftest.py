@@ -41,10 +41,10 @@ def inline_template(inline_stack: tuple[cdk.App, DisposerStack]) -> Template:
 
 
 # Every fan-out and pacing key away from its default.
-TUNED_CONTEXT = {"workerConcurrency": 5, "quotaShare": 0.25, "threads": 4, "measureBytes": False}
+TUNED_CONTEXT = {"workerConcurrency": 5, "quotaShare": 0.25, "threads": 4, "measureBytes": True}
 
 
 @pytest.fixture(scope="session")
 def tuned_template() -> Template:
-    """The stack with workerConcurrency 5, quotaShare 0.25, threads 4 and measureBytes false."""
+    """The stack with workerConcurrency 5, quotaShare 0.25, threads 4 and measureBytes true."""
     return Template.from_stack(synth_stack(TUNED_CONTEXT)[1])

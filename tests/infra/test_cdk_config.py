@@ -26,7 +26,7 @@ def test_parse_config_cdk_json_example_returns_example_values():
     assert config.audit_log_retention_days == 365
     assert config.alarm_email is None
     assert (config.fan_out, config.worker_concurrency, config.quota_share) == (True, 2, 0.5)
-    assert (config.threads, config.measure_bytes) == (8, True)
+    assert (config.threads, config.measure_bytes) == (8, False)
 
 
 @pytest.mark.parametrize("domain", ["Acme", "a", "-acme", "acme-", "acme_corp", "x" * 51])
@@ -160,7 +160,7 @@ def test_parse_config_fan_out_keys_default_to_the_documented_values():
 
     # THEN fan-out on, 2 workers, half of each quota, 8 threads, bytes measured; 3 invocations share it
     assert (config.fan_out, config.worker_concurrency, config.quota_share) == (True, 2, 0.5)
-    assert (config.threads, config.measure_bytes) == (8, True)
+    assert (config.threads, config.measure_bytes) == (8, False)
     assert config.concurrent_invocations == 3
 
 

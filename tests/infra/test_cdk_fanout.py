@@ -183,21 +183,21 @@ def test_environments_run_function_dispatches_worker_tallies_both_paced_alike(
     # only the run function runs policies, so only it is told where the deployed ones are
     assert {key: value for key, value in run.items() if key not in (ENV_WORK_QUEUE_URL, ENV_POLICIES_FILE)} == worker
     assert (worker[ENV_QUOTA_SHARE], worker[ENV_CONCURRENT_INVOCATIONS]) == ("0.5", "3")
-    assert (worker[ENV_THREADS], worker[ENV_MEASURE_BYTES]) == ("8", "true")
+    assert (worker[ENV_THREADS], worker[ENV_MEASURE_BYTES]) == ("8", "false")
 
 
 def test_environments_tuned_context_reaches_both_functions(tuned_template: Template):
-    # GIVEN workerConcurrency 5, quotaShare 0.25, threads 4, measureBytes false
+    # GIVEN workerConcurrency 5, quotaShare 0.25, threads 4, measureBytes true
     for _, function in (run_function(tuned_template), worker_function(tuned_template)):
         # WHEN / THEN each function paces itself to 1/6 of a quarter of each quota, 4 calls in flight
         variables = function["Environment"]["Variables"]
         assert variables[ENV_QUOTA_SHARE] == "0.25"
         assert variables[ENV_CONCURRENT_INVOCATIONS] == "6"
         assert variables[ENV_THREADS] == "4"
-        assert variables[ENV_MEASURE_BYTES] == "false"
+        assert variables[ENV_MEASURE_BYTES] == "true"
 
 
-def test_worker_role_exactly_dispose_list_versions_assets_tally_and_consume(
+def test_worker_role_exactly_dispose_list_versions_tally_and_consume(
     default_stack: tuple[cdk.App, DisposerStack], template: Template
 ):
     # GIVEN the worker role's statements
@@ -206,16 +206,12 @@ def test_worker_role_exactly_dispose_list_versions_assets_tally_and_consume(
     table = f"<{_logical_id(fan_out.table)}.Arn>"
     queue = f"<{_logical_id(fan_out.queue)}.Arn>"
 
-    # WHEN / THEN CodeArtifact: dispose, list versions (a redelivered part counts what an earlier attempt
-    # disposed) and list assets (measureBytes), on the configured packages only; never a describe or a
-    # list of packages or repositories (it applies a plan, it does not make one)
+    # WHEN / THEN CodeArtifact: dispose, and list versions (a redelivered part counts what an earlier
+    # attempt disposed), on the configured packages only; never a describe or a list of packages or
+    # repositories (it applies a plan, it does not make one), nor assets (measureBytes is off)
     assert granted(statements, "codeartifact:") == {
         (action, arn)
-        for action in (
-            "codeartifact:DisposePackageVersions",
-            "codeartifact:ListPackageVersions",
-            "codeartifact:ListPackageVersionAssets",
-        )
+        for action in ("codeartifact:DisposePackageVersions", "codeartifact:ListPackageVersions")
         for arn in PACKAGES
     }
     # AND DynamoDB: reading its part, tallying it and claiming the report, on the run table only; it
@@ -236,14 +232,18 @@ def _actions(statement: dict[str, Any]) -> list[str]:
     return action if isinstance(action, list) else [action]
 
 
-def test_worker_role_measure_bytes_false_no_assets(tuned_template: Template):
-    # GIVEN measureBytes false / WHEN the worker's CodeArtifact grants are read
+def test_worker_role_measure_bytes_true_lists_assets(tuned_template: Template):
+    # GIVEN measureBytes true / WHEN the worker's CodeArtifact grants are read
     grants = granted(role_statements(tuned_template, worker_function(tuned_template)[1]), "codeartifact:")
 
-    # THEN it may dispose and list versions, and not list assets
+    # THEN it may also list each version's assets before disposing it
     assert grants == {
         (action, arn)
-        for action in ("codeartifact:DisposePackageVersions", "codeartifact:ListPackageVersions")
+        for action in (
+            "codeartifact:DisposePackageVersions",
+            "codeartifact:ListPackageVersions",
+            "codeartifact:ListPackageVersionAssets",
+        )
         for arn in PACKAGES
     }
 

@@ -81,7 +81,7 @@ def test_function_environment_carries_config_and_powertools_names(template: Temp
         ENV_QUOTA_SHARE: "0.5",
         ENV_CONCURRENT_INVOCATIONS: "3",
         ENV_THREADS: "8",
-        ENV_MEASURE_BYTES: "true",
+        ENV_MEASURE_BYTES: "false",
         ENV_POLICIES_FILE: DEPLOYED_POLICIES_FILE,
         ENV_PLAN_TTL_HOURS: "6",
     }
@@ -175,27 +175,26 @@ def test_role_codeartifact_actions_exactly_the_calls_the_code_makes(template: Te
     # GIVEN every CodeArtifact action the run function's role allows
     actions = {action for action, _ in granted(role_statements(template, _function(template)), "codeartifact:")}
 
-    # WHEN / THEN they are exactly the six the gateway calls (a glob repository lists the domain's;
-    # measureBytes lists each disposed version's assets)
+    # WHEN / THEN they are exactly the five the adapter calls (a glob repository lists the domain's);
+    # measureBytes, off by default, would add ListPackageVersionAssets
     assert actions == {
         "codeartifact:DisposePackageVersions",
         "codeartifact:ListPackageVersions",
         "codeartifact:DescribePackageVersion",
-        "codeartifact:ListPackageVersionAssets",
         "codeartifact:ListPackages",
         "codeartifact:ListRepositoriesInDomain",
     }
 
 
-def test_role_measure_bytes_false_drops_list_package_version_assets(tuned_template: Template):
-    # GIVEN measureBytes false (among other tuned keys)
+def test_role_measure_bytes_true_adds_list_package_version_assets(tuned_template: Template):
+    # GIVEN measureBytes true (among other tuned keys)
     # WHEN the run function's environment and CodeArtifact actions are read
     function = _function(tuned_template)
     actions = {action for action, _ in granted(role_statements(tuned_template, function), "codeartifact:")}
 
-    # THEN it measures nothing, so it may not list assets
-    assert function["Environment"]["Variables"][ENV_MEASURE_BYTES] == "false"
-    assert "codeartifact:ListPackageVersionAssets" not in actions
+    # THEN it measures the bytes it reclaims, so it may list assets
+    assert function["Environment"]["Variables"][ENV_MEASURE_BYTES] == "true"
+    assert "codeartifact:ListPackageVersionAssets" in actions
     assert "codeartifact:DisposePackageVersions" in actions
 
 

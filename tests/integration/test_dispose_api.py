@@ -235,9 +235,12 @@ def test_unknown_route_is_404_in_contract_shape(lambda_context):
     assert response.body["error"]["code"] == "NotFound"
 
 
-def test_dispose_budget_starts_on_arrival_and_nothing_is_disposed_after_the_answer(lambda_context, emulator, client):
-    # GIVEN 250 builds to dispose, 40 ms a call, their sizes measured first (one call each), and a request
-    # that arrives with 3 s of the function left: its budget is 2 s, counted from its arrival
+def test_dispose_budget_starts_on_arrival_and_nothing_is_disposed_after_the_answer(
+    lambda_context, emulator, client, monkeypatch
+):
+    # GIVEN 250 builds to dispose, 40 ms a call, their sizes measured first (one call each: measureBytes
+    # on), and a request that arrives with 3 s of the function left: its budget is 2 s, from its arrival
+    monkeypatch.setenv("DISPOSER_MEASURE_BYTES", "true")
     control(emulator, "faults", {"latencyMs": 40})
     context = dataclasses.replace(lambda_context, remaining_time_in_millis=3000)
     versions = [f"build-{i:04d}" for i in range(250)]

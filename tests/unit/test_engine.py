@@ -245,24 +245,36 @@ def test_plan_select_filters_come_before_keep_rules():
     assert _reasons(_plan(policy, _v("1.0.0", 1))) == {"1.0.0": "kept: not selected (newer than 90 days)"}
 
 
-def test_plan_latest_counts_pattern_and_status_not_age_or_origin():
+def test_plan_latest_counts_status_pattern_and_origin_not_age():
     # GIVEN latest 2 over a list where the newest matching versions are young, External, or Disposed
     policy = _policy(select={"olderThanDays": 30, "origins": ["INTERNAL"]}, keep={"latest": 2})
     versions = [
         _v("6", 1, status=PackageVersionStatus.DISPOSED),  # not counted: status not selectable
         _v("5", 1),  # counted (age is no part of the count): latest #1
-        _v("4", 40, origin=EXTERNAL),  # counted (origin is not either): latest #2
-        _v("3", 50),  # beyond the latest 2: disposed
-        _v("2", 60),
+        _v("4", 40, origin=EXTERNAL),  # not counted: select.origins would never take it
+        _v("3", 50),  # latest #2
+        _v("2", 60),  # beyond the latest 2: disposed
     ]
 
     # WHEN planned
     plan = _plan(policy, *versions)
 
-    # THEN 5 and 4 fill the two `latest` places, so 3 and 2 are disposed
-    assert _disposed(plan) == ["3", "2"]
+    # THEN 5 and 3 fill the two `latest` places, so only 2 is disposed
+    assert _disposed(plan) == ["2"]
     assert _reasons(plan)["5"] == "kept: not selected (newer than 30 days)"
     assert _reasons(plan)["4"] == "kept: not selected (origin EXTERNAL)"
+    assert _reasons(plan)["3"] == "kept: latest 2 of 3"
+
+
+def test_plan_clean_upstream_cache_keeps_the_two_newest_upstream_versions():
+    # GIVEN the README's clean-upstream-cache policy over a package whose newest versions are internal
+    policy = _policy(select={"origins": ["EXTERNAL"], "olderThanDays": 180}, keep={"latest": 2})
+    versions = [_v(f"9.{i}", 10) for i in range(3)] + [_v(f"1.{i}", 200 + i, origin=EXTERNAL) for i in range(4)]
+
+    # WHEN planned THEN the 2 newest upstream versions are kept, whatever the internal ones are
+    plan = _plan(policy, *versions)
+    assert _disposed(plan) == ["1.2", "1.3"]
+    assert {_reasons(plan)["1.0"], _reasons(plan)["1.1"]} == {"kept: latest 2 of 4"}
 
 
 def test_plan_no_select_limit_dispose_reason_is_selected():
@@ -455,15 +467,22 @@ def test_plan_packages_totals_count_actions_and_rules():
     }
 
 
-def test_plan_disposals_pinned_to_the_status_seen():
-    # GIVEN a package with Published and Archived versions to dispose
-    _, plan = _two_package_plan(cap=1000)
+def test_plan_disposals_pinned_to_the_status_seen_when_the_policy_selects_some_statuses():
+    # GIVEN a policy selecting Published and Archived versions, but not Unlisted ones
+    policy = _policy(select={"statuses": ["Published", "Archived"], "olderThanDays": 1})
+    archived = PackageVersionStatus.ARCHIVED
+    # WHEN planned THEN each disposal is pinned to the status seen: a version unlisted since is left alone
+    plan = _plan(policy, _v("2", 5), _v("1", 6, status=archived))
+    assert {i.version: i.expected_status for i in plan.disposals} == {"2": Published, "1": archived}
 
-    # WHEN planned THEN each disposal is pinned to the status the plan saw (its call's expectedStatus)
-    assert {i.version: i.expected_status for i in plan.packages[0].disposals} == {
-        "1": Published,
-        "2": PackageVersionStatus.ARCHIVED,
-    }
+
+def test_plan_disposals_not_pinned_to_a_status_when_the_policy_selects_all_three():
+    # GIVEN the default statuses (Published, Unlisted, Archived)
+    policy = _policy(select={"olderThanDays": 1})
+    # WHEN planned THEN no disposal is pinned to its status (any status it could move to is selected
+    # too), so a package's disposals go in calls of 100 whatever their statuses; revisions stay pinned
+    plan = _plan(policy, _v("2", 5), _v("1", 6, status=PackageVersionStatus.UNLISTED))
+    assert [(i.expected_status, i.revision) for i in plan.disposals] == [(None, "rev-2"), (None, "rev-1")]
 
 
 def test_plan_action_values_match_api_contract():

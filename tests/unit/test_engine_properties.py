@@ -111,7 +111,13 @@ def _newer_than(version: VersionSummary, days: int) -> bool:
 
 
 def _counts_for_latest(policy: RetentionPolicy, version: VersionSummary) -> bool:
-    return version.status in policy.select.statuses and policy.select.matches_version(version.version)
+    # Every select field but the age: status, pattern and origin.
+    select = policy.select
+    return (
+        version.status in select.statuses
+        and select.matches_version(version.version)
+        and version.origin_type in select.origins
+    )
 
 
 def _latest(policy: RetentionPolicy, package: PackageVersions) -> set[str]:

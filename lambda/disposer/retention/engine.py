@@ -223,16 +223,22 @@ def plan_package(package: PackageVersions, policy: RetentionPolicy, now: datetim
     else:
         ordered = package.versions
     select = policy.select
-    # keep.latest counts versions matching select.statuses and select.versionPattern only.
+    # keep.latest counts the versions select would take but for their age: status, pattern and origin.
     matching = [
         position
         for position, v in enumerate(ordered)
         if v.status in DISPOSABLE_STATUSES
         and v.status in select.statuses
         and select.matches_version(v.version)
+        and v.origin_type in select.origins
         and not _timeless(package, v)
     ]
     newest = set(matching[: policy.keep.latest or 0])
+    # A disposal is pinned to the status seen only where a status change could change the decision: when
+    # the policy selects some of the disposable statuses. Selecting all three, any status a version could
+    # be moved to is selected too, so the calls go without expectedStatus, 100 versions each whatever
+    # their statuses (to protect one version from every policy, an operator places a hold).
+    pin_status = not set(select.statuses) >= DISPOSABLE_STATUSES
     ages = _Ages(package, ordered)
     ref = package.ref
     items = []
@@ -248,8 +254,7 @@ def plan_package(package: PackageVersions, policy: RetentionPolicy, now: datetim
                 action=action,
                 rule=rule,
                 reason=reason,
-                # Every disposal is pinned to the status seen, so a version restored since is left alone.
-                expected_status=version.status if action is Action.DISPOSE else None,
+                expected_status=version.status if action is Action.DISPOSE and pin_status else None,
             )
         )
     return PackagePlan(ref=ref, items=tuple(items))

@@ -33,7 +33,9 @@ POLICY: dict[str, Any] = {
     "format": "generic",
     "namespace": "ci",
     "package": "svc-*",
-    "select": {"olderThanDays": 60},
+    # Published and Unlisted only: a version archived since the plan no longer qualifies, and its disposal
+    # is pinned to the status it had (with all three selected, a status change changes nothing).
+    "select": {"olderThanDays": 60, "statuses": ["Published", "Unlisted"]},
     "keep": {"latest": 3},
 }
 # What someone does between the plan and the apply, and what the run must then report for it.

@@ -39,6 +39,8 @@ def _every_path(context: Any, fanout: FanOut, monkeypatch: pytest.MonkeyPatch) -
     from disposer.fanout.queue import WorkQueue
     from disposer.fanout.table import RunTable
 
+    # Sizes measured too (measureBytes, off by default), for their calls to be held to the roles as well.
+    monkeypatch.setenv("DISPOSER_MEASURE_BYTES", "true")
     RECORDER.take()
     # An API disposal, and a plan whose repository is a glob (lists the domain, then its packages).
     invoke_api(

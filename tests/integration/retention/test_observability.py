@@ -27,6 +27,7 @@ def dimension_sets(line: dict[str, Any]) -> list[list[str]]:
 
 def test_scheduled_run_metrics_and_audit_match_emulator_state(lambda_context, emulator, client, printed, monkeypatch):
     # GIVEN the prune-ui policy on a seed whose versions each carry one asset of known size
+    monkeypatch.setenv("DISPOSER_MEASURE_BYTES", "true")
     sizes = {
         (coordinates["package"], version): sum(
             asset["size"]

@@ -80,7 +80,14 @@ def test_scheduled_run_invalid_policy_fails_before_any_call(lambda_context, emul
     assert calls(emulator) == {}
 
 
-def test_scheduled_run_status_changed_after_plan_is_not_disposed(lambda_context, emulator, client, monkeypatch):
+@pytest.mark.parametrize(
+    ("statuses_selected", "kept"),
+    [(["Published", "Unlisted"], True), (["Published", "Unlisted", "Archived"], False)],
+    ids=["some-statuses-pinned", "all-statuses-not-pinned"],
+)
+def test_scheduled_run_status_changed_after_plan_is_pinned_where_it_decides(
+    lambda_context, emulator, client, monkeypatch, statuses_selected, kept
+):
     # GIVEN someone archives 1.2.0 between the plan and the dispose calls
     from disposer.codeartifact.client import CodeArtifact
 
@@ -93,12 +100,19 @@ def test_scheduled_run_status_changed_after_plan_is_not_disposed(lambda_context,
 
     monkeypatch.setattr(CodeArtifact, "dispose", archive_then_dispose)
     # WHEN the run applies its plan
-    report = run_scheduled(lambda_context)
-    # THEN the changed version is reported MISMATCHED_STATUS and kept; the others are disposed
-    assert statuses(client, UI_KIT)["1.2.0"] == "Archived"
-    assert disposed(client, UI_KIT) == EXPECTED_UI_KIT - {"1.2.0"}
+    report = run_scheduled(lambda_context, select={"olderThanDays": 90, "statuses": statuses_selected})
     item = next(i for i in report["items"] if (i["package"], i["version"]) == ("ui-kit", "1.2.0"))
-    assert (item["outcome"], item["errorCode"]) == ("failed", "MISMATCHED_STATUS")
+    if kept:
+        # THEN where the policy does not select Archived, the archived version no longer qualifies: the
+        # disposal was pinned to Published, so it is reported MISMATCHED_STATUS and kept
+        assert statuses(client, UI_KIT)["1.2.0"] == "Archived"
+        assert disposed(client, UI_KIT) == EXPECTED_UI_KIT - {"1.2.0"}
+        assert (item["outcome"], item["errorCode"]) == ("failed", "MISMATCHED_STATUS")
+    else:
+        # THEN where it selects all three, it still qualifies: no status pin, and it is disposed (a hold,
+        # not a status change, is how an operator protects a version from every policy)
+        assert disposed(client, UI_KIT) == EXPECTED_UI_KIT
+        assert item["outcome"] == "disposed"
 
 
 def test_scheduled_run_package_deleted_mid_run_reported_and_run_goes_on(lambda_context, emulator, client, monkeypatch):
