@@ -57,8 +57,8 @@ SKIPS: Mapping[str, tuple[CheckovSkip, ...]] = {
     "AWS::DynamoDB::Table": (
         CheckovSkip(
             "CKV_AWS_119",
-            "encrypted at rest with an AWS owned key; it holds run coordination (ids, counts, expiring parts of "
-            "plans), and writes are limited to the functions by its resource policy",
+            "encrypted at rest with an AWS owned key; the tables hold run coordination and what the service "
+            "remembers (publish times, holds, quarantine records), no secret, and only the functions write them",
         ),
     ),
     "AWS::ApiGateway::Stage": (

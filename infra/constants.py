@@ -16,6 +16,7 @@ from disposer.config import (
     ENV_CONCURRENT_INVOCATIONS,
     ENV_DOMAIN,
     ENV_DOMAIN_OWNER,
+    ENV_LEDGER_TABLE,
     ENV_MEASURE_BYTES,
     ENV_PLAN_TTL_HOURS,
     ENV_POLICIES_FILE,
@@ -48,6 +49,7 @@ __all__ = [
     "ENV_CONCURRENT_INVOCATIONS",
     "ENV_DOMAIN",
     "ENV_DOMAIN_OWNER",
+    "ENV_LEDGER_TABLE",
     "ENV_MEASURE_BYTES",
     "ENV_QUOTA_SHARE",
     "ENV_REPOSITORIES",
@@ -109,6 +111,10 @@ WORK_DLQ_RETENTION = Duration.days(14)
 # The run table's key and TTL attribute (disposer/run_table.py).
 RUN_TABLE_PARTITION_KEY = "pk"
 RUN_TABLE_TTL_ATTRIBUTE = "expires_at"
+# The ledger table's keys and TTL attribute (disposer/ledger/table.py).
+LEDGER_PARTITION_KEY = "pk"
+LEDGER_SORT_KEY = "sk"
+LEDGER_TTL_ATTRIBUTE = "expires_at"
 
 # Top-level packages the Lambda Python runtime provides (boto3 and its dependencies): the asset ships
 # none of boto3/botocore, and the import test puts exactly these next to the bundle.

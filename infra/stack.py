@@ -16,6 +16,7 @@ from infra.constants import RUN_EVENT_DETAIL_TYPE, RUN_EVENT_SOURCE, SERVICE_NAM
 from infra.encryption import LogEncryption
 from infra.fanout import FanOut
 from infra.function import DisposerFunction
+from infra.ledger import Ledger
 from infra.monitoring import Monitoring
 from infra.nag import suppress_acknowledged_findings
 from infra.policies import load_policy_file
@@ -51,6 +52,7 @@ class DisposerStack(cdk.Stack):
             if config.fan_out
             else None
         )
+        self.ledger = Ledger(self, "Ledger", run_function=self.disposer)
         self.api = DisposeApi(self, "Api", function=self.disposer.function, config=config, log_key=log_key)
         self.schedules = RetentionSchedules(self, "Schedules", function=self.disposer.function, policies=policies)
         self.monitoring = Monitoring(
@@ -66,6 +68,7 @@ class DisposerStack(cdk.Stack):
 
         cdk.CfnOutput(self, "ApiUrl", value=self.api.rest_api.url, description="Base URL (SigV4, service execute-api)")
         cdk.CfnOutput(self, "FunctionName", value=self.disposer.function.function_name)
+        cdk.CfnOutput(self, "LedgerTableName", value=self.ledger.table.table_name)
         cdk.CfnOutput(self, "FunctionLogGroup", value=self.disposer.log_group.log_group_name)
         cdk.CfnOutput(
             self,

@@ -135,7 +135,11 @@ def _run(policy: RetentionPolicy, arguments: argparse.Namespace, stdin: TextIO, 
             RunRequest(
                 context=context,
                 source=PolicyPlanner(
-                    codeartifact, policy, arguments.as_of or datetime.now(UTC), settings.allows_repository
+                    codeartifact,
+                    policy,
+                    arguments.as_of or datetime.now(UTC),
+                    settings.allows_repository,
+                    services.ledger(settings),
                 ),
                 codeartifact=codeartifact,
                 executor=InlineExecutor(codeartifact, measure=settings.measure_bytes) if apply else None,

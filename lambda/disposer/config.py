@@ -25,6 +25,8 @@ ENV_WORK_QUEUE_URL = "DISPOSER_WORK_QUEUE_URL"
 ENV_RUN_TABLE = "DISPOSER_RUN_TABLE"
 # The policies file shipped with the function: run events may run only those policies.
 ENV_POLICIES_FILE = "DISPOSER_POLICIES_FILE"
+# The ledger table: remembered publish times, holds and quarantine records.
+ENV_LEDGER_TABLE = "DISPOSER_LEDGER_TABLE"
 # How long a fanned-out plan may wait for its worker: a part older than this is never applied.
 ENV_PLAN_TTL_HOURS = "DISPOSER_PLAN_TTL_HOURS"
 
@@ -62,6 +64,7 @@ class Settings(BaseModel):
     # Fan-out: without both, a run applies inline (the emulator, the demo, the tests by default).
     work_queue_url: str | None = None
     run_table: str | None = None
+    ledger_table: str | None = None
     policies_file: str | None = None
     # A stale plan never disposes: parts of a plan made longer ago than this are reported EXPIRED.
     plan_ttl_hours: float = Field(default=DEFAULT_PLAN_TTL_HOURS, ge=0, le=MAX_PLAN_TTL_HOURS)
@@ -87,6 +90,7 @@ class Settings(BaseModel):
             threads=int(environ.get(ENV_THREADS) or DEFAULT_THREADS),
             work_queue_url=environ.get(ENV_WORK_QUEUE_URL) or None,
             run_table=environ.get(ENV_RUN_TABLE) or None,
+            ledger_table=environ.get(ENV_LEDGER_TABLE) or None,
             policies_file=environ.get(ENV_POLICIES_FILE) or None,
             plan_ttl_hours=float(environ.get(ENV_PLAN_TTL_HOURS) or DEFAULT_PLAN_TTL_HOURS),
             domain=environ.get(ENV_DOMAIN) or None,

@@ -156,6 +156,18 @@ class UpstreamError(CodeArtifactError):
 
 
 # ---------------------------------------------------------------------------------------------------
+# The ledger (DynamoDB)
+
+
+class LedgerError(DisposerError):
+    """The ledger table could not be read or written."""
+
+    code = "LedgerUnavailable"
+    status = HTTPStatus.BAD_GATEWAY
+    transient = True
+
+
+# ---------------------------------------------------------------------------------------------------
 # Fan-out (the run table and the work queue)
 
 

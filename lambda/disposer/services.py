@@ -12,6 +12,7 @@ from disposer.codeartifact.pacing import PacingPlan, QuotaPacer
 from disposer.config import Settings
 from disposer.fanout.queue import WorkQueue
 from disposer.fanout.table import RunTable
+from disposer.ledger.table import LedgerTable
 
 if TYPE_CHECKING:
     from mypy_boto3_codeartifact import CodeArtifactClient as Boto3Client
@@ -47,6 +48,12 @@ def codeartifact(settings: Settings, budget: Budget) -> CodeArtifact:
 
 def run_table(settings: Settings) -> RunTable | None:
     return None if settings.run_table is None else RunTable(settings.run_table, _dynamodb(settings.dynamodb_endpoint))
+
+
+def ledger(settings: Settings) -> LedgerTable | None:
+    if settings.ledger_table is None:
+        return None
+    return LedgerTable(settings.ledger_table, _dynamodb(settings.dynamodb_endpoint))
 
 
 def work_queue(settings: Settings) -> WorkQueue | None:

@@ -8,6 +8,7 @@ from aws_cdk.assertions import Template
 
 from infra.constants import (
     ENV_CONCURRENT_INVOCATIONS,
+    ENV_LEDGER_TABLE,
     ENV_MEASURE_BYTES,
     ENV_POLICIES_FILE,
     ENV_QUOTA_SHARE,
@@ -93,9 +94,12 @@ def test_work_dlq_encrypted_ssl_only_kept_14_days(default_stack: tuple[cdk.App, 
     assert "RedrivePolicy" not in dlq
 
 
-def test_run_table_on_demand_pk_ttl_pitr_aws_owned_key_destroyed_with_stack(template: Template):
-    # GIVEN the stack's only table
-    _, table = only_resource(template, "AWS::DynamoDB::Table")
+def test_run_table_on_demand_pk_ttl_pitr_aws_owned_key_destroyed_with_stack(
+    default_stack: tuple[cdk.App, DisposerStack], template: Template
+):
+    # GIVEN the run table
+    _, fan_out = _fan_out(default_stack)
+    table = template.to_json()["Resources"][_logical_id(fan_out.table)]
     properties = table["Properties"]
 
     # WHEN / THEN on-demand, keyed by pk (string) alone, expired by expires_at, point-in-time recovery on
@@ -177,11 +181,13 @@ def test_environments_run_function_dispatches_worker_tallies_both_paced_alike(
 
     # WHEN / THEN the run function knows the queue and the table, the worker the table only
     assert (run[ENV_WORK_QUEUE_URL], run[ENV_RUN_TABLE]) == (queue_ref, table_ref)
+    # (the ledger, the policies file: only the run function runs policies)
     assert worker[ENV_RUN_TABLE] == table_ref
     assert ENV_WORK_QUEUE_URL not in worker
     # AND everything else is the same: scope, log level and pacing (share 0.5 over 2 workers + 1 run);
     # only the run function runs policies, so only it is told where the deployed ones are
-    assert {key: value for key, value in run.items() if key not in (ENV_WORK_QUEUE_URL, ENV_POLICIES_FILE)} == worker
+    only_run = (ENV_WORK_QUEUE_URL, ENV_POLICIES_FILE, ENV_LEDGER_TABLE)
+    assert {key: value for key, value in run.items() if key not in only_run} == worker
     assert (worker[ENV_QUOTA_SHARE], worker[ENV_CONCURRENT_INVOCATIONS]) == ("0.5", "3")
     assert (worker[ENV_THREADS], worker[ENV_MEASURE_BYTES]) == ("8", "false")
 
@@ -255,10 +261,12 @@ def test_run_role_records_runs_writes_parts_and_recovers(
     _, fan_out = _fan_out(default_stack)
     grants = granted(role_statements(template, run_function(template)[1]), "dynamodb:")
 
-    # WHEN / THEN it records a dispatched run (a conditional PutItem), writes its parts (BatchWriteItem)
-    # and, when SQS refuses work, cuts the run short and claims its report (UpdateItem); it never reads
+    # WHEN / THEN on the run table it records a dispatched run (a conditional PutItem), writes its parts
+    # (BatchWriteItem) and, when SQS refuses work, cuts the run short and claims its report (UpdateItem);
+    # it never reads it
     table = f"<{_logical_id(fan_out.table)}.Arn>"
-    assert grants == {(f"dynamodb:{action}", table) for action in ("PutItem", "BatchWriteItem", "UpdateItem")}
+    on_run_table = {(action, resource) for action, resource in grants if resource == table}
+    assert on_run_table == {(f"dynamodb:{a}", table) for a in ("PutItem", "BatchWriteItem", "UpdateItem")}
 
 
 def test_fan_out_false_no_queue_table_or_worker_run_function_alone(
@@ -273,17 +281,20 @@ def test_fan_out_false_no_queue_table_or_worker_run_function_alone(
     variables = run["Environment"]["Variables"]
     statements = role_statements(inline_template, run)
 
-    # THEN there is no worker, work queue, DLQ or run table: the failed-runs queue is the only queue
+    # THEN there is no worker, work queue, DLQ or run table: the failed-runs queue is the only queue, and
+    # the ledger the only table
     assert stack.fan_out is None
     assert len(functions) == 1
-    assert inline_template.find_resources("AWS::DynamoDB::Table") == {}
+    assert list(inline_template.find_resources("AWS::DynamoDB::Table")) == [_logical_id(stack.ledger.table)]
     assert inline_template.find_resources("AWS::Lambda::EventSourceMapping") == {}
     assert list(resources_of(inline_template, "AWS::SQS::Queue")) == [_logical_id(stack.disposer.failed_runs_queue)]
     # AND the run function has neither the queue nor the table, so every run applies inline, paced as
     # the only invocation
     assert ENV_WORK_QUEUE_URL not in variables and ENV_RUN_TABLE not in variables
     assert variables[ENV_CONCURRENT_INVOCATIONS] == "1"
-    assert granted(statements, "dynamodb:") == set()
+    assert {resource for _, resource in granted(statements, "dynamodb:")} == {
+        f"<{_logical_id(stack.ledger.table)}.Arn>"
+    }
     assert {action for action, _ in granted(statements, "sqs:")} == {
         "sqs:SendMessage",
         "sqs:GetQueueAttributes",

@@ -11,6 +11,7 @@ from infra.constants import (
     ENV_CONCURRENT_INVOCATIONS,
     ENV_DOMAIN,
     ENV_DOMAIN_OWNER,
+    ENV_LEDGER_TABLE,
     ENV_MEASURE_BYTES,
     ENV_PLAN_TTL_HOURS,
     ENV_POLICIES_FILE,
@@ -70,8 +71,10 @@ def test_function_environment_carries_config_and_powertools_names(template: Temp
 
     # THEN it is exactly these variables, with the shared spellings from disposer/constants.py: the
     # scope, the pacing (share 0.5 split between the run function and 2 workers), the deployed policies
-    # shipped in the asset, and the fan-out (tests/infra/test_cdk_fanout.py checks where the last two point)
-    assert {key: value for key, value in variables.items() if key not in (ENV_WORK_QUEUE_URL, ENV_RUN_TABLE)} == {
+    # shipped in the asset, the fan-out and the ledger (test_cdk_fanout.py and test_cdk_ledger.py check
+    # where the last three point)
+    pointers = (ENV_WORK_QUEUE_URL, ENV_RUN_TABLE, ENV_LEDGER_TABLE)
+    assert {key: value for key, value in variables.items() if key not in pointers} == {
         "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
         "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
         "POWERTOOLS_LOG_LEVEL": "INFO",
@@ -85,7 +88,7 @@ def test_function_environment_carries_config_and_powertools_names(template: Temp
         ENV_POLICIES_FILE: DEPLOYED_POLICIES_FILE,
         ENV_PLAN_TTL_HOURS: "6",
     }
-    assert {ENV_WORK_QUEUE_URL, ENV_RUN_TABLE} <= set(variables)
+    assert set(pointers) <= set(variables)
     assert METRICS_NAMESPACE == "CodeArtifactDisposal"
 
 

@@ -80,3 +80,21 @@ def fanout(moto_url: str, emulator: Any, monkeypatch: pytest.MonkeyPatch) -> Fan
     monkeypatch.setenv("DISPOSER_WORK_QUEUE_URL", queue_url)
     monkeypatch.setenv("DISPOSER_RUN_TABLE", name)
     return FanOut(sqs, queue_url, dynamodb, name)
+
+
+@pytest.fixture
+def ledger(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A ledger table of its own in moto, and the functions configured to use it; its name."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", moto_url)
+    name = f"ledger-{uuid.uuid4().hex[:8]}"
+    boto3.client("dynamodb", endpoint_url=moto_url).create_table(
+        TableName=name,
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    monkeypatch.setenv("DISPOSER_LEDGER_TABLE", name)
+    return name

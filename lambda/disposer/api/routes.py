@@ -177,7 +177,9 @@ def _run(policy: RetentionPolicy, *, apply: bool) -> RunReportBody:
     report = execute(
         RunRequest(
             context=_run_context(dry_run=not apply, policy=policy.name),
-            source=PolicyPlanner(codeartifact, policy, datetime.now(UTC), settings.allows_repository),
+            source=PolicyPlanner(
+                codeartifact, policy, datetime.now(UTC), settings.allows_repository, services.ledger(settings)
+            ),
             codeartifact=codeartifact,
             executor=InlineExecutor(codeartifact, measure=settings.measure_bytes) if apply else None,
             cap=policy.max_disposals_per_run,

@@ -9,9 +9,10 @@ PublishedTimeAt = Callable[[int], datetime]
 class MemoizedTimes:
     """Wraps `published_time_at` so each index is looked up (described) at most once."""
 
-    def __init__(self, published_time_at: PublishedTimeAt) -> None:
+    def __init__(self, published_time_at: PublishedTimeAt, known: Mapping[int, datetime] | None = None) -> None:
         self._published_time_at = published_time_at
-        self._known: dict[int, datetime] = {}
+        # Times already known (remembered from an earlier run) cost no look-up and bound every search.
+        self._known: dict[int, datetime] = dict(known or {})
 
     def __call__(self, index: int) -> datetime:
         if index not in self._known:

@@ -1,5 +1,6 @@
 """Finding what a policy covers with as few calls as are correct: repositories, packages, versions, ages."""
 
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -7,8 +8,10 @@ from datetime import datetime
 from typing import TypeVar
 
 from disposer.codeartifact.client import CodeArtifact
-from disposer.codeartifact.types import DISPOSABLE_STATUSES, NAMESPACE_FORBIDDEN, PackageRef
-from disposer.errors import CodeArtifactError, OutOfScopeError
+from disposer.codeartifact.types import DISPOSABLE_STATUSES, NAMESPACE_FORBIDDEN, PackageRef, VersionSummary
+from disposer.errors import CodeArtifactError, LedgerError, OutOfScopeError
+from disposer.ledger.table import LedgerTable
+from disposer.observability import logger
 from disposer.retention.ages import MemoizedTimes, count_newer_than_each
 from disposer.retention.engine import PackageVersions, needs_ages, policy_cutoffs
 from disposer.retention.patterns import is_glob, literal_prefix, repository_prefix
@@ -74,18 +77,26 @@ class _NoPublishTime(Exception):
 
 
 def package_versions(
-    codeartifact: CodeArtifact, policy: RetentionPolicy, ref: PackageRef, now: datetime
+    codeartifact: CodeArtifact,
+    policy: RetentionPolicy,
+    ref: PackageRef,
+    now: datetime,
+    ledger: LedgerTable | None = None,
 ) -> PackageVersions:
     """One package's versions, newest first, with the age cutoffs the policy needs found by binary search.
 
     ListPackageVersions has no publish times; DescribePackageVersion has one per call. The listing is
     sorted by publish time, so each cutoff costs O(log n) describes, and none when no version's age
-    can change the plan. Only the versions that could be candidates (Published, Unlisted, Archived)
-    are searched: the others are never disposed, and an Unfinished version may have no publish time,
-    so its place in the listing means nothing. The oldest candidate is described first: a version
-    without a publish time would sort to an end of the listing, and at the oldest end the search would
-    take it for old. Any candidate found without a publish time has every candidate of its package
-    described instead, and is kept (the engine's path (a)): none is ever aged by its list position.
+    can change the plan. A publish time never changes for a version at a revision, so the ones an
+    earlier run described are read back from the ledger (one Query per package), bound the search, and
+    cost no describe; the new ones are remembered there. The listing stays the truth of what exists.
+
+    Only the versions that could be candidates (Published, Unlisted, Archived) are searched: the others
+    are never disposed, and an Unfinished version may have no publish time, so its place in the listing
+    means nothing. The oldest candidate is described first: a version without a publish time would
+    sort to an end of the listing, and at the oldest end the search would take it for old. Any
+    candidate found without a publish time has every candidate of its package described instead, and
+    is kept (the engine's path (a)): none is ever aged by its list position.
     """
     listing = codeartifact.list_versions(ref)
     versions = listing.versions
@@ -93,6 +104,12 @@ def package_versions(
     if not cutoffs or not needs_ages(policy, ref, versions):
         return PackageVersions(ref, versions, listing.default_display_version, newer_counts={})
     candidates = [index for index, version in enumerate(versions) if version.status in DISPOSABLE_STATUSES]
+    remembered = _remembered(ledger, ref)
+    known = {
+        position: remembered[(versions[index].version, versions[index].revision or "")]
+        for position, index in enumerate(candidates)
+        if (versions[index].version, versions[index].revision or "") in remembered
+    }
     described: dict[int, datetime | None] = {}
 
     def describe(index: int) -> datetime | None:
@@ -106,7 +123,7 @@ def package_versions(
             raise _NoPublishTime
         return published
 
-    times = MemoizedTimes(time_of)
+    times = MemoizedTimes(time_of, known)
     try:
         times(len(candidates) - 1)
         found = count_newer_than_each(len(candidates), times, cutoffs)
@@ -117,9 +134,32 @@ def package_versions(
             for index, version in enumerate(versions)
         )
         return PackageVersions(ref, timed, listing.default_display_version, described=True)
+    finally:
+        _remember(ledger, ref, {versions[i]: t for i, t in described.items() if t is not None})
     # The engine counts leading versions of the whole listing; the non-candidates among them never count.
     counts = {cutoff: candidates[k] if k < len(candidates) else len(versions) for cutoff, k in found.items()}
     return PackageVersions(ref, versions, listing.default_display_version, newer_counts=counts)
+
+
+def _remembered(ledger: LedgerTable | None, ref: PackageRef) -> dict[tuple[str, str], datetime]:
+    if ledger is None:
+        return {}
+    try:
+        return ledger.publish_times(ref)
+    except LedgerError as error:
+        # Only a cache: the run describes what it needs instead.
+        logger.warning("publish times not read from the ledger", package=ref.package, error_message=error.message)
+        return {}
+
+
+def _remember(ledger: LedgerTable | None, ref: PackageRef, times: dict[VersionSummary, datetime]) -> None:
+    pinned = {(version.version, version.revision): t for version, t in times.items() if version.revision}
+    if ledger is None or not pinned:
+        return
+    try:
+        ledger.remember_publish_times(ref, pinned, now=time.time())
+    except LedgerError as error:
+        logger.warning("publish times not written to the ledger", package=ref.package, error_message=error.message)
 
 
 def discover(
@@ -129,6 +169,7 @@ def discover(
     *,
     in_scope: Callable[[str], bool],
     on_error: ErrorSink,
+    ledger: LedgerTable | None = None,
 ) -> Iterator[PackageVersions]:
     """Every package the policy covers, with its versions; unreadable ones are reported and skipped.
 
@@ -150,7 +191,9 @@ def discover(
     ]
 
     def read(ref: PackageRef) -> Sequence[PackageVersions]:
-        return _guarded(lambda: [package_versions(codeartifact, policy, ref, now)], f"package {_label(ref)}", on_error)
+        return _guarded(
+            lambda: [package_versions(codeartifact, policy, ref, now, ledger)], f"package {_label(ref)}", on_error
+        )
 
     with ThreadPoolExecutor(max_workers=codeartifact.threads, thread_name_prefix="discover") as pool:
         for found in pool.map(read, refs):

@@ -123,7 +123,9 @@ def run_event(raw: dict[str, Any], settings: Settings, budget: Budget) -> dict[s
     report = execute(
         RunRequest(
             context=context,
-            source=PolicyPlanner(codeartifact, policy, event.time, settings.allows_repository),
+            source=PolicyPlanner(
+                codeartifact, policy, event.time, settings.allows_repository, services.ledger(settings)
+            ),
             codeartifact=codeartifact,
             executor=executor,
             cap=policy.max_disposals_per_run,

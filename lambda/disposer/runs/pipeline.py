@@ -23,6 +23,7 @@ from typing import NoReturn, Protocol
 
 from disposer.codeartifact.client import CodeArtifact
 from disposer.errors import DeadlineExceededError, DisposerError, RunAbortedError
+from disposer.ledger.table import LedgerTable
 from disposer.observability.audit import RunContext, record_plan
 from disposer.retention.engine import PackageVersions, plan_packages
 from disposer.retention.plan import Plan
@@ -58,11 +59,18 @@ class PolicyPlanner:
     policy: RetentionPolicy
     as_of: datetime
     in_scope: Callable[[str], bool]
+    # Where publish times seen before are remembered (None: every age is described afresh).
+    ledger: LedgerTable | None = None
     errors: list[DiscoveryError] = field(default_factory=list)
 
     def plan(self, context: RunContext) -> Plan:
         found = discover(
-            self.codeartifact, self.policy, self.as_of, in_scope=self.in_scope, on_error=self.errors.append
+            self.codeartifact,
+            self.policy,
+            self.as_of,
+            in_scope=self.in_scope,
+            on_error=self.errors.append,
+            ledger=self.ledger,
         )
         plan = plan_packages(self._within_budget(found), self.policy, self.as_of)
         record_plan(context, plan)

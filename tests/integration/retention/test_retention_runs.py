@@ -226,3 +226,42 @@ def test_scheduled_run_keeps_a_version_without_publish_time_wherever_it_is_liste
     assert (item["action"], item["reason"]) == ("keep", "kept: no publish time (its age and rank cannot be known)")
     assert statuses(client, legacy)["0.0.1-untimed"] == "Published"
     assert len(disposed(client, legacy)) == 7
+
+
+def test_scheduled_run_again_describes_only_what_it_has_not_seen(lambda_context, emulator, client, ledger):
+    # GIVEN a run in plan mode that learnt the publish times it needed, and remembered them
+    first = run_scheduled(lambda_context, mode="plan")
+    assert first["calls"]["DescribePackageVersion"] > 0
+    # AND a version deleted and published again since (a new revision: its publish time may have changed)
+    client.delete_package_versions(**UI_KIT, versions=["1.3.0"])
+    control(
+        emulator,
+        "seed",
+        {
+            "domains": [
+                {
+                    "name": "acme",
+                    "repositories": [
+                        {
+                            "name": "releases",
+                            "packages": [
+                                {
+                                    "format": "npm",
+                                    "namespace": "acme",
+                                    "name": "ui-kit",
+                                    "versions": [{"version": "1.3.0", "publishedTime": "2026-05-01T00:00:00Z"}],
+                                }
+                            ],
+                        }
+                    ],
+                }
+            ]
+        },
+    )
+    # WHEN the same run happens again
+    second = run_scheduled(lambda_context, mode="plan")
+    # THEN it describes no version it has seen at its revision, at most the republished one, and plans alike
+    assert second["calls"].get("DescribePackageVersion", 0) <= 1
+    assert second["totals"]["dispose"] == first["totals"]["dispose"]
+    unchanged = run_scheduled(lambda_context, mode="plan")
+    assert "DescribePackageVersion" not in unchanged["calls"]

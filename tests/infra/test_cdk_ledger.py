@@ -1,0 +1,55 @@
+"""The ledger table: its key design, kept through a stack's deletion with point-in-time recovery, and
+written by the run function alone."""
+
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk.assertions import Template
+
+from infra.constants import ENV_LEDGER_TABLE
+from infra.stack import DisposerStack
+from tests.infra.cdk_testkit import granted, role_statements, run_function, worker_function
+
+
+def _ledger(stack: DisposerStack, template: Template) -> tuple[str, dict[str, Any]]:
+    logical_id = stack.get_logical_id(stack.ledger.table.node.default_child)  # type: ignore[arg-type]
+    resource: dict[str, Any] = template.to_json()["Resources"][logical_id]
+    return logical_id, resource
+
+
+def test_ledger_keyed_pk_sk_retained_with_point_in_time_recovery(
+    default_stack: tuple[cdk.App, DisposerStack], template: Template
+):
+    # GIVEN / WHEN the ledger table is read
+    _, table = _ledger(default_stack[1], template)
+    properties = table["Properties"]
+    # THEN a partition and a sort key (a package's times and quarantine records share a partition), TTL,
+    # on demand, point-in-time recovery on, and retained when the stack goes (it holds holds)
+    assert properties["KeySchema"] == [
+        {"AttributeName": "pk", "KeyType": "HASH"},
+        {"AttributeName": "sk", "KeyType": "RANGE"},
+    ]
+    assert properties["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert properties["BillingMode"] == "PAY_PER_REQUEST"
+    assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert (table["DeletionPolicy"], table["UpdateReplacePolicy"]) == ("Retain", "Retain")
+
+
+def test_ledger_read_and_remembered_by_the_run_function_only(
+    default_stack: tuple[cdk.App, DisposerStack], template: Template
+):
+    # GIVEN both functions' roles and environments
+    stack = default_stack[1]
+    logical_id, table = _ledger(stack, template)
+    run = run_function(template)[1]
+    arn = f"<{logical_id}.Arn>"
+    # WHEN / THEN the run function is told the table and may Query it and remember publish times in it
+    assert run["Environment"]["Variables"][ENV_LEDGER_TABLE] == {"Ref": logical_id}
+    on_ledger = {(a, r) for a, r in granted(role_statements(template, run), "dynamodb:") if r == arn}
+    assert on_ledger == {("dynamodb:Query", arn), ("dynamodb:BatchWriteItem", arn)}
+    # AND the worker has nothing of it
+    worker = worker_function(template)[1]
+    assert all(r != arn for _, r in granted(role_statements(template, worker), "dynamodb:"))
+    # AND the table's policy denies every write to any other principal
+    (deny,) = table["Properties"]["ResourcePolicy"]["PolicyDocument"]["Statement"]
+    assert deny["Effect"] == "Deny" and {"dynamodb:PutItem", "dynamodb:UpdateItem"} <= set(deny["Action"])

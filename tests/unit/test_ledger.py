@@ -1,0 +1,61 @@
+"""The ledger table's publish times: remembered per version and revision, read back per package in one
+Query, kept apart per package. DynamoDB is moto's in-process mock."""
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from disposer.codeartifact.types import PackageFormat, PackageRef
+from disposer.errors import LedgerError
+from disposer.ledger.table import LedgerTable, package_key
+
+REF = PackageRef("acme", "111122223333", "releases", PackageFormat.NPM, "acme", "ui-kit")
+OTHER = PackageRef("acme", "111122223333", "releases", PackageFormat.NPM, None, "ui-kit")
+
+
+@pytest.fixture
+def ledger() -> Iterator[LedgerTable]:
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        client.create_table(
+            TableName="ledger",
+            AttributeDefinitions=[
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": "S"},
+            ],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        yield LedgerTable("ledger", client)
+
+
+def test_ledger_publish_times_read_back_by_version_and_revision(ledger: LedgerTable):
+    # GIVEN 60 publish times remembered (more than one batch of writes), a revision containing '#'
+    times = {(f"1.0.{i}", f"rev#{i}"): datetime(2026, 1, 1 + i % 28, 12, 0, 0, 250000, UTC) for i in range(60)}
+    ledger.remember_publish_times(REF, times, now=1.0)
+    # WHEN read back THEN each is there, to the microsecond, and another package's partition is apart
+    assert ledger.publish_times(REF) == times
+    assert ledger.publish_times(OTHER) == {}
+
+
+def test_ledger_package_key_distinguishes_every_coordinate():
+    keys = {
+        package_key(ref)
+        for ref in (
+            REF,
+            OTHER,
+            PackageRef("acme", None, "releases", PackageFormat.NPM, "acme", "ui-kit"),
+            PackageRef("acme", "111122223333", "releases", PackageFormat.PYPI, None, "ui-kit"),
+            PackageRef("acme", "111122223333", "snapshots", PackageFormat.NPM, "acme", "ui-kit"),
+        )
+    }
+    assert len(keys) == 5
+
+
+def test_ledger_failure_is_the_services_own_error(ledger: LedgerTable):
+    missing = LedgerTable("no-such-table", ledger._client)  # noqa: SLF001 - the same mock, another name
+    with pytest.raises(LedgerError):
+        missing.publish_times(REF)
