@@ -85,6 +85,9 @@ class SeedShape:
     # In a repository the policy's glob does not match: listed as a repository, never read or touched.
     outside_packages: int = 10
     random_seed: int = 20260601
+    # None: ages and statuses spread as in a long-lived domain (active, quiet and abandoned packages).
+    # A number: a CI repository, every version Published, one build about every `build_every_days`.
+    build_every_days: float | None = None
 
 
 FULL = SeedShape()
@@ -123,20 +126,36 @@ class Expected:
     dispose_floor: int
 
 
-def _package(rng: random.Random, repository: str, index: int, count: int) -> SeedPackage:
+def _package(rng: random.Random, repository: str, index: int, count: int, shape: SeedShape) -> SeedPackage:
     fmt, namespace = FORMATS[index % len(FORMATS)]
+    if shape.build_every_days is not None:
+        times, statuses = _steady(rng, count, shape.build_every_days)
+        return SeedPackage(repository, fmt, namespace, f"pkg-{index:04d}", _versions(count, times, statuses))
     # Most packages are active (newest version recent), some went quiet, a few are long abandoned.
     newest_age = rng.choice((rng.uniform(0, 45), rng.uniform(0, 45), rng.uniform(45, 200), rng.uniform(200, 600)))
     span = max(count, int(rng.uniform(0.2, 1.0) * (HISTORY_DAYS - newest_age) * 86_400))
     newest = int((NOW - timedelta(days=newest_age)).timestamp())
     times = sorted((newest - offset for offset in rng.sample(range(span), count)), reverse=True)
     statuses = rng.choices(tuple(STATUS_WEIGHTS), weights=tuple(STATUS_WEIGHTS.values()), k=count)
+    return SeedPackage(repository, fmt, namespace, f"pkg-{index:04d}", _versions(count, times, statuses))
+
+
+def _steady(rng: random.Random, count: int, every_days: float) -> tuple[list[int], list[str]]:
+    """Publish times newest first, one build about every `every_days` (each gap 0.5x to 1.5x), all Published."""
+    at = (NOW - timedelta(days=rng.uniform(0, every_days))).timestamp()
+    times = []
+    for _ in range(count):
+        times.append(int(at))
+        at -= rng.uniform(0.5, 1.5) * every_days * 86_400
+    return times, ["Published"] * count
+
+
+def _versions(count: int, times: list[int], statuses: list[str]) -> tuple[SeedVersion, ...]:
     # Version strings grow with publish time (the oldest is 0.0.0), as releases usually do.
-    versions = tuple(
+    return tuple(
         SeedVersion(f"{(count - 1 - i) // 100}.{(count - 1 - i) // 10 % 10}.{(count - 1 - i) % 10}", status, at)
         for i, (at, status) in enumerate(zip(times, statuses, strict=True))
     )
-    return SeedPackage(repository, fmt, namespace, f"pkg-{index:04d}", versions)
 
 
 def build_packages(shape: SeedShape) -> list[SeedPackage]:
@@ -146,8 +165,8 @@ def build_packages(shape: SeedShape) -> list[SeedPackage]:
     for number, repository in enumerate(shape.repositories):
         sizes = [shape.versions_per_package] * shape.packages_per_repository
         sizes += list(shape.big_packages[number :: len(shape.repositories)])
-        packages += [_package(rng, repository, index, count) for index, count in enumerate(sizes)]
-    packages += [_package(rng, "sandbox", index, 20) for index in range(shape.outside_packages)]
+        packages += [_package(rng, repository, index, count, shape) for index, count in enumerate(sizes)]
+    packages += [_package(rng, "sandbox", index, 20, shape) for index in range(shape.outside_packages)]
     return packages
 
 

@@ -96,6 +96,8 @@ class ScaleConfig:
     quota_share: float = QUOTA_SHARE
     baseline: bool = True
     baseline_sample: float = BASELINE_SAMPLE
+    # The naive baseline's threads (None: the same as ours).
+    baseline_threads: int | None = None
     policy: RetentionPolicy = POLICY
 
 
@@ -370,7 +372,8 @@ def _run_baseline(config: ScaleConfig, seed_path: Path, packages: list[SeedPacka
         _control(url, "reset-stats", {})
         with _CpuSampler({"emulator": _emulator_pid()}) as sampler:
             started = time.time()
-            result = run_naive(url, config.policy, NOW, threads=config.threads, select=sample)
+            threads = config.baseline_threads or config.threads
+            result = run_naive(url, config.policy, NOW, threads=threads, select=sample)
         stats = _control(url, "stats")
         _lift_faults(url)
         final = final_statuses(url, packages)

@@ -1,4 +1,4 @@
-"""Unit and property tests for the binary-search age cutoffs."""
+"""Unit and property tests for the age-cutoff search (interpolation, then bisection)."""
 
 import math
 from datetime import UTC, datetime, timedelta
@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from disposer.retention.ages import MemoizedTimes, count_newer_than, count_newer_than_each
+from disposer.retention.ages import GUESSES, MemoizedTimes, count_newer_than, count_newer_than_each
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 DETERMINISTIC = settings(max_examples=300, derandomize=True, deadline=None)
@@ -35,7 +35,8 @@ def _linear(times: list[datetime], cutoff: datetime) -> int:
 
 
 def _bound(n: int) -> int:
-    return math.ceil(math.log2(n + 1))
+    # Bisection's worst case, plus the interpolated guesses and the probe of the newest end.
+    return math.ceil(math.log2(n + 1)) + GUESSES + 1
 
 
 def newest_first_times() -> st.SearchStrategy[list[datetime]]:
@@ -93,10 +94,10 @@ def test_count_newer_than_any_list_matches_linear_scan_in_log_calls(times: list[
     # GIVEN a newest-first list and any cutoff
     counting = CountingTimes(times)
 
-    # WHEN counted by binary search
+    # WHEN counted
     count = count_newer_than(len(times), counting, cutoff)
 
-    # THEN the count equals a linear scan, using at most ceil(log2(n + 1)) lookups
+    # THEN the count equals a linear scan, using at most bisection's lookups plus the guesses
     assert count == _linear(times, cutoff)
     assert len(counting.calls) <= _bound(len(times))
 
@@ -158,3 +159,54 @@ def test_memoized_times_known_exposes_described_times():
     # THEN it was described once and is readable back
     assert counting.calls == [1]
     assert dict(memo.known) == {1: NOW - timedelta(days=2)}
+
+
+def test_steady_publishing_is_settled_by_the_ends_and_two_guesses():
+    # GIVEN 120 versions published about every two days (jittered), the oldest already described
+    jitter = [0, 5, -7, 3, 11, -2, 8, -9, 1, 6]
+    hours = [48 * i + jitter[i % len(jitter)] for i in range(120)]
+    counting = CountingTimes(sorted((NOW - timedelta(hours=h) for h in hours), reverse=True))
+    memo = MemoizedTimes(counting)
+    memo(119)
+
+    # WHEN every cutoff from 1 to 230 days is counted, each on its own copy of that knowledge
+    worst = 0
+    for days in range(1, 231):
+        counting.calls.clear()
+        fresh = MemoizedTimes(counting, {119: counting.times[119]})
+        cutoff = NOW - timedelta(days=days)
+        assert count_newer_than_each(120, fresh, [cutoff]) == {cutoff: _linear(counting.times, cutoff)}
+        worst = max(worst, len(counting.calls))
+
+    # THEN none needed more than the newest end and two guesses, where bisection needs 7
+    assert worst <= 3
+
+
+@DETERMINISTIC
+@given(times=newest_first_times().filter(bool), cutoff=cutoffs)
+def test_with_the_oldest_known_any_list_stays_within_the_bound(times: list[datetime], cutoff: datetime):
+    # GIVEN any newest-first list whose oldest time is known, as discovery describes it first
+    counting = CountingTimes(times)
+    memo = MemoizedTimes(counting, {len(times) - 1: times[-1]})
+
+    # WHEN counted
+    count = count_newer_than_each(len(times), memo, [cutoff])[cutoff]
+
+    # THEN the count equals a linear scan, within bisection's bound plus the guesses, no index twice
+    assert count == _linear(times, cutoff)
+    assert len(counting.calls) == len(set(counting.calls)) <= _bound(len(times))
+
+
+def test_a_burst_of_releases_costs_at_most_the_guesses_more_than_bisection():
+    # GIVEN 1000 versions: 990 published in one hour two years ago, then 10 one a day (interpolation's worst)
+    hours = [24 * i for i in range(10)] + [2 * 365 * 24 + i / 1000 for i in range(990)]
+    counting = CountingTimes(sorted((NOW - timedelta(hours=h) for h in hours), reverse=True))
+    memo = MemoizedTimes(counting, {999: counting.times[999]})
+    cutoff = NOW - timedelta(hours=2 * 365 * 24 + 0.5)
+
+    # WHEN the cutoff falls inside the burst
+    count = count_newer_than_each(1000, memo, [cutoff])[cutoff]
+
+    # THEN the answer is right and the search stayed within its bound
+    assert count == _linear(counting.times, cutoff)
+    assert len(counting.calls) <= _bound(1000)

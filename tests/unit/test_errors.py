@@ -40,4 +40,5 @@ def test_transient_errors_are_the_ones_a_retry_can_fix():
         "UpstreamError",
         "WorkQueueError",
         "RetryLaterError",
+        "LedgerError",
     }
