@@ -1,7 +1,9 @@
 """Lambda entry point of the run function: API Gateway requests go to the HTTP API; run events run a policy.
 
 The invocation's time budget starts here, when the event arrives, and its settings are read here,
-once; both are passed down.
+once; both are passed down. Each entry's modules are imported on its first event, not at cold start: a
+scheduled run never loads the HTTP API's resolver and OpenAPI models, and a request never loads the run
+events' parser (bench/cold_start.py measures both paths).
 """
 
 from typing import Any
@@ -9,11 +11,9 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from disposer.api import routes
 from disposer.budget import API_BUDGET_SECONDS, REPORT_MARGIN_SECONDS, Budget
 from disposer.config import Settings
 from disposer.observability import logger, metrics, tracer
-from disposer.runs.events import is_run_event, run_event
 
 # API Gateway's request id for HTTP calls, the event id for EventBridge runs.
 CORRELATION_ID_PATH = f"{correlation_paths.API_GATEWAY_REST} || {correlation_paths.EVENT_BRIDGE}"
@@ -29,7 +29,16 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     remaining_ms = context.get_remaining_time_in_millis()
     settings = Settings.from_environment()
     if is_run_event(event):
+        from disposer.runs.events import run_event
+
         budget = Budget.for_invocation(remaining_ms, margin=REPORT_MARGIN_SECONDS)
         return run_event(event, settings, budget)
+    from disposer.api import routes
+
     budget = Budget.for_invocation(remaining_ms, limit=API_BUDGET_SECONDS, margin=API_RESPONSE_MARGIN_SECONDS)
     return routes.resolve(event, context, settings, budget)
+
+
+def is_run_event(event: dict[str, Any]) -> bool:
+    """An EventBridge event (a schedule, or a run put on the bus); anything else is taken for an API request."""
+    return "detail-type" in event and "detail" in event

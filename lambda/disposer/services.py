@@ -1,11 +1,10 @@
-"""Per-invocation wiring: the adapters a run uses, built from the settings; boto3 clients are made once per
+"""Per-invocation wiring: the adapters a run uses, built from the settings; AWS clients are made once per
 process (a cold start) and shared by every warm invocation."""
 
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-import boto3
-
+from disposer import aws
 from disposer.budget import Budget
 from disposer.codeartifact.client import CodeArtifact, create_client
 from disposer.codeartifact.pacing import PacingPlan, QuotaPacer
@@ -30,12 +29,12 @@ def _codeartifact_client(endpoint_url: str | None, max_attempts: int, pacing: Pa
 
 @cache
 def _dynamodb(endpoint_url: str | None) -> DynamoDBClient:
-    return boto3.client("dynamodb", endpoint_url=endpoint_url)
+    return cast("DynamoDBClient", aws.client("dynamodb", endpoint_url=endpoint_url))
 
 
 @cache
 def _sqs(endpoint_url: str | None) -> SQSClient:
-    return boto3.client("sqs", endpoint_url=endpoint_url)
+    return cast("SQSClient", aws.client("sqs", endpoint_url=endpoint_url))
 
 
 def codeartifact(settings: Settings, budget: Budget) -> CodeArtifact:

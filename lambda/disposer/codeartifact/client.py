@@ -1,4 +1,4 @@
-"""The only module that talks to CodeArtifact: boto3 calls, pagination, pacing, budget, and errors mapped to ours."""
+"""The only module that talks to CodeArtifact: botocore calls, pagination, pacing, budget, and errors mapped to ours."""
 
 import threading
 from collections import Counter
@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from disposer import aws
 from disposer.budget import Budget
 from disposer.codeartifact.pacing import QuotaPacer
 from disposer.codeartifact.types import (
@@ -88,7 +88,7 @@ class CallCounter:
 def create_client(
     *, endpoint_url: str | None = None, max_attempts: int = 5, pacer: QuotaPacer | None = None, pool: int = 10
 ) -> Boto3Client:
-    """A boto3 CodeArtifact client; `endpoint_url` (AWS_ENDPOINT_URL_CODEARTIFACT) points it at the emulator,
+    """A botocore CodeArtifact client; `endpoint_url` (AWS_ENDPOINT_URL_CODEARTIFACT) points it at the emulator,
     `pacer` holds every attempt to this deployment's share of the account quotas."""
     config = Config(
         max_pool_connections=max(pool, 10),
@@ -98,7 +98,7 @@ def create_client(
         read_timeout=15,
         user_agent_extra="cadisposer",
     )
-    client = boto3.client("codeartifact", endpoint_url=endpoint_url, config=config)
+    client: Boto3Client = aws.client("codeartifact", endpoint_url=endpoint_url, config=config)
     if pacer is not None:
         client.meta.events.register("before-send.codeartifact", pacer.before_send)
     return client
@@ -135,7 +135,7 @@ def _coordinates(ref: PackageRef) -> dict[str, str]:
 
 
 class CodeArtifact:
-    """Thin adapter over the boto3 CodeArtifact client for one invocation; it decides nothing.
+    """Thin adapter over the botocore CodeArtifact client for one invocation; it decides nothing.
 
     Every call it makes is counted, and no HTTP attempt (retries included) is sent once `budget` has
     run out: DeadlineExceededError is raised instead, before anything reaches CodeArtifact.

@@ -41,10 +41,6 @@ class RunEvent(EventBridgeModel):
     detail: dict[str, Any]
 
 
-def is_run_event(event: dict[str, Any]) -> bool:
-    return "detail-type" in event and "detail" in event
-
-
 @cache
 def deployed_policies(path: str) -> dict[str, RetentionPolicy]:
     """The policies file shipped with the function, by name (read once per execution environment)."""
