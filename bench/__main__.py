@@ -1,14 +1,99 @@
-"""`make bench`: every benchmark in turn, each printing one JSON line of figures."""
+"""`make bench`: every benchmark in turn, each printing one JSON line of figures, then a table of the headline
+figures beside their targets (docs/benchmarks.md explains each)."""
 
 import json
+from collections.abc import Callable
+from typing import Any
 
-from bench import cold_start, deadline_bench, emulator_bench, retention_bench, scale_bench
+from bench import cold_start, deadline_bench, emulator_bench, rerun_bench, retention_bench, scale_bench, small_bench
 from infra import asset_size
 
-if __name__ == "__main__":
-    print(json.dumps(cold_start.measure()))
+
+def _row(figure: str, value: object, target: str = "", met: bool | None = None) -> tuple[str, str, str, str]:
+    return figure, str(value), target, {True: "yes", False: "NO", None: ""}[met]
+
+
+def _run_rows(name: str, figures: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    targets = figures["targets"]
+    speedup = figures.get("speedup", {})
+
+    def met(prefix: str) -> tuple[str, bool | None]:
+        key = next(key for key in targets if key.startswith(prefix))
+        return key[len(prefix) :], targets[key]
+
+    return [
+        _row(f"{name}: wall seconds (naive)", f"{figures['wall_seconds']} ({figures['baseline']['wall_seconds']})"),
+        _row(f"{name}: wall, times faster than naive", speedup.get("wall"), *met("speedup_wall")),
+        _row(f"{name}: calls, times fewer than naive", speedup.get("calls"), *met("speedup_calls")),
+        _row(f"{name}: wall over quota floor", figures["wall_over_quota_floor"], *met("wall_over_quota_floor")),
+        _row(f"{name}: peak RSS MB", figures["peak_rss_mb"], *met("peak_rss_mb")),
+        _row(
+            f"{name}: disposed outside the plan",
+            figures["disposed_outside_plan"],
+            "==0",
+            targets["disposed_outside_plan==0"],
+        ),
+    ]
+
+
+def table(results: dict[str, dict[str, Any]]) -> str:
+    rows: list[tuple[str, str, str, str]] = [("figure", "measured", "target", "met")]
+    cold = results["cold_import"]
+    for entry, ms in cold["import_ms_median"].items():
+        rows.append(_row(f"cold import ms, {entry} entry", ms, f"<{cold_start.TARGET_MS:g}", ms < cold_start.TARGET_MS))
+    rows += _run_rows("100 x 120", results["small"])
+    rows += _run_rows("110,700", results["scale"])
+    rerun = results["rerun"]
+    unchanged = rerun["unchanged"]
+    rows.append(
+        _row(
+            "re-run: describes per package",
+            unchanged["describes_per_package"],
+            "<=0.1",
+            unchanged["describes_per_package"] <= 0.1,
+        )
+    )
+    rows.append(
+        _row(
+            "re-run: times fewer calls than first",
+            rerun["unchanged_fewer_calls_than_first"],
+            ">=5",
+            rerun["unchanged_fewer_calls_than_first"] >= 5,
+        )
+    )
+    deadline = results["deadline"]
+    rows.append(
+        _row(
+            "POST /dispose of 1,000 at 40 ms: seconds to answer",
+            deadline["answer_seconds"],
+            "<=29",
+            deadline["answer_seconds"] <= 29,
+        )
+    )
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    lines = [" | ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in rows]
+    lines.insert(1, "-+-".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
+def main() -> None:
+    runs: dict[str, Callable[[], dict[str, Any]]] = {
+        "cold_import": cold_start.measure,
+        "emulator": emulator_bench.measure,
+        "retention": lambda: retention_bench.measure().summary,
+        "deadline": deadline_bench.measure,
+        "small": lambda: scale_bench.measure(small_bench.config()) | {"benchmark": "small"},
+        "rerun": rerun_bench.measure,
+        "scale": scale_bench.measure,
+    }
+    results: dict[str, dict[str, Any]] = {}
     asset_size.main(["--json"])
-    emulator_bench.main()
-    retention_bench.main()
-    deadline_bench.main()
-    scale_bench.main()
+    for name, run in runs.items():
+        results[name] = run()
+        print(json.dumps(results[name]), flush=True)
+    print()
+    print(table(results))
+
+
+if __name__ == "__main__":
+    main()

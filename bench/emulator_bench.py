@@ -163,7 +163,7 @@ def dispose_batches(threads: int) -> Callable[[Any, int, Callable[[], bool]], in
     return work
 
 
-def main() -> None:
+def measure() -> dict[str, object]:
     seed = build_seed()
     with tempfile.TemporaryDirectory() as folder:
         seed_file = Path(folder) / "seed.json"
@@ -172,18 +172,19 @@ def main() -> None:
             list_results = [run_phase(threads, list_pages(threads), url) for threads in THREAD_COUNTS]
             dispose_results = [run_phase(threads, dispose_batches(threads), url) for threads in THREAD_COUNTS]
     seeded_versions = LIST_VERSIONS + SMALL_PACKAGES * SMALL_PACKAGE_VERSIONS + DISPOSE_VERSIONS * len(THREAD_COUNTS)
-    print(
-        json.dumps(
-            {
-                "server": "subprocess",
-                "cpus": os.cpu_count(),
-                "seeded_versions": seeded_versions,
-                "startup_seconds": round(startup, 3),
-                "list_package_versions_1000_per_page": list_results,
-                "dispose_package_versions_100_per_call": dispose_results,
-            }
-        )
-    )
+    return {
+        "benchmark": "emulator",
+        "server": "subprocess",
+        "cpus": os.cpu_count(),
+        "seeded_versions": seeded_versions,
+        "startup_seconds": round(startup, 3),
+        "list_package_versions_1000_per_page": list_results,
+        "dispose_package_versions_100_per_call": dispose_results,
+    }
+
+
+def main() -> None:
+    print(json.dumps(measure()))
 
 
 if __name__ == "__main__":

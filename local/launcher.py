@@ -1,9 +1,12 @@
-"""Start the emulator as its own process through its public command, and stop it cleanly."""
+"""Start the emulator, and moto for the other AWS services, as processes of their own, and stop them cleanly."""
 
 import re
+import socket
 import subprocess
 import sys
 import threading
+import time
+import urllib.request
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,3 +44,34 @@ def _wait_until_ready(process: subprocess.Popen[str]) -> str:
         if match:
             return match.group(1)
     raise RuntimeError(f"emulator exited ({process.wait()}) before it was ready: {''.join(seen)[-2000:]}")
+
+
+@contextmanager
+def moto_process(timeout: float = 30.0) -> Iterator[str]:
+    """moto in server mode on a free loopback port (DynamoDB, SQS, SSM, STS); yield its URL once it answers."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/moto-api/", timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError("moto server did not start") from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()

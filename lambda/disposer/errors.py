@@ -98,6 +98,15 @@ class DeadlineExceededError(RunAbortedError):
     transient = True
 
 
+class PlanIncompleteError(DisposerError):
+    """The time budget ran out while a run that had started disposing (an early start) was still
+    planning: what was planned was disposed and reported; the packages not yet planned were not touched."""
+
+    code = "PlanIncomplete"
+    status = HTTPStatus.GATEWAY_TIMEOUT
+    transient = True
+
+
 # ---------------------------------------------------------------------------------------------------
 # CodeArtifact refused a whole call (codeartifact/client.py translates botocore's errors)
 

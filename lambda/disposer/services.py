@@ -24,7 +24,9 @@ else:
 @cache
 def _codeartifact_client(endpoint_url: str | None, max_attempts: int, pacing: PacingPlan, threads: int) -> Boto3Client:
     # The pacer lives with the client, so every call this process makes shares the same buckets.
-    return create_client(endpoint_url=endpoint_url, max_attempts=max_attempts, pacer=QuotaPacer(pacing), pool=threads)
+    # A run's listings, age searches and (early start) disposals each have a pool of `threads`.
+    pool = 3 * threads
+    return create_client(endpoint_url=endpoint_url, max_attempts=max_attempts, pacer=QuotaPacer(pacing), pool=pool)
 
 
 @cache

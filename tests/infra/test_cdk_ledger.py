@@ -8,6 +8,7 @@ from aws_cdk.assertions import Template
 
 from infra.constants import ENV_LEDGER_TABLE
 from infra.stack import DisposerStack
+from local.tables import create_ledger_table
 from tests.infra.cdk_testkit import granted, role_statements, run_function, worker_function
 
 
@@ -53,3 +54,25 @@ def test_ledger_read_and_remembered_by_the_run_function_only(
     # AND the table's policy denies every write to any other principal
     (deny,) = table["Properties"]["ResourcePolicy"]["PolicyDocument"]["Statement"]
     assert deny["Effect"] == "Deny" and {"dynamodb:PutItem", "dynamodb:UpdateItem"} <= set(deny["Action"])
+
+
+class _Recorder:
+    """Stands in for a DynamoDB client: keeps what create_table was asked."""
+
+    def __init__(self) -> None:
+        self.created: dict[str, Any] = {}
+
+    def create_table(self, **request: Any) -> None:
+        self.created = request
+
+
+def test_local_ledger_table_has_the_deployed_key_design(
+    default_stack: tuple[cdk.App, DisposerStack], template: Template
+):
+    # GIVEN the table the tests, the bench and the demo create in moto
+    recorder = _Recorder()
+    create_ledger_table(recorder, "ledger")
+    # WHEN compared with the deployed one / THEN the keys and their types are the same
+    properties = _ledger(default_stack[1], template)[1]["Properties"]
+    assert recorder.created["KeySchema"] == properties["KeySchema"]
+    assert recorder.created["AttributeDefinitions"] == properties["AttributeDefinitions"]

@@ -68,3 +68,15 @@ def test_pacer_botocore_event_name_names_the_operation():
     for _ in range(300):
         pacer.before_send(event_name="before-send.codeartifact.ListPackages")
     assert clock.now == pytest.approx(300 / 200, rel=0.05)
+
+
+def test_pacer_a_waiting_list_does_not_hold_back_a_read_the_quota_allows():
+    # GIVEN the ListPackageVersions bucket drained, while the read quota has room
+    clock = FakeClock()
+    pacer = QuotaPacer(PacingPlan(share=1.0), clock=clock, sleep=clock.sleep)
+    send(pacer, clock, ["ListPackageVersions"] * 50)
+    lists_resume_at = clock.now
+    # WHEN a describe is sent
+    waited = pacer.acquire("DescribePackageVersion")
+    # THEN it goes at once: only the list had to wait for its own quota
+    assert waited == 0.0 and clock.now == lists_resume_at

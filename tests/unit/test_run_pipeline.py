@@ -14,10 +14,10 @@ import pytest
 from disposer.codeartifact.client import CallCounter
 from disposer.codeartifact.disposal import VersionOutcome
 from disposer.codeartifact.types import PackageFormat, PackageRef, PackageVersionStatus
-from disposer.errors import CapExceededError, DeadlineExceededError, FutureClockError
+from disposer.errors import CapExceededError, DeadlineExceededError, FutureClockError, PlanIncompleteError
 from disposer.observability.audit import RunContext
 from disposer.retention.plan import Action, PackagePlan, Plan, PlanItem, Rule
-from disposer.runs.discovery import DiscoveryError
+from disposer.runs.discovery import DiscoveryError, Listed
 from disposer.runs.pipeline import FixedPlan, RunRequest, execute
 from disposer.runs.report import RunReport
 
@@ -43,7 +43,7 @@ class Adapter:
 
 @dataclass
 class RecordingExecutor:
-    """Disposes every planned version on paper, and remembers that it was asked."""
+    """Disposes every planned version on paper, and remembers that it was asked (never starts early)."""
 
     complete: bool = True
     applied: list[RunReport] = field(default_factory=list)
@@ -54,6 +54,9 @@ class RecordingExecutor:
             report.record(VersionOutcome(item, True, status="Disposed"))
         return self.complete
 
+    def early_start(self, report: RunReport) -> None:
+        return None
+
 
 @dataclass
 class FailingSource:
@@ -62,7 +65,7 @@ class FailingSource:
     as_of: datetime = NOW
     errors: tuple[DiscoveryError, ...] = ()
 
-    def plan(self, context: RunContext) -> Plan:
+    def plan(self, context: RunContext, early: Any = None) -> Plan:
         raise DeadlineExceededError("the time budget of 25.0 s ran out: ListPackageVersions was not sent")
 
 
@@ -152,3 +155,80 @@ def test_execute_metrics_off_reports_without_emf(printed):
     execute(_request(FixedPlan(_plan(1)), RecordingExecutor(), metrics=False))
     reports, metrics = _reports(printed)
     assert len(reports) == 1 and metrics == []
+
+
+@dataclass
+class EarlyRecorder:
+    """An early start that disposes each submitted package on paper."""
+
+    report: RunReport
+    submitted: list[PackagePlan] = field(default_factory=list)
+    finished: bool = False
+
+    def begin(self, listed: Listed) -> bool:
+        self.report.applied = True
+        return True
+
+    def submit(self, package: PackagePlan) -> None:
+        self.submitted.append(package)
+        for item in package.disposals:
+            self.report.record(VersionOutcome(item, True, status="Disposed"))
+
+    def finish(self) -> None:
+        self.finished = True
+
+
+@dataclass
+class EarlyExecutor(RecordingExecutor):
+    started: list[EarlyRecorder] = field(default_factory=list)
+
+    def early_start(self, report: RunReport) -> EarlyRecorder:  # type: ignore[override]
+        self.started.append(EarlyRecorder(report))
+        return self.started[-1]
+
+
+@dataclass
+class EarlySource:
+    """Plans one package of two disposals, handing it to `early` if given; `cut` runs out of time after it."""
+
+    cut: bool = False
+    as_of: datetime = NOW
+    errors: tuple[DiscoveryError, ...] = ()
+
+    def plan(self, context: RunContext, early: Any = None) -> Plan:
+        plan = _plan(2)
+        if early is not None and early.begin(Listed(packages=2, bound=4, disposable=4)):
+            early.submit(plan.packages[0])
+        if self.cut:
+            raise DeadlineExceededError("the time budget of 870.0 s ran out: DescribePackageVersion was not sent")
+        return plan
+
+
+def test_execute_early_start_only_where_the_request_allows_it():
+    # GIVEN an executor that can start early, and requests with and without early start, and one to approve
+    for fields, expected in (
+        ({"early_start": True}, 1),
+        ({}, 0),
+        ({"early_start": True, "approve": lambda r: True}, 0),
+    ):
+        executor = EarlyExecutor()
+        # WHEN executed
+        report = execute(_request(EarlySource(), executor, **fields))
+        # THEN only an unapproved early-start request disposed early; the others applied the whole plan after
+        # planning; either way each disposal happened once
+        assert (len(executor.started), len(executor.applied)) == (expected, 1 - expected)
+        assert report.outcome_counts() == {"disposed": 2}
+
+
+def test_execute_budget_out_after_disposals_began_reports_what_was_done(printed):
+    # GIVEN a run that began disposing while planning, then ran out of time
+    executor = EarlyExecutor()
+    # WHEN executed
+    with pytest.raises(PlanIncompleteError, match="after 2 versions were disposed"):
+        execute(_request(EarlySource(cut=True), executor, early_start=True))
+    # THEN the early start was waited for, the whole-plan apply never ran, and the run is reported with its
+    # disposals and the reason it stopped, not as aborted
+    assert executor.started[0].finished and executor.applied == []
+    (record,), _ = _reports(printed)
+    assert record["aborted"] is False and record["outcomes"] == {"disposed": 2}
+    assert [e["errorCode"] for e in record["errors"]] == ["PlanIncomplete"]

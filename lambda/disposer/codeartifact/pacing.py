@@ -24,6 +24,8 @@ _READ_PREFIXES = ("List", "Describe", "Get")
 # A bucket may run this far ahead of its rate: small, so that no one-second window sees more than
 # about rate * (1 + BURST_SECONDS) calls.
 BURST_SECONDS = 0.05
+# A token this close to whole is whole: a wait shorter than the clock can tell would never end.
+_ROUNDING = 1e-6
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +40,7 @@ class PacingPlan:
 
 
 class _TokenBucket:
-    """`rate` tokens a second, at most `capacity` saved up; its clock may run ahead of now (reservations)."""
+    """`rate` tokens a second, at most `capacity` saved up."""
 
     def __init__(self, rate: float, clock: Callable[[], float]) -> None:
         self.rate = rate
@@ -49,15 +51,14 @@ class _TokenBucket:
     def _tokens_at(self, moment: float) -> float:
         return min(self.capacity, self.tokens + (moment - self.stamp) * self.rate)
 
-    def available_at(self, now: float) -> float:
-        """The earliest moment, not before `now` nor before earlier reservations, a token is there."""
-        moment = max(now, self.stamp)
-        tokens = self._tokens_at(moment)
-        return moment if tokens >= 1 else moment + (1 - tokens) / self.rate
+    def wait_at(self, now: float) -> float:
+        """Seconds from `now` until a token is there (0 if one is, to within rounding)."""
+        tokens = self._tokens_at(now)
+        return 0.0 if tokens >= 1 - _ROUNDING else (1 - tokens) / self.rate
 
-    def take(self, moment: float) -> None:
-        self.tokens = self._tokens_at(moment) - 1
-        self.stamp = moment
+    def take(self, now: float) -> None:
+        self.tokens = self._tokens_at(now) - 1
+        self.stamp = now
 
 
 class QuotaPacer:
@@ -80,21 +81,24 @@ class QuotaPacer:
     def acquire(self, operation: str) -> float:
         """Block until `operation` may be sent; returns the seconds waited.
 
-        One send moment for all of the call's buckets (its operation's and the read or write one), the
-        latest at which each has a token, taken from each at that moment.
+        A call goes when each of its buckets (its operation's, and the read or write one) has a token,
+        and takes one from each at that moment. Nothing is reserved ahead: a ListPackageVersions waiting
+        for its 200 TPS does not hold back a DescribePackageVersion that the 800 TPS of reads allow now.
         """
-        with self._lock:
-            now = self._clock()
-            buckets = [self._reads if operation.startswith(_READ_PREFIXES) else self._writes]
-            if operation in self._operations:
-                buckets.append(self._operations[operation])
-            send_at = max(bucket.available_at(now) for bucket in buckets)
-            for bucket in buckets:
-                bucket.take(send_at)
-        wait = send_at - now
-        if wait > 0:
-            self._sleep(wait)
-        return wait
+        buckets = [self._reads if operation.startswith(_READ_PREFIXES) else self._writes]
+        if operation in self._operations:
+            buckets.append(self._operations[operation])
+        waited = 0.0
+        while True:
+            with self._lock:
+                now = self._clock()
+                pause = max(bucket.wait_at(now) for bucket in buckets)
+                if pause <= 0:
+                    for bucket in buckets:
+                        bucket.take(now)
+                    return waited
+            self._sleep(pause)
+            waited += pause
 
     def before_send(self, event_name: str = "", **_: object) -> None:
         # "before-send.codeartifact.ListPackageVersions": fired for every attempt, retries included.

@@ -72,6 +72,11 @@ class PackageRef:
     namespace: str | None
     package: str
 
+    @property
+    def sort_key(self) -> tuple[str, str, str, str]:
+        """Repository, format, namespace, name: the order a plan lists its packages in."""
+        return (self.repository, str(self.format), self.namespace or "", self.package)
+
 
 @dataclass(frozen=True, slots=True)
 class VersionSummary:

@@ -25,6 +25,10 @@ class FanOutExecutor:
     # SQS refused part of the work: what went out is applied and reported; the run still failed.
     failure: WorkQueueError | None = None
 
+    def early_start(self, report: RunReport) -> None:
+        # The whole plan is split into parts before anything is sent.
+        return None
+
     def apply(self, report: RunReport) -> bool:
         parts = split_parts(report.plan)
         if not parts:

@@ -53,6 +53,10 @@ class PartExecutor:
     clock: Callable[[], float] = time.time
     retry: RetryLaterError | None = None
 
+    def early_start(self, report: RunReport) -> None:
+        # A part is a plan made already.
+        return None
+
     def apply(self, report: RunReport) -> bool:
         if not self.stored.tallied and not self.stored.reported:
             self.retry = self._apply_and_tally(report)

@@ -11,7 +11,7 @@ from disposer.observability import logger
 
 if TYPE_CHECKING:
     from disposer.codeartifact.disposal import VersionOutcome
-    from disposer.retention.plan import Plan
+    from disposer.retention.plan import PackagePlan, Plan
 
 Trigger = Literal["api", "schedule", "cli"]
 
@@ -67,24 +67,29 @@ def record_plan(run: RunContext, plan: "Plan") -> None:
     """Every decision of a plan, kept or disposed, as compact records: the full plan is in the audit
     trail whatever mode the run has and however many items its API response could show."""
     for package in plan.packages:
-        ref = package.ref
-        for start in range(0, len(package.items), PLAN_RECORD_ITEMS):
-            logger.info(
-                "plan",
-                audit_plan=True,
-                run_id=run.run_id,
-                trigger=run.trigger,
-                policy=run.policy,
-                dry_run=run.dry_run,
-                domain=ref.domain,
-                repository=ref.repository,
-                format=str(ref.format),
-                namespace=ref.namespace,
-                package=ref.package,
-                # [version, revision, status, action, rule] per version; the rule's full wording is in
-                # the item of the API's run report.
-                decisions=[
-                    [i.version, i.revision, str(i.status), str(i.action), str(i.rule)]
-                    for i in package.items[start : start + PLAN_RECORD_ITEMS]
-                ],
-            )
+        record_package_plan(run, package)
+
+
+def record_package_plan(run: RunContext, package: "PackagePlan") -> None:
+    """One package's decisions, written as soon as it is planned (before any of its disposals)."""
+    ref = package.ref
+    for start in range(0, len(package.items), PLAN_RECORD_ITEMS):
+        logger.info(
+            "plan",
+            audit_plan=True,
+            run_id=run.run_id,
+            trigger=run.trigger,
+            policy=run.policy,
+            dry_run=run.dry_run,
+            domain=ref.domain,
+            repository=ref.repository,
+            format=str(ref.format),
+            namespace=ref.namespace,
+            package=ref.package,
+            # [version, revision, status, action, rule] per version; the rule's full wording is in
+            # the item of the API's run report.
+            decisions=[
+                [i.version, i.revision, str(i.status), str(i.action), str(i.rule)]
+                for i in package.items[start : start + PLAN_RECORD_ITEMS]
+            ],
+        )

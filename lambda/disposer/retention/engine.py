@@ -19,7 +19,7 @@ Ages: "older than D days" means published before now - D days; "newer than D day
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from disposer.codeartifact.types import DISPOSABLE_STATUSES, PackageRef, VersionSummary
@@ -154,6 +154,9 @@ class _Ages:
         return count
 
 
+NOT_GOVERNED = "kept: not selected (package does not match the policy)"
+
+
 def _timeless(package: PackageVersions, version: VersionSummary) -> bool:
     """True if CodeArtifact gave the version no publish time (known only where it was described)."""
     return package.described and version.published_time is None
@@ -170,8 +173,6 @@ def _decide(
 ) -> tuple[Action, Rule, str]:
     select, keep = policy.select, policy.keep
     older_cutoff, newer_cutoff = _older_cutoff(policy, now), _newer_cutoff(policy, now)
-    if not policy.matches_package(package.ref):
-        return Action.KEEP, Rule.NOT_SELECTED_PACKAGE, "kept: not selected (package does not match the policy)"
     if version.status not in DISPOSABLE_STATUSES or version.status not in select.statuses:
         return Action.KEEP, Rule.NOT_SELECTED_STATUS, f"kept: not selected (status {version.status})"
     if not select.matches_version(version.version):
@@ -241,10 +242,15 @@ def plan_package(package: PackageVersions, policy: RetentionPolicy, now: datetim
     pin_status = not set(select.statuses) >= DISPOSABLE_STATUSES
     ages = _Ages(package, ordered)
     ref = package.ref
+    # Once per package: a pattern match costs a call into RE2, which hands the GIL back and forth.
+    governed = policy.matches_package(ref)
     items = []
     for position, version in enumerate(ordered):
         latest_of = len(matching) if position in newest else None
-        action, rule, reason = _decide(policy, package, version, position, ages, latest_of, now)
+        if governed:
+            action, rule, reason = _decide(policy, package, version, position, ages, latest_of, now)
+        else:
+            action, rule, reason = Action.KEEP, Rule.NOT_SELECTED_PACKAGE, NOT_GOVERNED
         items.append(
             PlanItem(
                 ref=ref,
@@ -258,6 +264,19 @@ def plan_package(package: PackageVersions, policy: RetentionPolicy, now: datetim
             )
         )
     return PackagePlan(ref=ref, items=tuple(items))
+
+
+def disposal_bound(package: PackageVersions, policy: RetentionPolicy, now: datetime) -> int:
+    """The most versions any plan of this listed package can dispose, before its ages are known.
+
+    Every version is taken to be older than every cutoff: an age only ever keeps a version (olderThanDays
+    selects fewer, keep.newerThanDays keeps more) and keep.latest ranks without ages, so the plan made
+    once the ages are known disposes a subset of these.
+    """
+    if package.times_known:
+        return len(plan_package(package, policy, now).disposals)
+    oldest = replace(package, newer_counts=dict.fromkeys(policy_cutoffs(policy, now), 0))
+    return len(plan_package(oldest, policy, now).disposals)
 
 
 def plan_packages(packages: Iterable[PackageVersions], policy: RetentionPolicy, now: datetime) -> Plan:

@@ -2,18 +2,19 @@
 
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TypeVar
+from queue import SimpleQueue
+from typing import Any, TypeVar
 
-from disposer.codeartifact.client import CodeArtifact
+from disposer.codeartifact.client import CodeArtifact, PackageListing
 from disposer.codeartifact.types import DISPOSABLE_STATUSES, NAMESPACE_FORBIDDEN, PackageRef, VersionSummary
 from disposer.errors import CodeArtifactError, LedgerError, OutOfScopeError
 from disposer.ledger.table import LedgerTable
 from disposer.observability import logger
 from disposer.retention.ages import MemoizedTimes, count_newer_than_each
-from disposer.retention.engine import PackageVersions, needs_ages, policy_cutoffs
+from disposer.retention.engine import PackageVersions, disposal_bound, needs_ages, policy_cutoffs
 from disposer.retention.patterns import is_glob, literal_prefix, repository_prefix
 from disposer.retention.policy import RetentionPolicy
 
@@ -83,13 +84,26 @@ def package_versions(
     now: datetime,
     ledger: LedgerTable | None = None,
 ) -> PackageVersions:
-    """One package's versions, newest first, with the age cutoffs the policy needs found by binary search.
+    """One package's versions, newest first, with the age cutoffs the policy needs (list, then ages)."""
+    return package_ages(codeartifact, policy, ref, codeartifact.list_versions(ref), now, ledger)
+
+
+def package_ages(
+    codeartifact: CodeArtifact,
+    policy: RetentionPolicy,
+    ref: PackageRef,
+    listing: PackageListing,
+    now: datetime,
+    ledger: LedgerTable | None = None,
+) -> PackageVersions:
+    """A listed package's versions with the age cutoffs the policy needs, found by searching the listing.
 
     ListPackageVersions has no publish times; DescribePackageVersion has one per call. The listing is
-    sorted by publish time, so each cutoff costs O(log n) describes, and none when no version's age
-    can change the plan. A publish time never changes for a version at a revision, so the ones an
-    earlier run described are read back from the ledger (one Query per package), bound the search, and
-    cost no describe; the new ones are remembered there. The listing stays the truth of what exists.
+    sorted by publish time, so each cutoff costs a few describes (retention/ages.py), and none when no
+    version's age can change the plan. A publish time never changes for a version at a revision, so the
+    ones an earlier run described are read back from the ledger (one Query per package), bound the
+    search, and cost no describe; the new ones are remembered there. The listing stays the truth of
+    what exists.
 
     Only the versions that could be candidates (Published, Unlisted, Archived) are searched: the others
     are never disposed, and an Unfinished version may have no publish time, so its place in the listing
@@ -98,7 +112,6 @@ def package_versions(
     candidate found without a publish time has every candidate of its package described instead, and
     is kept (the engine's path (a)): none is ever aged by its list position.
     """
-    listing = codeartifact.list_versions(ref)
     versions = listing.versions
     cutoffs = policy_cutoffs(policy, now)
     if not cutoffs or not needs_ages(policy, ref, versions):
@@ -162,6 +175,17 @@ def _remember(ledger: LedgerTable | None, ref: PackageRef, times: dict[VersionSu
         logger.warning("publish times not written to the ledger", package=ref.package, error_message=error.message)
 
 
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """Every package the run covers has been listed: what the finished plan can at most dispose."""
+
+    packages: int
+    # The most versions the finished plan can dispose (retention.engine.disposal_bound, summed).
+    bound: int
+    # Versions in a disposable status (Published, Unlisted, Archived), selected or not.
+    disposable: int
+
+
 def discover(
     codeartifact: CodeArtifact,
     policy: RetentionPolicy,
@@ -170,12 +194,16 @@ def discover(
     in_scope: Callable[[str], bool],
     on_error: ErrorSink,
     ledger: LedgerTable | None = None,
+    on_listed: Callable[[Listed], None] | None = None,
 ) -> Iterator[PackageVersions]:
     """Every package the policy covers, with its versions; unreadable ones are reported and skipped.
 
-    Repositories and packages are listed first; then each package's versions and ages are read
-    `codeartifact.threads` packages at a time (the pacer keeps the calls within the quotas), and yielded
-    in order as they come, so a caller that plans each package can let its listing go.
+    Repositories and packages are listed first, then `codeartifact.threads` calls at a time (the pacer
+    keeps them within the quotas): every package's versions, and each listed package's ages. The
+    listings have a pool of their own because together they bound the plan (`on_listed`, called once,
+    when the last is in), which lets disposals start before the last package is planned; age searches
+    fill the read quota the list quota leaves. Packages are yielded as they are ready (not in listing order), each
+    once, so a caller that plans each package can let its listing go.
     """
     # A missing domain, or a repository the policy names literally, fails the run (the policy is wrong);
     # a repository matched by a glob and deleted since, or a package, is reported and skipped.
@@ -190,14 +218,55 @@ def discover(
         )
     ]
 
-    def read(ref: PackageRef) -> Sequence[PackageVersions]:
+    def listed(ref: PackageRef) -> Sequence[tuple[PackageListing, int]]:
+        def read() -> Sequence[tuple[PackageListing, int]]:
+            listing = codeartifact.list_versions(ref)
+            unaged = PackageVersions(ref, listing.versions, listing.default_display_version)
+            return [(listing, disposal_bound(unaged, policy, now))]
+
+        return _guarded(read, f"package {_label(ref)}", on_error)
+
+    def aged(ref: PackageRef, listing: PackageListing) -> Sequence[PackageVersions]:
         return _guarded(
-            lambda: [package_versions(codeartifact, policy, ref, now, ledger)], f"package {_label(ref)}", on_error
+            lambda: [package_ages(codeartifact, policy, ref, listing, now, ledger)], f"package {_label(ref)}", on_error
         )
 
-    with ThreadPoolExecutor(max_workers=codeartifact.threads, thread_name_prefix="discover") as pool:
-        for found in pool.map(read, refs):
-            yield from found
+    bound = disposable = 0
+    # Each finished task puts itself here: the consumer takes them as they come, in O(1) each.
+    finished: SimpleQueue[Future[Any]] = SimpleQueue()
+    # Two pools: listings go as fast as their own quota lets them (they bound the plan), and age searches
+    # use the read quota that leaves, at the same time.
+    listers = ThreadPoolExecutor(max_workers=codeartifact.threads, thread_name_prefix="list")
+    searchers = ThreadPoolExecutor(max_workers=codeartifact.threads, thread_name_prefix="ages")
+    try:
+        unlisted: dict[Future[Any], PackageRef] = {}
+        for ref in refs:
+            listing_read = listers.submit(listed, ref)
+            unlisted[listing_read] = ref
+            listing_read.add_done_callback(finished.put)
+        if on_listed is not None and not refs:
+            on_listed(Listed(packages=0, bound=0, disposable=0))
+        outstanding = len(refs)
+        while outstanding:
+            future = finished.get()
+            outstanding -= 1
+            if future not in unlisted:
+                found: Sequence[PackageVersions] = future.result()
+                yield from found
+                continue
+            ref = unlisted.pop(future)
+            for listing, most in future.result():
+                search = searchers.submit(aged, ref, listing)
+                search.add_done_callback(finished.put)
+                outstanding += 1
+                bound += most
+                disposable += sum(1 for v in listing.versions if v.status in DISPOSABLE_STATUSES)
+            if on_listed is not None and not unlisted:
+                on_listed(Listed(packages=len(refs), bound=bound, disposable=disposable))
+    finally:
+        # A caller that stops early (the time budget) leaves queued reads unsent.
+        listers.shutdown(wait=True, cancel_futures=True)
+        searchers.shutdown(wait=True, cancel_futures=True)
 
 
 def _guarded(read: Callable[[], Sequence[T]], scope: str, on_error: ErrorSink) -> Sequence[T]:

@@ -125,6 +125,7 @@ def run_event(raw: dict[str, Any], settings: Settings, budget: Budget) -> dict[s
             codeartifact=codeartifact,
             executor=executor,
             cap=policy.max_disposals_per_run,
+            early_start=True,
         )
     )
     if fan_out is not None and fan_out.failure is not None:

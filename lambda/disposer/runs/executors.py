@@ -3,12 +3,14 @@
 The fan-out executor, which hands them to the worker function instead, is in fanout/dispatch.py.
 """
 
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 
 from disposer.codeartifact.client import CodeArtifact
 from disposer.codeartifact.disposal import dispose_items, predict_items
 from disposer.retention.plan import PackagePlan
+from disposer.runs.discovery import Listed
+from disposer.runs.guards import bounded_within_guards
 from disposer.runs.report import RunReport
 
 
@@ -33,21 +35,53 @@ class InlineExecutor:
         threads = self.codeartifact.threads
         # Packages are applied `threads` at a time; a package's sizes use the threads left over.
         measure_threads = max(1, threads // len(packages))
-
-        def apply_package(package: PackagePlan) -> None:
-            dispose_items(
-                self.codeartifact,
-                package.disposals,
-                sink=report.record,
-                measure=self.measure,
-                measure_threads=measure_threads,
-                raise_first_refusal=self.raise_first_refusal,
-            )
-
         with ThreadPoolExecutor(max_workers=min(threads, len(packages)), thread_name_prefix="apply") as pool:
             # list() re-raises here anything a package raised.
-            list(pool.map(apply_package, packages))
+            list(pool.map(lambda package: self.apply_package(report, package, measure_threads), packages))
         return True
+
+    def apply_package(self, report: RunReport, package: PackagePlan, measure_threads: int = 1) -> None:
+        dispose_items(
+            self.codeartifact,
+            package.disposals,
+            sink=report.record,
+            measure=self.measure,
+            measure_threads=measure_threads,
+            raise_first_refusal=self.raise_first_refusal,
+        )
+
+    def early_start(self, report: RunReport) -> "InlineEarlyStart":
+        return InlineEarlyStart(self, report)
+
+
+@dataclass
+class InlineEarlyStart:
+    """The inline executor's early start: each package is disposed by a pool of its own as it is planned,
+    alongside the discovery pool (the pacer keeps both within the quotas)."""
+
+    executor: InlineExecutor
+    report: RunReport
+    _pool: ThreadPoolExecutor | None = None
+    _submitted: list[Future[None]] = field(default_factory=list)
+
+    def begin(self, listed: Listed) -> bool:
+        if not bounded_within_guards(self.report, listed):
+            return False
+        self.report.applied = not self.report.context.dry_run
+        self.report.measured = self.executor.measure
+        self._pool = ThreadPoolExecutor(max_workers=self.executor.codeartifact.threads, thread_name_prefix="apply")
+        return True
+
+    def submit(self, package: PackagePlan) -> None:
+        assert self._pool is not None, "submit() before begin() returned True"
+        self._submitted.append(self._pool.submit(self.executor.apply_package, self.report, package))
+
+    def finish(self) -> None:
+        if self._pool is None:
+            return
+        self._pool.shutdown(wait=True)
+        for future in self._submitted:
+            future.result()
 
 
 @dataclass(frozen=True)
@@ -60,3 +94,6 @@ class PredictingExecutor:
         report.predicted = True
         predict_items(self.codeartifact, report.plan.disposals, sink=report.record)
         return True
+
+    def early_start(self, report: RunReport) -> None:
+        return None

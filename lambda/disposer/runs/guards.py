@@ -3,6 +3,7 @@
 from datetime import datetime, timedelta
 
 from disposer.errors import CapExceededError, FutureClockError
+from disposer.runs.discovery import Listed
 from disposer.runs.report import RunReport
 
 # How far a disposing run's clock may run ahead of the real one (EventBridge stamps events when sent).
@@ -26,3 +27,9 @@ def check_guards(report: RunReport) -> None:
             f"plan disposes {report.plan.disposal_count} versions, which exceeds maxDisposalsPerRun "
             f"{report.cap}; nothing was disposed"
         )
+
+
+def bounded_within_guards(report: RunReport, listed: Listed) -> bool:
+    """True if no plan the listings allow can fail a guard: disposals may then start before the plan is
+    finished (the bound takes every version to be older than every age cutoff)."""
+    return report.cap is None or listed.bound <= report.cap

@@ -14,6 +14,13 @@ A guard that stops a run (the cap, a future clock, the time budget) stops it bef
 disposed: the run is reported aborted, its metrics say so (RunAborted), and the error is raised with
 the report attached. An executor that fails part-way has its run reported with what it did, and the
 error names the run's failure in the report's `errors` before it is raised.
+
+Early start (scheduled runs): an executor that can (inline) is offered each package as soon as it is
+planned, once every package is listed and the listings prove that no finished plan can fail a guard (at most the cap's
+number of versions are even candidates). Disposals then overlap the rest of the planning, which at the
+quotas' pace halves a run's wall time; every package's plan is still written to the audit trail before
+any of its disposals. When the bound is above the cap, when someone must approve the plan first, or
+when the executor hands the plan on (fan-out), the whole plan is made before anything is disposed.
 """
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -22,15 +29,31 @@ from datetime import UTC, datetime
 from typing import NoReturn, Protocol
 
 from disposer.codeartifact.client import CodeArtifact
-from disposer.errors import DeadlineExceededError, DisposerError, RunAbortedError
+from disposer.errors import DeadlineExceededError, DisposerError, PlanIncompleteError, RunAbortedError
 from disposer.ledger.table import LedgerTable
-from disposer.observability.audit import RunContext, record_plan
-from disposer.retention.engine import PackageVersions, plan_packages
-from disposer.retention.plan import Plan
+from disposer.observability.audit import RunContext, record_package_plan
+from disposer.retention.engine import PackageVersions, plan_package
+from disposer.retention.plan import PackagePlan, Plan
 from disposer.retention.policy import RetentionPolicy
-from disposer.runs.discovery import DiscoveryError, discover
+from disposer.runs.discovery import DiscoveryError, Listed, discover
 from disposer.runs.guards import check_clock, check_guards
 from disposer.runs.report import RunReport, publish
+
+
+class EarlyStart(Protocol):
+    """Disposals that begin while the rest of the plan is made (see the module's docstring)."""
+
+    def begin(self, listed: Listed) -> bool:
+        """Called once every package is listed; True if disposals may start now."""
+        ...
+
+    def submit(self, package: PackagePlan) -> None:
+        """Dispose one planned package's disposals (after `begin` returned True)."""
+        ...
+
+    def finish(self) -> None:
+        """Wait for every submitted package; re-raise what one raised."""
+        ...
 
 
 class PlanSource(Protocol):
@@ -42,13 +65,17 @@ class PlanSource(Protocol):
     @property
     def errors(self) -> Sequence[DiscoveryError]: ...
 
-    def plan(self, context: RunContext) -> Plan: ...
+    def plan(self, context: RunContext, early: EarlyStart | None = None) -> Plan: ...
 
 
 class Executor(Protocol):
     """How a run's disposals are carried out; returns True if the run is complete and is reported now."""
 
     def apply(self, report: RunReport) -> bool: ...
+
+    def early_start(self, report: RunReport) -> EarlyStart | None:
+        """A way to dispose packages as they are planned, or None if this executor needs the whole plan."""
+        ...
 
 
 @dataclass
@@ -63,7 +90,20 @@ class PolicyPlanner:
     ledger: LedgerTable | None = None
     errors: list[DiscoveryError] = field(default_factory=list)
 
-    def plan(self, context: RunContext) -> Plan:
+    def plan(self, context: RunContext, early: EarlyStart | None = None) -> Plan:
+        """Plan every package; each package's decisions go to the audit trail as soon as it is planned,
+        then (if `early` began) its disposals to `early`."""
+        # None until every package is listed, then whether `early` began.
+        started: bool | None = None if early is not None else False
+        waiting: list[PackagePlan] = []
+
+        def listed(bound: Listed) -> None:
+            nonlocal started
+            started = early is not None and early.begin(bound)
+            for package in waiting if started else ():
+                early.submit(package)  # type: ignore[union-attr]
+            waiting.clear()
+
         found = discover(
             self.codeartifact,
             self.policy,
@@ -71,10 +111,20 @@ class PolicyPlanner:
             in_scope=self.in_scope,
             on_error=self.errors.append,
             ledger=self.ledger,
+            on_listed=listed,
         )
-        plan = plan_packages(self._within_budget(found), self.policy, self.as_of)
-        record_plan(context, plan)
-        return plan
+        packages: list[PackagePlan] = []
+        for versions in self._within_budget(found):
+            package = plan_package(versions, self.policy, self.as_of)
+            packages.append(package)
+            record_package_plan(context, package)
+            if package.disposals and started:
+                early.submit(package)  # type: ignore[union-attr]
+            elif package.disposals and started is None:
+                waiting.append(package)
+        # Packages are planned as their reads finish; the plan lists them in a stable order.
+        packages.sort(key=lambda package: package.ref.sort_key)
+        return Plan(policy=self.policy.name, as_of=self.as_of, packages=tuple(packages))
 
     def _within_budget(self, found: Iterable[PackageVersions]) -> Iterator[PackageVersions]:
         """The packages found, for as long as the budget lasts: planning stops with the time, as calls do."""
@@ -96,7 +146,7 @@ class FixedPlan:
     def as_of(self) -> datetime:
         return self.fixed.as_of
 
-    def plan(self, context: RunContext) -> Plan:
+    def plan(self, context: RunContext, early: EarlyStart | None = None) -> Plan:
         return self.fixed
 
 
@@ -114,40 +164,70 @@ class RunRequest:
     cap: int | None = None
     # Asked between the guards and the apply (the CLI's confirmation): False disposes nothing.
     approve: Callable[[RunReport], bool] | None = None
+    # Disposals may start before the plan is finished (see the module's docstring): scheduled runs, whose
+    # budget is the whole invocation. An API request keeps all-or-nothing: a plan its 25 s cannot finish
+    # disposes nothing.
+    early_start: bool = False
     # The run's metrics are published (not from the CLI, whose output is a terminal).
     metrics: bool = True
 
 
 def execute(request: RunRequest) -> RunReport:
     """Run `request` from plan to report; raise RunAbortedError (report attached) if a guard stops it."""
-    context = request.context
-    if request.executor is not None:
+    context, executor = request.context, request.executor
+    if executor is not None:
         check_clock(request.source.as_of, wall=datetime.now(UTC))
     report = RunReport(context=context, plan=Plan(context.policy or "", request.source.as_of, ()), cap=request.cap)
+    # A plan someone approves is read whole before anything is disposed.
+    early = None
+    if executor is not None and request.early_start and request.approve is None:
+        early = executor.early_start(report)
     try:
-        report.plan = request.source.plan(context)
+        try:
+            report.plan = request.source.plan(context, early)
+        finally:
+            if early is not None:
+                early.finish()
         report.errors = list(request.source.errors)
-        if request.executor is not None:
+        if executor is not None:
             check_guards(report)
-    except DeadlineExceededError as error:
-        _abort(report, request, DeadlineExceededError(f"the plan could not be finished: {error.message}"))
-    except RunAbortedError as error:
-        _abort(report, request, error)
+    except DisposerError as error:
+        deadline = isinstance(error, DeadlineExceededError)
+        if report.applied:
+            # Disposals had started: the run is reported with what it did, never as aborted.
+            _fail(report, request, _incomplete(report, error) if deadline else error)
+        if deadline:
+            _abort(report, request, DeadlineExceededError(f"the plan could not be finished: {error.message}"))
+        if isinstance(error, RunAbortedError):
+            _abort(report, request, error)
+        raise
     complete = True
-    if request.executor is not None and (request.approve is None or request.approve(report)):
+    if executor is not None and not report.applied and (request.approve is None or request.approve(report)):
         report.applied = not context.dry_run
         try:
-            complete = request.executor.apply(report)
+            complete = executor.apply(report)
         except DisposerError as error:
-            # The run stopped part-way (a refusal of a whole call, say): report what it did, then fail.
-            report.errors.append(DiscoveryError(scope="run", error_code=error.code, error_message=error.message))
-            _count(report, request)
-            publish(report.to_body(max_items=0), metrics=request.metrics and not report.predicted)
-            raise
+            _fail(report, request, error)
     _count(report, request)
     if complete:
         publish(report.to_body(max_items=0), metrics=request.metrics and not report.predicted)
     return report
+
+
+def _incomplete(report: RunReport, error: DisposerError) -> PlanIncompleteError:
+    disposed = report.outcome_counts().get("disposed", 0)
+    return PlanIncompleteError(
+        f"planning stopped part-way ({error.message}) after {disposed} versions were disposed; "
+        "the packages not yet planned were not touched, and the next run picks them up"
+    )
+
+
+def _fail(report: RunReport, request: RunRequest, error: DisposerError) -> NoReturn:
+    """The run stopped part-way (a refusal of a whole call, the time budget): report what it did, then raise."""
+    report.errors.append(DiscoveryError(scope="run", error_code=error.code, error_message=error.message))
+    _count(report, request)
+    publish(report.to_body(max_items=0), metrics=request.metrics and not report.predicted)
+    raise error
 
 
 def _count(report: RunReport, request: RunRequest) -> None:

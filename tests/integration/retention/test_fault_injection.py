@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from disposer.retention.plan import PackagePlan
 from disposer.runs.executors import InlineExecutor
 from local.emulator import RunningEmulator
 from tests.integration.harness import FanOut, control, deliver, receive, run_scheduled
@@ -77,21 +78,31 @@ def _call(emulator: RunningEmulator, operation: str, package: str, **params: Any
     return emulator.store.call(operation, {**coordinates, "package": package, **params})
 
 
+def _change(emulator: RunningEmulator, package: str) -> None:
+    """What someone does to `package`'s CHANGED_VERSION after the run planned it (see CHANGES)."""
+    if package == "svc-00":
+        _call(emulator, "UpdatePackageVersionsStatus", package, versions=[CHANGED_VERSION], targetStatus="Archived")
+    elif package == "svc-01":
+        _call(emulator, "DeletePackageVersions", package, versions=[CHANGED_VERSION])
+        body = b"rebuilt"
+        _call(
+            emulator,
+            "PublishPackageVersion",
+            package,
+            packageVersion=CHANGED_VERSION,
+            assetName="svc-01-1.0.0.bin",
+            assetContent=body,
+            assetSHA256=hashlib.sha256(body).hexdigest(),
+        )
+    elif package == "svc-02":
+        _call(emulator, "DeletePackageVersions", package, versions=[CHANGED_VERSION])
+    elif package == "svc-03":
+        _call(emulator, "UpdatePackageVersionsStatus", package, versions=[CHANGED_VERSION], targetStatus="Unlisted")
+
+
 def _change_between_plan_and_apply(emulator: RunningEmulator) -> None:
-    _call(emulator, "UpdatePackageVersionsStatus", "svc-00", versions=[CHANGED_VERSION], targetStatus="Archived")
-    _call(emulator, "DeletePackageVersions", "svc-01", versions=[CHANGED_VERSION])
-    body = b"rebuilt"
-    _call(
-        emulator,
-        "PublishPackageVersion",
-        "svc-01",
-        packageVersion=CHANGED_VERSION,
-        assetName="svc-01-1.0.0.bin",
-        assetContent=body,
-        assetSHA256=hashlib.sha256(body).hexdigest(),
-    )
-    _call(emulator, "DeletePackageVersions", "svc-02", versions=[CHANGED_VERSION])
-    _call(emulator, "UpdatePackageVersionsStatus", "svc-03", versions=[CHANGED_VERSION], targetStatus="Unlisted")
+    for package in CHANGES:
+        _change(emulator, package)
 
 
 def _state(emulator: RunningEmulator) -> dict[tuple[str, str], tuple[str, str]]:
@@ -135,13 +146,16 @@ def test_faults_and_changes_never_dispose_outside_the_plan(
     before = _state(emulator)
     fanout: FanOut | None = request.getfixturevalue("fanout") if fan_out else None
     if fanout is None:
-        original = InlineExecutor.apply
+        # Inline, a package is disposed as soon as it is planned (early start): each change lands between
+        # its package's plan and its disposal.
+        original = InlineExecutor.apply_package
 
-        def change_then_apply(self: InlineExecutor, report: Any) -> bool:
-            _change_between_plan_and_apply(emulator)
-            return original(self, report)
+        def change_then_apply(self: InlineExecutor, report: Any, package: PackagePlan, *args: Any) -> None:
+            if package.ref.package in CHANGES:
+                _change(emulator, package.ref.package)
+            original(self, report, package, *args)
 
-        monkeypatch.setattr(InlineExecutor, "apply", change_then_apply)
+        monkeypatch.setattr(InlineExecutor, "apply_package", change_then_apply)
     # WHEN the policy's schedule fires (and, fanned out, the workers get its parts after the changes)
     result = run_scheduled(lambda_context, **POLICY)
     if fanout is not None:

@@ -1,0 +1,28 @@
+"""The stack's DynamoDB tables, created in moto with the key design infra/ declares (tests, bench, demo)."""
+
+from typing import Any
+
+
+def create_ledger_table(dynamodb: Any, name: str) -> str:
+    """The ledger: partition `pk` (a package, or `holds`), sort key `sk`."""
+    dynamodb.create_table(
+        TableName=name,
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    return name
+
+
+def create_run_table(dynamodb: Any, name: str) -> str:
+    """The run table: one item per run and per part, keyed by `pk`."""
+    dynamodb.create_table(
+        TableName=name,
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    return name
