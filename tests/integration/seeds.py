@@ -115,3 +115,28 @@ EXPECTED_UI_KIT = {f"1.{i}.0" for i in range(1, 7)}
 EXPECTED_UI_ICONS = {"0.0.0", "0.1.0"}  # 5 versions 296..300 days old, latest 3 kept
 EXPECTED_DISPOSALS = len(EXPECTED_UI_KIT) + len(EXPECTED_UI_ICONS)
 SCHEDULED_RUN_ID = "7bf73129-1428-4cd3-a780-95db273d1602"
+
+
+def ci_builds_seed(names: list[str], versions: int, days_apart: int) -> dict[str, Any]:
+    """Generic packages `names` in acme/releases (namespace ci), each of versions 1.0.0 .. 1.0.<versions - 1>,
+    `days_apart` days apart, the newest published at RUN_TIME."""
+
+    def at(days: int) -> str:
+        return (RUN_TIME - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    packages = [
+        {
+            "format": "generic",
+            "namespace": "ci",
+            "name": name,
+            "versions": [
+                {"version": f"1.0.{i}", "publishedTime": at(days_apart * (versions - 1 - i))} for i in range(versions)
+            ],
+        }
+        for name in names
+    ]
+    return {
+        "domains": [
+            {"name": "acme", "owner": "111122223333", "repositories": [{"name": "releases", "packages": packages}]}
+        ]
+    }

@@ -2,13 +2,12 @@
 one whose listings do not makes its whole plan first. Either way, each package's plan is in the audit
 trail before any of its disposals, and the run disposes exactly its plan."""
 
-from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from tests.integration.harness import run_scheduled
-from tests.integration.seeds import RUN_TIME
+from tests.integration.seeds import ci_builds_seed
 
 PACKAGES = [f"lib-{i:02d}" for i in range(12)]
 VERSIONS = 8  # 1.0.0 (140 days old) .. 1.0.7 (0 days): 20 days apart
@@ -29,25 +28,7 @@ PLANNED = 3 * len(PACKAGES)
 
 @pytest.fixture
 def seed() -> dict[str, Any]:
-    def at(days: int) -> str:
-        return (RUN_TIME - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-    packages = [
-        {
-            "format": "generic",
-            "namespace": "ci",
-            "name": name,
-            "versions": [
-                {"version": f"1.0.{i}", "publishedTime": at(20 * (VERSIONS - 1 - i))} for i in range(VERSIONS)
-            ],
-        }
-        for name in PACKAGES
-    ]
-    return {
-        "domains": [
-            {"name": "acme", "owner": "111122223333", "repositories": [{"name": "releases", "packages": packages}]}
-        ]
-    }
+    return ci_builds_seed(PACKAGES, VERSIONS, days_apart=20)
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ repeats them with more random seeds.
 import hashlib
 import os
 from collections import Counter
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -19,7 +18,7 @@ from disposer.retention.plan import PackagePlan
 from disposer.runs.executors import InlineExecutor
 from local.emulator import RunningEmulator
 from tests.integration.harness import FanOut, control, deliver, receive, run_scheduled
-from tests.integration.seeds import RUN_TIME
+from tests.integration.seeds import ci_builds_seed
 from tests.support import report_line
 
 PACKAGES = [f"svc-{i:02d}" for i in range(6)]
@@ -51,25 +50,7 @@ CHANGED_VERSION = "1.0.0"
 
 @pytest.fixture
 def seed() -> dict[str, Any]:
-    def at(days: int) -> str:
-        return (RUN_TIME - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-    packages = [
-        {
-            "format": "generic",
-            "namespace": "ci",
-            "name": name,
-            "versions": [
-                {"version": f"1.0.{i}", "publishedTime": at(10 * (VERSIONS - 1 - i))} for i in range(VERSIONS)
-            ],
-        }
-        for name in PACKAGES
-    ]
-    return {
-        "domains": [
-            {"name": "acme", "owner": "111122223333", "repositories": [{"name": "releases", "packages": packages}]}
-        ]
-    }
+    return ci_builds_seed(PACKAGES, VERSIONS, days_apart=10)
 
 
 def _call(emulator: RunningEmulator, operation: str, package: str, **params: Any) -> Any:
