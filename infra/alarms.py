@@ -18,6 +18,7 @@ from typing import Literal
 from disposer.constants import (
     METRIC_API_THROTTLES,
     METRIC_DIMENSIONS_AGGREGATE,
+    METRIC_DISPOSALS_DISABLED,
     METRIC_RUN_ABORTED,
     METRIC_VERSIONS_FAILED,
     METRICS_NAMESPACE,
@@ -118,11 +119,28 @@ ALARMS: tuple[AlarmSpec, ...] = (
         comparison="GreaterThanOrEqualToThreshold",
         evaluation_periods=1,
         description=(
-            "A retention-policy run stopped before disposing anything because its plan exceeded the policy's "
-            "maxDisposalsPerRun cap. Nothing was disposed by that run. Find its run report in the function's "
-            'log group (Logs Insights: filter message = "run report" and level = "ERROR"; abortedReason, '
-            "totals, runId), check the plan with POST /plan; if the plan is right, raise maxDisposalsPerRun in "
-            "policies.json, else fix the policy's selection."
+            "A retention-policy run stopped: its plan exceeded maxDisposalsPerRun or maxDisposalsPercent (nothing "
+            "was disposed), the kill switch was off (see DisposalsDisabled), or its time ran out while planning. "
+            'Find its run report in the function\'s log group (Logs Insights: filter message = "run report" and '
+            'level = "ERROR"; abortedReason, totals, runId), check the plan with POST /plan; if the plan is '
+            "right, raise the limit in policies.json, else fix the policy's selection."
+        ),
+    ),
+    AlarmSpec(
+        id="DisposalsDisabled",
+        metric_name=METRIC_DISPOSALS_DISABLED,
+        namespace=METRICS_NAMESPACE,
+        dimensions=AGGREGATE_DIMENSIONS,
+        statistic="Sum",
+        threshold=1,
+        comparison="GreaterThanOrEqualToThreshold",
+        evaluation_periods=1,
+        description=(
+            "The kill switch stopped a run's or a request's writes: the SSM parameter named by stack output "
+            "SwitchParameterName is not 'enabled' (or is missing). Runs still plan and report (aborted); "
+            "/dispose and /apply answer 503 DisposalsDisabled. If that was meant, nothing to do: the alarm "
+            "stays on while schedules keep firing. To resume: aws ssm put-parameter --name <SwitchParameterName> "
+            "--value enabled --overwrite (no redeploy); writes resume within 10 seconds."
         ),
     ),
     AlarmSpec(

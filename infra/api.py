@@ -18,8 +18,13 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("POST", "dispose"),
     ("POST", "plan"),
     ("POST", "apply"),
+    ("POST", "holds"),
+    ("GET", "holds"),
+    ("DELETE", "holds/{holdId}"),
     ("GET", "openapi.json"),
 )
+# The only query-string parameters any route reads: GET /holds filters by them (both optional).
+QUERY_PARAMETERS: Mapping[str, tuple[str, ...]] = {"GET holds": ("repository", "package")}
 
 # Deliberately minimal: API Gateway only rejects bodies that are not a JSON object; the Lambda's
 # pydantic models own every field rule, so the two validators can never disagree.
@@ -92,7 +97,8 @@ ACCESS_LOG_FORMAT = "{" + ", ".join(f'"{key}": {value}' for key, value in ACCESS
 
 
 class DisposeApi(Construct):
-    """REST API: POST /dispose, /plan, /apply and GET /openapi.json, all SigV4 (AWS_IAM) authorized."""
+    """REST API: POST /dispose, /plan, /apply, /holds, GET /holds, DELETE /holds/{holdId} and GET /openapi.json,
+    all SigV4 (AWS_IAM) authorized."""
 
     def __init__(
         self,
@@ -159,17 +165,18 @@ class DisposeApi(Construct):
         integration = apigw.LambdaIntegration(function, proxy=True, allow_test_invoke=False)
         self.methods: dict[str, apigw.Method] = {}
         for http_method, path in ROUTES:
-            resource = self.rest_api.root.add_resource(path)
+            resource = self.rest_api.root.resource_for_path(path)
             request_models = {"application/json": self.body_model} if http_method == "POST" else None
+            query = QUERY_PARAMETERS.get(f"{http_method} {path}", ())
             self.methods[f"{http_method} /{path}"] = resource.add_method(
                 http_method,
                 integration,
                 authorization_type=apigw.AuthorizationType.IAM,
                 request_validator=self.request_validator,
                 request_models=request_models,
-                # No method takes a header or query-string parameter, so none is declared (let alone
-                # required). API Gateway cannot reject undeclared ones; the function ignores them.
-                request_parameters={},
+                # Only GET /holds reads the query string (both parameters optional); no method takes a
+                # header. API Gateway cannot reject undeclared ones; the function refuses them itself.
+                request_parameters={f"method.request.querystring.{name}": False for name in query},
             )
 
         self.gateway_responses: dict[str, apigw.GatewayResponse] = {}

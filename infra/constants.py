@@ -23,10 +23,12 @@ from disposer.config import (
     ENV_QUOTA_SHARE,
     ENV_REPOSITORIES,
     ENV_RUN_TABLE,
+    ENV_SWITCH_PARAMETER,
     ENV_THREADS,
     ENV_WORK_QUEUE_URL,
     MAX_PLAN_TTL_HOURS,
     MAX_THREADS,
+    SWITCH_ENABLED,
 )
 from disposer.constants import (
     METRICS_NAMESPACE,
@@ -55,6 +57,8 @@ __all__ = [
     "ENV_REPOSITORIES",
     "ENV_POLICIES_FILE",
     "ENV_RUN_TABLE",
+    "ENV_SWITCH_PARAMETER",
+    "SWITCH_ENABLED",
     "ENV_THREADS",
     "ENV_WORK_QUEUE_URL",
     "METRICS_NAMESPACE",

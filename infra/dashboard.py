@@ -14,11 +14,15 @@ from disposer.constants import (
     METRIC_BYTES_RECLAIMED,
     METRIC_DIMENSIONS_BREAKDOWN,
     METRIC_DIMENSIONS_BY_ERROR,
+    METRIC_DISPOSALS_DISABLED,
+    METRIC_QUARANTINE_DISPOSALS,
     METRIC_RUN_ABORTED,
     METRIC_RUN_DURATION,
     METRIC_RUNS,
+    METRIC_VERSIONS_ARCHIVED,
     METRIC_VERSIONS_DISPOSED,
     METRIC_VERSIONS_FAILED,
+    METRIC_VERSIONS_HELD,
     METRIC_VERSIONS_KEPT,
     METRIC_VERSIONS_PLANNED,
     METRICS_NAMESPACE,
@@ -174,7 +178,7 @@ def dashboard_widgets(
             ],
         ),
         graph(
-            "Runs aborted (cap) / failed versions by error code",
+            "Runs aborted / failed versions by error code",
             [service_metric(METRIC_RUN_ABORTED, label="runs aborted")],
             right=[
                 cloudwatch.MathExpression(
@@ -183,6 +187,23 @@ def dashboard_widgets(
                     period=PERIOD,
                 )
             ],
+        ),
+    ]
+    safety: list[cloudwatch.IWidget] = [
+        graph(
+            "Kept by a hold",
+            [service_metric(METRIC_VERSIONS_HELD, label="versions held"), per_policy(METRIC_VERSIONS_HELD)],
+        ),
+        graph(
+            "Quarantine",
+            [
+                service_metric(METRIC_VERSIONS_ARCHIVED, label="archived (quarantined)"),
+                service_metric(METRIC_QUARANTINE_DISPOSALS, label="disposed out of quarantine"),
+            ],
+        ),
+        graph(
+            "Kill switch",
+            [service_metric(METRIC_DISPOSALS_DISABLED, label="runs and requests stopped by the switch")],
         ),
     ]
     lambda_row: list[cloudwatch.IWidget] = [
@@ -225,7 +246,18 @@ def dashboard_widgets(
         height=8,
     )
     fan_out_rows = [fan_out_row(fan_out)] if fan_out is not None else []
-    return [[header], [alarm_status], runs, per_policy_row, health, lambda_row, *fan_out_rows, api_row, [latest]]
+    return [
+        [header],
+        [alarm_status],
+        runs,
+        per_policy_row,
+        health,
+        safety,
+        lambda_row,
+        *fan_out_rows,
+        api_row,
+        [latest],
+    ]
 
 
 def fan_out_row(fan_out: FanOut) -> list[cloudwatch.IWidget]:

@@ -5,22 +5,28 @@ from collections.abc import Sequence
 from aws_cdk import ArnFormat, Stack
 from aws_cdk import aws_iam as iam
 
-# Exactly the calls the Lambda's CodeArtifact gateway makes; the only write is DisposePackageVersions.
-# The run function plans (lists, describes where an age decides) and disposes inline (API calls, and
-# runs without fan-out); a worker disposes what a part pins and, when its message is redelivered,
+# Exactly the calls the Lambda's CodeArtifact gateway makes; the writes are DisposePackageVersions and,
+# for quarantine, UpdatePackageVersionsStatus (to Archived only: the code sends no other target).
+# The run function plans (lists, describes where an age decides) and writes inline (API calls, and
+# runs without fan-out); a worker writes what a part pins and, when its message is redelivered,
 # lists the package first to count what an earlier attempt disposed.
 RUN_PACKAGE_ACTIONS = (
     "codeartifact:DisposePackageVersions",
+    "codeartifact:UpdatePackageVersionsStatus",
     "codeartifact:ListPackageVersions",
     "codeartifact:DescribePackageVersion",
 )
-WORKER_PACKAGE_ACTIONS = ("codeartifact:DisposePackageVersions", "codeartifact:ListPackageVersions")
+WORKER_PACKAGE_ACTIONS = (
+    "codeartifact:DisposePackageVersions",
+    "codeartifact:UpdatePackageVersionsStatus",
+    "codeartifact:ListPackageVersions",
+)
 # BytesReclaimed: the assets of each version, listed before it is disposed (measureBytes only).
 MEASURE_ACTIONS = ("codeartifact:ListPackageVersionAssets",)
 REPOSITORY_ACTIONS = ("codeartifact:ListPackages",)
 # A policy whose repository is a glob (or omitted) lists the domain's repositories to expand it.
 DOMAIN_ACTIONS = ("codeartifact:ListRepositoriesInDomain",)
-WRITE_ACTIONS = ("codeartifact:DisposePackageVersions",)
+WRITE_ACTIONS = ("codeartifact:DisposePackageVersions", "codeartifact:UpdatePackageVersionsStatus")
 
 
 def codeartifact_arn(stack: Stack, *, owner: str, resource: str, name: str) -> str:

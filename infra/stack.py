@@ -21,6 +21,7 @@ from infra.monitoring import Monitoring
 from infra.nag import suppress_acknowledged_findings
 from infra.policies import load_policy_file
 from infra.schedules import RetentionSchedules
+from infra.switch import KillSwitch
 
 
 class DisposerStack(cdk.Stack):
@@ -52,7 +53,11 @@ class DisposerStack(cdk.Stack):
             if config.fan_out
             else None
         )
-        self.ledger = Ledger(self, "Ledger", run_function=self.disposer)
+        worker = self.fan_out.worker if self.fan_out is not None else None
+        self.ledger = Ledger(self, "Ledger", run_function=self.disposer, worker=worker)
+        self.switch = KillSwitch(
+            self, "KillSwitch", stack_name=config.stack_name, functions=[self.disposer, *([worker] if worker else [])]
+        )
         self.api = DisposeApi(self, "Api", function=self.disposer.function, config=config, log_key=log_key)
         self.schedules = RetentionSchedules(self, "Schedules", function=self.disposer.function, policies=policies)
         self.monitoring = Monitoring(
@@ -69,6 +74,12 @@ class DisposerStack(cdk.Stack):
         cdk.CfnOutput(self, "ApiUrl", value=self.api.rest_api.url, description="Base URL (SigV4, service execute-api)")
         cdk.CfnOutput(self, "FunctionName", value=self.disposer.function.function_name)
         cdk.CfnOutput(self, "LedgerTableName", value=self.ledger.table.table_name)
+        cdk.CfnOutput(
+            self,
+            "SwitchParameterName",
+            value=self.switch.parameter.parameter_name,
+            description="Kill switch: any value but 'enabled' stops every disposal within 10 s",
+        )
         cdk.CfnOutput(self, "FunctionLogGroup", value=self.disposer.log_group.log_group_name)
         cdk.CfnOutput(
             self,

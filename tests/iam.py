@@ -11,6 +11,7 @@ the function's role that grants both.
 """
 
 import os
+import re
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -90,7 +91,9 @@ def describe_call(function: str, service: str, operation: str, params: Mapping[s
     elif service == "sqs":
         resources = [_configured(params["QueueUrl"])]
     elif service == "ssm":
-        resources = [_configured(params["Name"])]
+        # arn:...:parameter/a/b for "/a/b": the name (its leading slash included) ends the ARN; which
+        # parameter the name is comes from the template's environment, as for tables and queues.
+        resources = [f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter{{{_configured(params['Name'])}}}"]
     else:
         resources = [f"unknown:{service}"]
     return [
@@ -203,6 +206,8 @@ class Role:
         resource = call.resource
         if resource.startswith("env:"):
             resource = self.environment.get(resource.removeprefix("env:"), resource)
+        # A name inside an ARN: arn:...:parameter{env:VARIABLE}.
+        resource = re.sub(r"\{env:(\w+)\}", lambda m: self.environment.get(m[1], m[0]), resource)
         return any(
             any(fnmatchcase(call.action.lower(), a.lower()) for a in actions)
             and any(fnmatchcase(resource, r) for r in granted)

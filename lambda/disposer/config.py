@@ -29,6 +29,10 @@ ENV_POLICIES_FILE = "DISPOSER_POLICIES_FILE"
 ENV_LEDGER_TABLE = "DISPOSER_LEDGER_TABLE"
 # How long a fanned-out plan may wait for its worker: a part older than this is never applied.
 ENV_PLAN_TTL_HOURS = "DISPOSER_PLAN_TTL_HOURS"
+# The kill switch: an SSM String parameter; any value but SWITCH_ENABLED (or none) stops every write.
+ENV_SWITCH_PARAMETER = "DISPOSER_SWITCH_PARAMETER"
+# How long a read of the switch is trusted (writes stop at most this long, plus one call, after a flip).
+ENV_SWITCH_CACHE_SECONDS = "DISPOSER_SWITCH_CACHE_SECONDS"
 
 # Defaults, shared by the functions (a variable left unset) and the stack (a context key left out).
 DEFAULT_MAX_ATTEMPTS = 5
@@ -39,6 +43,9 @@ DEFAULT_MEASURE_BYTES = False
 MAX_CONCURRENT_INVOCATIONS = 1000
 DEFAULT_PLAN_TTL_HOURS = 6.0
 MAX_PLAN_TTL_HOURS = 24.0
+SWITCH_ENABLED = "enabled"
+DEFAULT_SWITCH_CACHE_SECONDS = 5.0
+MAX_SWITCH_CACHE_SECONDS = 9.0
 
 _FALSE = ("false", "0", "no", "off")
 
@@ -52,6 +59,7 @@ class Settings(BaseModel):
     codeartifact_endpoint: str | None = None
     dynamodb_endpoint: str | None = None
     sqs_endpoint: str | None = None
+    ssm_endpoint: str | None = None
     # Attempts per AWS call (botocore standard retry mode: throttles and 5xx, with backoff and jitter).
     max_attempts: int = Field(default=DEFAULT_MAX_ATTEMPTS, ge=1, le=10)
     # BytesReclaimed costs one ListPackageVersionAssets call per disposed version: opt in per deployment.
@@ -68,6 +76,9 @@ class Settings(BaseModel):
     policies_file: str | None = None
     # A stale plan never disposes: parts of a plan made longer ago than this are reported EXPIRED.
     plan_ttl_hours: float = Field(default=DEFAULT_PLAN_TTL_HOURS, ge=0, le=MAX_PLAN_TTL_HOURS)
+    # None: no kill switch (local runs); every write is allowed.
+    switch_parameter: str | None = None
+    switch_cache_seconds: float = Field(default=DEFAULT_SWITCH_CACHE_SECONDS, ge=0, le=MAX_SWITCH_CACHE_SECONDS)
     domain: str | None = None
     domain_owner: str | None = None
     repositories: tuple[str, ...] = ()
@@ -79,6 +90,7 @@ class Settings(BaseModel):
             codeartifact_endpoint=environ.get("AWS_ENDPOINT_URL_CODEARTIFACT") or None,
             dynamodb_endpoint=environ.get("AWS_ENDPOINT_URL_DYNAMODB") or environ.get("AWS_ENDPOINT_URL") or None,
             sqs_endpoint=environ.get("AWS_ENDPOINT_URL_SQS") or environ.get("AWS_ENDPOINT_URL") or None,
+            ssm_endpoint=environ.get("AWS_ENDPOINT_URL_SSM") or environ.get("AWS_ENDPOINT_URL") or None,
             max_attempts=int(environ.get(ENV_MAX_ATTEMPTS) or DEFAULT_MAX_ATTEMPTS),
             measure_bytes=(
                 environ[ENV_MEASURE_BYTES].strip().lower() not in _FALSE
@@ -93,6 +105,8 @@ class Settings(BaseModel):
             ledger_table=environ.get(ENV_LEDGER_TABLE) or None,
             policies_file=environ.get(ENV_POLICIES_FILE) or None,
             plan_ttl_hours=float(environ.get(ENV_PLAN_TTL_HOURS) or DEFAULT_PLAN_TTL_HOURS),
+            switch_parameter=environ.get(ENV_SWITCH_PARAMETER) or None,
+            switch_cache_seconds=float(environ.get(ENV_SWITCH_CACHE_SECONDS) or DEFAULT_SWITCH_CACHE_SECONDS),
             domain=environ.get(ENV_DOMAIN) or None,
             domain_owner=environ.get(ENV_DOMAIN_OWNER) or None,
             repositories=tuple(name.strip() for name in environ.get(ENV_REPOSITORIES, "").split(",") if name.strip()),

@@ -27,6 +27,12 @@ METRIC_BYTES_RECLAIMED = "BytesReclaimed"
 METRIC_API_THROTTLES = "ApiThrottles"
 METRIC_RUN_DURATION = "RunDuration"
 METRIC_RUN_ABORTED = "RunAborted"
+# Safety: versions a run archived (quarantine), disposed after their quarantine, and kept by a hold.
+METRIC_VERSIONS_ARCHIVED = "VersionsArchived"
+METRIC_QUARANTINE_DISPOSALS = "VersionsDisposedFromQuarantine"
+METRIC_VERSIONS_HELD = "VersionsHeld"
+# 1 for a run or request the kill switch stopped (before or during its writes).
+METRIC_DISPOSALS_DISABLED = "DisposalsDisabled"
 # Dimension sets: the alarms watch the aggregate; the dashboard breaks down by policy and trigger.
 METRIC_DIMENSIONS_AGGREGATE = ("service",)
 METRIC_DIMENSIONS_BREAKDOWN = ("service", "policy", "trigger")

@@ -68,6 +68,20 @@ class FutureClockError(DisposerError):
     status = HTTPStatus.UNPROCESSABLE_ENTITY
 
 
+class LedgerRequiredError(DisposerError):
+    """Holds and quarantine live in the ledger table, and this deployment has none configured."""
+
+    code = "LedgerRequired"
+    status = HTTPStatus.UNPROCESSABLE_ENTITY
+
+
+class HoldNotFoundError(DisposerError):
+    """DELETE /holds/{holdId} named no hold."""
+
+    code = "HoldNotFound"
+    status = HTTPStatus.NOT_FOUND
+
+
 # ---------------------------------------------------------------------------------------------------
 # A run stopped before disposing anything
 
@@ -96,6 +110,27 @@ class DeadlineExceededError(RunAbortedError):
     code = "DeadlineExceeded"
     status = HTTPStatus.GATEWAY_TIMEOUT
     transient = True
+
+
+class PercentExceededError(RunAbortedError):
+    """The plan disposes (or archives) more than maxDisposalsPercent of the versions it covers: nothing was disposed."""
+
+    code = "PercentExceeded"
+    status = HTTPStatus.CONFLICT
+
+
+class DisposalsDisabledError(RunAbortedError):
+    """The kill switch is off: no write is sent (a run still plans and reports, aborted)."""
+
+    code = "DisposalsDisabled"
+    status = HTTPStatus.SERVICE_UNAVAILABLE
+
+
+class PlanChangedError(RunAbortedError):
+    """The plan made now differs from the one reviewed (expectedPlanDigest): nothing was disposed."""
+
+    code = "PlanChanged"
+    status = HTTPStatus.CONFLICT
 
 
 class PlanIncompleteError(DisposerError):

@@ -12,6 +12,7 @@ from disposer.config import Settings
 from disposer.fanout.queue import WorkQueue
 from disposer.fanout.table import RunTable
 from disposer.ledger.table import LedgerTable
+from disposer.safety.switch import KillSwitch
 
 if TYPE_CHECKING:
     from mypy_boto3_codeartifact import CodeArtifactClient as Boto3Client
@@ -40,11 +41,25 @@ def _sqs(endpoint_url: str | None) -> SQSClient:
 
 
 def codeartifact(settings: Settings, budget: Budget) -> CodeArtifact:
-    """The CodeArtifact adapter of one invocation: its own call counter, and no call after `budget`."""
+    """The CodeArtifact adapter of one invocation: its own call counter, no call after `budget`, and no
+    write while the kill switch is off."""
     client = _codeartifact_client(
         settings.codeartifact_endpoint, settings.max_attempts, settings.pacing, settings.threads
     )
-    return CodeArtifact(client, threads=settings.threads, budget=budget)
+    return CodeArtifact(client, threads=settings.threads, budget=budget, switch=switch(settings))
+
+
+@cache
+def _switch(name: str, endpoint_url: str | None, cache_seconds: float) -> KillSwitch:
+    # One per process: warm invocations share its last read (at most cache_seconds old).
+    return KillSwitch(name, aws.client("ssm", endpoint_url=endpoint_url), cache_seconds=cache_seconds)
+
+
+def switch(settings: Settings) -> KillSwitch | None:
+    """The deployment's kill switch, or None where there is none (local runs without the variable)."""
+    if settings.switch_parameter is None:
+        return None
+    return _switch(settings.switch_parameter, settings.ssm_endpoint, settings.switch_cache_seconds)
 
 
 def run_table(settings: Settings) -> RunTable | None:

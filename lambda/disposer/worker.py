@@ -59,6 +59,7 @@ def _apply_part(record: SQSRecord, settings: Settings, budget: Budget) -> None:
         measure=settings.measure_bytes,
         redelivered=int(record.attributes.approximate_receive_count) > 1,
         plan_ttl_hours=settings.plan_ttl_hours,
+        ledger=services.ledger(settings),
     )
     execute(
         RunRequest(

@@ -53,6 +53,7 @@ def test_alarm_table_ids_unique_and_cover_the_required_alarms():
     assert {(spec.id, spec.namespace, spec.metric_name, spec.resource) for spec in ALARMS} == {
         ("VersionsFailed", METRICS_NAMESPACE, "VersionsFailed", WatchedResource.SERVICE),
         ("RunAborted", METRICS_NAMESPACE, "RunAborted", WatchedResource.SERVICE),
+        ("DisposalsDisabled", METRICS_NAMESPACE, "DisposalsDisabled", WatchedResource.SERVICE),
         ("ApiThrottles", METRICS_NAMESPACE, "ApiThrottles", WatchedResource.SERVICE),
         ("FunctionErrors", "AWS/Lambda", "Errors", WatchedResource.FUNCTION),
         ("FailedRuns", "AWS/SQS", "ApproximateNumberOfMessagesVisible", WatchedResource.FAILED_RUNS_QUEUE),
@@ -60,7 +61,12 @@ def test_alarm_table_ids_unique_and_cover_the_required_alarms():
         ("WorkerErrors", "AWS/Lambda", "Errors", WatchedResource.WORKER_FUNCTION),
         ("WorkDeadLetters", "AWS/SQS", "ApproximateNumberOfMessagesVisible", WatchedResource.WORK_DEAD_LETTER_QUEUE),
     }
-    assert [spec.id for spec in SERVICE_METRIC_ALARMS] == ["VersionsFailed", "RunAborted", "ApiThrottles"]
+    assert [spec.id for spec in SERVICE_METRIC_ALARMS] == [
+        "VersionsFailed",
+        "RunAborted",
+        "DisposalsDisabled",
+        "ApiThrottles",
+    ]
     for spec in ALARMS:
         assert (spec.dimensions is not None) == (spec.resource is WatchedResource.SERVICE), spec.id
 
@@ -122,9 +128,15 @@ def _emitted(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
 def test_service_alarm_metric_emitted_by_handler_under_exact_dimension_set(
     spec: AlarmSpec, capsys: pytest.CaptureFixture[str]
 ):
-    # GIVEN a run that failed a version, was throttled and was aborted (every alarmed figure non-zero)
+    # GIVEN a run that failed a version, was throttled and was aborted by the kill switch (every alarmed
+    # figure non-zero)
     run = RunFigures(
-        trigger="schedule", policy="prune-ui", failed=Counter({"MISMATCHED_REVISION": 1}), throttles=3, aborted=True
+        trigger="schedule",
+        policy="prune-ui",
+        failed=Counter({"MISMATCHED_REVISION": 1}),
+        throttles=3,
+        aborted=True,
+        disposals_disabled=True,
     )
 
     # WHEN the function's telemetry prints its EMF lines

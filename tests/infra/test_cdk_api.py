@@ -2,6 +2,7 @@
 
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -11,7 +12,15 @@ from infra.api import BAD_BODY_MESSAGE, GATEWAY_ERRORS
 from infra.constants import API_STAGE_NAME
 from tests.infra.cdk_testkit import flat, only_resource
 
-EXPECTED_ROUTES = {("POST", "dispose"), ("POST", "plan"), ("POST", "apply"), ("GET", "openapi.json")}
+EXPECTED_ROUTES = {
+    ("POST", "dispose"),
+    ("POST", "plan"),
+    ("POST", "apply"),
+    ("POST", "holds"),
+    ("GET", "holds"),
+    ("DELETE", "holds/{holdId}"),
+    ("GET", "openapi.json"),
+}
 # Sample values API Gateway substitutes, with quotes wherever a real value can have them:
 # messageString arrives quoted and escaped by API Gateway, validationErrorString raw (it quotes the
 # schema's allowed types), every other variable is an id, a name, a number or an ARN.
@@ -37,16 +46,23 @@ def _methods(template: Template) -> dict[str, dict[str, Any]]:
     }
 
 
+def _path(resources: Mapping[str, Mapping[str, Any]], resource_id: str) -> str:
+    """A resource's full path below the API's root (a parent given by Ref is a resource of ours)."""
+    properties = resources[resource_id]["Properties"]
+    parent = properties["ParentId"]
+    prefix = _path(resources, parent["Ref"]) + "/" if isinstance(parent, dict) and "Ref" in parent else ""
+    return prefix + str(properties["PathPart"])
+
+
 def _routes(template: Template) -> set[tuple[str, str]]:
     resources = template.find_resources("AWS::ApiGateway::Resource")
     return {
-        (method["HttpMethod"], resources[method["ResourceId"]["Ref"]]["Properties"]["PathPart"])
-        for method in _methods(template).values()
+        (method["HttpMethod"], _path(resources, method["ResourceId"]["Ref"])) for method in _methods(template).values()
     }
 
 
 def test_api_methods_cover_exactly_the_contract_routes(template: Template):
-    # GIVEN the synthesized API / WHEN its methods are listed / THEN they are the four routes
+    # GIVEN the synthesized API / WHEN its methods are listed / THEN they are the contract's routes
     assert _routes(template) == EXPECTED_ROUTES
 
 
@@ -70,11 +86,18 @@ def test_api_request_validator_validates_body_on_every_method(template: Template
         assert method["RequestValidatorId"] == {"Ref": validator_id}
 
 
-def test_api_methods_declare_no_request_parameters(template: Template):
+def test_api_methods_declare_only_the_optional_holds_filters(template: Template):
     # GIVEN / WHEN each method is read
-    # THEN each says explicitly that it takes no header or query-string parameter
+    # THEN only GET /holds takes query-string parameters, both optional; no method takes a header
+    resources = template.find_resources("AWS::ApiGateway::Resource")
     for logical_id, method in _methods(template).items():
-        assert method["RequestParameters"] == {}, logical_id
+        route = (method["HttpMethod"], _path(resources, method["ResourceId"]["Ref"]))
+        expected = (
+            {"method.request.querystring.repository": False, "method.request.querystring.package": False}
+            if route == ("GET", "holds")
+            else {}
+        )
+        assert method["RequestParameters"] == expected, logical_id
 
 
 def test_api_post_bodies_require_a_json_object_and_nothing_more(template: Template):

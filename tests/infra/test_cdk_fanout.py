@@ -8,7 +8,6 @@ from aws_cdk.assertions import Template
 
 from infra.constants import (
     ENV_CONCURRENT_INVOCATIONS,
-    ENV_LEDGER_TABLE,
     ENV_MEASURE_BYTES,
     ENV_POLICIES_FILE,
     ENV_QUOTA_SHARE,
@@ -181,12 +180,12 @@ def test_environments_run_function_dispatches_worker_tallies_both_paced_alike(
 
     # WHEN / THEN the run function knows the queue and the table, the worker the table only
     assert (run[ENV_WORK_QUEUE_URL], run[ENV_RUN_TABLE]) == (queue_ref, table_ref)
-    # (the ledger, the policies file: only the run function runs policies)
+    # (and both the ledger and the kill switch, test_cdk_ledger.py and test_cdk_safety.py)
     assert worker[ENV_RUN_TABLE] == table_ref
     assert ENV_WORK_QUEUE_URL not in worker
-    # AND everything else is the same: scope, log level and pacing (share 0.5 over 2 workers + 1 run);
-    # only the run function runs policies, so only it is told where the deployed ones are
-    only_run = (ENV_WORK_QUEUE_URL, ENV_POLICIES_FILE, ENV_LEDGER_TABLE)
+    # AND everything else is the same: scope, log level, pacing (share 0.5 over 2 workers + 1 run), the
+    # ledger and the switch; only the run function runs policies, so only it is told where they are
+    only_run = (ENV_WORK_QUEUE_URL, ENV_POLICIES_FILE)
     assert {key: value for key, value in run.items() if key not in only_run} == worker
     assert (worker[ENV_QUOTA_SHARE], worker[ENV_CONCURRENT_INVOCATIONS]) == ("0.5", "3")
     assert (worker[ENV_THREADS], worker[ENV_MEASURE_BYTES]) == ("8", "false")
@@ -212,17 +211,22 @@ def test_worker_role_exactly_dispose_list_versions_tally_and_consume(
     table = f"<{_logical_id(fan_out.table)}.Arn>"
     queue = f"<{_logical_id(fan_out.queue)}.Arn>"
 
-    # WHEN / THEN CodeArtifact: dispose, and list versions (a redelivered part counts what an earlier
-    # attempt disposed), on the configured packages only; never a describe or a list of packages or
-    # repositories (it applies a plan, it does not make one), nor assets (measureBytes is off)
+    # WHEN / THEN CodeArtifact: dispose, archive (quarantine) and list versions (a redelivered part counts
+    # what an earlier attempt disposed), on the configured packages only; never a describe or a list of
+    # packages or repositories (it applies a plan, it does not make one), nor assets (measureBytes is off)
     assert granted(statements, "codeartifact:") == {
         (action, arn)
-        for action in ("codeartifact:DisposePackageVersions", "codeartifact:ListPackageVersions")
+        for action in (
+            "codeartifact:DisposePackageVersions",
+            "codeartifact:UpdatePackageVersionsStatus",
+            "codeartifact:ListPackageVersions",
+        )
         for arn in PACKAGES
     }
-    # AND DynamoDB: reading its part, tallying it and claiming the report, on the run table only; it
-    # writes no item of its own, and has no Scan, Query or DeleteItem
-    assert granted(statements, "dynamodb:") == {("dynamodb:GetItem", table), ("dynamodb:UpdateItem", table)}
+    # AND DynamoDB on the run table: reading its part, tallying it and claiming the report; it writes no
+    # part of its own, and has no Scan, Query or DeleteItem there (the ledger: test_cdk_ledger.py)
+    on_run_table = {grant for grant in granted(statements, "dynamodb:") if grant[1] == table}
+    assert on_run_table == {("dynamodb:GetItem", table), ("dynamodb:UpdateItem", table)}
     # AND SQS: what the event source needs to receive and delete, on the work queue only; no send
     sqs_grants = granted(statements, "sqs:")
     assert {resource for _, resource in sqs_grants} == {queue}
@@ -230,7 +234,7 @@ def test_worker_role_exactly_dispose_list_versions_tally_and_consume(
     assert "sqs:SendMessage" not in {action for action, _ in sqs_grants}
     # AND nothing else but its own logs and X-Ray
     prefixes = {action.split(":")[0] for statement in statements for action in _actions(statement)}
-    assert prefixes == {"codeartifact", "dynamodb", "sqs", "logs", "xray"}
+    assert prefixes == {"codeartifact", "dynamodb", "sqs", "ssm", "logs", "xray"}
 
 
 def _actions(statement: dict[str, Any]) -> list[str]:
@@ -247,6 +251,7 @@ def test_worker_role_measure_bytes_true_lists_assets(tuned_template: Template):
         (action, arn)
         for action in (
             "codeartifact:DisposePackageVersions",
+            "codeartifact:UpdatePackageVersionsStatus",
             "codeartifact:ListPackageVersions",
             "codeartifact:ListPackageVersionAssets",
         )

@@ -18,6 +18,7 @@ from infra.constants import (
     ENV_QUOTA_SHARE,
     ENV_REPOSITORIES,
     ENV_RUN_TABLE,
+    ENV_SWITCH_PARAMETER,
     ENV_THREADS,
     ENV_WORK_QUEUE_URL,
     LAMBDA_HANDLER,
@@ -71,9 +72,9 @@ def test_function_environment_carries_config_and_powertools_names(template: Temp
 
     # THEN it is exactly these variables, with the shared spellings from disposer/constants.py: the
     # scope, the pacing (share 0.5 split between the run function and 2 workers), the deployed policies
-    # shipped in the asset, the fan-out and the ledger (test_cdk_fanout.py and test_cdk_ledger.py check
-    # where the last three point)
-    pointers = (ENV_WORK_QUEUE_URL, ENV_RUN_TABLE, ENV_LEDGER_TABLE)
+    # shipped in the asset, the fan-out, the ledger and the kill switch (test_cdk_fanout.py,
+    # test_cdk_ledger.py and test_cdk_safety.py check where the last four point)
+    pointers = (ENV_WORK_QUEUE_URL, ENV_RUN_TABLE, ENV_LEDGER_TABLE, ENV_SWITCH_PARAMETER)
     assert {key: value for key, value in variables.items() if key not in pointers} == {
         "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
         "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
@@ -169,19 +170,20 @@ def test_role_each_configured_repository_has_package_and_repository_arn(template
     }
     # The owner is the ARN's account field: domain/{domain}, as the CodeArtifact docs define it.
     assert domains == {f"{ARN_PREFIX}111122223333:domain/acme"}
-    for action in ("ListPackageVersions", "DescribePackageVersion"):
+    for action in ("ListPackageVersions", "DescribePackageVersion", "UpdatePackageVersionsStatus"):
         assert _codeartifact_resources(template, f"codeartifact:{action}") == packages
-    assert WRITE_ACTIONS == ("codeartifact:DisposePackageVersions",)
+    assert WRITE_ACTIONS == ("codeartifact:DisposePackageVersions", "codeartifact:UpdatePackageVersionsStatus")
 
 
 def test_role_codeartifact_actions_exactly_the_calls_the_code_makes(template: Template):
     # GIVEN every CodeArtifact action the run function's role allows
     actions = {action for action, _ in granted(role_statements(template, _function(template)), "codeartifact:")}
 
-    # WHEN / THEN they are exactly the five the adapter calls (a glob repository lists the domain's);
-    # measureBytes, off by default, would add ListPackageVersionAssets
+    # WHEN / THEN they are exactly the six the adapter calls (a glob repository lists the domain's;
+    # quarantine archives); measureBytes, off by default, would add ListPackageVersionAssets
     assert actions == {
         "codeartifact:DisposePackageVersions",
+        "codeartifact:UpdatePackageVersionsStatus",
         "codeartifact:ListPackageVersions",
         "codeartifact:DescribePackageVersion",
         "codeartifact:ListPackages",

@@ -36,24 +36,39 @@ def test_ledger_keyed_pk_sk_retained_with_point_in_time_recovery(
     assert (table["DeletionPolicy"], table["UpdateReplacePolicy"]) == ("Retain", "Retain")
 
 
-def test_ledger_read_and_remembered_by_the_run_function_only(
+def test_ledger_grants_each_function_exactly_its_calls_and_denies_others_outside_holds(
     default_stack: tuple[cdk.App, DisposerStack], template: Template
 ):
     # GIVEN both functions' roles and environments
     stack = default_stack[1]
     logical_id, table = _ledger(stack, template)
-    run = run_function(template)[1]
+    run, worker = run_function(template)[1], worker_function(template)[1]
     arn = f"<{logical_id}.Arn>"
-    # WHEN / THEN the run function is told the table and may Query it and remember publish times in it
-    assert run["Environment"]["Variables"][ENV_LEDGER_TABLE] == {"Ref": logical_id}
-    on_ledger = {(a, r) for a, r in granted(role_statements(template, run), "dynamodb:") if r == arn}
-    assert on_ledger == {("dynamodb:Query", arn), ("dynamodb:BatchWriteItem", arn)}
-    # AND the worker has nothing of it
-    worker = worker_function(template)[1]
-    assert all(r != arn for _, r in granted(role_statements(template, worker), "dynamodb:"))
-    # AND the table's policy denies every write to any other principal
-    (deny,) = table["Properties"]["ResourcePolicy"]["PolicyDocument"]["Statement"]
-    assert deny["Effect"] == "Deny" and {"dynamodb:PutItem", "dynamodb:UpdateItem"} <= set(deny["Action"])
+
+    def on_ledger(function: dict[str, Any]) -> set[str]:
+        return {a for a, r in granted(role_statements(template, function), "dynamodb:") if r == arn}
+
+    # WHEN / THEN both are told the table; the run function reads partitions and holds, remembers times
+    # and quarantine records, marks restores, and places and removes holds for the API
+    for function in (run, worker):
+        assert function["Environment"]["Variables"][ENV_LEDGER_TABLE] == {"Ref": logical_id}
+    assert on_ledger(run) == {
+        "dynamodb:Query",
+        "dynamodb:BatchWriteItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:PutItem",
+        "dynamodb:DeleteItem",
+    }
+    # AND the worker reads the holds before it writes, and records what it archived
+    assert on_ledger(worker) == {"dynamodb:Query", "dynamodb:BatchWriteItem"}
+    # AND the table's policy denies any other principal every write outside the holds partition, and
+    # every update
+    memory, updates = table["Properties"]["ResourcePolicy"]["PolicyDocument"]["Statement"]
+    assert memory["Effect"] == updates["Effect"] == "Deny"
+    assert {"dynamodb:PutItem", "dynamodb:BatchWriteItem", "dynamodb:UpdateItem"} <= set(memory["Action"])
+    assert memory["Condition"]["ForAnyValue:StringNotEquals"] == {"dynamodb:LeadingKeys": ["holds"]}
+    assert len(memory["Condition"]["ArnNotEquals"]["aws:PrincipalArn"]) == 2
+    assert "dynamodb:UpdateItem" in updates["Action"] and "ForAnyValue:StringNotEquals" not in updates["Condition"]
 
 
 class _Recorder:

@@ -118,13 +118,13 @@ def test_dashboard_shows_every_service_metric_aggregate_and_per_policy(template:
 
     # THEN it is named after the stack and graphs every run metric under [service]
     assert name == "CodeArtifactDisposer"
-    assert len(SERVICE_METRICS) == 9
+    assert len(SERVICE_METRICS) == 13
     for entry in series:
         if entry["row"][:1] == [constants.METRICS_NAMESPACE]:
             assert entry["row"][2:] == ["service", constants.SERVICE_NAME], entry
     assert {metric for metric, _ in aggregate} == set(SERVICE_METRICS)
     # AND runs and versions per policy and trigger, and failures per error code, with SEARCH
-    for metric in ("Runs", "VersionsDisposed", "VersionsFailed", "VersionsKept", "VersionsPlanned"):
+    for metric in ("Runs", "VersionsDisposed", "VersionsFailed", "VersionsKept", "VersionsPlanned", "VersionsHeld"):
         assert _search(metric, "service,policy,trigger") in expressions, metric
     assert _search("VersionsFailed", "service,errorCode") in expressions
     # AND run duration as p50 and maximum

@@ -4,6 +4,7 @@ mode, with every AWS call a function makes held to its role in the synthesized s
 import copy
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import boto3
@@ -62,3 +63,32 @@ def ledger(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     create_ledger_table(boto3.client("dynamodb", endpoint_url=moto_url), name)
     monkeypatch.setenv("DISPOSER_LEDGER_TABLE", name)
     return name
+
+
+@dataclass
+class Switch:
+    """The kill switch parameter of one test, in moto."""
+
+    ssm: Any
+    name: str
+
+    def set(self, value: str) -> None:
+        self.ssm.put_parameter(Name=self.name, Value=value, Type="String", Overwrite=True)
+
+    def off(self) -> None:
+        self.set("disabled")
+
+    def on(self) -> None:
+        self.set("enabled")
+
+
+@pytest.fixture
+def switch(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> Switch:
+    """A kill switch of its own in moto, enabled, read afresh at every write (cache 0 s unless a test says)."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SSM", moto_url)
+    name = f"/disposer-{uuid.uuid4().hex[:8]}/disposals"
+    ssm = boto3.client("ssm", endpoint_url=moto_url)
+    ssm.put_parameter(Name=name, Value="enabled", Type="String")
+    monkeypatch.setenv("DISPOSER_SWITCH_PARAMETER", name)
+    monkeypatch.setenv("DISPOSER_SWITCH_CACHE_SECONDS", "0")
+    return Switch(ssm, name)

@@ -486,8 +486,8 @@ def test_plan_disposals_not_pinned_to_a_status_when_the_policy_selects_all_three
 
 
 def test_plan_action_values_match_api_contract():
-    # GIVEN the action enum WHEN serialised THEN the API words are keep and dispose
-    assert [a.value for a in Action] == ["keep", "dispose"]
+    # GIVEN the action enum WHEN serialised THEN the API words are keep, dispose and archive (quarantine)
+    assert [a.value for a in Action] == ["keep", "dispose", "archive"]
 
 
 @pytest.mark.parametrize(

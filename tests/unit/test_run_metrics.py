@@ -16,9 +16,10 @@ BODY: dict[str, Any] = {
     "asOf": "2026-11-01T03:00:00Z",
     "items": [],
     "itemsOmitted": 0,
-    "totals": {"packages": 2, "versions": 10, "keep": 6, "dispose": 4, "rules": {}},
+    "totals": {"packages": 2, "versions": 10, "keep": 6, "dispose": 4, "archive": 0, "rules": {}},
     "maxDisposalsPerRun": 1000,
     "capExceeded": False,
+    "planDigest": "v1:0123456789abcdef0123456789abcdef",
     "outcomes": {"disposed": 3, "MISMATCHED_STATUS": 1},
     "errors": [],
     "calls": {},
@@ -27,6 +28,7 @@ BODY: dict[str, Any] = {
     "durationSeconds": 1.25,
     "aborted": False,
     "abortedReason": None,
+    "disposalsDisabled": False,
 }
 
 

@@ -39,6 +39,8 @@ class Adapter:
     """What the pipeline reads of the CodeArtifact adapter: its call counter."""
 
     counter: CallCounter = field(default_factory=CallCounter)
+    # No kill switch: every write is allowed.
+    switch: None = None
 
 
 @dataclass

@@ -55,6 +55,7 @@ class ScriptedAdapter:
     threads: int = 1
     counter: CallCounter = field(default_factory=CallCounter)
     disposed: list[list[str]] = field(default_factory=list)
+    switch: None = None
 
     def dispose(self, ref: PackageRef, versions: Sequence[str], **_: Any) -> BatchOutcome:
         self.counter.calls["DisposePackageVersions"] += 1

@@ -2,10 +2,10 @@
 
 from collections import Counter
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationInfo, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, ValidationInfo, field_validator
 
 from disposer.codeartifact.disposal import VersionOutcome
 from disposer.codeartifact.types import (
@@ -23,10 +23,21 @@ from disposer.codeartifact.types import (
     RepositoryName,
 )
 from disposer.retention.plan import ON_DEMAND, REQUESTED_BY_CALLER, Action, PackagePlan, Plan, PlanItem, Rule
+from disposer.retention.policy import RetentionPolicy
+from disposer.safety.holds import Hold
 
 # One request may name up to this many versions; they are sent to AWS in calls of 100. The bound keeps
 # one request well inside API Gateway's 29 s integration timeout even when every call is retried.
 MAX_VERSIONS_PER_REQUEST = 1000
+
+
+def namespace_for(package_format: PackageFormat | None, namespace: str | None) -> str | None:
+    """`namespace` if the format allows it as given (required for some formats, forbidden for others)."""
+    if package_format in NAMESPACE_REQUIRED and namespace is None:
+        raise ValueError(f"namespace is required for {package_format} packages")
+    if package_format in NAMESPACE_FORBIDDEN and namespace is not None:
+        raise ValueError(f"namespace must be omitted for {package_format} packages")
+    return namespace
 
 
 class ApiModel(BaseModel):
@@ -59,12 +70,7 @@ class DisposeRequest(ApiModel):
     @field_validator("namespace")
     @classmethod
     def _namespace_fits_format(cls, namespace: str | None, info: ValidationInfo) -> str | None:
-        package_format = info.data.get("format")
-        if package_format in NAMESPACE_REQUIRED and namespace is None:
-            raise ValueError(f"namespace is required for {package_format} packages")
-        if package_format in NAMESPACE_FORBIDDEN and namespace is not None:
-            raise ValueError(f"namespace must be omitted for {package_format} packages")
-        return namespace
+        return namespace_for(info.data.get("format"), namespace)
 
     @field_validator("versions")
     @classmethod
@@ -164,3 +170,101 @@ class ErrorResponse(ApiModel):
     """Every non-2xx body: `{"error": {"code", "message"}}`, naming the offending field when there is one."""
 
     error: Error
+
+
+# ---------------------------------------------------------------------------------------------------
+# Holds
+
+MAX_HOLD_DAYS = 366
+MAX_HOLD_REASON = 500
+# A literal version, or a glob of versions: CodeArtifact's version characters plus `*` and `?`.
+HOLD_VERSION_PATTERN = r"^[^#/\s]{1,255}$"
+
+
+class HoldRequest(ApiModel):
+    """`POST /holds`: which versions of one package, until when, and why."""
+
+    model_config = ConfigDict(validate_by_name=False, validate_by_alias=True)
+
+    domain: DomainName
+    domain_owner: AccountId | None = Field(default=None, alias="domainOwner")
+    repository: RepositoryName
+    format: PackageFormat
+    namespace: PackageNamespace | None = Field(default=None, validate_default=True)
+    package: PackageName
+    version: Annotated[str, Field(pattern=HOLD_VERSION_PATTERN, description="a version, or a glob (* and ?)")]
+    until: AwareDatetime = Field(description=f"ISO 8601 with a zone, in the future, at most {MAX_HOLD_DAYS} days ahead")
+    reason: Annotated[str, Field(min_length=1, max_length=MAX_HOLD_REASON)]
+
+    @field_validator("namespace")
+    @classmethod
+    def _namespace_fits_format(cls, namespace: str | None, info: ValidationInfo) -> str | None:
+        return namespace_for(info.data.get("format"), namespace)
+
+    @field_validator("until")
+    @classmethod
+    def _ahead(cls, until: datetime) -> datetime:
+        now = datetime.now(UTC)
+        if until <= now:
+            raise ValueError(f"must be in the future (it is {now.isoformat(timespec='seconds')} now)")
+        if until > now + timedelta(days=MAX_HOLD_DAYS):
+            raise ValueError(f"must be at most {MAX_HOLD_DAYS} days ahead")
+        return until.astimezone(UTC)
+
+    @field_validator("reason")
+    @classmethod
+    def _said(cls, reason: str) -> str:
+        if not reason.strip():
+            raise ValueError("must say why (not only spaces)")
+        return reason.strip()
+
+    def to_hold(self, *, hold_id: str, created_by: str, created_at: datetime) -> Hold:
+        ref = PackageRef(self.domain, self.domain_owner, self.repository, self.format, self.namespace, self.package)
+        return Hold(hold_id, ref, self.version, self.until, self.reason, created_by, created_at)
+
+
+class HoldBody(ApiModel):
+    hold_id: str = Field(alias="holdId")
+    domain: str
+    domain_owner: str | None = Field(alias="domainOwner")
+    repository: str
+    format: PackageFormat
+    namespace: str | None
+    package: str
+    version: str
+    until: datetime
+    reason: str
+    created_by: str = Field(alias="createdBy")
+    created_at: datetime = Field(alias="createdAt")
+
+    @classmethod
+    def of(cls, hold: Hold) -> "HoldBody":
+        ref = hold.ref
+        return cls(
+            hold_id=hold.hold_id,
+            domain=ref.domain,
+            domain_owner=ref.domain_owner,
+            repository=ref.repository,
+            format=ref.format,
+            namespace=ref.namespace,
+            package=ref.package,
+            version=hold.version,
+            until=hold.until,
+            reason=hold.reason,
+            created_by=hold.created_by,
+            created_at=hold.created_at,
+        )
+
+
+class HoldResponse(ApiModel):
+    hold: HoldBody
+
+
+class HoldsResponse(ApiModel):
+    holds: list[HoldBody]
+
+
+class ApplyRequest(RetentionPolicy):
+    """`POST /apply`: a retention policy, and optionally the planDigest of the plan its caller reviewed."""
+
+    expected_plan_digest: Annotated[str, Field(min_length=1, max_length=100)] | None = None

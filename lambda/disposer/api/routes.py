@@ -17,13 +17,25 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from disposer import services
-from disposer.api.models import DisposeRequest, DisposeResponse, Error, ErrorDetail, ErrorResponse
+from disposer.api.models import (
+    ApplyRequest,
+    DisposeRequest,
+    DisposeResponse,
+    Error,
+    ErrorDetail,
+    ErrorResponse,
+    HoldBody,
+    HoldRequest,
+    HoldResponse,
+    HoldsResponse,
+)
 from disposer.api.precheck import check_request, normalize
 from disposer.budget import Budget
 from disposer.config import Settings
-from disposer.errors import DisposerError, ModeConflictError, ThrottledError
+from disposer.errors import DisposerError, HoldNotFoundError, LedgerRequiredError, ModeConflictError, ThrottledError
+from disposer.ledger.table import LedgerTable
 from disposer.observability import logger, tracer
-from disposer.observability.audit import RunContext
+from disposer.observability.audit import RunContext, record_hold
 from disposer.retention.policy import PolicyMode, RetentionPolicy
 from disposer.runs.executors import InlineExecutor, PredictingExecutor
 from disposer.runs.pipeline import FixedPlan, PolicyPlanner, RunRequest, execute
@@ -139,6 +151,7 @@ ERROR_RESPONSES = _error_responses(
     HTTPStatus.UNPROCESSABLE_ENTITY,
     HTTPStatus.TOO_MANY_REQUESTS,
     HTTPStatus.BAD_GATEWAY,
+    HTTPStatus.SERVICE_UNAVAILABLE,
     HTTPStatus.GATEWAY_TIMEOUT,
 )
 
@@ -150,14 +163,18 @@ ERROR_RESPONSES = _error_responses(
 )
 @tracer.capture_method(capture_response=False)
 def dispose(request: Annotated[DisposeRequest, Body()]) -> DisposeResponse:
-    """Dispose the named versions now (or, with dryRun, report what would happen)."""
+    """Dispose the named versions now (or, with dryRun, report what would happen); a held version is
+    answered HELD and never sent."""
     settings = _settings()
     settings.check_scope(domain=request.domain, domain_owner=request.domain_owner, repository=request.repository)
+    if not request.dry_run:
+        _check_switch(settings)
     codeartifact = services.codeartifact(settings, _budget())
+    ledger = services.ledger(settings)
     executor = (
-        PredictingExecutor(codeartifact)
+        PredictingExecutor(codeartifact, ledger=ledger)
         if request.dry_run
-        else InlineExecutor(codeartifact, measure=settings.measure_bytes, raise_first_refusal=True)
+        else InlineExecutor(codeartifact, measure=settings.measure_bytes, raise_first_refusal=True, ledger=ledger)
     )
     report = execute(
         RunRequest(
@@ -170,19 +187,29 @@ def dispose(request: Annotated[DisposeRequest, Body()]) -> DisposeResponse:
     return DisposeResponse.of(list(report.outcomes.values()), dry_run=request.dry_run)
 
 
-def _run(policy: RetentionPolicy, *, apply: bool) -> RunReportBody:
+def _check_switch(settings: Settings) -> None:
+    """503 DisposalsDisabled at once, before any read, while the kill switch is off."""
+    switch = services.switch(settings)
+    if switch is not None:
+        switch.check()
+
+
+def _run(policy: RetentionPolicy, *, apply: bool, expected_digest: str | None = None) -> RunReportBody:
     settings = _settings()
     settings.check_scope(domain=policy.domain, domain_owner=policy.domain_owner, repository=policy.literal_repository)
+    if apply:
+        _check_switch(settings)
     codeartifact = services.codeartifact(settings, _budget())
+    ledger = services.ledger(settings)
     report = execute(
         RunRequest(
             context=_run_context(dry_run=not apply, policy=policy.name),
-            source=PolicyPlanner(
-                codeartifact, policy, datetime.now(UTC), settings.allows_repository, services.ledger(settings)
-            ),
+            source=PolicyPlanner(codeartifact, policy, datetime.now(UTC), settings.allows_repository, ledger),
             codeartifact=codeartifact,
-            executor=InlineExecutor(codeartifact, measure=settings.measure_bytes) if apply else None,
+            executor=InlineExecutor(codeartifact, measure=settings.measure_bytes, ledger=ledger) if apply else None,
             cap=policy.max_disposals_per_run,
+            max_percent=policy.max_disposals_percent,
+            expected_digest=expected_digest,
         )
     )
     return report.to_body()
@@ -204,10 +231,74 @@ def plan(policy: Annotated[RetentionPolicy, Body()]) -> RunReportBody:
     responses={200: {"description": "The plan and what was done"}, **ERROR_RESPONSES},
 )
 @tracer.capture_method(capture_response=False)
-def apply(policy: Annotated[RetentionPolicy, Body()]) -> RunReportBody:
-    if "mode" in policy.model_fields_set and policy.mode is PolicyMode.PLAN:
+def apply(request: Annotated[ApplyRequest, Body()]) -> RunReportBody:
+    """With expectedPlanDigest (the planDigest of a reviewed /plan), a plan that changed since disposes
+    nothing: 409 PlanChanged."""
+    if "mode" in request.model_fields_set and request.mode is PolicyMode.PLAN:
         raise ModeConflictError("the policy says mode 'plan': call POST /plan, or set mode to 'apply'")
-    return _run(policy, apply=True)
+    policy = RetentionPolicy.model_validate(request.model_dump(exclude={"expected_plan_digest"}))
+    return _run(policy, apply=True, expected_digest=request.expected_plan_digest)
+
+
+def _ledger() -> LedgerTable:
+    ledger = services.ledger(_settings())
+    if ledger is None:
+        raise LedgerRequiredError(
+            "holds live in the ledger table, and this deployment has none (DISPOSER_LEDGER_TABLE)"
+        )
+    return ledger
+
+
+@app.post(
+    "/holds",
+    summary="Place a hold: no policy, /dispose or worker disposes the versions it covers until it expires",
+    responses={201: {"description": "The hold placed"}, **ERROR_RESPONSES},
+)
+@tracer.capture_method(capture_response=False)
+def place_hold(request: Annotated[HoldRequest, Body()]) -> Response[str]:
+    settings = _settings()
+    settings.check_scope(domain=request.domain, domain_owner=request.domain_owner, repository=request.repository)
+    ledger = _ledger()
+    caller = _run_context(dry_run=True).caller or "unknown caller"
+    hold = request.to_hold(hold_id=str(uuid.uuid4()), created_by=caller, created_at=datetime.now(UTC))
+    ledger.put_hold(hold)
+    record_hold("hold placed", hold)
+    body = HoldResponse(hold=HoldBody.of(hold))
+    return Response(
+        status_code=int(HTTPStatus.CREATED),
+        content_type=content_types.APPLICATION_JSON,
+        body=body.model_dump_json(by_alias=True),
+    )
+
+
+@app.get(
+    "/holds",
+    summary="The holds in force, optionally of one repository or package",
+    responses={200: {"description": "The holds"}, **ERROR_RESPONSES},
+)
+@tracer.capture_method(capture_response=False)
+def list_holds(repository: str | None = None, package: str | None = None) -> HoldsResponse:
+    holds = [
+        hold
+        for hold in _ledger().holds(datetime.now(UTC))
+        if (repository is None or hold.ref.repository == repository)
+        and (package is None or hold.ref.package == package)
+    ]
+    return HoldsResponse(holds=[HoldBody.of(hold) for hold in holds])
+
+
+@app.delete(
+    "/holds/<hold_id>",
+    summary="Remove a hold",
+    responses={200: {"description": "The hold removed"}, **ERROR_RESPONSES},
+)
+@tracer.capture_method(capture_response=False)
+def remove_hold(hold_id: str) -> HoldResponse:
+    hold = _ledger().delete_hold(hold_id)
+    if hold is None:
+        raise HoldNotFoundError(f"no hold {hold_id!r} (it may have expired or been removed)")
+    record_hold("hold removed", hold, removed_by=_run_context(dry_run=True).caller)
+    return HoldResponse(hold=HoldBody.of(hold))
 
 
 @app.get("/openapi.json", summary="This API's OpenAPI document")

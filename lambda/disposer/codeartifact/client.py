@@ -34,8 +34,13 @@ from disposer.errors import (
 )
 from disposer.observability import tracer
 
+# The operations that change a version (the kill switch stops them).
+WRITE_OPERATIONS = frozenset({"DisposePackageVersions", "UpdatePackageVersionsStatus"})
+
 if TYPE_CHECKING:
     from mypy_boto3_codeartifact import CodeArtifactClient as Boto3Client
+
+    from disposer.safety.switch import KillSwitch
 else:
     Boto3Client = Any
 
@@ -104,6 +109,21 @@ def create_client(
     return client
 
 
+def _batch_outcome(response: Mapping[str, Any], *, default_status: PackageVersionStatus) -> BatchOutcome:
+    return BatchOutcome(
+        # Read leniently: the versions are already changed, and their record must not be lost to a value
+        # this code does not know (every member of these maps is optional in the model).
+        successful={
+            version: (info.get("revision"), str(info.get("status") or default_status))
+            for version, info in response.get("successfulVersions", {}).items()
+        },
+        failed={
+            version: (str(info.get("errorCode", "UNKNOWN")), str(info.get("errorMessage", "")))
+            for version, info in response.get("failedVersions", {}).items()
+        },
+    )
+
+
 @contextmanager
 def translated_errors() -> Iterator[None]:
     """Turn botocore failures into the service's own exceptions."""
@@ -138,11 +158,20 @@ class CodeArtifact:
     """Thin adapter over the botocore CodeArtifact client for one invocation; it decides nothing.
 
     Every call it makes is counted, and no HTTP attempt (retries included) is sent once `budget` has
-    run out: DeadlineExceededError is raised instead, before anything reaches CodeArtifact.
+    run out: DeadlineExceededError is raised instead, before anything reaches CodeArtifact. No write
+    attempt is sent while `switch` is off: DisposalsDisabledError is raised instead.
     """
 
-    def __init__(self, client: Boto3Client, *, threads: int = 1, budget: Budget | None = None) -> None:
+    def __init__(
+        self,
+        client: Boto3Client,
+        *,
+        threads: int = 1,
+        budget: Budget | None = None,
+        switch: "KillSwitch | None" = None,
+    ) -> None:
         self._client = client
+        self.switch = switch
         # How many calls the logic may keep in flight at once (the client's pool is sized to match).
         self.threads = threads
         self.budget = budget or Budget.unlimited()
@@ -156,6 +185,7 @@ class CodeArtifact:
             ("before-call.codeartifact", self.counter.record),
             ("needs-retry.codeartifact", self.counter.check_throttle),
             ("before-send.codeartifact", self._check_budget),
+            ("before-send.codeartifact", self._check_switch),
         ):
             unique_id = f"{_HANDLER_ID}-{event}-{handler.__name__}"
             client.meta.events.unregister(event, unique_id=unique_id)
@@ -166,6 +196,11 @@ class CodeArtifact:
             # "before-call.codeartifact.DisposePackageVersions", "before-send.codeartifact.ListPackages"
             operation = event_name.rsplit(".", 1)[-1]
             raise DeadlineExceededError(f"{self.budget.describe()}: {operation} was not sent")
+
+    def _check_switch(self, event_name: str = "", **_: Any) -> None:
+        # Every attempt of a write, retries included: a flip stops the next one.
+        if self.switch is not None and event_name.rsplit(".", 1)[-1] in WRITE_OPERATIONS:
+            self.switch.check()
 
     @tracer.capture_method(capture_response=False)
     def dispose(
@@ -186,18 +221,32 @@ class CodeArtifact:
             params["expectedStatus"] = str(expected_status)
         with translated_errors():
             response = self._client.dispose_package_versions(**params)
-        return BatchOutcome(
-            # Read leniently: the versions are already disposed, and their record must not be lost to a
-            # value this code does not know (every member of these maps is optional in the model).
-            successful={
-                version: (info.get("revision"), str(info.get("status") or PackageVersionStatus.DISPOSED))
-                for version, info in response.get("successfulVersions", {}).items()
-            },
-            failed={
-                version: (str(info.get("errorCode", "UNKNOWN")), str(info.get("errorMessage", "")))
-                for version, info in response.get("failedVersions", {}).items()
-            },
-        )
+        return _batch_outcome(response, default_status=PackageVersionStatus.DISPOSED)
+
+    @tracer.capture_method(capture_response=False)
+    def archive(
+        self,
+        ref: PackageRef,
+        versions: Sequence[str],
+        *,
+        revisions: Mapping[str, str] | None = None,
+        expected_status: PackageVersionStatus | None = None,
+    ) -> BatchOutcome:
+        """One UpdatePackageVersionsStatus call to Archived (at most 100 versions): quarantine."""
+        if not 0 < len(versions) <= MAX_VERSIONS_PER_CALL:
+            raise ValueError(f"an archive call takes 1..{MAX_VERSIONS_PER_CALL} versions, got {len(versions)}")
+        params: dict[str, Any] = {
+            **_coordinates(ref),
+            "versions": list(versions),
+            "targetStatus": str(PackageVersionStatus.ARCHIVED),
+        }
+        if revisions:
+            params["versionRevisions"] = {v: revisions[v] for v in versions if v in revisions}
+        if expected_status is not None:
+            params["expectedStatus"] = str(expected_status)
+        with translated_errors():
+            response = self._client.update_package_versions_status(**params)
+        return _batch_outcome(response, default_status=PackageVersionStatus.ARCHIVED)
 
     @tracer.capture_method(capture_response=False)
     def list_repositories(self, domain: str, domain_owner: str | None, prefix: str = "") -> list[str]:

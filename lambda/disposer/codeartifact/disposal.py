@@ -8,8 +8,8 @@ from enum import StrEnum
 from disposer.codeartifact.client import BatchOutcome, CodeArtifact
 from disposer.codeartifact.types import PackageRef, PackageVersionErrorCode, PackageVersionStatus
 from disposer.constants import MAX_VERSIONS_PER_CALL
-from disposer.errors import CodeArtifactError, DeadlineExceededError
-from disposer.retention.plan import PlanItem
+from disposer.errors import CodeArtifactError, DeadlineExceededError, DisposalsDisabledError
+from disposer.retention.plan import Action, PlanItem
 
 
 class OutcomeCode(StrEnum):
@@ -21,9 +21,14 @@ class OutcomeCode(StrEnum):
     NOT_REPORTED = "NOT_REPORTED"
     # Not sent: the plan that chose the version is older than its time-to-live (a stale plan never disposes).
     EXPIRED = "EXPIRED"
+    # Not sent: the kill switch was off (before the run's writes, or flipped while they went).
+    DISPOSALS_DISABLED = "DISPOSALS_DISABLED"
+    # Not sent: a hold covers the version (placed before the plan or since).
+    HELD = "HELD"
 
 
 DISPOSED = "disposed"
+ARCHIVED = "archived"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,8 +49,10 @@ class VersionOutcome:
 
     @property
     def label(self) -> str:
-        """ "disposed", or the error code: how reports count outcomes."""
-        return DISPOSED if self.succeeded else self.error_code or "UNKNOWN"
+        """ "disposed" (or "archived", for quarantine), or the error code: how reports count outcomes."""
+        if self.succeeded:
+            return ARCHIVED if self.item.action is Action.ARCHIVE else DISPOSED
+        return self.error_code or "UNKNOWN"
 
     @classmethod
     def failure(cls, item: PlanItem, code: str, message: str, *, transient: bool = False) -> "VersionOutcome":
@@ -60,11 +67,15 @@ def _chunks(items: Sequence[PlanItem], size: int) -> Iterator[Sequence[PlanItem]
         yield items[start : start + size]
 
 
-def _call_groups(items: Sequence[PlanItem]) -> dict[tuple[PackageRef, PackageVersionStatus | None], list[PlanItem]]:
-    """One group per package and pinned status: each group is sent with its own expectedStatus."""
-    groups: dict[tuple[PackageRef, PackageVersionStatus | None], list[PlanItem]] = {}
+GroupKey = tuple[PackageRef, PackageVersionStatus | None, Action]
+
+
+def _call_groups(items: Sequence[PlanItem]) -> dict[GroupKey, list[PlanItem]]:
+    """One group per package, pinned status and action: each group is sent with its own expectedStatus,
+    disposals to DisposePackageVersions and archives to UpdatePackageVersionsStatus."""
+    groups: dict[GroupKey, list[PlanItem]] = {}
     for item in items:
-        groups.setdefault((item.ref, item.expected_status), []).append(item)
+        groups.setdefault((item.ref, item.expected_status, item.action), []).append(item)
     return groups
 
 
@@ -77,7 +88,8 @@ def dispose_items(
     measure_threads: int = 1,
     raise_first_refusal: bool = False,
 ) -> None:
-    """Dispose `items`, pinned as each says, in calls of 100, reporting every outcome to `sink` as it is known.
+    """Dispose (or, for archive items, archive) `items`, pinned as each says, in calls of 100, reporting
+    every outcome to `sink` as it is known.
 
     With `measure`, each call's versions have their asset bytes read just before it (what
     BytesReclaimed counts), `measure_threads` at a time. CodeArtifact answers a batch all-or-nothing:
@@ -85,7 +97,8 @@ def dispose_items(
     one bad version never blocks the others. A whole call refused (the package deleted, say) fails its
     versions with the AWS error code and the rest go on; with `raise_first_refusal`, a refusal before
     any outcome is known is raised instead (nothing happened: an API caller gets the error itself).
-    Once the budget has run out, the versions left are reported NOT_ATTEMPTED: nothing is sent for them.
+    Once the budget has run out, the versions left are reported NOT_ATTEMPTED, and once the kill switch
+    is off, DISPOSALS_DISABLED: nothing is sent for them.
     """
     answered: set[PlanItem] = set()
 
@@ -93,10 +106,12 @@ def dispose_items(
         answered.add(outcome.item)
         sink(outcome)
 
-    for group in _call_groups(items).values():
+    for (_, _, action), group in _call_groups(items).items():
+        # An archive frees no bytes (they go when the version is disposed after its quarantine).
+        measured = measure and action is Action.DISPOSE
         try:
             for chunk in _chunks(group, MAX_VERSIONS_PER_CALL):
-                sizes = measure_sizes(codeartifact, chunk, threads=measure_threads) if measure else None
+                sizes = measure_sizes(codeartifact, chunk, threads=measure_threads) if measured else None
                 _dispose_chunk(codeartifact, chunk, sizes, emit)
         except DeadlineExceededError as error:
             for item in group:
@@ -106,6 +121,10 @@ def dispose_items(
                             item, OutcomeCode.NOT_ATTEMPTED, f"not attempted: {error.message}", transient=True
                         )
                     )
+        except DisposalsDisabledError as error:
+            for item in group:
+                if item not in answered:
+                    emit(VersionOutcome.failure(item, OutcomeCode.DISPOSALS_DISABLED, error.message))
         except CodeArtifactError as error:
             if raise_first_refusal and not answered:
                 raise
@@ -122,9 +141,10 @@ def _dispose_chunk(
 ) -> None:
     pending = list(chunk)
     ref, expected_status = chunk[0].ref, chunk[0].expected_status
+    call = codeartifact.archive if chunk[0].action is Action.ARCHIVE else codeartifact.dispose
     while True:
         by_version = {item.version: item for item in pending}
-        batch = codeartifact.dispose(
+        batch = call(
             ref,
             list(by_version),
             revisions={item.version: item.revision for item in pending if item.revision is not None},
@@ -166,7 +186,7 @@ def predict_items(codeartifact: CodeArtifact, items: Sequence[PlanItem], *, sink
     The checks and messages are CodeArtifact's own, in its order (existence, revision, status); a
     successful prediction reports the version's current revision and status.
     """
-    for (ref, _), group in _call_groups(items).items():
+    for (ref, _, _), group in _call_groups(items).items():
         current = {summary.version: summary for summary in codeartifact.list_versions(ref).versions}
         for item in group:
             summary = current.get(item.version)

@@ -1,6 +1,6 @@
 """What travels between the run function and the worker: a work message names a run and a part, nothing else.
 
-The part itself - up to MAX_ITEMS_PER_PART pinned disposals of one package - is written to the run
+The part itself - up to MAX_ITEMS_PER_PART pinned disposals and archives of one package - is written to the run
 table by the run function (see table.py); `encode_part` and `decode_part` carry the plan's own
 PlanItem objects there and back unchanged.
 """
@@ -32,25 +32,25 @@ class WorkMessage(BaseModel):
 
 
 def split_parts(plan: Plan) -> list[tuple[PlanItem, ...]]:
-    """Each package's disposals, in parts of at most MAX_ITEMS_PER_PART, in plan order."""
+    """Each package's changes (disposals and archives), in parts of at most MAX_ITEMS_PER_PART, in plan order."""
     parts: list[tuple[PlanItem, ...]] = []
     for package in plan.packages:
-        disposals = package.disposals
+        changes = package.changes
         parts.extend(
-            disposals[start : start + MAX_ITEMS_PER_PART] for start in range(0, len(disposals), MAX_ITEMS_PER_PART)
+            changes[start : start + MAX_ITEMS_PER_PART] for start in range(0, len(changes), MAX_ITEMS_PER_PART)
         )
     return parts
 
 
 def encode_part(items: Sequence[PlanItem]) -> bytes:
-    """A part as compressed JSON: the package's coordinates once, then each disposal's pins and reason."""
+    """A part as compressed JSON: the package's coordinates once, then each change's pins, action and reason."""
     ref = items[0].ref
-    if any(item.ref != ref or item.action is not Action.DISPOSE for item in items):
-        raise ValueError("a part holds disposals of one package only")
+    if any(item.ref != ref or item.action is Action.KEEP for item in items):
+        raise ValueError("a part holds disposals and archives of one package only")
     document: dict[str, Any] = {
         "ref": [ref.domain, ref.domain_owner, ref.repository, str(ref.format), ref.namespace, ref.package],
         "items": [
-            [item.version, item.revision, item.status, str(item.rule), item.reason, item.expected_status]
+            [item.version, item.revision, item.status, str(item.rule), item.reason, item.expected_status, item.action]
             for item in items
         ],
     }
@@ -68,10 +68,10 @@ def decode_part(data: bytes) -> tuple[PlanItem, ...]:
             version=version,
             revision=revision,
             status=None if status is None else PackageVersionStatus(status),
-            action=Action.DISPOSE,
+            action=Action(action),
             rule=Rule(rule),
             reason=reason,
             expected_status=None if expected is None else PackageVersionStatus(expected),
         )
-        for version, revision, status, rule, reason, expected in document["items"]
+        for version, revision, status, rule, reason, expected, action in document["items"]
     )

@@ -12,14 +12,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from disposer.codeartifact.client import CodeArtifact
-from disposer.codeartifact.disposal import DISPOSED, OutcomeCode, VersionOutcome, dispose_items
+from disposer.codeartifact.disposal import ARCHIVED, DISPOSED, OutcomeCode, VersionOutcome
 from disposer.codeartifact.types import PackageVersionStatus
 from disposer.errors import CodeArtifactError, DeadlineExceededError, RetryLaterError, UnknownWorkError
 from disposer.fanout.messages import WorkMessage
 from disposer.fanout.table import RunTable, StoredPart
+from disposer.ledger.table import LedgerTable
 from disposer.observability import logger
 from disposer.retention.plan import PackagePlan, Plan, PlanItem
 from disposer.runs.report import RunReport, RunReportBody, completed, publish
+from disposer.runs.writes import Writer
 
 
 def load_part(table: RunTable, message: WorkMessage) -> StoredPart:
@@ -50,6 +52,8 @@ class PartExecutor:
     measure: bool
     redelivered: bool
     plan_ttl_hours: float
+    # Holds (read again before the part's writes) and quarantine records.
+    ledger: LedgerTable | None = None
     clock: Callable[[], float] = time.time
     retry: RetryLaterError | None = None
 
@@ -78,7 +82,7 @@ class PartExecutor:
             already = set()
         report.measured = self.measure
         remaining = self._screen(report, [item for item in self.stored.items if item not in already])
-        dispose_items(self.codeartifact, remaining, sink=report.record, measure=self.measure)
+        Writer(self.codeartifact, self.ledger, self.measure).write(report, remaining)
         run_id = self.stored.context.run_id
         transient = Counter(o.label for o in report.outcomes.values() if o.transient)
         if transient:
@@ -92,6 +96,7 @@ class PartExecutor:
             run_id=run_id,
             part=self.stored.part,
             disposed=outcomes.pop(DISPOSED, 0) + len(already),
+            archived=outcomes.pop(ARCHIVED, 0),
             failed=outcomes,
             calls=+calls,
             bytes_reclaimed=report.bytes_reclaimed(),
@@ -137,6 +142,7 @@ def report_if_complete(table: RunTable, run_id: str) -> None:
     summary = RunReportBody.model_validate({**tally.summary, "items": []})
     outcomes = Counter(tally.failed)
     outcomes[DISPOSED] += tally.disposed
+    outcomes[ARCHIVED] += tally.archived
     body = completed(
         summary,
         outcomes=outcomes,

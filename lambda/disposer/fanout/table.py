@@ -47,6 +47,7 @@ class RunTally:
     parts: int
     completed: int
     disposed: int
+    archived: int
     failed: Counter[str]
     calls: Counter[str]
     bytes_reclaimed: int | None
@@ -62,6 +63,7 @@ class RunTally:
             parts=int(item["parts"]["N"]),
             completed=int(item["completed"]["N"]),
             disposed=int(item["disposed"]["N"]),
+            archived=int(item.get("archived", {}).get("N", "0")),
             failed=Counter({code: int(value["N"]) for code, value in item["failed"]["M"].items()}),
             calls=Counter({name: int(value["N"]) for name, value in item["calls"]["M"].items()}),
             bytes_reclaimed=int(item["bytes"]["N"]) if item["measured"]["BOOL"] else None,
@@ -123,6 +125,7 @@ class RunTable:
             "parts": {"N": str(parts)},
             "completed": {"N": "0"},
             "disposed": {"N": "0"},
+            "archived": {"N": "0"},
             "failed": {"M": {}},
             "calls": {"M": {}},
             "bytes": {"N": "0"},
@@ -206,12 +209,20 @@ class RunTable:
         calls: Mapping[str, int],
         bytes_reclaimed: int | None,
         throttles: int,
+        archived: int = 0,
     ) -> RunTally | None:
         """Tally one finished part once; the run's totals after it, or None if it was tallied before."""
         failed_clauses, failed_names, failed_values = _counts("f", "failed", failed)
         call_clauses, call_names, call_values = _counts("k", "calls", calls)
         additions = ", ".join(
-            ["done :part", "completed :one", "disposed :disposed", "bytes :bytes", "throttles :throttles"]
+            [
+                "done :part",
+                "completed :one",
+                "disposed :disposed",
+                "archived :archived",
+                "bytes :bytes",
+                "throttles :throttles",
+            ]
             + failed_clauses
             + call_clauses
         )
@@ -229,6 +240,7 @@ class RunTable:
                 ":number": {"S": str(part)},
                 ":one": {"N": "1"},
                 ":disposed": {"N": str(disposed)},
+                ":archived": {"N": str(archived)},
                 ":bytes": {"N": str(bytes_reclaimed or 0)},
                 ":throttles": {"N": str(throttles)},
                 ":measured": {"BOOL": bytes_reclaimed is not None},

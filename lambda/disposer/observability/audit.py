@@ -12,6 +12,7 @@ from disposer.observability import logger
 if TYPE_CHECKING:
     from disposer.codeartifact.disposal import VersionOutcome
     from disposer.retention.plan import PackagePlan, Plan
+    from disposer.safety.holds import Hold
 
 Trigger = Literal["api", "schedule", "cli"]
 
@@ -93,3 +94,24 @@ def record_package_plan(run: RunContext, package: "PackagePlan") -> None:
                 for i in package.items[start : start + PLAN_RECORD_ITEMS]
             ],
         )
+
+
+def record_hold(message: str, hold: "Hold", *, removed_by: str | None = None) -> None:
+    """A hold placed or removed: who, on what, until when, why (an audit record)."""
+    ref = hold.ref
+    logger.info(
+        message,
+        audit=True,
+        hold_id=hold.hold_id,
+        domain=ref.domain,
+        domain_owner=ref.domain_owner,
+        repository=ref.repository,
+        format=str(ref.format),
+        namespace=ref.namespace,
+        package=ref.package,
+        version=hold.version,
+        until=hold.until.isoformat(),
+        reason=hold.reason,
+        created_by=hold.created_by,
+        removed_by=removed_by,
+    )

@@ -5,10 +5,12 @@ Pure: no I/O, no clock of its own. Decision precedence for each version (the fir
 1. not selected -> keep: package outside the policy's selectors; status not in select.statuses
    (Unfinished, Disposed and Deleted never are); version not matching select.versionPattern; origin
    not in select.origins; not older than select.olderThanDays.
-2. keep rules, in this order: keep.latest, keep.newerThanDays, keep.versionPatterns (first
-   matching pattern), keep.defaultDisplayVersion.
+2. keep rules, in this order: a hold on the version, restored from this policy's quarantine,
+   keep.latest, keep.newerThanDays, keep.versionPatterns (first matching pattern),
+   keep.defaultDisplayVersion.
 3. no revision -> keep (a disposal is pinned to the revision the plan saw; without one it cannot be).
-4. dispose.
+4. dispose; with quarantine, archive first (retention/quarantine.py), keep while in quarantine, and
+   dispose once the grace has passed.
 
 A selected version that CodeArtifact gave no publish time is kept before any age or keep rule is
 weighed (see PackageVersions: path (a)), and not counted by keep.latest.
@@ -22,9 +24,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
-from disposer.codeartifact.types import DISPOSABLE_STATUSES, PackageRef, VersionSummary
+from disposer.codeartifact.types import DISPOSABLE_STATUSES, PackageRef, PackageVersionStatus, VersionSummary
 from disposer.retention.plan import Action, PackagePlan, Plan, PlanItem, Rule
 from disposer.retention.policy import RetentionPolicy
+from disposer.retention.quarantine import QuarantineRecord, QuarantineState, selection_status, state_of
+from disposer.safety.holds import Hold, holding
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +54,9 @@ class PackageVersions:
     default_display_version: str | None = None
     newer_counts: Mapping[datetime, int] | None = field(default=None, hash=False)
     described: bool = False
+    # The active holds on this package, and this policy's quarantine records of its versions (by version).
+    holds: tuple[Hold, ...] = ()
+    quarantine: Mapping[str, QuarantineRecord] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "versions", tuple(self.versions))
@@ -95,26 +102,36 @@ def policy_cutoffs(policy: RetentionPolicy, now: datetime) -> tuple[datetime, ..
     return tuple(sorted(cutoffs, reverse=True))
 
 
-def _selected_ignoring_age(policy: RetentionPolicy, version: VersionSummary) -> bool:
+def _selected_ignoring_age(
+    policy: RetentionPolicy, version: VersionSummary, record: QuarantineRecord | None = None
+) -> bool:
     select = policy.select
+    status = selection_status(record, version)
     return (
-        version.status in DISPOSABLE_STATUSES
-        and version.status in select.statuses
+        status in DISPOSABLE_STATUSES
+        and status in select.statuses
         and select.matches_version(version.version)
         and version.origin_type in select.origins
     )
 
 
-def needs_ages(policy: RetentionPolicy, ref: PackageRef, versions: Iterable[VersionSummary]) -> bool:
+def needs_ages(
+    policy: RetentionPolicy,
+    ref: PackageRef,
+    versions: Iterable[VersionSummary],
+    quarantine: Mapping[str, QuarantineRecord] | None = None,
+) -> bool:
     """True if planning this package needs its age cutoffs resolved (saves describes when not).
 
-    Ages matter only for versions selected by status, pattern and origin; a package with none (or a
-    policy without age rules) plans identically without them.
+    Ages matter only for versions selected by status (the one before quarantine, for a quarantined
+    version), pattern and origin; a package with none (or a policy without age rules) plans identically
+    without them.
     """
     has_age_rules = policy.select.older_than_days is not None or policy.keep.newer_than_days is not None
     if not has_age_rules or not policy.matches_package(ref):
         return False
-    return any(_selected_ignoring_age(policy, v) for v in versions)
+    records = quarantine or {}
+    return any(_selected_ignoring_age(policy, v, records.get(v.version)) for v in versions)
 
 
 _NO_TIME = datetime.min.replace(tzinfo=UTC)
@@ -173,7 +190,9 @@ def _decide(
 ) -> tuple[Action, Rule, str]:
     select, keep = policy.select, policy.keep
     older_cutoff, newer_cutoff = _older_cutoff(policy, now), _newer_cutoff(policy, now)
-    if version.status not in DISPOSABLE_STATUSES or version.status not in select.statuses:
+    record = package.quarantine.get(version.version)
+    status = selection_status(record, version)
+    if status not in DISPOSABLE_STATUSES or status not in select.statuses:
         return Action.KEEP, Rule.NOT_SELECTED_STATUS, f"kept: not selected (status {version.status})"
     if not select.matches_version(version.version):
         return (
@@ -191,6 +210,18 @@ def _decide(
             Rule.NOT_SELECTED_AGE,
             f"kept: not selected (newer than {_days(select.older_than_days)})",
         )
+    hold = holding(package.holds, version.version)
+    if hold is not None:
+        return Action.KEEP, Rule.KEEP_HOLD, f"kept: {hold.reason_text}"
+    state = state_of(record, version)
+    if state is QuarantineState.RESTORED:
+        assert record is not None
+        seen = (record.restored_at or now).date().isoformat()
+        return (
+            Action.KEEP,
+            Rule.KEEP_RESTORED,
+            f"kept: restored from quarantine (seen {seen}, {version.status} at revision {version.revision})",
+        )
     if latest_of is not None:
         return Action.KEEP, Rule.KEEP_LATEST, f"kept: latest {keep.latest} of {latest_of}"
     if newer_cutoff is not None and ages.newer(position, newer_cutoff):
@@ -202,6 +233,8 @@ def _decide(
         return Action.KEEP, Rule.KEEP_DEFAULT_DISPLAY_VERSION, "kept: default display version"
     if version.revision is None:
         return Action.KEEP, Rule.KEEP_NO_REVISION, "kept: no revision (the disposal could not be pinned)"
+    if policy.quarantine is not None:
+        return _quarantine(policy.quarantine.grace_days, record, state, now)
     because = []
     if select.older_than_days is not None:
         because.append(f"older than {_days(select.older_than_days)}")
@@ -216,6 +249,37 @@ def _decide(
     return Action.DISPOSE, rule, f"dispose: {' and '.join(because) or 'selected'}"
 
 
+def _quarantine(
+    grace_days: int, record: QuarantineRecord | None, state: QuarantineState, now: datetime
+) -> tuple[Action, Rule, str]:
+    if state is QuarantineState.NONE or record is None:
+        return Action.ARCHIVE, Rule.ARCHIVE_QUARANTINE, f"archive: quarantine for {_days(grace_days)} before disposal"
+    due = record.since + timedelta(days=grace_days)
+    if due <= now:
+        return (
+            Action.DISPOSE,
+            Rule.DISPOSE_AFTER_QUARANTINE,
+            f"dispose: in quarantine since {record.since.date().isoformat()}, {_days(grace_days)} or more",
+        )
+    return (
+        Action.KEEP,
+        Rule.KEEP_IN_QUARANTINE,
+        f"kept: in quarantine since {record.since.date().isoformat()}, disposed from {due.date().isoformat()}",
+    )
+
+
+def _expected_status(
+    action: Action, rule: Rule, version: VersionSummary, pin_status: bool
+) -> PackageVersionStatus | None:
+    """The status a write is pinned to: an archive always to the one seen, a disposal out of quarantine to
+    Archived, any other disposal to the one seen only where a status change could change the decision."""
+    if action is Action.ARCHIVE:
+        return version.status
+    if rule is Rule.DISPOSE_AFTER_QUARANTINE:
+        return PackageVersionStatus.ARCHIVED
+    return version.status if action is Action.DISPOSE and pin_status else None
+
+
 def plan_package(package: PackageVersions, policy: RetentionPolicy, now: datetime) -> PackagePlan:
     """Decide keep or dispose, with a reason, for every version of one package (see module docstring)."""
     _require_aware(now)
@@ -225,11 +289,12 @@ def plan_package(package: PackageVersions, policy: RetentionPolicy, now: datetim
         ordered = package.versions
     select = policy.select
     # keep.latest counts the versions select would take but for their age: status, pattern and origin.
+    statuses = [selection_status(package.quarantine.get(v.version), v) for v in ordered]
     matching = [
         position
         for position, v in enumerate(ordered)
-        if v.status in DISPOSABLE_STATUSES
-        and v.status in select.statuses
+        if statuses[position] in DISPOSABLE_STATUSES
+        and statuses[position] in select.statuses
         and select.matches_version(v.version)
         and v.origin_type in select.origins
         and not _timeless(package, v)
@@ -260,23 +325,23 @@ def plan_package(package: PackageVersions, policy: RetentionPolicy, now: datetim
                 action=action,
                 rule=rule,
                 reason=reason,
-                expected_status=version.status if action is Action.DISPOSE and pin_status else None,
+                expected_status=_expected_status(action, rule, version, pin_status),
             )
         )
     return PackagePlan(ref=ref, items=tuple(items))
 
 
 def disposal_bound(package: PackageVersions, policy: RetentionPolicy, now: datetime) -> int:
-    """The most versions any plan of this listed package can dispose, before its ages are known.
+    """The most versions any plan of this listed package can dispose or archive, before its ages are known.
 
     Every version is taken to be older than every cutoff: an age only ever keeps a version (olderThanDays
     selects fewer, keep.newerThanDays keeps more) and keep.latest ranks without ages, so the plan made
     once the ages are known disposes a subset of these.
     """
     if package.times_known:
-        return len(plan_package(package, policy, now).disposals)
+        return len(plan_package(package, policy, now).changes)
     oldest = replace(package, newer_counts=dict.fromkeys(policy_cutoffs(policy, now), 0))
-    return len(plan_package(oldest, policy, now).disposals)
+    return len(plan_package(oldest, policy, now).changes)
 
 
 def plan_packages(packages: Iterable[PackageVersions], policy: RetentionPolicy, now: datetime) -> Plan:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from disposer.codeartifact.types import PackageRef, PackageVersionStatus
+from disposer.codeartifact.types import DISPOSABLE_STATUSES, PackageRef, PackageVersionStatus
 
 # The policy name of runs that follow no policy (`POST /dispose`): a metric dimension and a report field.
 ON_DEMAND = "on-demand"
@@ -20,6 +20,8 @@ ON_DEMAND = "on-demand"
 class Action(StrEnum):
     KEEP = "keep"
     DISPOSE = "dispose"
+    # Quarantine: set to Archived now (pinned like a disposal), disposed by a later run after the grace.
+    ARCHIVE = "archive"
 
 
 class Rule(StrEnum):
@@ -30,19 +32,29 @@ class Rule(StrEnum):
     NOT_SELECTED_VERSION_PATTERN = "not-selected:version-pattern"
     NOT_SELECTED_ORIGIN = "not-selected:origin"
     NOT_SELECTED_AGE = "not-selected:age"
+    KEEP_HOLD = "keep:hold"
     KEEP_LATEST = "keep:latest"
     KEEP_NEWER_THAN = "keep:newer-than"
     KEEP_VERSION_PATTERN = "keep:version-pattern"
     KEEP_DEFAULT_DISPLAY_VERSION = "keep:default-display-version"
     KEEP_NO_REVISION = "keep:no-revision"
     KEEP_NO_PUBLISH_TIME = "keep:no-publish-time"
+    KEEP_IN_QUARANTINE = "keep:in-quarantine"
+    KEEP_RESTORED = "keep:restored-from-quarantine"
+    ARCHIVE_QUARANTINE = "archive:quarantine"
     DISPOSE_OLDER_THAN = "dispose:older-than"
     DISPOSE_VERSION_PATTERN = "dispose:version-pattern"
     DISPOSE_SELECTED = "dispose:selected"
     DISPOSE_REQUESTED = "dispose:requested"
+    DISPOSE_AFTER_QUARANTINE = "dispose:after-quarantine"
 
 
 REQUESTED_BY_CALLER = "requested by caller"
+
+
+def within_percent(changes: int, covered: int, percent: int | None) -> bool:
+    """True if `changes` is at most `percent`% of `covered` (exactly at the percentage is within)."""
+    return percent is None or 100 * changes <= percent * covered
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +85,15 @@ class PackagePlan:
     def disposals(self) -> tuple[PlanItem, ...]:
         return tuple(i for i in self.items if i.action is Action.DISPOSE)
 
+    @property
+    def archives(self) -> tuple[PlanItem, ...]:
+        return tuple(i for i in self.items if i.action is Action.ARCHIVE)
+
+    @property
+    def changes(self) -> tuple[PlanItem, ...]:
+        """What the run writes: disposals and archives (the caps count both)."""
+        return tuple(i for i in self.items if i.action is not Action.KEEP)
+
 
 @dataclass(frozen=True, slots=True)
 class PlanTotals:
@@ -80,6 +101,7 @@ class PlanTotals:
     versions: int
     keep: int
     dispose: int
+    archive: int
     rules: Mapping[Rule, int]
 
 
@@ -104,6 +126,24 @@ class Plan:
         return sum(len(package.disposals) for package in self.packages)
 
     @property
+    def changes(self) -> tuple[PlanItem, ...]:
+        return tuple(item for package in self.packages for item in package.changes)
+
+    @property
+    def change_count(self) -> int:
+        """Disposals and archives: what maxDisposalsPerRun and maxDisposalsPercent count."""
+        return sum(1 for package in self.packages for item in package.items if item.action is not Action.KEEP)
+
+    @property
+    def archive_count(self) -> int:
+        return sum(len(package.archives) for package in self.packages)
+
+    @property
+    def covered(self) -> int:
+        """The Published, Unlisted and Archived versions of the packages planned (maxDisposalsPercent's whole)."""
+        return sum(1 for item in self.items if item.status in DISPOSABLE_STATUSES)
+
+    @property
     def totals(self) -> PlanTotals:
         items = self.items
         actions = Counter(i.action for i in items)
@@ -113,5 +153,6 @@ class Plan:
             versions=len(items),
             keep=actions[Action.KEEP],
             dispose=actions[Action.DISPOSE],
+            archive=actions[Action.ARCHIVE],
             rules={rule: rules[rule] for rule in Rule if rules[rule]},
         )

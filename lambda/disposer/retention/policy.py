@@ -36,6 +36,8 @@ MAX_KEEP_PATTERNS = 100
 # far more than any policy should remove at once.
 MAX_DISPOSALS_PER_RUN_LIMIT = 100_000
 DEFAULT_MAX_DISPOSALS_PER_RUN = 1_000
+DEFAULT_MAX_DISPOSALS_PERCENT = 100
+MAX_GRACE_DAYS = 365
 
 
 class PolicyMode(StrEnum):
@@ -101,6 +103,12 @@ class KeepRule(PolicyModel):
         return next((p for p in self.version_patterns if full_match(p, version)), None)
 
 
+class Quarantine(PolicyModel):
+    """Archive a candidate first; dispose it only after `graceDays` in quarantine (and if nobody restored it)."""
+
+    grace_days: Annotated[StrictInt, Field(ge=1, le=MAX_GRACE_DAYS)]
+
+
 class RetentionPolicy(PolicyModel):
     """A retention policy: selectors, select rules, keep rules, limits.
 
@@ -125,6 +133,9 @@ class RetentionPolicy(PolicyModel):
     max_disposals_per_run: Annotated[StrictInt, Field(ge=1, le=MAX_DISPOSALS_PER_RUN_LIMIT)] = (
         DEFAULT_MAX_DISPOSALS_PER_RUN
     )
+    # The relative breaker: at most this percentage of the covered Published/Unlisted/Archived versions.
+    max_disposals_percent: Annotated[StrictInt, Field(ge=1, le=100)] = DEFAULT_MAX_DISPOSALS_PERCENT
+    quarantine: Quarantine | None = None
 
     @model_validator(mode="after")
     def _check_policy(self) -> Self:

@@ -11,12 +11,13 @@ from typing import Any, TypeVar
 from disposer.codeartifact.client import CodeArtifact, PackageListing
 from disposer.codeartifact.types import DISPOSABLE_STATUSES, NAMESPACE_FORBIDDEN, PackageRef, VersionSummary
 from disposer.errors import CodeArtifactError, LedgerError, OutOfScopeError
-from disposer.ledger.table import LedgerTable
+from disposer.ledger.table import LedgerTable, PackageMemory
 from disposer.observability import logger
 from disposer.retention.ages import MemoizedTimes, count_newer_than_each
 from disposer.retention.engine import PackageVersions, disposal_bound, needs_ages, policy_cutoffs
 from disposer.retention.patterns import is_glob, literal_prefix, repository_prefix
 from disposer.retention.policy import RetentionPolicy
+from disposer.safety.holds import Hold, on_package
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,22 +78,55 @@ class _NoPublishTime(Exception):
     """A candidate described without a publish time: its place in the listing says nothing of its age."""
 
 
+@dataclass(frozen=True)
+class ListedPackage:
+    """One package as listed, with what the ledger remembers of it and the holds on it."""
+
+    ref: PackageRef
+    listing: PackageListing
+    memory: PackageMemory
+    holds: tuple[Hold, ...] = ()
+
+    def unaged(self, policy: RetentionPolicy) -> PackageVersions:
+        """The package before its ages are known (for the bound)."""
+        return PackageVersions(
+            self.ref,
+            self.listing.versions,
+            self.listing.default_display_version,
+            holds=self.holds,
+            quarantine=self.memory.quarantine if policy.quarantine is not None else {},
+        )
+
+
+def list_package(
+    codeartifact: CodeArtifact,
+    policy: RetentionPolicy,
+    ref: PackageRef,
+    now: datetime,
+    ledger: LedgerTable | None = None,
+    holds: Sequence[Hold] = (),
+) -> ListedPackage:
+    """List one package's versions and read what the ledger remembers of it (one Query)."""
+    listing = codeartifact.list_versions(ref)
+    return ListedPackage(ref, listing, _memory(ledger, ref, policy), on_package(holds, ref, now))
+
+
 def package_versions(
     codeartifact: CodeArtifact,
     policy: RetentionPolicy,
     ref: PackageRef,
     now: datetime,
     ledger: LedgerTable | None = None,
+    holds: Sequence[Hold] = (),
 ) -> PackageVersions:
     """One package's versions, newest first, with the age cutoffs the policy needs (list, then ages)."""
-    return package_ages(codeartifact, policy, ref, codeartifact.list_versions(ref), now, ledger)
+    return package_ages(codeartifact, policy, list_package(codeartifact, policy, ref, now, ledger, holds), now, ledger)
 
 
 def package_ages(
     codeartifact: CodeArtifact,
     policy: RetentionPolicy,
-    ref: PackageRef,
-    listing: PackageListing,
+    found: ListedPackage,
     now: datetime,
     ledger: LedgerTable | None = None,
 ) -> PackageVersions:
@@ -101,9 +135,9 @@ def package_ages(
     ListPackageVersions has no publish times; DescribePackageVersion has one per call. The listing is
     sorted by publish time, so each cutoff costs a few describes (retention/ages.py), and none when no
     version's age can change the plan. A publish time never changes for a version at a revision, so the
-    ones an earlier run described are read back from the ledger (one Query per package), bound the
-    search, and cost no describe; the new ones are remembered there. The listing stays the truth of
-    what exists.
+    ones an earlier run described are read back from the ledger (with the listing, one Query per
+    package), bound the search, and cost no describe; the new ones are remembered there. The listing
+    stays the truth of what exists.
 
     Only the versions that could be candidates (Published, Unlisted, Archived) are searched: the others
     are never disposed, and an Unfinished version may have no publish time, so its place in the listing
@@ -112,12 +146,14 @@ def package_ages(
     candidate found without a publish time has every candidate of its package described instead, and
     is kept (the engine's path (a)): none is ever aged by its list position.
     """
+    ref, listing = found.ref, found.listing
+    unaged = found.unaged(policy)
     versions = listing.versions
     cutoffs = policy_cutoffs(policy, now)
-    if not cutoffs or not needs_ages(policy, ref, versions):
-        return PackageVersions(ref, versions, listing.default_display_version, newer_counts={})
+    if not cutoffs or not needs_ages(policy, ref, versions, unaged.quarantine):
+        return replace(unaged, newer_counts={})
     candidates = [index for index, version in enumerate(versions) if version.status in DISPOSABLE_STATUSES]
-    remembered = _remembered(ledger, ref)
+    remembered = found.memory.times
     known = {
         position: remembered[(versions[index].version, versions[index].revision or "")]
         for position, index in enumerate(candidates)
@@ -139,30 +175,33 @@ def package_ages(
     times = MemoizedTimes(time_of, known)
     try:
         times(len(candidates) - 1)
-        found = count_newer_than_each(len(candidates), times, cutoffs)
+        counted = count_newer_than_each(len(candidates), times, cutoffs)
     except _NoPublishTime:
         searched = set(candidates)
         timed = tuple(
             replace(version, published_time=describe(index)) if index in searched else version
             for index, version in enumerate(versions)
         )
-        return PackageVersions(ref, timed, listing.default_display_version, described=True)
+        return replace(unaged, versions=timed, described=True)
     finally:
         _remember(ledger, ref, {versions[i]: t for i, t in described.items() if t is not None})
     # The engine counts leading versions of the whole listing; the non-candidates among them never count.
-    counts = {cutoff: candidates[k] if k < len(candidates) else len(versions) for cutoff, k in found.items()}
-    return PackageVersions(ref, versions, listing.default_display_version, newer_counts=counts)
+    counts = {cutoff: candidates[k] if k < len(candidates) else len(versions) for cutoff, k in counted.items()}
+    return replace(unaged, newer_counts=counts)
 
 
-def _remembered(ledger: LedgerTable | None, ref: PackageRef) -> dict[tuple[str, str], datetime]:
+def _memory(ledger: LedgerTable | None, ref: PackageRef, policy: RetentionPolicy) -> PackageMemory:
     if ledger is None:
-        return {}
+        return PackageMemory()
     try:
-        return ledger.publish_times(ref)
+        return ledger.package_memory(ref, policy.name if policy.quarantine is not None else None)
     except LedgerError as error:
-        # Only a cache: the run describes what it needs instead.
+        if policy.quarantine is not None:
+            # Quarantine records decide what is disposed: without them, nothing of the package is.
+            raise
+        # Only a cache for a policy without quarantine: the run describes what it needs instead.
         logger.warning("publish times not read from the ledger", package=ref.package, error_message=error.message)
-        return {}
+        return PackageMemory()
 
 
 def _remember(ledger: LedgerTable | None, ref: PackageRef, times: dict[VersionSummary, datetime]) -> None:
@@ -194,6 +233,7 @@ def discover(
     in_scope: Callable[[str], bool],
     on_error: ErrorSink,
     ledger: LedgerTable | None = None,
+    holds: Sequence[Hold] = (),
     on_listed: Callable[[Listed], None] | None = None,
 ) -> Iterator[PackageVersions]:
     """Every package the policy covers, with its versions; unreadable ones are reported and skipped.
@@ -218,17 +258,16 @@ def discover(
         )
     ]
 
-    def listed(ref: PackageRef) -> Sequence[tuple[PackageListing, int]]:
-        def read() -> Sequence[tuple[PackageListing, int]]:
-            listing = codeartifact.list_versions(ref)
-            unaged = PackageVersions(ref, listing.versions, listing.default_display_version)
-            return [(listing, disposal_bound(unaged, policy, now))]
+    def listed(ref: PackageRef) -> Sequence[tuple[ListedPackage, int]]:
+        def read() -> Sequence[tuple[ListedPackage, int]]:
+            found = list_package(codeartifact, policy, ref, now, ledger, holds)
+            return [(found, disposal_bound(found.unaged(policy), policy, now))]
 
         return _guarded(read, f"package {_label(ref)}", on_error)
 
-    def aged(ref: PackageRef, listing: PackageListing) -> Sequence[PackageVersions]:
+    def aged(found: ListedPackage) -> Sequence[PackageVersions]:
         return _guarded(
-            lambda: [package_ages(codeartifact, policy, ref, listing, now, ledger)], f"package {_label(ref)}", on_error
+            lambda: [package_ages(codeartifact, policy, found, now, ledger)], f"package {_label(found.ref)}", on_error
         )
 
     bound = disposable = 0
@@ -254,13 +293,13 @@ def discover(
                 found: Sequence[PackageVersions] = future.result()
                 yield from found
                 continue
-            ref = unlisted.pop(future)
-            for listing, most in future.result():
-                search = searchers.submit(aged, ref, listing)
+            unlisted.pop(future)
+            for listed_package, most in future.result():
+                search = searchers.submit(aged, listed_package)
                 search.add_done_callback(finished.put)
                 outstanding += 1
                 bound += most
-                disposable += sum(1 for v in listing.versions if v.status in DISPOSABLE_STATUSES)
+                disposable += sum(1 for v in listed_package.listing.versions if v.status in DISPOSABLE_STATUSES)
             if on_listed is not None and not unlisted:
                 on_listed(Listed(packages=len(refs), bound=bound, disposable=disposable))
     finally:

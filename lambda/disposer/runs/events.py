@@ -24,7 +24,7 @@ from disposer import services
 from disposer.budget import Budget
 from disposer.config import Settings
 from disposer.constants import EVENTBRIDGE_SOURCE
-from disposer.errors import PolicyError, PolicyNotDeployedError
+from disposer.errors import DisposalsDisabledError, PolicyError, PolicyNotDeployedError
 from disposer.fanout.dispatch import FanOutExecutor
 from disposer.observability import logger
 from disposer.observability.audit import RunContext
@@ -109,25 +109,30 @@ def run_event(raw: dict[str, Any], settings: Settings, budget: Budget) -> dict[s
     context = RunContext(run_id=event.id, trigger="schedule", caller=caller, dry_run=not apply, policy=policy.name)
     logger.append_keys(policy=policy.name)
     codeartifact = services.codeartifact(settings, budget)
-    table, queue = services.run_table(settings), services.work_queue(settings)
+    table, queue, ledger = services.run_table(settings), services.work_queue(settings), services.ledger(settings)
     executor: Executor | None = None
     fan_out: FanOutExecutor | None = None
     if apply and table is not None and queue is not None:
         executor = fan_out = FanOutExecutor(table=table, queue=queue)
     elif apply:
-        executor = InlineExecutor(codeartifact, measure=settings.measure_bytes)
-    report = execute(
-        RunRequest(
-            context=context,
-            source=PolicyPlanner(
-                codeartifact, policy, event.time, settings.allows_repository, services.ledger(settings)
-            ),
-            codeartifact=codeartifact,
-            executor=executor,
-            cap=policy.max_disposals_per_run,
-            early_start=True,
-        )
+        executor = InlineExecutor(codeartifact, measure=settings.measure_bytes, ledger=ledger)
+    request = RunRequest(
+        context=context,
+        source=PolicyPlanner(codeartifact, policy, event.time, settings.allows_repository, ledger),
+        codeartifact=codeartifact,
+        executor=executor,
+        cap=policy.max_disposals_per_run,
+        max_percent=policy.max_disposals_percent,
+        early_start=True,
     )
+    try:
+        report = execute(request)
+    except DisposalsDisabledError as error:
+        # Someone turned writes off on purpose: the run planned and is reported aborted (RunAborted and
+        # DisposalsDisabled metrics, and their alarm); the invocation itself succeeds.
+        if error.report is None:
+            raise
+        return error.report.to_body().model_dump(mode="json", by_alias=True)
     if fan_out is not None and fan_out.failure is not None:
         raise fan_out.failure
     if fan_out is not None and fan_out.duplicate:

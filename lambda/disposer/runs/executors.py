@@ -5,31 +5,41 @@ The fan-out executor, which hands them to the worker function instead, is in fan
 
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from disposer.codeartifact.client import CodeArtifact
-from disposer.codeartifact.disposal import dispose_items, predict_items
+from disposer.codeartifact.disposal import predict_items
+from disposer.ledger.table import LedgerTable
 from disposer.retention.plan import PackagePlan
 from disposer.runs.discovery import Listed
 from disposer.runs.guards import bounded_within_guards
 from disposer.runs.report import RunReport
+from disposer.runs.writes import Writer
+from disposer.safety.holds import screen
 
 
 @dataclass(frozen=True)
 class InlineExecutor:
-    """Dispose every planned version now, `codeartifact.threads` packages at a time, pinned as planned.
+    """Write every planned change now, `codeartifact.threads` packages at a time, pinned as planned.
 
     `measure` reads each version's asset bytes first (BytesReclaimed). `raise_first_refusal` raises a
     whole-call refusal that comes before any outcome (a missing package for POST /dispose) instead of
-    reporting it per version.
+    reporting it per version. `ledger` holds the holds (read again before each package's writes) and
+    takes the quarantine records.
     """
 
     codeartifact: CodeArtifact
     measure: bool = False
     raise_first_refusal: bool = False
+    ledger: LedgerTable | None = None
+
+    @property
+    def writer(self) -> Writer:
+        return Writer(self.codeartifact, self.ledger, self.measure, self.raise_first_refusal)
 
     def apply(self, report: RunReport) -> bool:
         report.measured = self.measure
-        packages = [package for package in report.plan.packages if package.disposals]
+        packages = [package for package in report.plan.packages if package.changes]
         if not packages:
             return True
         threads = self.codeartifact.threads
@@ -41,14 +51,7 @@ class InlineExecutor:
         return True
 
     def apply_package(self, report: RunReport, package: PackagePlan, measure_threads: int = 1) -> None:
-        dispose_items(
-            self.codeartifact,
-            package.disposals,
-            sink=report.record,
-            measure=self.measure,
-            measure_threads=measure_threads,
-            raise_first_refusal=self.raise_first_refusal,
-        )
+        self.writer.write(report, package.changes, measure_threads=measure_threads)
 
     def early_start(self, report: RunReport) -> "InlineEarlyStart":
         return InlineEarlyStart(self, report)
@@ -66,6 +69,10 @@ class InlineEarlyStart:
 
     def begin(self, listed: Listed) -> bool:
         if not bounded_within_guards(self.report, listed):
+            return False
+        switch = self.executor.codeartifact.switch
+        if switch is not None and switch.why_off() is not None:
+            # The whole plan comes first; the pipeline then reports the run stopped by the switch.
             return False
         self.report.applied = not self.report.context.dry_run
         self.report.measured = self.executor.measure
@@ -89,10 +96,16 @@ class PredictingExecutor:
     """A dry run: predict each disposal from the package's listing, as CodeArtifact would judge it."""
 
     codeartifact: CodeArtifact
+    # Holds: a held version is predicted HELD, as the real run would answer it.
+    ledger: LedgerTable | None = None
 
     def apply(self, report: RunReport) -> bool:
         report.predicted = True
-        predict_items(self.codeartifact, report.plan.disposals, sink=report.record)
+        items = list(report.plan.changes)
+        if self.ledger is not None:
+            now = datetime.now(UTC)
+            items = screen(items, self.ledger.holds(now), now, sink=report.record)
+        predict_items(self.codeartifact, items, sink=report.record)
         return True
 
     def early_start(self, report: RunReport) -> None:

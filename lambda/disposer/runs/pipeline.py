@@ -29,15 +29,25 @@ from datetime import UTC, datetime
 from typing import NoReturn, Protocol
 
 from disposer.codeartifact.client import CodeArtifact
-from disposer.errors import DeadlineExceededError, DisposerError, PlanIncompleteError, RunAbortedError
+from disposer.codeartifact.disposal import OutcomeCode
+from disposer.errors import (
+    DeadlineExceededError,
+    DisposalsDisabledError,
+    DisposerError,
+    LedgerRequiredError,
+    PlanChangedError,
+    PlanIncompleteError,
+    RunAbortedError,
+)
 from disposer.ledger.table import LedgerTable
 from disposer.observability.audit import RunContext, record_package_plan
 from disposer.retention.engine import PackageVersions, plan_package
-from disposer.retention.plan import PackagePlan, Plan
+from disposer.retention.plan import PackagePlan, Plan, Rule
 from disposer.retention.policy import RetentionPolicy
 from disposer.runs.discovery import DiscoveryError, Listed, discover
 from disposer.runs.guards import check_clock, check_guards
 from disposer.runs.report import RunReport, publish
+from disposer.safety.digest import plan_digest
 
 
 class EarlyStart(Protocol):
@@ -86,13 +96,21 @@ class PolicyPlanner:
     policy: RetentionPolicy
     as_of: datetime
     in_scope: Callable[[str], bool]
-    # Where publish times seen before are remembered (None: every age is described afresh).
+    # The ledger: holds, quarantine records, publish times seen before (None: no holds, no quarantine,
+    # every age described afresh).
     ledger: LedgerTable | None = None
     errors: list[DiscoveryError] = field(default_factory=list)
 
     def plan(self, context: RunContext, early: EarlyStart | None = None) -> Plan:
         """Plan every package; each package's decisions go to the audit trail as soon as it is planned,
-        then (if `early` began) its disposals to `early`."""
+        then (if `early` began) its writes to `early`. A run that writes remembers in the ledger the
+        quarantined versions it finds restored."""
+        if self.policy.quarantine is not None and self.ledger is None:
+            raise LedgerRequiredError(
+                f"policy {self.policy.name!r} has a quarantine, whose records live in the ledger table, and this "
+                "deployment has none configured (DISPOSER_LEDGER_TABLE)"
+            )
+        holds = self.ledger.holds(self.as_of) if self.ledger is not None else []
         # None until every package is listed, then whether `early` began.
         started: bool | None = None if early is not None else False
         waiting: list[PackagePlan] = []
@@ -111,6 +129,7 @@ class PolicyPlanner:
             in_scope=self.in_scope,
             on_error=self.errors.append,
             ledger=self.ledger,
+            holds=holds,
             on_listed=listed,
         )
         packages: list[PackagePlan] = []
@@ -118,13 +137,24 @@ class PolicyPlanner:
             package = plan_package(versions, self.policy, self.as_of)
             packages.append(package)
             record_package_plan(context, package)
-            if package.disposals and started:
+            if not context.dry_run:
+                self._remember_restores(versions, package)
+            if package.changes and started:
                 early.submit(package)  # type: ignore[union-attr]
-            elif package.disposals and started is None:
+            elif package.changes and started is None:
                 waiting.append(package)
         # Packages are planned as their reads finish; the plan lists them in a stable order.
         packages.sort(key=lambda package: package.ref.sort_key)
         return Plan(policy=self.policy.name, as_of=self.as_of, packages=tuple(packages))
+
+    def _remember_restores(self, versions: PackageVersions, package: PackagePlan) -> None:
+        """Versions found restored from quarantine for the first time: the policy keeps them from now on."""
+        if self.ledger is None:
+            return
+        for item in package.items:
+            record = versions.quarantine.get(item.version)
+            if item.rule is Rule.KEEP_RESTORED and record is not None and record.restored_at is None:
+                self.ledger.mark_restored(package.ref, self.policy.name, item.version, self.as_of)
 
     def _within_budget(self, found: Iterable[PackageVersions]) -> Iterator[PackageVersions]:
         """The packages found, for as long as the budget lasts: planning stops with the time, as calls do."""
@@ -162,6 +192,10 @@ class RunRequest:
     executor: Executor | None = None
     # maxDisposalsPerRun of the policy (None: no cap, e.g. /dispose, which is bounded by its model).
     cap: int | None = None
+    # maxDisposalsPercent of the policy (None: no relative breaker).
+    max_percent: int | None = None
+    # The planDigest the caller reviewed: a plan made now that differs disposes nothing (PlanChanged).
+    expected_digest: str | None = None
     # Asked between the guards and the apply (the CLI's confirmation): False disposes nothing.
     approve: Callable[[RunReport], bool] | None = None
     # Disposals may start before the plan is finished (see the module's docstring): scheduled runs, whose
@@ -177,10 +211,15 @@ def execute(request: RunRequest) -> RunReport:
     context, executor = request.context, request.executor
     if executor is not None:
         check_clock(request.source.as_of, wall=datetime.now(UTC))
-    report = RunReport(context=context, plan=Plan(context.policy or "", request.source.as_of, ()), cap=request.cap)
-    # A plan someone approves is read whole before anything is disposed.
+    report = RunReport(
+        context=context,
+        plan=Plan(context.policy or "", request.source.as_of, ()),
+        cap=request.cap,
+        max_percent=request.max_percent,
+    )
+    # A plan someone approves or reviewed is read whole before anything is disposed.
     early = None
-    if executor is not None and request.early_start and request.approve is None:
+    if executor is not None and request.early_start and request.approve is None and request.expected_digest is None:
         early = executor.early_start(report)
     try:
         try:
@@ -191,6 +230,9 @@ def execute(request: RunRequest) -> RunReport:
         report.errors = list(request.source.errors)
         if executor is not None:
             check_guards(report)
+            _check_digest(report, request.expected_digest)
+            if not report.applied and not context.dry_run:
+                _check_switch(report, request.codeartifact)
     except DisposerError as error:
         deadline = isinstance(error, DeadlineExceededError)
         if report.applied:
@@ -208,10 +250,36 @@ def execute(request: RunRequest) -> RunReport:
             complete = executor.apply(report)
         except DisposerError as error:
             _fail(report, request, error)
+    _stopped_by_switch(report)
     _count(report, request)
     if complete:
         publish(report.to_body(max_items=0), metrics=request.metrics and not report.predicted)
     return report
+
+
+def _check_digest(report: RunReport, expected: str | None) -> None:
+    if expected is not None and (digest := plan_digest(report.plan)) != expected:
+        raise PlanChangedError(
+            f"the plan made now (planDigest {digest}) is not the one reviewed (expectedPlanDigest {expected}): "
+            "something changed since; nothing was disposed. Plan again and review the new plan"
+        )
+
+
+def _check_switch(report: RunReport, codeartifact: CodeArtifact) -> None:
+    """Refuse to start writing while the kill switch is off (the run is reported aborted)."""
+    switch = codeartifact.switch
+    reason = None if switch is None else switch.why_off()
+    if reason is not None:
+        report.disposals_disabled = True
+        raise DisposalsDisabledError(f"disposals are disabled: {reason}; nothing was disposed")
+
+
+def _stopped_by_switch(report: RunReport) -> None:
+    """A switch flipped while the run wrote: what was left is DISPOSALS_DISABLED, and the run aborted."""
+    stopped = report.outcome_counts().get(OutcomeCode.DISPOSALS_DISABLED, 0)
+    if stopped and report.aborted_reason is None:
+        report.disposals_disabled = True
+        report.aborted_reason = f"disposals were disabled while the run wrote: {stopped} versions not sent"
 
 
 def _incomplete(report: RunReport, error: DisposerError) -> PlanIncompleteError:

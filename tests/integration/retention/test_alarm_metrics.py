@@ -17,35 +17,43 @@ from tests.integration.harness import control, invoke_api, run_scheduled
 from tests.integration.seeds import UI_KIT
 
 
-def failed_version(context, emulator) -> None:
+def failed_version(context, emulator, request) -> None:
     invoke_api(context, "POST", "/dispose", {**UI_KIT, "versions": ["1.3.0", "9.9.9"]})
 
 
-def aborted_run(context, emulator) -> None:
+def aborted_run(context, emulator, request) -> None:
     with pytest.raises(CapExceededError):
         run_scheduled(context, maxDisposalsPerRun=1)
 
 
-def throttled_calls(context, emulator) -> None:
+def switched_off(context, emulator, request) -> None:
+    switch = request.getfixturevalue("switch")
+    switch.off()
+    report = run_scheduled(context)
+    assert report["aborted"] and report["disposalsDisabled"]
+
+
+def throttled_calls(context, emulator, request) -> None:
     control(emulator, "inject", {"operation": "ListPackageVersions", "error": "ThrottlingException", "count": 1})
     run_scheduled(context, mode="plan")
 
 
-CONDITIONS: dict[str, Callable[[Any, Any], None]] = {
+CONDITIONS: dict[str, Callable[[Any, Any, Any], None]] = {
     "VersionsFailed": failed_version,
     "RunAborted": aborted_run,
+    "DisposalsDisabled": switched_off,
     "ApiThrottles": throttled_calls,
 }
 
 
 @pytest.mark.parametrize("alarm", SERVICE_METRIC_ALARMS, ids=lambda spec: spec.id)
 def test_service_alarm_metric_emitted_by_handler_under_its_dimensions(
-    lambda_context, emulator, printed, alarm: AlarmSpec
+    lambda_context, emulator, printed, request, alarm: AlarmSpec
 ):
     # GIVEN the condition the alarm exists for (a new alarm must add one here)
     assert alarm.metric_name in CONDITIONS, f"no test drives the handler into {alarm.id}"
     # WHEN the handler meets it
-    CONDITIONS[alarm.metric_name](lambda_context, emulator)
+    CONDITIONS[alarm.metric_name](lambda_context, emulator, request)
     # THEN an EMF line carries the metric under exactly the alarm's dimension set, counting towards it
     assert alarm.dimensions is not None
     emitted = []
