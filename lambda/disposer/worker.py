@@ -63,7 +63,11 @@ def _apply_part(record: SQSRecord, settings: Settings, budget: Budget) -> None:
     )
     execute(
         RunRequest(
-            context=stored.context, source=FixedPlan(part_plan(stored)), codeartifact=codeartifact, executor=executor
+            context=stored.context,
+            source=FixedPlan(part_plan(stored)),
+            codeartifact=codeartifact,
+            executor=executor,
+            refuse_when_disabled=False,
         )
     )
     if executor.retry is not None:

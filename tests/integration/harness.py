@@ -40,12 +40,21 @@ class ApiResponse:
     body: dict[str, Any]
 
 
-def invoke_api(context: Any, method: str, path: str, body: Any, event_name: str = "api_dispose.json") -> ApiResponse:
+def invoke_api(
+    context: Any,
+    method: str,
+    path: str,
+    body: Any,
+    event_name: str = "api_dispose.json",
+    query: dict[str, str] | None = None,
+) -> ApiResponse:
     """Send one API Gateway REST proxy event, shaped as API Gateway sends it, through the real handler."""
     from disposer.handler import lambda_handler
 
     event = load_event(event_name)
     event.update(httpMethod=method, path=path, resource=path)
+    if query:
+        event.update(queryStringParameters=query, multiValueQueryStringParameters={k: [v] for k, v in query.items()})
     event["requestContext"].update(httpMethod=method, resourcePath=path)
     event["body"] = body if isinstance(body, str) or body is None else json.dumps(body)
     response = lambda_handler(event, context)

@@ -196,6 +196,10 @@ class RunRequest:
     max_percent: int | None = None
     # The planDigest the caller reviewed: a plan made now that differs disposes nothing (PlanChanged).
     expected_digest: str | None = None
+    # With the kill switch off, refuse the run before it writes (reported aborted). A worker's part is
+    # not refused: its writes are stopped one by one, so each version is tallied DISPOSALS_DISABLED
+    # and the run still completes, reported once.
+    refuse_when_disabled: bool = True
     # Asked between the guards and the apply (the CLI's confirmation): False disposes nothing.
     approve: Callable[[RunReport], bool] | None = None
     # Disposals may start before the plan is finished (see the module's docstring): scheduled runs, whose
@@ -231,7 +235,7 @@ def execute(request: RunRequest) -> RunReport:
         if executor is not None:
             check_guards(report)
             _check_digest(report, request.expected_digest)
-            if not report.applied and not context.dry_run:
+            if not report.applied and not context.dry_run and request.refuse_when_disabled:
                 _check_switch(report, request.codeartifact)
     except DisposerError as error:
         deadline = isinstance(error, DeadlineExceededError)

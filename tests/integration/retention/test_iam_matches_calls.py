@@ -7,13 +7,16 @@ and a redelivered work message - then removes each permission it used from the r
 time, and requires the check to report exactly the calls that needed it.
 """
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from disposer.errors import WorkQueueError
+from disposer.handler import lambda_handler
 from tests.iam import RECORDER, AwsCall, missing_permissions, synthesized, without
-from tests.integration.harness import FanOut, deliver, drain, invoke_api, receive, run_scheduled
+from tests.integration.harness import FanOut, deliver, drain, invoke_api, receive, run_scheduled, scheduled_event
+from tests.integration.seeds import POLICY
 
 # What the two functions must be seen doing for the test to mean anything.
 EXPECTED_ACTIONS = {
@@ -32,10 +35,31 @@ EXPECTED_ACTIONS = {
     ("worker", "codeartifact:ListPackageVersions"),
     ("worker", "codeartifact:ListPackageVersionAssets"),
     ("worker", "codeartifact:DisposePackageVersions"),
+    # Safety: the kill switch read by both, holds placed, listed and removed, quarantine archived by the
+    # worker and recorded, a restore remembered by the run function.
+    ("run", "ssm:GetParameter"),
+    ("run", "dynamodb:Query"),
+    ("run", "dynamodb:DeleteItem"),
+    ("run", "codeartifact:UpdatePackageVersionsStatus"),
+    ("worker", "ssm:GetParameter"),
+    ("worker", "dynamodb:Query"),
+    ("worker", "dynamodb:BatchWriteItem"),
+    ("worker", "codeartifact:UpdatePackageVersionsStatus"),
+}
+QUARANTINE: dict[str, Any] = {"package": "ui-kit", "quarantine": {"graceDays": 14}}
+HOLD = {
+    "domain": "acme",
+    "repository": "releases",
+    "format": "npm",
+    "namespace": "acme",
+    "package": "ui-kit",
+    "version": "1.2.0",
+    "until": (datetime.now(UTC) + timedelta(days=30)).isoformat(),
+    "reason": "kept for the audit",
 }
 
 
-def _every_path(context: Any, fanout: FanOut, monkeypatch: pytest.MonkeyPatch) -> list[AwsCall]:
+def _every_path(context: Any, emulator: Any, fanout: FanOut, monkeypatch: pytest.MonkeyPatch) -> list[AwsCall]:
     from disposer.fanout.queue import WorkQueue
     from disposer.fanout.table import RunTable
 
@@ -87,12 +111,37 @@ def _every_path(context: Any, fanout: FanOut, monkeypatch: pytest.MonkeyPatch) -
     (message,) = receive(fanout)
     assert deliver(fanout, context, [message], delete=False) == [message["MessageId"]]
     drain(fanout, context)
+    monkeypatch.setattr(WorkQueue, "send", original)
+    monkeypatch.setattr(RunTable, "finish_part", tally)
+    # Holds: placed (PutItem), listed (Query), removed (DeleteItem); one left in force for what follows.
+    placed = invoke_api(context, "POST", "/holds", {**HOLD, "version": "1.1.0"}).body["hold"]
+    invoke_api(context, "GET", "/holds", None)
+    invoke_api(context, "DELETE", f"/holds/{placed['holdId']}", None)
+    invoke_api(context, "POST", "/holds", HOLD)
+    # Quarantine, fanned out: the worker archives (UpdatePackageVersionsStatus) after reading the holds
+    # (Query) and records what it archived (BatchWriteItem); someone restores one, and the next run
+    # remembers the restore (UpdateItem) and archives inline for the API (run function).
+    quarantine_run = scheduled_event(**QUARANTINE)
+    quarantine_run["id"] = "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0"
+    lambda_handler(quarantine_run, context)
+    drain(fanout, context)
+    emulator.store.call(
+        "UpdatePackageVersionsStatus",
+        {
+            **{k: HOLD[k] for k in ("domain", "repository", "format", "namespace", "package")},
+            "versions": ["1.3.0"],
+            "targetStatus": "Published",
+        },
+    )
+    invoke_api(context, "POST", "/apply", {**POLICY, **QUARANTINE, "name": "prune-ui"})
     return RECORDER.take()
 
 
-def test_iam_check_fails_when_any_permission_used_is_removed(lambda_context, emulator, fanout, monkeypatch):
+def test_iam_check_fails_when_any_permission_used_is_removed(
+    lambda_context, emulator, fanout, ledger, switch, monkeypatch
+):
     # GIVEN the calls of every path, which the deployed roles allow
-    calls = _every_path(lambda_context, fanout, monkeypatch)
+    calls = _every_path(lambda_context, emulator, fanout, monkeypatch)
     assert missing_permissions(calls, synthesized) == []
     used = {(call.function, call.action) for call in calls}
     assert used >= EXPECTED_ACTIONS
