@@ -2,12 +2,15 @@
 
     python -m disposer_cli list
     python -m disposer_cli plan prune-ui [--json] [--show-kept]
-    python -m disposer_cli apply prune-ui [--yes]
+    python -m disposer_cli apply prune-ui [--yes] [--expect-digest DIGEST]
+    python -m disposer_cli hold add|list|remove ...
+    python -m disposer_cli switch on|off|status
 
 It talks to the account in the environment's AWS credentials, or to the emulator when
 AWS_ENDPOINT_URL_CODEARTIFACT (or --endpoint-url) is set. Audit records go to stderr as JSON lines;
 the table (or --json report) goes to stdout. Exit codes: 0 done, 1 some versions failed, 2 bad input,
-3 the plan exceeds maxDisposalsPerRun (nothing disposed), 4 CodeArtifact refused a whole call.
+3 a guard stopped the run and nothing was disposed (maxDisposalsPerRun, maxDisposalsPercent, a plan
+changed since its digest was reviewed, the kill switch off), 4 CodeArtifact refused a whole call.
 """
 
 import argparse
@@ -23,7 +26,7 @@ from typing import TextIO
 from disposer import services
 from disposer.budget import Budget
 from disposer.config import Settings
-from disposer.errors import CapExceededError, CodeArtifactError, DisposerError, PolicyError
+from disposer.errors import CodeArtifactError, DisposerError, PolicyError, RunAbortedError
 from disposer.observability import logger
 from disposer.observability.audit import RunContext
 from disposer.retention.loader import load_policies
@@ -32,6 +35,7 @@ from disposer.retention.policy import RetentionPolicy
 from disposer.runs.executors import InlineExecutor
 from disposer.runs.pipeline import PolicyPlanner, RunRequest, execute
 from disposer.runs.report import RunItem, RunReport, RunReportBody
+from disposer_cli import safety
 
 EXIT_OK, EXIT_FAILURES, EXIT_BAD_INPUT, EXIT_CAP, EXIT_AWS = 0, 1, 2, 3, 4
 COLUMNS = (("repository", 16), ("package", 28), ("version", 24), ("status", 10), ("action", 8))
@@ -52,6 +56,10 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("--as-of", type=_aware_time, help="the run's clock, ISO-8601 (default: now)")
         if name == "apply":
             command.add_argument("--yes", action="store_true", help="do not ask before disposing")
+            command.add_argument(
+                "--expect-digest", help="the planDigest `plan` printed: dispose nothing if the plan changed since"
+            )
+    safety.add_commands(commands)
     return parser
 
 
@@ -72,6 +80,13 @@ def _aware_time(text: str) -> datetime:
 
 def main(argv: Sequence[str] | None = None, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
     arguments = _parser().parse_args(argv)
+    if arguments.command in ("hold", "switch"):
+        logger.registered_handler.stream = _Stderr()  # type: ignore[attr-defined]
+        try:
+            return safety.run(arguments, stdout)
+        except (safety.SafetyCommandError, DisposerError) as error:
+            print(f"error: {error}", file=sys.stderr)
+            return EXIT_BAD_INPUT
     try:
         policies = load_policies(arguments.policies)
     except PolicyError as error:
@@ -107,6 +122,7 @@ def _run(policy: RetentionPolicy, arguments: argparse.Namespace, stdin: TextIO, 
         settings = settings.model_copy(update={"codeartifact_endpoint": arguments.endpoint_url})
     settings.check_scope(domain=policy.domain, domain_owner=policy.domain_owner, repository=policy.literal_repository)
     codeartifact = services.codeartifact(settings, Budget.unlimited())
+    ledger = services.ledger(settings)
     apply = arguments.command == "apply"
     context = RunContext(
         run_id=str(uuid.uuid4()),
@@ -119,7 +135,7 @@ def _run(policy: RetentionPolicy, arguments: argparse.Namespace, stdin: TextIO, 
 
     def confirm(report: RunReport) -> bool:
         nonlocal declined
-        if report.plan.disposal_count == 0 or arguments.yes:
+        if report.plan.change_count == 0 or arguments.yes:
             return True
         if not arguments.json:
             print_table(report.to_body(), arguments.show_kept, stdout)
@@ -139,18 +155,21 @@ def _run(policy: RetentionPolicy, arguments: argparse.Namespace, stdin: TextIO, 
                     policy,
                     arguments.as_of or datetime.now(UTC),
                     settings.allows_repository,
-                    services.ledger(settings),
+                    ledger,
                 ),
                 codeartifact=codeartifact,
-                executor=InlineExecutor(codeartifact, measure=settings.measure_bytes) if apply else None,
+                executor=InlineExecutor(codeartifact, measure=settings.measure_bytes, ledger=ledger) if apply else None,
                 cap=policy.max_disposals_per_run,
+                max_percent=policy.max_disposals_percent,
+                expected_digest=getattr(arguments, "expect_digest", None),
                 approve=confirm if apply else None,
                 # Metrics are the function's, for CloudWatch; a terminal gets the summary instead.
                 metrics=False,
             )
         )
-    except CapExceededError as error:
-        print(error.message, file=sys.stderr)
+    except RunAbortedError as error:
+        # The cap, the breaker, a changed plan, the kill switch: nothing was disposed.
+        print(f"{error.code}: {error.message}", file=sys.stderr)
         return EXIT_CAP
     if declined:
         return EXIT_OK
@@ -158,8 +177,9 @@ def _run(policy: RetentionPolicy, arguments: argparse.Namespace, stdin: TextIO, 
 
 
 def _confirmed(report: RunReport, stdin: TextIO, prompt: TextIO) -> bool:
-    count = report.plan.disposal_count
-    print(f"\nDispose {count} versions (irreversible)? Type the policy name to confirm: ", end="", file=prompt)
+    count, archives = report.plan.change_count, report.plan.archive_count
+    what = f"Dispose {count - archives} and archive {archives} versions" if archives else f"Dispose {count} versions"
+    print(f"\n{what} (irreversible)? Type the policy name to confirm: ", end="", file=prompt)
     prompt.flush()
     return stdin.readline().strip() == report.plan.policy
 
@@ -181,7 +201,7 @@ def _show(report: RunReport, arguments: argparse.Namespace, stdout: TextIO) -> i
 
 
 def print_table(body: RunReportBody, show_kept: bool, stdout: TextIO) -> None:
-    shown = [item for item in body.items if show_kept or item.action == Action.DISPOSE.value]
+    shown = [item for item in body.items if show_kept or item.action != Action.KEEP.value]
     header = "  ".join(name.upper().ljust(width) for name, width in COLUMNS) + "  REASON"
     print(header, file=stdout)
     for item in shown:
@@ -214,6 +234,9 @@ def print_summary(body: RunReportBody, stdout: TextIO) -> None:
         file=stdout,
     )
     print(f"rules: {json.dumps(totals.rules)}", file=stdout)
+    print(
+        f"plan digest: {body.plan_digest} (apply --expect-digest {body.plan_digest} applies exactly this)", file=stdout
+    )
     if body.outcomes:
         print(f"outcomes: {json.dumps(body.outcomes)}", file=stdout)
     for error in body.errors:

@@ -125,3 +125,83 @@ def test_cli_apply_json_asks_on_stderr_keeping_stdout_json(emulator, client, pol
     assert code == EXIT_OK
     assert json.loads(out)["outcomes"] == {"disposed": 5}
     assert "Type the policy name" in capsys.readouterr().err
+
+
+def test_cli_hold_add_list_remove_and_a_plan_keeps_the_held_version(emulator, policies_file, ledger):
+    # GIVEN a hold placed from the CLI
+    code, out = cli(
+        emulator,
+        policies_file,
+        "hold",
+        "add",
+        "--domain",
+        "acme",
+        "--repository",
+        "releases",
+        "--format",
+        "npm",
+        "--namespace",
+        "acme",
+        "--package",
+        "ui-kit",
+        "--version",
+        "1.1.0",
+        "--until",
+        "2027-06-01T00:00:00Z",
+        "--reason",
+        "customer escrow",
+    )
+    assert code == EXIT_OK and "ui-kit 1.1.0" in out and "customer escrow" in out
+    hold_id = out.split()[0]
+    # WHEN listed, and a plan made / THEN it is in force, and the plan keeps the version
+    assert hold_id in cli(emulator, policies_file, "hold", "list")[1]
+    _, plan = cli(emulator, policies_file, "plan", "prune-ui", "--as-of", AS_OF, "--show-kept")
+    assert "kept: held by" in plan and "customer escrow" in plan
+    # WHEN removed / THEN gone, and removing it again is a clear error
+    assert cli(emulator, policies_file, "hold", "remove", hold_id)[0] == EXIT_OK
+    assert "no holds in force" in cli(emulator, policies_file, "hold", "list")[1]
+    assert cli(emulator, policies_file, "hold", "remove", hold_id)[0] == EXIT_BAD_INPUT
+
+
+def test_cli_hold_add_invalid_names_the_option(emulator, policies_file, ledger, capsys):
+    args = ["hold", "add", "--domain", "acme", "--repository", "releases", "--format", "npm", "--namespace", "acme"]
+    code, _ = cli(
+        emulator,
+        policies_file,
+        *args,
+        "--package",
+        "ui-kit",
+        "--version",
+        "1.1.0",
+        "--until",
+        "2020-01-01T00:00:00Z",
+        "--reason",
+        "r",
+    )
+    assert code == EXIT_BAD_INPUT
+    assert "--until" in capsys.readouterr().err
+
+
+def test_cli_switch_off_status_on(emulator, policies_file, switch, client):
+    # GIVEN the switch turned off from the CLI
+    code, out = cli(emulator, policies_file, "switch", "off")
+    assert code == EXIT_OK and "off" in out
+    # WHEN an apply runs / THEN it disposes nothing and says why, exit 3
+    code, _ = cli(emulator, policies_file, "apply", "prune-ui", "--as-of", AS_OF, "--yes")
+    assert code == EXIT_CAP and disposed(client) == set()
+    # WHEN turned back on / THEN status says so
+    assert "on: disposals allowed" in cli(emulator, policies_file, "switch", "on")[1]
+    assert "on: disposals allowed" in cli(emulator, policies_file, "switch", "status")[1]
+
+
+def test_cli_plan_prints_its_digest_and_apply_refuses_a_changed_plan(emulator, policies_file, client):
+    # GIVEN a plan's digest, then one planned version archived by someone
+    _, plan = cli(emulator, policies_file, "plan", "prune-ui", "--as-of", AS_OF)
+    digest = plan.split("plan digest: ")[1].split()[0]
+    coordinates = {key: UI_KIT[key] for key in ("domain", "repository", "format", "namespace", "package")}
+    emulator.store.call(
+        "UpdatePackageVersionsStatus", {**coordinates, "versions": ["1.1.0"], "targetStatus": "Unlisted"}
+    )
+    # WHEN applied expecting that digest / THEN nothing is disposed, exit 3
+    code, _ = cli(emulator, policies_file, "apply", "prune-ui", "--as-of", AS_OF, "--yes", "--expect-digest", digest)
+    assert code == EXIT_CAP and disposed(client) == set()
