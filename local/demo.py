@@ -16,10 +16,20 @@ import boto3
 from disposer.retention.loader import load_policies
 from disposer.runs.report import RunReportBody
 from disposer_cli.main import print_summary, print_table
+from local import demo_safety
 from local.events import LambdaContext, api_gateway_event, run_event
-from local.launcher import emulator_process
+from local.launcher import emulator_process, moto_process
 
-METRICS_SHOWN = ("VersionsPlanned", "VersionsKept", "VersionsDisposed", "VersionsFailed", "ApiThrottles", "RunAborted")
+METRICS_SHOWN = (
+    "VersionsPlanned",
+    "VersionsKept",
+    "VersionsDisposed",
+    "VersionsArchived",
+    "VersionsHeld",
+    "VersionsFailed",
+    "RunAborted",
+    "DisposalsDisabled",
+)
 SEED = Path(__file__).parent / "seeds" / "demo.json"
 POLICIES = Path(__file__).parent.parent / "policies.json"
 # The seed's clock: publish times are counted back from 2026-11-20, and the schedule fires after it.
@@ -91,9 +101,11 @@ def show(title: str, status: int, body: dict[str, Any]) -> None:
 
 
 def main() -> int:
-    with emulator_process(SEED) as url:
+    with emulator_process(SEED) as url, moto_process() as moto_url:
+        demo_safety.configure(moto_url)
         demo = Demo(url)
-        print(f"CodeArtifact disposer demo: emulator at {url}, seed {SEED.relative_to(Path.cwd())}")
+        print(f"CodeArtifact disposer demo: emulator at {url}, moto (ledger, switch) at {moto_url}")
+        print(f"seed {SEED.relative_to(Path.cwd())}")
         print(f"npm @acme/ui-kit in acme/releases before: {dict(demo.statuses(UI_KIT))}")
 
         betas = ["2.0.0-beta.1", "2.0.0-beta.2", "2.0.0-beta.3"]
@@ -120,6 +132,9 @@ def main() -> int:
         print(f"\nnpm @acme/ui-kit in acme/releases after: {dict(demo.statuses(UI_KIT))}")
 
         scheduled_policy(demo)
+        demo_safety.hold_story(demo, RUN_TIME)
+        demo_safety.quarantine_story(demo, RUN_TIME)
+        demo_safety.switch_story(demo, RUN_TIME, demo_safety.HOLD_POLICY)
         summarize(demo.records())
     return 0
 
@@ -143,7 +158,7 @@ def scheduled_policy(demo: Demo) -> None:
 
 
 def summarize(records: list[dict[str, Any]]) -> None:
-    audit = [r for r in records if r.get("audit")]
+    audit = [r for r in records if r.get("audit") and "outcome" in r]
     outcomes = Counter(r["outcome"] for r in audit)
     print(f"\nAudit trail: {len(audit)} version records {dict(outcomes)}; e.g.")
     disposed = next(r for r in audit if r["outcome"] == "disposed")
@@ -153,13 +168,14 @@ def summarize(records: list[dict[str, Any]]) -> None:
     # also per error code. Each metric value is counted once here.
     runs = [r for r in records if "Runs" in r]
     totals = Counter({name: sum(sum(r.get(name, [0])) for r in runs) for name in METRICS_SHOWN})
-    by_code = Counter({r["errorCode"]: sum(r["VersionsFailed"]) for r in records if "errorCode" in r})
+    by_code = Counter({r["errorCode"]: int(sum(r["VersionsFailed"])) for r in records if "errorCode" in r})
     print(
-        f"Metrics (CodeArtifactDisposal), {len(runs)} runs: "
-        + ", ".join(f"{name} {int(value)}" for name, value in totals.items())
-        + f", BytesReclaimed {sum(sum(r.get('BytesReclaimed', [0])) for r in runs) / 1e6:.1f} MB"
-        + f"; VersionsFailed by errorCode {dict(by_code)}"
+        f"Metrics (namespace CodeArtifactDisposal), summed over the {len(runs)} runs and requests above, as a "
+        "dashboard would over this hour (VersionsPlanned counts each run's planned disposals and archives, "
+        "so a version planned by a plan-mode run and again by its apply counts twice):"
     )
+    print("   " + ", ".join(f"{name} {int(value)}" for name, value in totals.items()))
+    print(f"   VersionsFailed by errorCode {dict(by_code)}")
 
 
 if __name__ == "__main__":

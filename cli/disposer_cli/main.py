@@ -226,7 +226,12 @@ def _reason(item: RunItem) -> str:
 
 def print_summary(body: RunReportBody, stdout: TextIO) -> None:
     totals = body.totals
-    mode = "applied" if body.mode == "apply" else "plan only, nothing disposed"
+    if body.aborted:
+        mode = "aborted, nothing disposed" if not body.outcomes.get("disposed") else "stopped part-way"
+    elif body.mode == "apply":
+        mode = "applied"
+    else:
+        mode = "plan only, nothing disposed"
     print(
         f"\npolicy {body.policy} as of {body.as_of:%Y-%m-%d %H:%M}Z ({mode}): {totals.versions} versions in "
         f"{totals.packages} package{'' if totals.packages == 1 else 's'}; keep {totals.keep}, dispose {totals.dispose} "

@@ -36,7 +36,12 @@ def record_outcome(run: RunContext, outcome: "VersionOutcome") -> None:
     """One `version outcome` record: who, what, why, and what CodeArtifact answered."""
     item = outcome.item
     ref = item.ref
-    result = ("would dispose" if run.dry_run else "disposed") if outcome.succeeded else "failed"
+    if not outcome.succeeded:
+        result = "failed"
+    elif run.dry_run:
+        result = f"would {item.action}"
+    else:
+        result = outcome.label  # "disposed", or "archived" for quarantine
     logger.info(
         "version outcome",
         audit=True,
