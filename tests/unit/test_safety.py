@@ -1,0 +1,133 @@
+"""The kill switch's reading and caching, the plan digest's recipe, and the engine's hold and quarantine
+rules, on their own (the integration tests drive them through the handler)."""
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from disposer.codeartifact.types import PackageFormat, PackageRef, PackageVersionStatus, VersionSummary
+from disposer.errors import DisposalsDisabledError
+from disposer.retention.engine import PackageVersions, disposal_bound, plan_package
+from disposer.retention.plan import Action, Plan, Rule
+from disposer.retention.policy import RetentionPolicy
+from disposer.retention.quarantine import QuarantineRecord
+from disposer.safety.digest import plan_digest
+from disposer.safety.holds import Hold
+from disposer.safety.switch import KillSwitch
+
+NOW = datetime(2026, 11, 1, 3, 0, tzinfo=UTC)
+REF = PackageRef("acme", "111122223333", "releases", PackageFormat.NPM, "acme", "ui-kit")
+P = PackageVersionStatus
+
+
+class FakeSsm:
+    """GetParameter answering `value` (None: ParameterNotFound), counting the reads."""
+
+    def __init__(self, value: str | None) -> None:
+        self.value = value
+        self.reads = 0
+
+    def get_parameter(self, Name: str) -> dict[str, Any]:  # noqa: N803 - botocore's parameter name
+        self.reads += 1
+        if self.value is None:
+            raise ClientError({"Error": {"Code": "ParameterNotFound", "Message": "no"}}, "GetParameter")
+        return {"Parameter": {"Value": self.value}}
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_switch_enabled_allows_and_is_read_once_per_cache_period():
+    ssm, clock = FakeSsm("enabled"), Clock()
+    switch = KillSwitch("/s", ssm, cache_seconds=5, clock=clock)
+    for _ in range(3):
+        switch.check()
+    clock.now = 4.9
+    switch.check()
+    assert ssm.reads == 1
+    # AND a flip is seen once the cached read is 5 s old
+    ssm.value = "disabled"
+    clock.now = 5.0
+    with pytest.raises(DisposalsDisabledError, match="'disabled'"):
+        switch.check()
+    assert ssm.reads == 2
+
+
+@pytest.mark.parametrize("value", [None, "Enabled", "enabled ", "off", ""])
+def test_switch_anything_but_enabled_stops_writes(value):
+    switch = KillSwitch("/s", FakeSsm(value), cache_seconds=0)
+    assert switch.why_off() is not None
+    with pytest.raises(DisposalsDisabledError):
+        switch.check()
+
+
+def test_switch_unreadable_parameter_stops_writes():
+    class Refusing(FakeSsm):
+        def get_parameter(self, Name: str) -> dict[str, Any]:  # noqa: N803
+            raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "no"}}, "GetParameter")
+
+    reason = KillSwitch("/s", Refusing("enabled"), cache_seconds=0).why_off()
+    assert reason is not None and "AccessDeniedException" in reason
+
+
+def _versions(*statuses: PackageVersionStatus, days: int = 200) -> tuple[VersionSummary, ...]:
+    return tuple(
+        VersionSummary(
+            f"1.{i}.0", f"r{i}", status, published_time=NOW - timedelta(days=days + 10 * (len(statuses) - i))
+        )
+        for i, status in enumerate(statuses)
+    )
+
+
+def _policy(**changes: Any) -> RetentionPolicy:
+    base = {"name": "p", "mode": "apply", "domain": "acme", "select": {"olderThanDays": 90}}
+    return RetentionPolicy.model_validate({**base, **changes})
+
+
+def test_digest_depends_on_the_writes_alone():
+    package = PackageVersions(REF, _versions(P.PUBLISHED, P.PUBLISHED, P.PUBLISHED))
+    plan = Plan("p", NOW, (plan_package(package, _policy(), NOW),))
+    same = Plan("other-name", NOW + timedelta(hours=1), (plan_package(package, _policy(), NOW),))
+    fewer = Plan("p", NOW, (plan_package(package, _policy(keep={"latest": 1}), NOW),))
+    assert plan_digest(plan) == plan_digest(same) != plan_digest(fewer)
+
+
+def test_hold_is_the_first_keep_rule_and_a_glob_covers_several():
+    holds = (Hold("h", REF, "1.[01]*", NOW + timedelta(days=1), "audit", "arn:me", NOW),)
+    package = PackageVersions(REF, _versions(P.PUBLISHED, P.PUBLISHED, P.PUBLISHED), holds=holds)
+    items = {i.version: i for i in plan_package(package, _policy(keep={"latest": 0}), NOW).items}
+    # `[` is literal in a hold's glob (as in policy globs): "1.[01]*" covers no version here
+    assert all(item.action is Action.DISPOSE for item in items.values())
+    globbed = (Hold("h", REF, "1.*", NOW + timedelta(days=1), "audit", "arn:me", NOW),)
+    kept = plan_package(PackageVersions(REF, package.versions, holds=globbed), _policy(), NOW)
+    assert {item.rule for item in kept.items} == {Rule.KEEP_HOLD}
+    assert kept.items[0].reason == f"kept: held by arn:me until {(NOW + timedelta(days=1)).isoformat()}: audit"
+
+
+def test_quarantine_states_archive_keep_dispose_and_restored():
+    policy = _policy(quarantine={"graceDays": 7})
+    versions = _versions(P.PUBLISHED, P.ARCHIVED, P.ARCHIVED, P.PUBLISHED)
+    since_long_ago, since_yesterday = NOW - timedelta(days=8), NOW - timedelta(days=1)
+    records = {
+        # 1.1.0 in quarantine for 8 days (grace over), 1.2.0 for 1 day, 1.3.0 restored (Published again)
+        "1.1.0": QuarantineRecord("1.1.0", "r1", P.PUBLISHED, since_long_ago, "run-1"),
+        "1.2.0": QuarantineRecord("1.2.0", "r2", P.PUBLISHED, since_yesterday, "run-2"),
+        "1.3.0": QuarantineRecord("1.3.0", "r3", P.PUBLISHED, since_long_ago, "run-1"),
+    }
+    # A policy of Published versions still selects the archived ones it quarantined
+    published_only = _policy(quarantine={"graceDays": 7}, select={"olderThanDays": 90, "statuses": ["Published"]})
+    plan = plan_package(PackageVersions(REF, versions, quarantine=records), published_only, NOW)
+    items = {item.version: item for item in plan.items}
+    assert (items["1.0.0"].action, items["1.0.0"].expected_status) == (Action.ARCHIVE, P.PUBLISHED)
+    assert (items["1.1.0"].rule, items["1.1.0"].expected_status) == (Rule.DISPOSE_AFTER_QUARANTINE, P.ARCHIVED)
+    assert items["1.2.0"].rule is Rule.KEEP_IN_QUARANTINE
+    assert items["1.3.0"].rule is Rule.KEEP_RESTORED
+    # AND the bound before ages counts archives and disposals
+    assert disposal_bound(PackageVersions(REF, versions, quarantine=records), policy, NOW) >= 2
