@@ -1,6 +1,10 @@
 # Two commands matter: `make demo` and `make test`. Both build what they need from nothing.
 SHELL := /bin/bash
-PYTHON ?= python3.11
+# The first Python 3.11 or newer on PATH (3.11 first: the version CI runs); `make PYTHON=/path/to/python`
+# overrides it.
+PYTHON ?= $(shell for p in python3.11 python3.12 python3.13 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
+	&& { echo $$p; break; }; done)
 VENV := .venv
 PY := $(VENV)/bin/python
 # checkov lives apart: it pins a boto3 older than the project's.
@@ -16,6 +20,7 @@ LOCAL_AWS := AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REG
 .PHONY: demo test fuzz lint typecheck unit synth bench deploy openapi clean
 
 $(VENV)/.installed: requirements.txt lambda/requirements.txt
+	@test -n "$(PYTHON)" || { echo "make: no Python 3.11 or newer on PATH; install one, or run make PYTHON=/path/to/python3.11" >&2; exit 2; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@

@@ -15,7 +15,7 @@ import boto3
 
 from disposer.retention.loader import load_policies
 from disposer.runs.report import RunReportBody
-from disposer_cli.main import print_summary, print_table
+from disposer_cli.output import print_summary, print_table
 from local import demo_safety
 from local.events import LambdaContext, api_gateway_event, run_event
 from local.launcher import emulator_process, moto_process

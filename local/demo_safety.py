@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 
 from disposer.runs.report import RunReportBody
-from disposer_cli.main import print_summary
+from disposer_cli.output import print_summary
 from local.tables import create_ledger_table
 
 if TYPE_CHECKING:

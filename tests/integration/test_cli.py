@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from disposer_cli.main import EXIT_BAD_INPUT, EXIT_CAP, EXIT_OK, main
+from disposer_cli.main import EXIT_BAD_INPUT, EXIT_CAP, EXIT_DECLINED, EXIT_OK, main
 from tests.integration.harness import calls, statuses
 from tests.integration.seeds import UI_KIT
 
@@ -28,6 +28,12 @@ POLICIES = {
     ]
 }
 AS_OF = "2026-06-01T00:00:00Z"
+
+
+@pytest.fixture(autouse=True)
+def in_a_scratch_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # An apply appends its audit records to ./codeartifact-disposer-audit.jsonl: never in the checkout.
+    monkeypatch.chdir(tmp_path)
 
 
 @pytest.fixture
@@ -72,10 +78,10 @@ def test_cli_plan_prints_table_and_writes_nothing(emulator, client, policies_fil
     assert "DisposePackageVersions" not in calls(emulator)
 
 
-def test_cli_apply_unconfirmed_disposes_nothing(emulator, client, policies_file):
+def test_cli_apply_unconfirmed_disposes_nothing_and_exits_non_zero(emulator, client, policies_file):
     code, out = cli(emulator, policies_file, "apply", "prune-ui", "--as-of", AS_OF, answer="yes\n")
-    assert code == EXIT_OK
-    assert "nothing disposed" in out
+    assert code == EXIT_DECLINED
+    assert "not confirmed: nothing disposed" in out
     assert disposed(client) == set()
 
 
@@ -205,3 +211,29 @@ def test_cli_plan_prints_its_digest_and_apply_refuses_a_changed_plan(emulator, p
     # WHEN applied expecting that digest / THEN nothing is disposed, exit 3
     code, _ = cli(emulator, policies_file, "apply", "prune-ui", "--as-of", AS_OF, "--yes", "--expect-digest", digest)
     assert code == EXIT_CAP and disposed(client) == set()
+
+
+def test_cli_plan_html_writes_one_self_contained_page(emulator, policies_file, tmp_path):
+    page = tmp_path / "plan.html"
+    code, out = cli(emulator, policies_file, "plan", "prune-ui", "--as-of", AS_OF, "--html", str(page))
+    digest = out.split("plan digest: ")[1].split()[0]
+    text = page.read_text(encoding="utf-8")
+    assert code == EXIT_OK and digest in text and 'id="decisions"' in text
+
+
+def test_cli_audit_records_off_the_terminal_unless_verbose_or_a_file(emulator, policies_file, tmp_path, capsys):
+    # GIVEN a plan without options / THEN no audit record reaches stdout or stderr
+    _, out = cli(emulator, policies_file, "plan", "prune-ui", "--as-of", AS_OF)
+    assert '"message":"plan"' not in out + capsys.readouterr().err
+    # WITH --verbose they go to stderr, WITH --audit-log to the file
+    log = tmp_path / "audit.jsonl"
+    _, out = cli(emulator, policies_file, "--verbose", "--audit-log", str(log), "plan", "prune-ui", "--as-of", AS_OF)
+    assert '"message":"plan"' in capsys.readouterr().err and '"message":"plan"' not in out
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    assert {record["message"] for record in records} == {"plan", "run report"}
+
+
+def test_cli_apply_with_nothing_to_dispose_says_so(emulator, policies_file):
+    # (on 1 February 2025, no version of the seed has been published yet, let alone for 30 days)
+    code, out = cli(emulator, policies_file, "apply", "prune-ui", "--as-of", "2025-02-01T00:00:00Z", "--yes")
+    assert code == EXIT_OK and "applied: nothing to dispose" in out

@@ -92,7 +92,7 @@ def test_plan_snapshots_older_than_30_days_are_disposed():
     # THEN only the old snapshots go; the new one and the release are not selected
     assert _disposed(plan) == ["1.1.0-SNAPSHOT", "1.0.0-SNAPSHOT"]
     assert _reasons(plan) == {
-        "2.0.0-SNAPSHOT": "kept: not selected (newer than 30 days)",
+        "2.0.0-SNAPSHOT": "kept: not selected (not older than 30 days)",
         "1.1.0-SNAPSHOT": "dispose: older than 30 days and matches select.versionPattern",
         "1.0.0-SNAPSHOT": "dispose: older than 30 days and matches select.versionPattern",
         "1.0.0": "kept: not selected (version does not match select.versionPattern)",
@@ -139,7 +139,7 @@ def test_plan_cached_upstream_versions_only_disposes_external():
     assert _disposed(plan) == ["4.17.21"]
     assert _reasons(plan) == {
         "4.17.21": "dispose: older than 7 days",
-        "4.17.20": "kept: not selected (newer than 7 days)",
+        "4.17.20": "kept: not selected (not older than 7 days)",
         "1.0.0-internal": "kept: not selected (origin INTERNAL)",
     }
 
@@ -212,7 +212,7 @@ def test_plan_each_keep_rule_names_itself():
     # THEN each reason names the rule that decided
     assert _reasons(plan) == {
         "5.0.0": "kept: latest 1 of 6",
-        "4.0.0": "kept: newer than 30 days",
+        "4.0.0": "kept: published within 30 days",
         "1.0.0": r"kept: matches keep pattern ^1\.0\.0$",
         "3.0.0": "kept: default display version",
         "2.0.0": "kept: no revision (the disposal could not be pinned)",
@@ -242,7 +242,7 @@ def test_plan_select_filters_come_before_keep_rules():
     policy = _policy(select={"olderThanDays": 90}, keep={"latest": 5})
 
     # WHEN planned THEN the reason is the selection, since the version was never a candidate
-    assert _reasons(_plan(policy, _v("1.0.0", 1))) == {"1.0.0": "kept: not selected (newer than 90 days)"}
+    assert _reasons(_plan(policy, _v("1.0.0", 1))) == {"1.0.0": "kept: not selected (not older than 90 days)"}
 
 
 def test_plan_latest_counts_status_pattern_and_origin_not_age():
@@ -261,7 +261,7 @@ def test_plan_latest_counts_status_pattern_and_origin_not_age():
 
     # THEN 5 and 3 fill the two `latest` places, so only 2 is disposed
     assert _disposed(plan) == ["2"]
-    assert _reasons(plan)["5"] == "kept: not selected (newer than 30 days)"
+    assert _reasons(plan)["5"] == "kept: not selected (not older than 30 days)"
     assert _reasons(plan)["4"] == "kept: not selected (origin EXTERNAL)"
     assert _reasons(plan)["3"] == "kept: latest 2 of 3"
 

@@ -208,7 +208,7 @@ def _decide(
         return (
             Action.KEEP,
             Rule.NOT_SELECTED_AGE,
-            f"kept: not selected (newer than {_days(select.older_than_days)})",
+            f"kept: not selected (not older than {_days(select.older_than_days)})",
         )
     hold = holding(package.holds, version.version)
     if hold is not None:
@@ -225,7 +225,7 @@ def _decide(
     if latest_of is not None:
         return Action.KEEP, Rule.KEEP_LATEST, f"kept: latest {keep.latest} of {latest_of}"
     if newer_cutoff is not None and ages.newer(position, newer_cutoff):
-        return Action.KEEP, Rule.KEEP_NEWER_THAN, f"kept: newer than {_days(keep.newer_than_days)}"
+        return Action.KEEP, Rule.KEEP_NEWER_THAN, f"kept: published within {_days(keep.newer_than_days)}"
     pattern = keep.matching_pattern(version.version)
     if pattern is not None:
         return Action.KEEP, Rule.KEEP_VERSION_PATTERN, f"kept: matches keep pattern {pattern}"

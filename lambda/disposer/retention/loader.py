@@ -1,14 +1,20 @@
 """Reading policies from JSON, with errors that name the policy and the field path."""
 
+import difflib
 import json
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from disposer.errors import PolicyError
-from disposer.retention.policy import PolicyFile, RetentionPolicy
+from disposer.retention.policy import KeepRule, PolicyFile, Quarantine, RetentionPolicy, SelectRule
+
+# What a policies file looks like, for the messages about one that does not.
+FILE_SHAPE = '{"policies": [{"name": ..., "domain": ..., ...}, ...]}'
+# The model behind each nested object of a policy, to suggest a field name for a typo.
+_NESTED: dict[str, type[BaseModel]] = {"select": SelectRule, "keep": KeepRule, "quarantine": Quarantine}
 
 
 def _field_path(loc: tuple[int | str, ...]) -> str:
@@ -23,9 +29,25 @@ def _named(label: str, entry: object) -> str:
     return f"{label} ({name})" if isinstance(name, str) and name else label
 
 
+def _aliases(model: type[BaseModel]) -> list[str]:
+    return [field.alias or name for name, field in model.model_fields.items()]
+
+
+def _suggestion(loc: tuple[int | str, ...]) -> str:
+    """ ", did you mean 'olderThanDays'?" for a field name close to one the object has, else ""."""
+    if not loc or not isinstance(loc[-1], str):
+        return ""
+    parent = loc[-2] if len(loc) >= 2 else None
+    model = _NESTED.get(parent, RetentionPolicy) if isinstance(parent, str) else RetentionPolicy
+    close = difflib.get_close_matches(loc[-1], _aliases(model), n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else f"; {model.__name__} fields: {', '.join(_aliases(model))}"
+
+
 def _problem(error: ErrorDetails, data: object, single: bool) -> str:
     loc = tuple(error["loc"])
     message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        message += _suggestion(loc)
     owner = ""
     if single:
         owner = _named("policy", data)
@@ -50,6 +72,9 @@ def parse_policy(data: object) -> RetentionPolicy:
 
 def parse_policies(data: object) -> tuple[RetentionPolicy, ...]:
     """Validate a parsed policies file; raise PolicyError, e.g. `policies[2] (prune-ui): select.x: ...`."""
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else type(data).__name__
+        raise PolicyError(f"a policies file is one JSON object, {FILE_SHAPE}, not {kind}")
     try:
         return PolicyFile.model_validate(data).policies
     except ValidationError as error:
@@ -57,8 +82,18 @@ def parse_policies(data: object) -> tuple[RetentionPolicy, ...]:
 
 
 def load_policies(path: str | Path) -> tuple[RetentionPolicy, ...]:
-    """Read and validate a policies JSON file (the only I/O here: synth time and tests)."""
-    text = Path(path).read_text(encoding="utf-8")
+    """Read and validate a policies JSON file (the only I/O here: synth time, the CLI, tests).
+
+    Every error a file can cause is a PolicyError; the ones about the file as a whole name it.
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise PolicyError(f"{path}: no such file (a policies file is {FILE_SHAPE})") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise PolicyError(f"{path}: cannot be read: {error}") from None
+    if not text.strip():
+        raise PolicyError(f"{path}: the file is empty (a policies file is {FILE_SHAPE})")
     try:
         data: Any = json.loads(text)
     except json.JSONDecodeError as error:

@@ -25,8 +25,8 @@ def test_scheduled_run_disposes_exactly_the_plan_and_keeps_what_rules_keep(lambd
     assert report["asOf"].startswith("2026-11-25T03:00:00")
     reasons = {(i["package"], i["version"]): i["reason"] for i in report["items"]}
     assert reasons[("ui-kit", "1.0.0")] == "kept: matches keep pattern ^1\\.0\\.0$"
-    assert reasons[("ui-kit", "1.11.0")] == "kept: not selected (newer than 90 days)"
-    assert reasons[("ui-kit", "1.7.0")] == "kept: not selected (newer than 90 days)"
+    assert reasons[("ui-kit", "1.11.0")] == "kept: not selected (not older than 90 days)"
+    assert reasons[("ui-kit", "1.7.0")] == "kept: not selected (not older than 90 days)"
     assert reasons[("ui-kit", "1.3.0")] == "dispose: older than 90 days"
     assert reasons[("ui-kit", "2.0.0-rc.1")] == "kept: not selected (status Unfinished)"
     assert reasons[("ui-icons", "0.4.0")] == "kept: latest 3 of 5"

@@ -1,0 +1,1 @@
+"""CodeArtifact package-version disposal service (Lambda asset)."""

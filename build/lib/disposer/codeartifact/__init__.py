@@ -1,0 +1,1 @@
+"""The CodeArtifact adapter: the client, its pacing, disposal calls and value types."""

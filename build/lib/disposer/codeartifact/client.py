@@ -1,0 +1,347 @@
+"""The only module that talks to CodeArtifact: botocore calls, pagination, pacing, budget, and errors mapped to ours."""
+
+import threading
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from disposer import aws
+from disposer.budget import Budget
+from disposer.codeartifact.pacing import QuotaPacer
+from disposer.codeartifact.types import (
+    PackageFormat,
+    PackageRef,
+    PackageVersionOriginType,
+    PackageVersionStatus,
+    VersionSummary,
+)
+from disposer.constants import MAX_VERSIONS_PER_CALL
+from disposer.errors import (
+    AccessDeniedError,
+    CodeArtifactError,
+    ConflictError,
+    DeadlineExceededError,
+    NotFoundError,
+    ThrottledError,
+    UpstreamError,
+    UpstreamValidationError,
+)
+from disposer.observability import tracer
+
+# The operations that change a version (the kill switch stops them).
+WRITE_OPERATIONS = frozenset({"DisposePackageVersions", "UpdatePackageVersionsStatus"})
+
+if TYPE_CHECKING:
+    from mypy_boto3_codeartifact import CodeArtifactClient as Boto3Client
+
+    from disposer.safety.switch import KillSwitch
+else:
+    Boto3Client = Any
+
+# ListPackageVersions returns at most this many versions a page; asking for fewer only adds calls.
+LIST_PAGE_SIZE = 1000
+_HANDLER_ID = "disposer"
+
+_ERRORS: Mapping[str, type[CodeArtifactError]] = {
+    "AccessDeniedException": AccessDeniedError,
+    "ResourceNotFoundException": NotFoundError,
+    "ConflictException": ConflictError,
+    "ValidationException": UpstreamValidationError,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class BatchOutcome:
+    """Per-version result of one batch call: `successful` maps version -> (revision, status)."""
+
+    successful: Mapping[str, tuple[str | None, str]]
+    failed: Mapping[str, tuple[str, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class PackageListing:
+    versions: tuple[VersionSummary, ...]
+    default_display_version: str | None
+
+
+@dataclass
+class CallCounter:
+    """Calls made per CodeArtifact operation (retries of one call not counted again), and throttled
+    attempts (each one, retried or not)."""
+
+    calls: Counter[str] = field(default_factory=Counter)
+    throttles: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def record(self, model: Any, **_: Any) -> None:
+        with self._lock:
+            self.calls[model.name] += 1
+
+    def check_throttle(self, response: Any = None, **_: Any) -> None:
+        # botocore asks "needs-retry" after every attempt; `response` is (http, parsed) or None.
+        if response is not None and response[1].get("Error", {}).get("Code") == "ThrottlingException":
+            with self._lock:
+                self.throttles += 1
+
+
+def create_client(
+    *, endpoint_url: str | None = None, max_attempts: int = 5, pacer: QuotaPacer | None = None, pool: int = 10
+) -> Boto3Client:
+    """A botocore CodeArtifact client; `endpoint_url` (AWS_ENDPOINT_URL_CODEARTIFACT) points it at the emulator,
+    `pacer` holds every attempt to this deployment's share of the account quotas."""
+    config = Config(
+        max_pool_connections=max(pool, 10),
+        retries={"mode": "standard", "total_max_attempts": max_attempts},
+        # CodeArtifact answers in well under a second; a stuck connection must not eat the time budget.
+        connect_timeout=5,
+        read_timeout=15,
+        user_agent_extra="cadisposer",
+    )
+    client: Boto3Client = aws.client("codeartifact", endpoint_url=endpoint_url, config=config)
+    if pacer is not None:
+        client.meta.events.register("before-send.codeartifact", pacer.before_send)
+    return client
+
+
+def _batch_outcome(response: Mapping[str, Any], *, default_status: PackageVersionStatus) -> BatchOutcome:
+    return BatchOutcome(
+        # Read leniently: the versions are already changed, and their record must not be lost to a value
+        # this code does not know (every member of these maps is optional in the model).
+        successful={
+            version: (info.get("revision"), str(info.get("status") or default_status))
+            for version, info in response.get("successfulVersions", {}).items()
+        },
+        failed={
+            version: (str(info.get("errorCode", "UNKNOWN")), str(info.get("errorMessage", "")))
+            for version, info in response.get("failedVersions", {}).items()
+        },
+    )
+
+
+@contextmanager
+def translated_errors() -> Iterator[None]:
+    """Turn botocore failures into the service's own exceptions."""
+    try:
+        yield
+    except ClientError as error:
+        raise _translate(error) from error
+    except BotoCoreError as error:
+        raise UpstreamError("UpstreamUnavailable", str(error)) from error
+
+
+def _translate(error: ClientError) -> CodeArtifactError:
+    details: Mapping[str, Any] = error.response.get("Error", {})
+    code = str(details.get("Code", "Unknown"))
+    message = str(details.get("Message", "")) or code
+    if code == "ThrottlingException":
+        retry_after: Any = error.response.get("retryAfterSeconds")
+        return ThrottledError(code, message, int(retry_after) if retry_after is not None else None)
+    return _ERRORS.get(code, UpstreamError)(code, message)
+
+
+def _coordinates(ref: PackageRef) -> dict[str, str]:
+    params = {"domain": ref.domain, "repository": ref.repository, "format": str(ref.format), "package": ref.package}
+    if ref.domain_owner:
+        params["domainOwner"] = ref.domain_owner
+    if ref.namespace:
+        params["namespace"] = ref.namespace
+    return params
+
+
+class CodeArtifact:
+    """Thin adapter over the botocore CodeArtifact client for one invocation; it decides nothing.
+
+    Every call it makes is counted, and no HTTP attempt (retries included) is sent once `budget` has
+    run out: DeadlineExceededError is raised instead, before anything reaches CodeArtifact. No write
+    attempt is sent while `switch` is off: DisposalsDisabledError is raised instead.
+    """
+
+    def __init__(
+        self,
+        client: Boto3Client,
+        *,
+        threads: int = 1,
+        budget: Budget | None = None,
+        switch: "KillSwitch | None" = None,
+    ) -> None:
+        self._client = client
+        self.switch = switch
+        # How many calls the logic may keep in flight at once (the client's pool is sized to match).
+        self.threads = threads
+        self.budget = budget or Budget.unlimited()
+        self.counter = CallCounter()
+        # Clients are shared across invocations: the newest adapter's hooks replace the previous ones. The
+        # budget check is registered after the pacer (added when the client was made), so a send that
+        # waited for its quota past the deadline is still stopped.
+        # A call stopped by the budget is not counted: the check comes before the counter.
+        for event, handler in (
+            ("before-call.codeartifact", self._check_budget),
+            ("before-call.codeartifact", self.counter.record),
+            ("needs-retry.codeartifact", self.counter.check_throttle),
+            ("before-send.codeartifact", self._check_budget),
+            ("before-send.codeartifact", self._check_switch),
+        ):
+            unique_id = f"{_HANDLER_ID}-{event}-{handler.__name__}"
+            client.meta.events.unregister(event, unique_id=unique_id)
+            client.meta.events.register(event, handler, unique_id=unique_id)
+
+    def _check_budget(self, event_name: str = "", **_: Any) -> None:
+        if self.budget.exhausted:
+            # "before-call.codeartifact.DisposePackageVersions", "before-send.codeartifact.ListPackages"
+            operation = event_name.rsplit(".", 1)[-1]
+            raise DeadlineExceededError(f"{self.budget.describe()}: {operation} was not sent")
+
+    def _check_switch(self, event_name: str = "", **_: Any) -> None:
+        # Every attempt of a write, retries included: a flip stops the next one.
+        if self.switch is not None and event_name.rsplit(".", 1)[-1] in WRITE_OPERATIONS:
+            self.switch.check()
+
+    @tracer.capture_method(capture_response=False)
+    def dispose(
+        self,
+        ref: PackageRef,
+        versions: Sequence[str],
+        *,
+        revisions: Mapping[str, str] | None = None,
+        expected_status: PackageVersionStatus | None = None,
+    ) -> BatchOutcome:
+        """One DisposePackageVersions call (at most 100 versions)."""
+        if not 0 < len(versions) <= MAX_VERSIONS_PER_CALL:
+            raise ValueError(f"a dispose call takes 1..{MAX_VERSIONS_PER_CALL} versions, got {len(versions)}")
+        params: dict[str, Any] = {**_coordinates(ref), "versions": list(versions)}
+        if revisions:
+            params["versionRevisions"] = {v: revisions[v] for v in versions if v in revisions}
+        if expected_status is not None:
+            params["expectedStatus"] = str(expected_status)
+        with translated_errors():
+            response = self._client.dispose_package_versions(**params)
+        return _batch_outcome(response, default_status=PackageVersionStatus.DISPOSED)
+
+    @tracer.capture_method(capture_response=False)
+    def archive(
+        self,
+        ref: PackageRef,
+        versions: Sequence[str],
+        *,
+        revisions: Mapping[str, str] | None = None,
+        expected_status: PackageVersionStatus | None = None,
+    ) -> BatchOutcome:
+        """One UpdatePackageVersionsStatus call to Archived (at most 100 versions): quarantine."""
+        if not 0 < len(versions) <= MAX_VERSIONS_PER_CALL:
+            raise ValueError(f"an archive call takes 1..{MAX_VERSIONS_PER_CALL} versions, got {len(versions)}")
+        params: dict[str, Any] = {
+            **_coordinates(ref),
+            "versions": list(versions),
+            "targetStatus": str(PackageVersionStatus.ARCHIVED),
+        }
+        if revisions:
+            params["versionRevisions"] = {v: revisions[v] for v in versions if v in revisions}
+        if expected_status is not None:
+            params["expectedStatus"] = str(expected_status)
+        with translated_errors():
+            response = self._client.update_package_versions_status(**params)
+        return _batch_outcome(response, default_status=PackageVersionStatus.ARCHIVED)
+
+    @tracer.capture_method(capture_response=False)
+    def list_repositories(self, domain: str, domain_owner: str | None, prefix: str = "") -> list[str]:
+        """Names of the domain's repositories (those starting with `prefix`), 1000 a page."""
+        params: dict[str, Any] = {"domain": domain}
+        if domain_owner:
+            params["domainOwner"] = domain_owner
+        if prefix:
+            params["repositoryPrefix"] = prefix
+        paginator = self._client.get_paginator("list_repositories_in_domain")
+        with translated_errors():
+            return [
+                repository["name"]
+                for page in paginator.paginate(**params, PaginationConfig={"PageSize": LIST_PAGE_SIZE})
+                for repository in page.get("repositories", [])
+            ]
+
+    @tracer.capture_method(capture_response=False)
+    def list_packages(
+        self,
+        domain: str,
+        domain_owner: str | None,
+        repository: str,
+        *,
+        package_format: PackageFormat | None = None,
+        namespace_prefix: str = "",
+        package_prefix: str = "",
+    ) -> list[PackageRef]:
+        """Packages of a repository, narrowed server-side by format and prefixes, 1000 a page."""
+        params: dict[str, Any] = {"domain": domain, "repository": repository}
+        if domain_owner:
+            params["domainOwner"] = domain_owner
+        if package_format is not None:
+            params["format"] = str(package_format)
+            # CodeArtifact rejects a namespace filter without a format.
+            if namespace_prefix:
+                params["namespace"] = namespace_prefix
+        if package_prefix:
+            params["packagePrefix"] = package_prefix
+        paginator = self._client.get_paginator("list_packages")
+        with translated_errors():
+            return [
+                PackageRef(
+                    domain=domain,
+                    domain_owner=domain_owner,
+                    repository=repository,
+                    format=PackageFormat(item["format"]),
+                    namespace=item.get("namespace"),
+                    package=item["package"],
+                )
+                for page in paginator.paginate(**params, PaginationConfig={"PageSize": LIST_PAGE_SIZE})
+                for item in page.get("packages", [])
+            ]
+
+    @tracer.capture_method(capture_response=False)
+    def published_time(self, ref: PackageRef, version: str) -> datetime | None:
+        """One DescribePackageVersion call: the only way CodeArtifact tells a version's publish time."""
+        with translated_errors():
+            described = self._client.describe_package_version(**_coordinates(ref), packageVersion=version)  # type: ignore[arg-type]
+        published = described["packageVersion"].get("publishedTime")
+        if published is None:
+            return None
+        return published if published.tzinfo else published.replace(tzinfo=UTC)
+
+    @tracer.capture_method(capture_response=False)
+    def asset_bytes(self, ref: PackageRef, version: str) -> int:
+        """The total size of a version's assets (ListPackageVersionAssets, paginated): what disposing it frees."""
+        paginator = self._client.get_paginator("list_package_version_assets")
+        with translated_errors():
+            pages = paginator.paginate(**_coordinates(ref), packageVersion=version)  # type: ignore[arg-type]
+            return sum(int(asset.get("size", 0)) for page in pages for asset in page.get("assets", []))
+
+    @tracer.capture_method(capture_response=False)
+    def list_versions(self, ref: PackageRef) -> PackageListing:
+        """Every version of a package, newest published first, 1000 a page."""
+        paginator = self._client.get_paginator("list_package_versions")
+        versions: list[VersionSummary] = []
+        default_display: str | None = None
+        with translated_errors():
+            pages = paginator.paginate(
+                **_coordinates(ref),  # type: ignore[arg-type]
+                sortBy="PUBLISHED_TIME",
+                PaginationConfig={"PageSize": LIST_PAGE_SIZE},
+            )
+            for page in pages:
+                default_display = page.get("defaultDisplayVersion", default_display)
+                versions.extend(
+                    VersionSummary(
+                        version=item["version"],
+                        revision=item.get("revision"),
+                        status=PackageVersionStatus(item["status"]),
+                        origin_type=PackageVersionOriginType(
+                            item.get("origin", {}).get("originType", PackageVersionOriginType.UNKNOWN)
+                        ),
+                    )
+                    for item in page.get("versions", [])
+                )
+        return PackageListing(versions=tuple(versions), default_display_version=default_display)

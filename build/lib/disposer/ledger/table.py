@@ -1,0 +1,252 @@
+"""The ledger: one DynamoDB table for what the service must remember between runs.
+
+Key design (partition key `pk`, sort key `sk`, TTL `expires_at`), one item family per use:
+
+- `pk` `pkg#<domain>#<owner>#<repo>#<format>#<namespace>#<package>`, `sk` `time#<version>#<revision>`:
+  the version's publish time, as DescribePackageVersion gave it;
+- the same package's partition, `sk` `quarantine#<policy>#<version>`: a version a policy archived
+  (revision, status before, start, run, and when a run first saw it restored);
+- `pk` `holds`, `sk` `hold#<hold id>`: one hold (it expires from the table a day after its `until`).
+
+A package's remembered times and quarantine records share its partition, so one Query reads all a run
+needs of a package; holds are few, and one Query reads them all. `#` appears in none of the names
+(CodeArtifact forbids it in versions, packages and namespaces; a revision comes last).
+"""
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from disposer.codeartifact.types import PackageFormat, PackageRef, PackageVersionStatus
+from disposer.errors import LedgerError
+from disposer.retention.quarantine import QuarantineRecord
+from disposer.safety.holds import Hold
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+else:
+    DynamoDBClient = Any
+
+TIME_PREFIX = "time#"
+QUARANTINE_PREFIX = "quarantine#"
+HOLDS_KEY = "holds"
+HOLD_PREFIX = "hold#"
+# A quarantine record outlives any grace (365 days at most) by far; a restored one is remembered as long.
+QUARANTINE_DAYS = 800
+# An expired hold is left out of every answer at once; DynamoDB deletes it a day later.
+HOLD_AFTERLIFE_SECONDS = 86400
+# A publish time not seen again for this long is forgotten (re-described at most once if it comes back).
+REMEMBER_DAYS = 400
+BATCH_WRITE_ITEMS = 25
+BATCH_WRITE_ATTEMPTS = 5
+
+VersionRevision = tuple[str, str]
+
+
+@contextmanager
+def _translated() -> Iterator[None]:
+    try:
+        yield
+    except (ClientError, BotoCoreError) as error:
+        raise LedgerError(f"the ledger table failed: {error}") from error
+
+
+@dataclass(frozen=True)
+class PackageMemory:
+    """What the ledger holds of one package for one policy: remembered publish times, quarantine records."""
+
+    times: dict[VersionRevision, datetime] = field(default_factory=dict)
+    quarantine: dict[str, QuarantineRecord] = field(default_factory=dict)
+
+
+def package_key(ref: PackageRef) -> str:
+    return "#".join(
+        ("pkg", ref.domain, ref.domain_owner or "", ref.repository, str(ref.format), ref.namespace or "", ref.package)
+    )
+
+
+class LedgerTable:
+    """The ledger's DynamoDB table (see the module docstring for its items)."""
+
+    def __init__(self, name: str, client: DynamoDBClient) -> None:
+        self.name = name
+        self._client = client
+
+    def _package_items(self, ref: PackageRef) -> Iterator[Mapping[str, Any]]:
+        paginator = self._client.get_paginator("query")
+        pages = paginator.paginate(
+            TableName=self.name,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": package_key(ref)}},
+        )
+        for page in pages:
+            yield from page.get("Items", [])
+
+    def publish_times(self, ref: PackageRef) -> dict[VersionRevision, datetime]:
+        """Every publish time remembered for the package, by (version, revision): one Query."""
+        return self.package_memory(ref, policy=None).times
+
+    def package_memory(self, ref: PackageRef, policy: str | None) -> PackageMemory:
+        """The package's remembered times and `policy`'s quarantine records: one Query of its partition."""
+        memory = PackageMemory()
+        quarantine = f"{QUARANTINE_PREFIX}{policy}#"
+        with _translated():
+            for item in self._package_items(ref):
+                sk = item["sk"]["S"]
+                if sk.startswith(TIME_PREFIX):
+                    version, _, revision = sk.removeprefix(TIME_PREFIX).partition("#")
+                    memory.times[(version, revision)] = datetime.fromtimestamp(float(item["published"]["N"]), UTC)
+                elif policy is not None and sk.startswith(quarantine):
+                    record = _quarantine_record(sk.removeprefix(quarantine), item)
+                    memory.quarantine[record.version] = record
+        return memory
+
+    def record_quarantine(self, ref: PackageRef, policy: str, records: Sequence[QuarantineRecord]) -> None:
+        """Remember versions `policy` archived (the start is the run's clock), 25 a call."""
+        self._batch_put(
+            [
+                {
+                    "pk": {"S": package_key(ref)},
+                    "sk": {"S": f"{QUARANTINE_PREFIX}{policy}#{record.version}"},
+                    "revision": {"S": record.revision},
+                    "status_before": {"S": str(record.status_before)},
+                    "since": {"N": repr(record.since.timestamp())},
+                    "run_id": {"S": record.run_id},
+                    "expires_at": {"N": str(int(record.since.timestamp()) + QUARANTINE_DAYS * 86400)},
+                }
+                for record in records
+            ]
+        )
+
+    def mark_restored(self, ref: PackageRef, policy: str, version: str, seen: datetime) -> None:
+        """Remember that a run saw the version restored: `policy` keeps it from then on."""
+        with _translated():
+            self._client.update_item(
+                TableName=self.name,
+                Key={"pk": {"S": package_key(ref)}, "sk": {"S": f"{QUARANTINE_PREFIX}{policy}#{version}"}},
+                UpdateExpression="SET restored_at = if_not_exists(restored_at, :seen), expires_at = :expires",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues={
+                    ":seen": {"N": repr(seen.timestamp())},
+                    ":expires": {"N": str(int(seen.timestamp()) + QUARANTINE_DAYS * 86400)},
+                },
+            )
+
+    # -- holds ----------------------------------------------------------------------------------------
+
+    def put_hold(self, hold: Hold) -> None:
+        with _translated():
+            self._client.put_item(
+                TableName=self.name, Item=_hold_item(hold), ConditionExpression="attribute_not_exists(pk)"
+            )
+
+    def holds(self, now: datetime) -> list[Hold]:
+        """Every hold still active at `now`: one Query (holds are few)."""
+        paginator = self._client.get_paginator("query")
+        with _translated():
+            pages = paginator.paginate(
+                TableName=self.name,
+                KeyConditionExpression="pk = :pk",
+                ExpressionAttributeValues={":pk": {"S": HOLDS_KEY}},
+            )
+            found = [_hold(item) for page in pages for item in page.get("Items", [])]
+        return sorted((hold for hold in found if hold.active(now)), key=lambda hold: (hold.created_at, hold.hold_id))
+
+    def delete_hold(self, hold_id: str) -> Hold | None:
+        """Remove a hold; the hold removed, or None if there was none by that id."""
+        with _translated():
+            answer = self._client.delete_item(
+                TableName=self.name,
+                Key={"pk": {"S": HOLDS_KEY}, "sk": {"S": f"{HOLD_PREFIX}{hold_id}"}},
+                ReturnValues="ALL_OLD",
+            )
+        old = answer.get("Attributes")
+        return None if not old else _hold(old)
+
+    def remember_publish_times(self, ref: PackageRef, times: Mapping[VersionRevision, datetime], *, now: float) -> None:
+        """Remember publish times (never changing for a version at a revision), 25 a call."""
+        expires = str(int(now) + REMEMBER_DAYS * 86400)
+        self._batch_put(
+            [
+                {
+                    "pk": {"S": package_key(ref)},
+                    "sk": {"S": f"{TIME_PREFIX}{version}#{revision}"},
+                    "published": {"N": repr(published.timestamp())},
+                    "expires_at": {"N": expires},
+                }
+                for (version, revision), published in times.items()
+            ]
+        )
+
+    def _batch_put(self, items: Sequence[Mapping[str, Any]]) -> None:
+        requests: list[Any] = [{"PutRequest": {"Item": item}} for item in items]
+        for start in range(0, len(requests), BATCH_WRITE_ITEMS):
+            pending = requests[start : start + BATCH_WRITE_ITEMS]
+            for _ in range(BATCH_WRITE_ATTEMPTS):
+                with _translated():
+                    answer = self._client.batch_write_item(RequestItems={self.name: pending})
+                pending = answer.get("UnprocessedItems", {}).get(self.name, [])
+                if not pending:
+                    break
+
+
+def _quarantine_record(version: str, item: Mapping[str, Any]) -> QuarantineRecord:
+    restored = item.get("restored_at")
+    return QuarantineRecord(
+        version=version,
+        revision=item["revision"]["S"],
+        status_before=PackageVersionStatus(item["status_before"]["S"]),
+        since=datetime.fromtimestamp(float(item["since"]["N"]), UTC),
+        run_id=item["run_id"]["S"],
+        restored_at=None if restored is None else datetime.fromtimestamp(float(restored["N"]), UTC),
+    )
+
+
+def _hold_item(hold: Hold) -> dict[str, Any]:
+    ref = hold.ref
+    item: dict[str, Any] = {
+        "pk": {"S": HOLDS_KEY},
+        "sk": {"S": f"{HOLD_PREFIX}{hold.hold_id}"},
+        "domain": {"S": ref.domain},
+        "repository": {"S": ref.repository},
+        "format": {"S": str(ref.format)},
+        "package": {"S": ref.package},
+        "version": {"S": hold.version},
+        "until": {"S": hold.until.isoformat()},
+        "reason": {"S": hold.reason},
+        "created_by": {"S": hold.created_by},
+        "created_at": {"S": hold.created_at.isoformat()},
+        "expires_at": {"N": str(int(hold.until.timestamp()) + HOLD_AFTERLIFE_SECONDS)},
+    }
+    if ref.domain_owner:
+        item["domain_owner"] = {"S": ref.domain_owner}
+    if ref.namespace:
+        item["namespace"] = {"S": ref.namespace}
+    return item
+
+
+def _hold(item: Mapping[str, Any]) -> Hold:
+    def text(name: str) -> str | None:
+        value = item.get(name)
+        return None if value is None else str(value["S"])
+
+    return Hold(
+        hold_id=item["sk"]["S"].removeprefix(HOLD_PREFIX),
+        ref=PackageRef(
+            domain=item["domain"]["S"],
+            domain_owner=text("domain_owner"),
+            repository=item["repository"]["S"],
+            format=PackageFormat(item["format"]["S"]),
+            namespace=text("namespace"),
+            package=item["package"]["S"],
+        ),
+        version=item["version"]["S"],
+        until=datetime.fromisoformat(item["until"]["S"]),
+        reason=item["reason"]["S"],
+        created_by=item["created_by"]["S"],
+        created_at=datetime.fromisoformat(item["created_at"]["S"]),
+    )

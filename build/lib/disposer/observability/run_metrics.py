@@ -1,0 +1,82 @@
+"""Run metrics in EMF (namespace CodeArtifactDisposal): one line per run, aggregated and per policy.
+
+Every run's figures are published under two dimension sets: `[service]`, which the alarms watch
+(any policy, any trigger), and `[service, policy, trigger]` for the dashboard's breakdown. Failed
+versions are also published per error code. Dimension values stay low-cardinality: policy names come
+from the policies file, triggers are api, schedule or cli, error codes are a short enumeration.
+"""
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit, single_metric
+
+from disposer.constants import (
+    METRIC_API_THROTTLES,
+    METRIC_BYTES_RECLAIMED,
+    METRIC_DISPOSALS_DISABLED,
+    METRIC_QUARANTINE_DISPOSALS,
+    METRIC_RUN_ABORTED,
+    METRIC_RUN_DURATION,
+    METRIC_RUNS,
+    METRIC_VERSIONS_ARCHIVED,
+    METRIC_VERSIONS_DISPOSED,
+    METRIC_VERSIONS_FAILED,
+    METRIC_VERSIONS_HELD,
+    METRIC_VERSIONS_KEPT,
+    METRIC_VERSIONS_PLANNED,
+    METRICS_NAMESPACE,
+    SERVICE_NAME,
+)
+
+
+@dataclass(frozen=True)
+class RunFigures:
+    """What one run did, in the units the alarms and the dashboard use (made from its report)."""
+
+    trigger: str
+    policy: str
+    planned: int = 0
+    kept: int = 0
+    disposed: int = 0
+    archived: int = 0
+    # Planned disposals of versions whose quarantine is over, and versions kept by a hold.
+    quarantine_disposals: int = 0
+    held: int = 0
+    failed: Counter[str] = field(default_factory=Counter)
+    bytes_reclaimed: int | None = None
+    throttles: int = 0
+    duration_seconds: float = 0.0
+    aborted: bool = False
+    # The kill switch stopped the run's writes (all of them, or those left when it was flipped).
+    disposals_disabled: bool = False
+
+
+def emit_run_metrics(run: RunFigures) -> None:
+    """Print the run's EMF lines (CloudWatch turns them into metrics; no API call, no extra latency)."""
+    emf = EphemeralMetrics(namespace=METRICS_NAMESPACE, service=SERVICE_NAME)
+    emf.add_dimensions(service=SERVICE_NAME, policy=run.policy, trigger=run.trigger)
+    emf.add_metric(name=METRIC_RUNS, unit=MetricUnit.Count, value=1)
+    emf.add_metric(name=METRIC_VERSIONS_PLANNED, unit=MetricUnit.Count, value=run.planned)
+    emf.add_metric(name=METRIC_VERSIONS_KEPT, unit=MetricUnit.Count, value=run.kept)
+    emf.add_metric(name=METRIC_VERSIONS_DISPOSED, unit=MetricUnit.Count, value=run.disposed)
+    emf.add_metric(name=METRIC_VERSIONS_FAILED, unit=MetricUnit.Count, value=sum(run.failed.values()))
+    emf.add_metric(name=METRIC_VERSIONS_ARCHIVED, unit=MetricUnit.Count, value=run.archived)
+    emf.add_metric(name=METRIC_QUARANTINE_DISPOSALS, unit=MetricUnit.Count, value=run.quarantine_disposals)
+    emf.add_metric(name=METRIC_VERSIONS_HELD, unit=MetricUnit.Count, value=run.held)
+    emf.add_metric(name=METRIC_API_THROTTLES, unit=MetricUnit.Count, value=run.throttles)
+    emf.add_metric(name=METRIC_RUN_DURATION, unit=MetricUnit.Seconds, value=round(run.duration_seconds, 3))
+    emf.add_metric(name=METRIC_RUN_ABORTED, unit=MetricUnit.Count, value=int(run.aborted))
+    emf.add_metric(name=METRIC_DISPOSALS_DISABLED, unit=MetricUnit.Count, value=int(run.disposals_disabled))
+    if run.bytes_reclaimed is not None:
+        emf.add_metric(name=METRIC_BYTES_RECLAIMED, unit=MetricUnit.Bytes, value=run.bytes_reclaimed)
+    emf.flush_metrics()
+    for code, count in sorted(run.failed.items()):
+        with single_metric(
+            name=METRIC_VERSIONS_FAILED,
+            unit=MetricUnit.Count,
+            value=count,
+            namespace=METRICS_NAMESPACE,
+            default_dimensions={"service": SERVICE_NAME},
+        ) as metric:
+            metric.add_dimension(name="errorCode", value=code)

@@ -1,0 +1,354 @@
+"""The retention engine: versions + policy + clock -> a plan with one decision and reason per version.
+
+Pure: no I/O, no clock of its own. Decision precedence for each version (the first that applies):
+
+1. not selected -> keep: package outside the policy's selectors; status not in select.statuses
+   (Unfinished, Disposed and Deleted never are); version not matching select.versionPattern; origin
+   not in select.origins; not older than select.olderThanDays.
+2. keep rules, in this order: a hold on the version, restored from this policy's quarantine,
+   keep.latest, keep.newerThanDays, keep.versionPatterns (first matching pattern),
+   keep.defaultDisplayVersion.
+3. no revision -> keep (a disposal is pinned to the revision the plan saw; without one it cannot be).
+4. dispose; with quarantine, archive first (retention/quarantine.py), keep while in quarantine, and
+   dispose once the grace has passed.
+
+A selected version that CodeArtifact gave no publish time is kept before any age or keep rule is
+weighed (see PackageVersions: path (a)), and not counted by keep.latest.
+
+Ages: "older than D days" means published before now - D days; "newer than D days" is its complement
+(published at or after now - D days), so a version exactly at a cutoff is never an age candidate.
+"""
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+
+from disposer.codeartifact.types import DISPOSABLE_STATUSES, PackageRef, PackageVersionStatus, VersionSummary
+from disposer.retention.plan import Action, PackagePlan, Plan, PlanItem, Rule
+from disposer.retention.policy import RetentionPolicy
+from disposer.retention.quarantine import QuarantineRecord, QuarantineState, selection_status, state_of
+from disposer.safety.holds import Hold, holding
+
+
+@dataclass(frozen=True, slots=True)
+class PackageVersions:
+    """One package's versions and what is known of their ages: the engine's input.
+
+    Two ways to give ages, with identical plans:
+    (a) every version has `published_time`, or `described` says every version that could be a candidate
+        was described (so a None is CodeArtifact's own answer): the engine orders them itself (newest
+        first, ties broken by the greater version string first; versions without a time last) and the
+        given order does not matter. A candidate without a publish time is kept: neither its age nor
+        its rank among the latest can be known, and it is not counted among them;
+    (b) otherwise `versions` must already be in that order (ListPackageVersions sortBy=PUBLISHED_TIME;
+        AWS's order among equal times is unspecified, which can only move a keep.latest boundary
+        between versions published at the same instant), and `newer_counts` maps each cutoff of
+        `policy_cutoffs(policy, now)` to the number of leading versions published at or after it
+        (`ages.count_newer_than`). Counts are needed only for packages with a version the policy
+        selects by status, pattern and origin (see `needs_ages`).
+    """
+
+    ref: PackageRef
+    versions: tuple[VersionSummary, ...]
+    default_display_version: str | None = None
+    newer_counts: Mapping[datetime, int] | None = field(default=None, hash=False)
+    described: bool = False
+    # The active holds on this package, and this policy's quarantine records of its versions (by version).
+    holds: tuple[Hold, ...] = ()
+    quarantine: Mapping[str, QuarantineRecord] = field(default_factory=dict, hash=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "versions", tuple(self.versions))
+        seen = Counter(v.version for v in self.versions)
+        duplicates = sorted(v for v, n in seen.items() if n > 1)
+        if duplicates:
+            raise ValueError(f"versions listed more than once: {', '.join(duplicates)}")
+
+    @property
+    def times_known(self) -> bool:
+        """True if the engine orders the versions by their publish times itself (path (a))."""
+        return self.described or all(v.published_time is not None for v in self.versions)
+
+
+def _days(count: int | None) -> str:
+    return "1 day" if count == 1 else f"{count} days"
+
+
+def _require_aware(now: datetime) -> None:
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("now must be timezone-aware (the run's clock, UTC)")
+
+
+def _older_cutoff(policy: RetentionPolicy, now: datetime) -> datetime | None:
+    days = policy.select.older_than_days
+    return None if days is None else now - timedelta(days=days)
+
+
+def _newer_cutoff(policy: RetentionPolicy, now: datetime) -> datetime | None:
+    days = policy.keep.newer_than_days
+    older_than = policy.select.older_than_days
+    if days is None or (older_than is not None and days <= older_than):
+        # Every candidate is older than olderThanDays, so none can be newer than a shorter keep window:
+        # the rule can never decide, and resolving its cutoff would only cost describes.
+        return None
+    return now - timedelta(days=days)
+
+
+def policy_cutoffs(policy: RetentionPolicy, now: datetime) -> tuple[datetime, ...]:
+    """The publish-time cutoffs the policy needs resolved per package, newest first, no duplicates."""
+    _require_aware(now)
+    cutoffs = {c for c in (_older_cutoff(policy, now), _newer_cutoff(policy, now)) if c is not None}
+    return tuple(sorted(cutoffs, reverse=True))
+
+
+def _selected_ignoring_age(
+    policy: RetentionPolicy, version: VersionSummary, record: QuarantineRecord | None = None
+) -> bool:
+    select = policy.select
+    status = selection_status(record, version)
+    return (
+        status in DISPOSABLE_STATUSES
+        and status in select.statuses
+        and select.matches_version(version.version)
+        and version.origin_type in select.origins
+    )
+
+
+def needs_ages(
+    policy: RetentionPolicy,
+    ref: PackageRef,
+    versions: Iterable[VersionSummary],
+    quarantine: Mapping[str, QuarantineRecord] | None = None,
+) -> bool:
+    """True if planning this package needs its age cutoffs resolved (saves describes when not).
+
+    Ages matter only for versions selected by status (the one before quarantine, for a quarantined
+    version), pattern and origin; a package with none (or a policy without age rules) plans identically
+    without them.
+    """
+    has_age_rules = policy.select.older_than_days is not None or policy.keep.newer_than_days is not None
+    if not has_age_rules or not policy.matches_package(ref):
+        return False
+    records = quarantine or {}
+    return any(_selected_ignoring_age(policy, v, records.get(v.version)) for v in versions)
+
+
+_NO_TIME = datetime.min.replace(tzinfo=UTC)
+
+
+def _order_key(version: VersionSummary) -> tuple[bool, datetime, str]:
+    # Path (a) only: newest first once reversed, and versions without a publish time after all others.
+    return (version.published_time is not None, version.published_time or _NO_TIME, version.version)
+
+
+class _Ages:
+    """Answers "is the version at this position newer than the cutoff?" on either path."""
+
+    def __init__(self, package: PackageVersions, ordered: Sequence[VersionSummary]) -> None:
+        self._package = package
+        self._ordered = ordered
+        self._counts: dict[datetime, int] = {}
+
+    def newer(self, position: int, cutoff: datetime) -> bool:
+        if cutoff not in self._counts:
+            self._counts[cutoff] = self._count(cutoff)
+        return position < self._counts[cutoff]
+
+    def _count(self, cutoff: datetime) -> int:
+        if self._package.times_known:
+            # The order is sorted by time, so the newer versions are exactly the leading ones.
+            return sum(1 for v in self._ordered if v.published_time is not None and v.published_time >= cutoff)
+        counts = self._package.newer_counts or {}
+        if cutoff not in counts:
+            raise ValueError(
+                f"{self._package.ref.package}: publish times unknown and newer_counts lacks cutoff "
+                f"{cutoff.isoformat()}; resolve policy_cutoffs(policy, now) first"
+            )
+        count = counts[cutoff]
+        if not 0 <= count <= len(self._ordered):
+            raise ValueError(f"newer_counts[{cutoff.isoformat()}] = {count} is outside 0..{len(self._ordered)}")
+        return count
+
+
+NOT_GOVERNED = "kept: not selected (package does not match the policy)"
+
+
+def _timeless(package: PackageVersions, version: VersionSummary) -> bool:
+    """True if CodeArtifact gave the version no publish time (known only where it was described)."""
+    return package.described and version.published_time is None
+
+
+def _decide(
+    policy: RetentionPolicy,
+    package: PackageVersions,
+    version: VersionSummary,
+    position: int,
+    ages: _Ages,
+    latest_of: int | None,
+    now: datetime,
+) -> tuple[Action, Rule, str]:
+    select, keep = policy.select, policy.keep
+    older_cutoff, newer_cutoff = _older_cutoff(policy, now), _newer_cutoff(policy, now)
+    record = package.quarantine.get(version.version)
+    status = selection_status(record, version)
+    if status not in DISPOSABLE_STATUSES or status not in select.statuses:
+        return Action.KEEP, Rule.NOT_SELECTED_STATUS, f"kept: not selected (status {version.status})"
+    if not select.matches_version(version.version):
+        return (
+            Action.KEEP,
+            Rule.NOT_SELECTED_VERSION_PATTERN,
+            "kept: not selected (version does not match select.versionPattern)",
+        )
+    if version.origin_type not in select.origins:
+        return Action.KEEP, Rule.NOT_SELECTED_ORIGIN, f"kept: not selected (origin {version.origin_type})"
+    if _timeless(package, version):
+        return Action.KEEP, Rule.KEEP_NO_PUBLISH_TIME, "kept: no publish time (its age and rank cannot be known)"
+    if older_cutoff is not None and ages.newer(position, older_cutoff):
+        return (
+            Action.KEEP,
+            Rule.NOT_SELECTED_AGE,
+            f"kept: not selected (not older than {_days(select.older_than_days)})",
+        )
+    hold = holding(package.holds, version.version)
+    if hold is not None:
+        return Action.KEEP, Rule.KEEP_HOLD, f"kept: {hold.reason_text}"
+    state = state_of(record, version)
+    if state is QuarantineState.RESTORED:
+        assert record is not None
+        seen = (record.restored_at or now).date().isoformat()
+        return (
+            Action.KEEP,
+            Rule.KEEP_RESTORED,
+            f"kept: restored from quarantine (seen {seen}, {version.status} at revision {version.revision})",
+        )
+    if latest_of is not None:
+        return Action.KEEP, Rule.KEEP_LATEST, f"kept: latest {keep.latest} of {latest_of}"
+    if newer_cutoff is not None and ages.newer(position, newer_cutoff):
+        return Action.KEEP, Rule.KEEP_NEWER_THAN, f"kept: published within {_days(keep.newer_than_days)}"
+    pattern = keep.matching_pattern(version.version)
+    if pattern is not None:
+        return Action.KEEP, Rule.KEEP_VERSION_PATTERN, f"kept: matches keep pattern {pattern}"
+    if keep.default_display_version and version.version == package.default_display_version:
+        return Action.KEEP, Rule.KEEP_DEFAULT_DISPLAY_VERSION, "kept: default display version"
+    if version.revision is None:
+        return Action.KEEP, Rule.KEEP_NO_REVISION, "kept: no revision (the disposal could not be pinned)"
+    if policy.quarantine is not None:
+        return _quarantine(policy.quarantine.grace_days, record, state, now)
+    because = []
+    if select.older_than_days is not None:
+        because.append(f"older than {_days(select.older_than_days)}")
+    if select.version_pattern is not None:
+        because.append("matches select.versionPattern")
+    if select.older_than_days is not None:
+        rule = Rule.DISPOSE_OLDER_THAN
+    elif select.version_pattern is not None:
+        rule = Rule.DISPOSE_VERSION_PATTERN
+    else:
+        rule = Rule.DISPOSE_SELECTED
+    return Action.DISPOSE, rule, f"dispose: {' and '.join(because) or 'selected'}"
+
+
+def _quarantine(
+    grace_days: int, record: QuarantineRecord | None, state: QuarantineState, now: datetime
+) -> tuple[Action, Rule, str]:
+    if state is QuarantineState.NONE or record is None:
+        return Action.ARCHIVE, Rule.ARCHIVE_QUARANTINE, f"archive: quarantine for {_days(grace_days)} before disposal"
+    due = record.since + timedelta(days=grace_days)
+    if due <= now:
+        return (
+            Action.DISPOSE,
+            Rule.DISPOSE_AFTER_QUARANTINE,
+            f"dispose: in quarantine since {record.since.date().isoformat()}, {_days(grace_days)} or more",
+        )
+    return (
+        Action.KEEP,
+        Rule.KEEP_IN_QUARANTINE,
+        f"kept: in quarantine since {record.since.date().isoformat()}, disposed from {due.date().isoformat()}",
+    )
+
+
+def _expected_status(
+    action: Action, rule: Rule, version: VersionSummary, pin_status: bool
+) -> PackageVersionStatus | None:
+    """The status a write is pinned to: an archive always to the one seen, a disposal out of quarantine to
+    Archived, any other disposal to the one seen only where a status change could change the decision."""
+    if action is Action.ARCHIVE:
+        return version.status
+    if rule is Rule.DISPOSE_AFTER_QUARANTINE:
+        return PackageVersionStatus.ARCHIVED
+    return version.status if action is Action.DISPOSE and pin_status else None
+
+
+def plan_package(package: PackageVersions, policy: RetentionPolicy, now: datetime) -> PackagePlan:
+    """Decide keep or dispose, with a reason, for every version of one package (see module docstring)."""
+    _require_aware(now)
+    if package.times_known:
+        ordered: Sequence[VersionSummary] = sorted(package.versions, key=_order_key, reverse=True)
+    else:
+        ordered = package.versions
+    select = policy.select
+    # keep.latest counts the versions select would take but for their age: status, pattern and origin.
+    statuses = [selection_status(package.quarantine.get(v.version), v) for v in ordered]
+    matching = [
+        position
+        for position, v in enumerate(ordered)
+        if statuses[position] in DISPOSABLE_STATUSES
+        and statuses[position] in select.statuses
+        and select.matches_version(v.version)
+        and v.origin_type in select.origins
+        and not _timeless(package, v)
+    ]
+    newest = set(matching[: policy.keep.latest or 0])
+    # A disposal is pinned to the status seen only where a status change could change the decision: when
+    # the policy selects some of the disposable statuses. Selecting all three, any status a version could
+    # be moved to is selected too, so the calls go without expectedStatus, 100 versions each whatever
+    # their statuses (to protect one version from every policy, an operator places a hold).
+    pin_status = not set(select.statuses) >= DISPOSABLE_STATUSES
+    ages = _Ages(package, ordered)
+    ref = package.ref
+    # Once per package: a pattern match costs a call into RE2, which hands the GIL back and forth.
+    governed = policy.matches_package(ref)
+    items = []
+    for position, version in enumerate(ordered):
+        latest_of = len(matching) if position in newest else None
+        if governed:
+            action, rule, reason = _decide(policy, package, version, position, ages, latest_of, now)
+        else:
+            action, rule, reason = Action.KEEP, Rule.NOT_SELECTED_PACKAGE, NOT_GOVERNED
+        items.append(
+            PlanItem(
+                ref=ref,
+                version=version.version,
+                revision=version.revision,
+                status=version.status,
+                action=action,
+                rule=rule,
+                reason=reason,
+                expected_status=_expected_status(action, rule, version, pin_status),
+            )
+        )
+    return PackagePlan(ref=ref, items=tuple(items))
+
+
+def disposal_bound(package: PackageVersions, policy: RetentionPolicy, now: datetime) -> int:
+    """The most versions any plan of this listed package can dispose or archive, before its ages are known.
+
+    Every version is taken to be older than every cutoff: an age only ever keeps a version (olderThanDays
+    selects fewer, keep.newerThanDays keeps more) and keep.latest ranks without ages, so the plan made
+    once the ages are known disposes a subset of these.
+    """
+    if package.times_known:
+        return len(plan_package(package, policy, now).changes)
+    oldest = replace(package, newer_counts=dict.fromkeys(policy_cutoffs(policy, now), 0))
+    return len(plan_package(oldest, policy, now).changes)
+
+
+def plan_packages(packages: Iterable[PackageVersions], policy: RetentionPolicy, now: datetime) -> Plan:
+    """Plan every package (in the order given) for one policy run at clock `now`."""
+    _require_aware(now)
+    return Plan(
+        policy=policy.name,
+        as_of=now,
+        packages=tuple(plan_package(package, policy, now) for package in packages),
+    )

@@ -1,0 +1,53 @@
+"""Quarantine as the engine sees it: a record per version a policy archived, and what it means now.
+
+A run archives a candidate (action `archive`) and the ledger records it: the revision and status it
+had, and the run's clock as the start. A later run finds it in one of three states:
+
+- in quarantine: still Archived at that revision, never seen otherwise: kept until `graceDays` have
+  passed since the start, then disposed (pinned to the revision and to `Archived`). It is judged by the
+  status it had when quarantined, so a policy of Published versions still selects it;
+- restored: found in another status or at another revision, now or by an earlier run: someone brought
+  it back, and the policy keeps it from then on (even if it is archived again);
+- none: not quarantined by this policy.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+
+from disposer.codeartifact.types import PackageVersionStatus, VersionSummary
+
+
+@dataclass(frozen=True, slots=True)
+class QuarantineRecord:
+    version: str
+    revision: str
+    # The status the version had when the run archived it.
+    status_before: PackageVersionStatus
+    since: datetime
+    run_id: str
+    # When a run first saw it restored (None: never).
+    restored_at: datetime | None = None
+
+
+class QuarantineState(Enum):
+    NONE = "none"
+    IN_QUARANTINE = "in-quarantine"
+    RESTORED = "restored"
+
+
+def state_of(record: QuarantineRecord | None, version: VersionSummary) -> QuarantineState:
+    if record is None:
+        return QuarantineState.NONE
+    if record.restored_at is not None:
+        return QuarantineState.RESTORED
+    if version.status is not PackageVersionStatus.ARCHIVED or version.revision != record.revision:
+        return QuarantineState.RESTORED
+    return QuarantineState.IN_QUARANTINE
+
+
+def selection_status(record: QuarantineRecord | None, version: VersionSummary) -> PackageVersionStatus:
+    """The status `select.statuses` judges: the one it had when quarantined, while it is in quarantine."""
+    if record is not None and state_of(record, version) is QuarantineState.IN_QUARANTINE:
+        return record.status_before
+    return version.status

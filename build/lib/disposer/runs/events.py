@@ -1,0 +1,142 @@
+"""Run events: an EventBridge event (a schedule rule, or a PutEvents call) that runs a retention policy.
+
+The run's clock is the event's `time` and its id the event's `id`. Where the deployment ships its
+policies file (DISPOSER_POLICIES_FILE), an event may only run a policy of that file: its `detail` is
+that policy exactly (what the schedule rules deliver), or `{"name": N}` to run deployed policy N now,
+or `{"name": N, "mode": "plan"}` to preview it. Anything else is refused before any CodeArtifact
+call: `PutEvents` is no way around the API's IAM authorization. Without the variable (local runs)
+any valid policy runs.
+
+Who ran it: only EventBridge itself may send events with an `aws.` source, so the rule named in
+`resources` is the caller only when `source` is `aws.events` (as the schedule rules deliver it);
+otherwise the caller is the account that sent the event with PutEvents, whatever `resources` says.
+"""
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from aws_lambda_powertools.utilities.parser import parse
+from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
+from pydantic import AwareDatetime, ValidationError
+
+from disposer import services
+from disposer.budget import Budget
+from disposer.config import Settings
+from disposer.constants import EVENTBRIDGE_SOURCE
+from disposer.errors import DisposalsDisabledError, PolicyError, PolicyNotDeployedError
+from disposer.fanout.dispatch import FanOutExecutor
+from disposer.observability import logger
+from disposer.observability.audit import RunContext
+from disposer.retention.loader import load_policies, parse_policy
+from disposer.retention.policy import PolicyMode, RetentionPolicy
+from disposer.runs.executors import InlineExecutor
+from disposer.runs.pipeline import Executor, PolicyPlanner, RunRequest, execute
+
+
+class RunEvent(EventBridgeModel):
+    """The run event: a standard EventBridge envelope; the run's clock is its `time`, its detail read below."""
+
+    time: AwareDatetime
+    detail: dict[str, Any]
+
+
+@cache
+def deployed_policies(path: str) -> dict[str, RetentionPolicy]:
+    """The policies file shipped with the function, by name (read once per execution environment)."""
+    return {policy.name: policy for policy in load_policies(path)}
+
+
+def policies_file(settings: Settings) -> str | None:
+    """DISPOSER_POLICIES_FILE, a relative path resolved against the function's code root."""
+    if settings.policies_file is None:
+        return None
+    path = Path(settings.policies_file)
+    return str(path if path.is_absolute() else Path(__file__).resolve().parents[2] / path)
+
+
+def policy_to_run(detail: dict[str, Any], deployed: dict[str, RetentionPolicy] | None) -> RetentionPolicy:
+    """The policy an event's detail may run; PolicyNotDeployedError (or PolicyError) if none."""
+    if deployed is None:
+        return parse_policy(detail)
+    name = detail.get("name")
+    if not isinstance(name, str) or name not in deployed:
+        raise PolicyNotDeployedError(f"no deployed policy is named {name!r} (deployed: {', '.join(sorted(deployed))})")
+    policy = deployed[name]
+    if detail.keys() == {"name"}:
+        return policy
+    if detail.keys() == {"name", "mode"} and detail["mode"] == PolicyMode.PLAN:
+        return policy.model_copy(update={"mode": PolicyMode.PLAN})
+    try:
+        sent = parse_policy(detail)
+    except PolicyError as error:
+        raise PolicyNotDeployedError(f"the event's policy {name!r} is not the deployed one: {error}") from None
+    if sent != policy:
+        raise PolicyNotDeployedError(
+            f'the event\'s policy {name!r} differs from the deployed one: send {{"name": {name!r}}} to run it as '
+            f'deployed, add "mode": "plan" to preview it; new policies go through POST /plan and /apply'
+        )
+    return policy
+
+
+def caller_of(event: RunEvent) -> str:
+    if event.source == EVENTBRIDGE_SOURCE and event.resources:
+        return event.resources[0]
+    return f"account {event.account} via PutEvents"
+
+
+def run_event(raw: dict[str, Any], settings: Settings, budget: Budget) -> dict[str, Any]:
+    """Run the policy the event may run, as its `mode` says; return the run's report (or what was dispatched).
+
+    An event that runs nothing is refused loudly: an error record, and the invocation fails (to the
+    failed-runs queue).
+    """
+    try:
+        event = parse(event=raw, model=RunEvent)
+    except ValidationError as error:
+        logger.error("run event refused", error_code="InvalidEvent", error_message=str(error))
+        raise
+    caller = caller_of(event)
+    logger.append_keys(run_id=event.id)
+    path = policies_file(settings)
+    try:
+        policy = policy_to_run(event.detail, None if path is None else deployed_policies(path))
+    except PolicyError as error:
+        logger.error("run event refused", error_code=error.code, error_message=error.message, caller=caller)
+        raise
+    settings.check_scope(domain=policy.domain, domain_owner=policy.domain_owner, repository=policy.literal_repository)
+    apply = policy.mode is PolicyMode.APPLY
+    context = RunContext(run_id=event.id, trigger="schedule", caller=caller, dry_run=not apply, policy=policy.name)
+    logger.append_keys(policy=policy.name)
+    codeartifact = services.codeartifact(settings, budget)
+    table, queue, ledger = services.run_table(settings), services.work_queue(settings), services.ledger(settings)
+    executor: Executor | None = None
+    fan_out: FanOutExecutor | None = None
+    if apply and table is not None and queue is not None:
+        executor = fan_out = FanOutExecutor(table=table, queue=queue)
+    elif apply:
+        executor = InlineExecutor(codeartifact, measure=settings.measure_bytes, ledger=ledger)
+    request = RunRequest(
+        context=context,
+        source=PolicyPlanner(codeartifact, policy, event.time, settings.allows_repository, ledger),
+        codeartifact=codeartifact,
+        executor=executor,
+        cap=policy.max_disposals_per_run,
+        max_percent=policy.max_disposals_percent,
+        early_start=True,
+    )
+    try:
+        report = execute(request)
+    except DisposalsDisabledError as error:
+        # Someone turned writes off on purpose: the run planned and is reported aborted (RunAborted and
+        # DisposalsDisabled metrics, and their alarm); the invocation itself succeeds.
+        if error.report is None:
+            raise
+        return error.report.to_body().model_dump(mode="json", by_alias=True)
+    if fan_out is not None and fan_out.failure is not None:
+        raise fan_out.failure
+    if fan_out is not None and fan_out.duplicate:
+        return {"runId": event.id, "dispatched": 0, "duplicate": True}
+    if fan_out is not None and fan_out.dispatched:
+        return {**report.to_body(max_items=0).summary(), "dispatched": fan_out.dispatched, "duplicate": False}
+    return report.to_body().model_dump(mode="json", by_alias=True)

@@ -1,0 +1,112 @@
+"""Executors that carry out a run's disposals in this invocation: for real, or as a prediction.
+
+The fan-out executor, which hands them to the worker function instead, is in fanout/dispatch.py.
+"""
+
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from disposer.codeartifact.client import CodeArtifact
+from disposer.codeartifact.disposal import predict_items
+from disposer.ledger.table import LedgerTable
+from disposer.retention.plan import PackagePlan
+from disposer.runs.discovery import Listed
+from disposer.runs.guards import bounded_within_guards
+from disposer.runs.report import RunReport
+from disposer.runs.writes import Writer
+from disposer.safety.holds import screen
+
+
+@dataclass(frozen=True)
+class InlineExecutor:
+    """Write every planned change now, `codeartifact.threads` packages at a time, pinned as planned.
+
+    `measure` reads each version's asset bytes first (BytesReclaimed). `raise_first_refusal` raises a
+    whole-call refusal that comes before any outcome (a missing package for POST /dispose) instead of
+    reporting it per version. `ledger` holds the holds (read again before each package's writes) and
+    takes the quarantine records.
+    """
+
+    codeartifact: CodeArtifact
+    measure: bool = False
+    raise_first_refusal: bool = False
+    ledger: LedgerTable | None = None
+
+    @property
+    def writer(self) -> Writer:
+        return Writer(self.codeartifact, self.ledger, self.measure, self.raise_first_refusal)
+
+    def apply(self, report: RunReport) -> bool:
+        report.measured = self.measure
+        packages = [package for package in report.plan.packages if package.changes]
+        if not packages:
+            return True
+        threads = self.codeartifact.threads
+        # Packages are applied `threads` at a time; a package's sizes use the threads left over.
+        measure_threads = max(1, threads // len(packages))
+        with ThreadPoolExecutor(max_workers=min(threads, len(packages)), thread_name_prefix="apply") as pool:
+            # list() re-raises here anything a package raised.
+            list(pool.map(lambda package: self.apply_package(report, package, measure_threads), packages))
+        return True
+
+    def apply_package(self, report: RunReport, package: PackagePlan, measure_threads: int = 1) -> None:
+        self.writer.write(report, package.changes, measure_threads=measure_threads)
+
+    def early_start(self, report: RunReport) -> "InlineEarlyStart":
+        return InlineEarlyStart(self, report)
+
+
+@dataclass
+class InlineEarlyStart:
+    """The inline executor's early start: each package is disposed by a pool of its own as it is planned,
+    alongside the discovery pool (the pacer keeps both within the quotas)."""
+
+    executor: InlineExecutor
+    report: RunReport
+    _pool: ThreadPoolExecutor | None = None
+    _submitted: list[Future[None]] = field(default_factory=list)
+
+    def begin(self, listed: Listed) -> bool:
+        if not bounded_within_guards(self.report, listed):
+            return False
+        switch = self.executor.codeartifact.switch
+        if switch is not None and switch.why_off() is not None:
+            # The whole plan comes first; the pipeline then reports the run stopped by the switch.
+            return False
+        self.report.applied = not self.report.context.dry_run
+        self.report.measured = self.executor.measure
+        self._pool = ThreadPoolExecutor(max_workers=self.executor.codeartifact.threads, thread_name_prefix="apply")
+        return True
+
+    def submit(self, package: PackagePlan) -> None:
+        assert self._pool is not None, "submit() before begin() returned True"
+        self._submitted.append(self._pool.submit(self.executor.apply_package, self.report, package))
+
+    def finish(self) -> None:
+        if self._pool is None:
+            return
+        self._pool.shutdown(wait=True)
+        for future in self._submitted:
+            future.result()
+
+
+@dataclass(frozen=True)
+class PredictingExecutor:
+    """A dry run: predict each disposal from the package's listing, as CodeArtifact would judge it."""
+
+    codeartifact: CodeArtifact
+    # Holds: a held version is predicted HELD, as the real run would answer it.
+    ledger: LedgerTable | None = None
+
+    def apply(self, report: RunReport) -> bool:
+        report.predicted = True
+        items = list(report.plan.changes)
+        if self.ledger is not None:
+            now = datetime.now(UTC)
+            items = screen(items, self.ledger.holds(now), now, sink=report.record)
+        predict_items(self.codeartifact, items, sink=report.record)
+        return True
+
+    def early_start(self, report: RunReport) -> None:
+        return None

@@ -1,0 +1,48 @@
+"""What must hold before a run disposes anything: a clock that is not ahead, and a plan within its cap."""
+
+from datetime import datetime, timedelta
+
+from disposer.errors import CapExceededError, FutureClockError, PercentExceededError
+from disposer.retention.plan import within_percent
+from disposer.runs.discovery import Listed
+from disposer.runs.report import RunReport
+
+# How far a disposing run's clock may run ahead of the real one (EventBridge stamps events when sent).
+MAX_CLOCK_SKEW = timedelta(minutes=5)
+
+
+def check_clock(now: datetime, *, wall: datetime) -> None:
+    """Refuse a clock ahead of the wall clock: it would make versions look older than they are, so age
+    rules (olderThanDays, keep.newerThanDays) would dispose what they exist to keep."""
+    if now - wall > MAX_CLOCK_SKEW:
+        raise FutureClockError(
+            f"the run's clock {now.isoformat()} is ahead of the real time {wall.isoformat()}; "
+            "a run that disposes may not use a future clock"
+        )
+
+
+def check_guards(report: RunReport) -> None:
+    """Raise if the planned run must dispose nothing (the pipeline reports it aborted)."""
+    if report.cap_exceeded:
+        raise CapExceededError(
+            f"plan disposes {_changes(report.plan.change_count, report.plan.archive_count)}, which exceeds "
+            f"maxDisposalsPerRun {report.cap}; nothing was disposed"
+        )
+    if report.percent_exceeded:
+        plan = report.plan
+        raise PercentExceededError(
+            f"plan disposes {_changes(plan.change_count, plan.archive_count)} of the {plan.covered} Published, "
+            f"Unlisted and Archived versions it covers ({100 * plan.change_count / plan.covered:.1f}%), which "
+            f"exceeds maxDisposalsPercent {report.max_percent}; nothing was disposed"
+        )
+
+
+def _changes(count: int, archives: int) -> str:
+    return f"{count} versions ({archives} of them archived)" if archives else f"{count} versions"
+
+
+def bounded_within_guards(report: RunReport, listed: Listed) -> bool:
+    """True if no plan the listings allow can fail a guard: disposals may then start before the plan is
+    finished (the bound takes every version to be older than every age cutoff)."""
+    within_cap = report.cap is None or listed.bound <= report.cap
+    return within_cap and within_percent(listed.bound, listed.disposable, report.max_percent)

@@ -1,0 +1,76 @@
+"""Per-invocation wiring: the adapters a run uses, built from the settings; AWS clients are made once per
+process (a cold start) and shared by every warm invocation."""
+
+from functools import cache
+from typing import TYPE_CHECKING, Any, cast
+
+from disposer import aws
+from disposer.budget import Budget
+from disposer.codeartifact.client import CodeArtifact, create_client
+from disposer.codeartifact.pacing import PacingPlan, QuotaPacer
+from disposer.config import Settings
+from disposer.fanout.queue import WorkQueue
+from disposer.fanout.table import RunTable
+from disposer.ledger.table import LedgerTable
+from disposer.safety.switch import KillSwitch
+
+if TYPE_CHECKING:
+    from mypy_boto3_codeartifact import CodeArtifactClient as Boto3Client
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_sqs import SQSClient
+else:
+    Boto3Client = DynamoDBClient = SQSClient = Any
+
+
+@cache
+def _codeartifact_client(endpoint_url: str | None, max_attempts: int, pacing: PacingPlan, threads: int) -> Boto3Client:
+    # The pacer lives with the client, so every call this process makes shares the same buckets.
+    # A run's listings, age searches and (early start) disposals each have a pool of `threads`.
+    pool = 3 * threads
+    return create_client(endpoint_url=endpoint_url, max_attempts=max_attempts, pacer=QuotaPacer(pacing), pool=pool)
+
+
+@cache
+def _dynamodb(endpoint_url: str | None) -> DynamoDBClient:
+    return cast("DynamoDBClient", aws.client("dynamodb", endpoint_url=endpoint_url))
+
+
+@cache
+def _sqs(endpoint_url: str | None) -> SQSClient:
+    return cast("SQSClient", aws.client("sqs", endpoint_url=endpoint_url))
+
+
+def codeartifact(settings: Settings, budget: Budget) -> CodeArtifact:
+    """The CodeArtifact adapter of one invocation: its own call counter, no call after `budget`, and no
+    write while the kill switch is off."""
+    client = _codeartifact_client(
+        settings.codeartifact_endpoint, settings.max_attempts, settings.pacing, settings.threads
+    )
+    return CodeArtifact(client, threads=settings.threads, budget=budget, switch=switch(settings))
+
+
+@cache
+def _switch(name: str, endpoint_url: str | None, cache_seconds: float) -> KillSwitch:
+    # One per process: warm invocations share its last read (at most cache_seconds old).
+    return KillSwitch(name, aws.client("ssm", endpoint_url=endpoint_url), cache_seconds=cache_seconds)
+
+
+def switch(settings: Settings) -> KillSwitch | None:
+    """The deployment's kill switch, or None where there is none (local runs without the variable)."""
+    if settings.switch_parameter is None:
+        return None
+    return _switch(settings.switch_parameter, settings.ssm_endpoint, settings.switch_cache_seconds)
+
+
+def run_table(settings: Settings) -> RunTable | None:
+    return None if settings.run_table is None else RunTable(settings.run_table, _dynamodb(settings.dynamodb_endpoint))
+
+
+def ledger(settings: Settings) -> LedgerTable | None:
+    if settings.ledger_table is None:
+        return None
+    return LedgerTable(settings.ledger_table, _dynamodb(settings.dynamodb_endpoint))
+
+
+def work_queue(settings: Settings) -> WorkQueue | None:
+    return None if settings.work_queue_url is None else WorkQueue(settings.work_queue_url, _sqs(settings.sqs_endpoint))

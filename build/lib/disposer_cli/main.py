@@ -1,0 +1,246 @@
+"""codeartifact-disposer: plan or apply a retention policy from a policies file, place holds, flip the kill
+switch, with the Lambda function's own engine and adapters.
+
+    codeartifact-disposer [--policies FILE] list | validate
+    codeartifact-disposer plan NAME [--show-kept] [--json] [--html FILE] [--as-of TIME]
+    codeartifact-disposer apply NAME [--yes] [--expect-digest DIGEST] [--json]
+    codeartifact-disposer hold add|list|remove ...      codeartifact-disposer switch on|off|status
+
+It talks to the account in the environment's AWS credentials, or to the emulator with --endpoint-url
+(placeholder region and credentials are then set for you). Tables go to stdout (--json: the run
+report alone), progress to stderr on a terminal, audit records to --audit-log FILE or, with
+--verbose, to stderr.
+"""
+
+import argparse
+import getpass
+import sys
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TextIO
+
+from botocore.exceptions import BotoCoreError, NoCredentialsError, NoRegionError
+
+from disposer import services
+from disposer.budget import Budget
+from disposer.config import Settings
+from disposer.errors import CodeArtifactError, DisposerError, PolicyError, RunAbortedError
+from disposer.observability import logger
+from disposer.observability.audit import RunContext
+from disposer.retention.loader import load_policies
+from disposer.retention.policy import RetentionPolicy
+from disposer.runs.executors import InlineExecutor
+from disposer.runs.pipeline import PolicyPlanner, RunRequest, execute
+from disposer.runs.report import RunReport, RunReportBody
+from disposer_cli import environment, safety
+from disposer_cli.output import AuditSink, RunProgress, print_summary, print_table
+
+PROG = "codeartifact-disposer"
+EXIT_OK, EXIT_FAILURES, EXIT_BAD_INPUT, EXIT_CAP, EXIT_AWS, EXIT_DECLINED = 0, 1, 2, 3, 4, 5
+EXIT_CODES = f"""exit codes:
+  {EXIT_OK}  done
+  {EXIT_FAILURES}  some versions could not be disposed (each is named)
+  {EXIT_BAD_INPUT}  bad input or environment: a file, an option, the region or credentials (the message says which)
+  {EXIT_CAP}  a guard stopped the run, nothing disposed: maxDisposalsPerRun, maxDisposalsPercent, a plan changed
+     since its digest was reviewed, or the kill switch off
+  {EXIT_AWS}  AWS refused a whole call (access denied, no such domain or repository)
+  {EXIT_DECLINED}  the confirmation was not given: nothing disposed
+"""
+# Where an apply keeps its audit records unless --audit-log says otherwise.
+DEFAULT_APPLY_AUDIT = Path("codeartifact-disposer-audit.jsonl")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description=__doc__.split("\n\n")[0],
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--policies", type=Path, default=Path("policies.json"), help="policies file (%(default)s)")
+    parser.add_argument("--endpoint-url", help="CodeArtifact endpoint, e.g. the emulator's http://127.0.0.1:PORT")
+    parser.add_argument("--region", help="AWS region (default: the environment's or the profile's)")
+    parser.add_argument("--audit-log", type=Path, help="append the audit records (JSON lines) to this file")
+    parser.add_argument("--verbose", action="store_true", help="also write the audit records to stderr")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("list", help="list the policies in the file")
+    commands.add_parser("validate", help="check the policies file; exit 2 naming every problem")
+    for name, text in (("plan", "show what a policy would do; writes nothing"), ("apply", "run a policy now")):
+        command = commands.add_parser(name, help=text)
+        command.add_argument("policy", help="the policy's name in the file")
+        command.add_argument("--json", action="store_true", help="print the run report as JSON on stdout")
+        command.add_argument("--show-kept", action="store_true", help="list kept versions too")
+        command.add_argument("--as-of", type=_aware_time, help="the run's clock, ISO-8601 (default: now)")
+        if name == "plan":
+            command.add_argument("--html", type=Path, help="also write the plan as one self-contained HTML page")
+        else:
+            command.add_argument("--yes", action="store_true", help="do not ask before disposing")
+            command.add_argument(
+                "--expect-digest", help="the plan digest `plan` printed: dispose nothing if the plan changed since"
+            )
+    safety.add_commands(commands)
+    return parser
+
+
+def _aware_time(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an ISO-8601 time; write it like 2026-11-21T03:00:00Z (UTC if no zone is given)"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def entry() -> None:
+    """The `codeartifact-disposer` console script."""
+    sys.exit(main())
+
+
+def main(argv: Sequence[str] | None = None, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
+    arguments = _parser().parse_args(argv)
+    try:
+        return _dispatch(arguments, stdin, stdout)
+    except (environment.EnvironmentProblem, safety.SafetyCommandError) as problem:
+        return _fail(str(problem), EXIT_BAD_INPUT)
+    except PolicyError as error:
+        text = str(error)
+        prefix = "" if text.startswith(str(arguments.policies)) else f"{arguments.policies}: "
+        return _fail(prefix + text.replace("\n", f"\n{' ' * len('error: ')}"), EXIT_BAD_INPUT)
+    except (NoRegionError, NoCredentialsError) as error:
+        return _fail(f"{error} (see --region, and your AWS credentials or profile)", EXIT_BAD_INPUT)
+    except CodeArtifactError as error:
+        return _fail(f"AWS refused: {error.code}: {error.message}", EXIT_AWS)
+    except RunAbortedError as error:
+        return _fail(f"{error.code}: {error.message}", EXIT_CAP)
+    except DisposerError as error:  # a future clock, a domain or repository outside the deployment, ...
+        return _fail(f"{error.code}: {error.message}", EXIT_BAD_INPUT)
+    except BotoCoreError as error:
+        return _fail(f"AWS could not be reached: {error}", EXIT_AWS)
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return code
+
+
+def _dispatch(arguments: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
+    if arguments.command in ("hold", "switch"):
+        environment.prepare(endpoint_url=arguments.endpoint_url, region=arguments.region)
+        _route_audit(arguments, RunProgress(sys.stderr))
+        return safety.run(arguments, stdout)
+    policies = load_policies(arguments.policies)
+    if arguments.command == "validate":
+        print(f"{arguments.policies}: {len(policies)} policies, all valid", file=stdout)
+        return EXIT_OK
+    if arguments.command == "list":
+        for policy in policies:
+            print(f"{policy.name:<28} {policy.mode:<6} {policy.schedule or '(on demand)'}", file=stdout)
+        return EXIT_OK
+    chosen = {policy.name: policy for policy in policies}.get(arguments.policy)
+    if chosen is None:
+        names = ", ".join(policy.name for policy in policies) or "none"
+        return _fail(f"no policy named {arguments.policy!r} in {arguments.policies} (it has: {names})", EXIT_BAD_INPUT)
+    environment.prepare(endpoint_url=arguments.endpoint_url, region=arguments.region)
+    return _run(chosen, arguments, stdin, stdout)
+
+
+def _route_audit(arguments: argparse.Namespace, progress: RunProgress) -> AuditSink:
+    """Send the function's log records to the audit file and/or stderr, never onto stdout's tables."""
+    audit = arguments.audit_log
+    if audit is None and getattr(arguments, "command", None) == "apply":
+        audit = DEFAULT_APPLY_AUDIT
+    sink = AuditSink(audit_file=audit, verbose=sys.stderr if arguments.verbose else None, progress=progress)
+    logger.registered_handler.stream = sink  # type: ignore[attr-defined]
+    return sink
+
+
+def _run(policy: RetentionPolicy, arguments: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
+    settings = Settings.from_environment()
+    settings.check_scope(domain=policy.domain, domain_owner=policy.domain_owner, repository=policy.literal_repository)
+    codeartifact = services.codeartifact(settings, Budget.unlimited())
+    ledger = services.ledger(settings)
+    apply = arguments.command == "apply"
+    progress = RunProgress(sys.stderr)
+    sink = _route_audit(arguments, progress)
+    declined = False
+
+    def confirm(report: RunReport) -> bool:
+        nonlocal declined
+        progress.expect_writes(report.plan.change_count)
+        if report.plan.change_count == 0 or arguments.yes:
+            return True
+        if not arguments.json:
+            print_table(report.to_body(), arguments.show_kept, stdout)
+        # With --json, stdout is the report alone: the question goes to stderr.
+        prompt = sys.stderr if arguments.json else stdout
+        declined = not _confirmed(report, stdin, prompt)
+        if declined:
+            print("not confirmed: nothing disposed", file=prompt)
+        return not declined
+
+    request = RunRequest(
+        context=RunContext(
+            run_id=str(uuid.uuid4()),
+            trigger="cli",
+            caller=f"cli:{getpass.getuser()}",
+            dry_run=not apply,
+            policy=policy.name,
+        ),
+        source=PolicyPlanner(
+            codeartifact, policy, arguments.as_of or datetime.now(UTC), settings.allows_repository, ledger
+        ),
+        codeartifact=codeartifact,
+        executor=InlineExecutor(codeartifact, measure=settings.measure_bytes, ledger=ledger) if apply else None,
+        cap=policy.max_disposals_per_run,
+        max_percent=policy.max_disposals_percent,
+        expected_digest=getattr(arguments, "expect_digest", None),
+        approve=confirm if apply else None,
+        # Metrics are the function's, for CloudWatch; a terminal gets the summary instead.
+        metrics=False,
+    )
+    try:
+        with progress.shown():
+            report = execute(request)
+    finally:
+        sink.close()
+    if declined:
+        return EXIT_DECLINED
+    if sink.records and arguments.audit_log is None and apply:
+        print(f"audit records: {DEFAULT_APPLY_AUDIT} ({sink.records} records appended)", file=sys.stderr)
+    return _show(report, arguments, stdout)
+
+
+def _confirmed(report: RunReport, stdin: TextIO, prompt: TextIO) -> bool:
+    count, archives = report.plan.change_count, report.plan.archive_count
+    what = f"Dispose {count - archives} and archive {archives} versions" if archives else f"Dispose {count} versions"
+    print(f"\n{what} (irreversible)? Type the policy name to confirm: ", end="", file=prompt)
+    prompt.flush()
+    return stdin.readline().strip() == report.plan.policy
+
+
+def _show(report: RunReport, arguments: argparse.Namespace, stdout: TextIO) -> int:
+    body = report.to_body()
+    if getattr(arguments, "html", None) is not None:
+        _write_html(body, arguments.html)
+    if arguments.json:
+        print(body.model_dump_json(by_alias=True, indent=2), file=stdout)
+    else:
+        if not report.applied:
+            print_table(body, arguments.show_kept, stdout)
+        for item in body.items:
+            if item.outcome == "failed":
+                print(f"FAILED {item.repository} {item.package} {item.version}: {item.error_code}", file=stdout)
+        print_summary(body, stdout)
+    if report.cap_exceeded or report.percent_exceeded:
+        return EXIT_CAP
+    return EXIT_FAILURES if report.failed else EXIT_OK
+
+
+def _write_html(body: RunReportBody, path: Path) -> None:
+    from disposer_cli.html import render_plan_html
+
+    path.write_text(render_plan_html(body), encoding="utf-8")
+    print(f"plan page: {path}", file=sys.stderr)

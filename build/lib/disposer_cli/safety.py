@@ -1,0 +1,159 @@
+"""The CLI's safety commands: holds in the ledger table, and the kill switch parameter.
+
+    hold add --repository R --format F [--namespace N] --package P --version V --until T --reason TEXT
+    hold list [--repository R] [--package P]
+    hold remove HOLD_ID
+    switch on | off | status
+
+Both talk to AWS with the environment's credentials (or moto/the emulator through
+AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_SSM). The table and the parameter are the stack's outputs
+LedgerTableName and SwitchParameterName, given with --ledger-table / --parameter or through
+DISPOSER_LEDGER_TABLE / DISPOSER_SWITCH_PARAMETER, as the functions read them.
+"""
+
+import argparse
+import getpass
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import ValidationError
+
+from disposer import aws
+from disposer.api.models import HoldBody, HoldRequest
+from disposer.config import SWITCH_ENABLED, Settings
+from disposer.ledger.table import LedgerTable
+from disposer.observability.audit import record_hold
+from disposer.safety.switch import KillSwitch
+
+SWITCH_DISABLED = "disabled"
+
+
+class SafetyCommandError(Exception):
+    """Something the operator can fix (a missing name, a refused call): printed, exit 2."""
+
+
+def add_commands(commands: Any) -> None:
+    hold = commands.add_parser("hold", help="place, list or remove holds (kept by every policy and /dispose)")
+    hold.add_argument("--ledger-table", help="the stack's LedgerTableName (default: $DISPOSER_LEDGER_TABLE)")
+    holds = hold.add_subparsers(dest="hold_command", required=True)
+    add = holds.add_parser("add", help="place a hold on a version or a glob of versions of one package")
+    add.add_argument("--domain", help="default: $DISPOSER_DOMAIN")
+    add.add_argument("--domain-owner", help="default: $DISPOSER_DOMAIN_OWNER")
+    add.add_argument("--repository", required=True)
+    add.add_argument("--format", required=True)
+    add.add_argument("--namespace")
+    add.add_argument("--package", required=True)
+    add.add_argument("--version", required=True, help="a version, or a glob of versions (* and ?)")
+    add.add_argument("--until", required=True, help="ISO-8601 with a zone, at most 366 days ahead")
+    add.add_argument("--reason", required=True, help="why (1 to 500 characters)")
+    listed = holds.add_parser("list", help="the holds in force")
+    listed.add_argument("--repository")
+    listed.add_argument("--package")
+    remove = holds.add_parser("remove", help="remove a hold")
+    remove.add_argument("hold_id")
+    switch = commands.add_parser("switch", help="turn every disposal of the deployment off or on, or show which")
+    switch.add_argument("state", choices=("on", "off", "status"))
+    switch.add_argument("--parameter", help="the stack's SwitchParameterName (default: $DISPOSER_SWITCH_PARAMETER)")
+
+
+def run(arguments: argparse.Namespace, stdout: TextIO) -> int:
+    if arguments.command == "hold":
+        return _hold(arguments, stdout)
+    return _switch(arguments, stdout)
+
+
+def _ledger(arguments: argparse.Namespace, settings: Settings) -> LedgerTable:
+    name = arguments.ledger_table or settings.ledger_table
+    if not name:
+        raise SafetyCommandError("no ledger table: pass --ledger-table (the stack's LedgerTableName)")
+    return LedgerTable(name, aws.client("dynamodb", endpoint_url=settings.dynamodb_endpoint))
+
+
+def _caller() -> str:
+    """The caller's ARN (what the API records for a hold placed through it), or the local user."""
+    try:
+        return str(aws.client("sts").get_caller_identity()["Arn"])
+    except (BotoCoreError, ClientError):
+        return f"cli:{getpass.getuser()}"
+
+
+def _hold(arguments: argparse.Namespace, stdout: TextIO) -> int:
+    settings = Settings.from_environment()
+    ledger = _ledger(arguments, settings)
+    try:
+        if arguments.hold_command == "add":
+            request = _hold_request(arguments, settings)
+            settings.check_scope(
+                domain=request.domain, domain_owner=request.domain_owner, repository=request.repository
+            )
+            hold = request.to_hold(hold_id=str(uuid.uuid4()), created_by=_caller(), created_at=datetime.now(UTC))
+            ledger.put_hold(hold)
+            record_hold("hold placed", hold)
+            _print_holds([HoldBody.of(hold)], stdout)
+        elif arguments.hold_command == "list":
+            now = datetime.now(UTC)
+            found = [
+                HoldBody.of(hold)
+                for hold in ledger.holds(now)
+                if arguments.repository in (None, hold.ref.repository) and arguments.package in (None, hold.ref.package)
+            ]
+            _print_holds(found, stdout)
+        else:
+            removed = ledger.delete_hold(arguments.hold_id)
+            if removed is None:
+                raise SafetyCommandError(f"no hold {arguments.hold_id!r} (it may have expired or been removed)")
+            record_hold("hold removed", removed, removed_by=_caller())
+            print(f"removed hold {removed.hold_id} on {removed.ref.package} {removed.version}", file=stdout)
+    except ValidationError as error:
+        problems = "; ".join(f"--{'-'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors())
+        raise SafetyCommandError(problems) from None
+    return 0
+
+
+def _hold_request(arguments: argparse.Namespace, settings: Settings) -> HoldRequest:
+    return HoldRequest.model_validate(
+        {
+            "domain": arguments.domain or settings.domain,
+            "domainOwner": arguments.domain_owner or settings.domain_owner,
+            "repository": arguments.repository,
+            "format": arguments.format,
+            "namespace": arguments.namespace,
+            "package": arguments.package,
+            "version": arguments.version,
+            "until": arguments.until,
+            "reason": arguments.reason,
+        }
+    )
+
+
+def _print_holds(holds: Sequence[HoldBody], stdout: TextIO) -> None:
+    if not holds:
+        print("no holds in force", file=stdout)
+    for hold in holds:
+        name = f"{hold.namespace}/{hold.package}" if hold.namespace else hold.package
+        print(
+            f"{hold.hold_id}  {hold.repository}/{hold.format}/{name} {hold.version}  until "
+            f"{hold.until:%Y-%m-%d %H:%M}Z  by {hold.created_by}: {hold.reason}",
+            file=stdout,
+        )
+
+
+def _switch(arguments: argparse.Namespace, stdout: TextIO) -> int:
+    settings = Settings.from_environment()
+    name = arguments.parameter or settings.switch_parameter
+    if not name:
+        raise SafetyCommandError("no switch parameter: pass --parameter (the stack's SwitchParameterName)")
+    ssm = aws.client("ssm", endpoint_url=settings.ssm_endpoint)
+    if arguments.state in ("on", "off"):
+        value = SWITCH_ENABLED if arguments.state == "on" else SWITCH_DISABLED
+        try:
+            ssm.put_parameter(Name=name, Value=value, Type="String", Overwrite=True)
+        except (BotoCoreError, ClientError) as error:
+            raise SafetyCommandError(f"could not set {name}: {error}") from None
+    reason = KillSwitch(name, ssm, cache_seconds=0).why_off()
+    state = "on: disposals allowed" if reason is None else f"off: {reason}"
+    print(f"kill switch {name}: {state}", file=stdout)
+    return 0

@@ -1,0 +1,155 @@
+"""What the CLI shows a person: rich tables and summaries on stdout, a progress bar on stderr (only on a
+terminal), and the audit trail kept apart (a file, or stderr with --verbose), never mixed into a table."""
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TextIO
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from disposer.runs.report import RunItem, RunReportBody
+
+ACTION_STYLE = {"dispose": "red", "archive": "yellow", "keep": "green"}
+
+
+def console(stream: TextIO) -> Console:
+    # A file or a pipe gets plain text at a fixed width; a terminal gets colour at its own width.
+    return Console(file=stream, width=None if stream.isatty() else 160, soft_wrap=False, highlight=False)
+
+
+def print_table(body: RunReportBody, show_kept: bool, stdout: TextIO) -> None:
+    shown = [item for item in body.items if show_kept or item.action != "keep"]
+    table = Table(show_edge=False, pad_edge=False, box=None, header_style="bold")
+    for column in ("repository", "package", "version", "status", "action", "reason"):
+        table.add_column(column.upper(), overflow="fold" if column == "reason" else "ellipsis")
+    for item in shown:
+        style = ACTION_STYLE.get(item.action, "")
+        table.add_row(
+            item.repository,
+            f"{item.namespace}/{item.package}" if item.namespace else item.package,
+            item.version,
+            str(item.status or ""),
+            f"[{style}]{item.action}[/{style}]" if style else item.action,
+            _reason(item),
+        )
+    out = console(stdout)
+    if shown:
+        out.print(table)
+    hidden = len(body.items) - len(shown) + body.items_omitted
+    if hidden:
+        out.print(f"... and {hidden} kept versions (--show-kept lists them)")
+
+
+def _reason(item: RunItem) -> str:
+    if item.outcome == "failed":
+        return f"{item.reason} -> FAILED {item.error_code}: {item.error_message}"
+    return f"{item.reason} -> {item.outcome}" if item.outcome else item.reason
+
+
+def mode_label(body: RunReportBody) -> str:
+    if body.aborted:
+        return "stopped part-way" if body.outcomes.get("disposed") else "aborted, nothing disposed"
+    if body.mode == "apply":
+        return "applied" if body.totals.dispose + body.totals.archive else "applied: nothing to dispose"
+    return "plan only, nothing disposed"
+
+
+def print_summary(body: RunReportBody, stdout: TextIO) -> None:
+    out = console(stdout)
+    totals = body.totals
+    archive = f", archive {totals.archive}" if totals.archive else ""
+    cap = f"cap {body.max_disposals_per_run}{', EXCEEDED' if body.cap_exceeded else ''}"
+    if body.max_disposals_percent is not None and body.max_disposals_percent < 100:
+        cap += f", at most {body.max_disposals_percent}%{' EXCEEDED' if body.percent_exceeded else ''}"
+    packages = f"{totals.packages} package{'' if totals.packages == 1 else 's'}"
+    out.print(
+        f"\npolicy [bold]{body.policy}[/bold] as of {body.as_of:%Y-%m-%d %H:%M}Z ({mode_label(body)}): "
+        f"{totals.versions} versions in {packages}; keep {totals.keep}, dispose {totals.dispose}{archive} ({cap})"
+    )
+    if body.aborted_reason:
+        out.print(f"stopped: {body.aborted_reason}")
+    out.print(f"rules: {json.dumps(totals.rules)}")
+    if body.plan_digest:
+        digest = body.plan_digest
+        out.print(f"plan digest: {digest} (apply --expect-digest {digest} applies exactly this plan)")
+    if body.outcomes:
+        out.print(f"outcomes: {json.dumps(body.outcomes)}")
+    if body.bytes_reclaimed is not None:
+        out.print(f"bytes reclaimed: {body.bytes_reclaimed / 1e6:.1f} MB")
+    for error in body.errors:
+        out.print(f"could not read {error.scope}: {error.error_code}: {error.error_message}")
+    calls = ", ".join(f"{name} {count}" for name, count in body.calls.items())
+    out.print(f"CodeArtifact calls: {calls or 'none'}; {body.duration_seconds:.2f} s")
+
+
+class AuditSink:
+    """Where the function's log records go in the CLI: the audit file (if any), stderr with --verbose,
+    and, one count per record, the progress bar. It is a stream for Powertools' log handler."""
+
+    def __init__(self, *, audit_file: Path | None, verbose: TextIO | None, progress: "RunProgress") -> None:
+        self._file = audit_file.open("a", encoding="utf-8") if audit_file is not None else None
+        self._verbose = verbose
+        self._progress = progress
+        self.records = 0
+
+    def write(self, text: str) -> int:
+        for line in text.splitlines():
+            if not line.startswith("{"):
+                continue
+            self.records += 1
+            if self._file is not None:
+                self._file.write(line + "\n")
+            if self._verbose is not None:
+                self._verbose.write(line + "\n")
+            self._progress.saw(line)
+        return len(text)
+
+    def flush(self) -> None:
+        if self._file is not None:
+            self._file.flush()
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+
+
+class RunProgress:
+    """Packages planned, then versions written, as a rich progress bar on a terminal (else nothing)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._enabled = stream.isatty()
+        self._progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=Console(file=stream),
+            transient=True,
+        )
+        self._planned = self._progress.add_task("packages planned", total=None, visible=self._enabled)
+        self._written = self._progress.add_task("versions written", total=None, visible=False)
+
+    @contextmanager
+    def shown(self) -> Iterator["RunProgress"]:
+        if not self._enabled:
+            yield self
+            return
+        with self._progress:
+            yield self
+
+    def expect_writes(self, count: int) -> None:
+        if self._enabled and count:
+            self._progress.update(self._written, total=count, visible=True)
+
+    def saw(self, line: str) -> None:
+        if not self._enabled:
+            return
+        if '"message":"plan"' in line:
+            self._progress.advance(self._planned)
+        elif '"message":"version outcome"' in line:
+            self._progress.advance(self._written)
