@@ -1,1 +1,0 @@
-"""CodeArtifact package-version disposal service (Lambda asset)."""

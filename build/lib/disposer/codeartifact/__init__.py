@@ -1,1 +1,0 @@
-"""The CodeArtifact adapter: the client, its pacing, disposal calls and value types."""

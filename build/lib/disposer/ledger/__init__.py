@@ -1,1 +1,0 @@
-"""The ledger: what the service remembers between runs (publish times; holds and quarantine records)."""

@@ -1,7 +1,0 @@
-"""`python -m disposer_cli`: the operator CLI."""
-
-import sys
-
-from disposer_cli.main import main
-
-sys.exit(main())
