@@ -46,8 +46,8 @@ class ApiModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
-class DisposeRequest(ApiModel):
-    """`POST /dispose`: the parameters of DisposePackageVersions, plus `dryRun`."""
+class PackageRequest(ApiModel):
+    """A request about one package: its coordinates, as CodeArtifact names them."""
 
     # Only the API's own (camelCase) names: `dry_run` is an unknown field, not a synonym.
     model_config = ConfigDict(validate_by_name=False, validate_by_alias=True)
@@ -58,12 +58,6 @@ class DisposeRequest(ApiModel):
     format: PackageFormat
     namespace: PackageNamespace | None = Field(default=None, validate_default=True)
     package: PackageName
-    versions: Annotated[list[PackageVersion], Field(min_length=1, max_length=MAX_VERSIONS_PER_REQUEST)]
-    version_revisions: dict[PackageVersion, PackageVersionRevision] | None = Field(
-        default=None, alias="versionRevisions"
-    )
-    expected_status: PackageVersionStatus | None = Field(default=None, alias="expectedStatus")
-    dry_run: StrictBool = Field(default=False, alias="dryRun")
 
     # Cross-field checks are field validators (not one model validator) so each error names its field;
     # `info.data` holds the fields declared above, when they were valid.
@@ -71,6 +65,28 @@ class DisposeRequest(ApiModel):
     @classmethod
     def _namespace_fits_format(cls, namespace: str | None, info: ValidationInfo) -> str | None:
         return namespace_for(info.data.get("format"), namespace)
+
+    @property
+    def ref(self) -> PackageRef:
+        return PackageRef(
+            domain=self.domain,
+            domain_owner=self.domain_owner,
+            repository=self.repository,
+            format=self.format,
+            namespace=self.namespace,
+            package=self.package,
+        )
+
+
+class DisposeRequest(PackageRequest):
+    """`POST /dispose`: the parameters of DisposePackageVersions, plus `dryRun`."""
+
+    versions: Annotated[list[PackageVersion], Field(min_length=1, max_length=MAX_VERSIONS_PER_REQUEST)]
+    version_revisions: dict[PackageVersion, PackageVersionRevision] | None = Field(
+        default=None, alias="versionRevisions"
+    )
+    expected_status: PackageVersionStatus | None = Field(default=None, alias="expectedStatus")
+    dry_run: StrictBool = Field(default=False, alias="dryRun")
 
     @field_validator("versions")
     @classmethod
@@ -88,17 +104,6 @@ class DisposeRequest(ApiModel):
             # AWS ignores such keys; a revision for a version not asked for is almost surely a mistake.
             raise ValueError(f"names versions not in versions: {', '.join(unknown)}")
         return revisions
-
-    @property
-    def ref(self) -> PackageRef:
-        return PackageRef(
-            domain=self.domain,
-            domain_owner=self.domain_owner,
-            repository=self.repository,
-            format=self.format,
-            namespace=self.namespace,
-            package=self.package,
-        )
 
     def to_plan(self, as_of: datetime) -> Plan:
         """The named versions as a plan: each one a disposal pinned as the caller asked."""
@@ -181,25 +186,12 @@ MAX_HOLD_REASON = 500
 HOLD_VERSION_PATTERN = r"^[^#/\s]{1,255}$"
 
 
-class HoldRequest(ApiModel):
+class HoldRequest(PackageRequest):
     """`POST /holds`: which versions of one package, until when, and why."""
 
-    model_config = ConfigDict(validate_by_name=False, validate_by_alias=True)
-
-    domain: DomainName
-    domain_owner: AccountId | None = Field(default=None, alias="domainOwner")
-    repository: RepositoryName
-    format: PackageFormat
-    namespace: PackageNamespace | None = Field(default=None, validate_default=True)
-    package: PackageName
     version: Annotated[str, Field(pattern=HOLD_VERSION_PATTERN, description="a version, or a glob (* and ?)")]
     until: AwareDatetime = Field(description=f"ISO 8601 with a zone, in the future, at most {MAX_HOLD_DAYS} days ahead")
     reason: Annotated[str, Field(min_length=1, max_length=MAX_HOLD_REASON)]
-
-    @field_validator("namespace")
-    @classmethod
-    def _namespace_fits_format(cls, namespace: str | None, info: ValidationInfo) -> str | None:
-        return namespace_for(info.data.get("format"), namespace)
 
     @field_validator("until")
     @classmethod
@@ -219,8 +211,7 @@ class HoldRequest(ApiModel):
         return reason.strip()
 
     def to_hold(self, *, hold_id: str, created_by: str, created_at: datetime) -> Hold:
-        ref = PackageRef(self.domain, self.domain_owner, self.repository, self.format, self.namespace, self.package)
-        return Hold(hold_id, ref, self.version, self.until, self.reason, created_by, created_at)
+        return Hold(hold_id, self.ref, self.version, self.until, self.reason, created_by, created_at)
 
 
 class HoldBody(ApiModel):

@@ -109,6 +109,23 @@ def create_client(
     return client
 
 
+def _batch_params(
+    ref: PackageRef,
+    versions: Sequence[str],
+    revisions: Mapping[str, str] | None,
+    expected_status: PackageVersionStatus | None,
+) -> dict[str, Any]:
+    """The parameters of a call that changes up to 100 versions, pinned to revisions and a status."""
+    if not 0 < len(versions) <= MAX_VERSIONS_PER_CALL:
+        raise ValueError(f"a call changes 1..{MAX_VERSIONS_PER_CALL} versions, got {len(versions)}")
+    params: dict[str, Any] = {**_coordinates(ref), "versions": list(versions)}
+    if revisions:
+        params["versionRevisions"] = {v: revisions[v] for v in versions if v in revisions}
+    if expected_status is not None:
+        params["expectedStatus"] = str(expected_status)
+    return params
+
+
 def _batch_outcome(response: Mapping[str, Any], *, default_status: PackageVersionStatus) -> BatchOutcome:
     return BatchOutcome(
         # Read leniently: the versions are already changed, and their record must not be lost to a value
@@ -212,13 +229,7 @@ class CodeArtifact:
         expected_status: PackageVersionStatus | None = None,
     ) -> BatchOutcome:
         """One DisposePackageVersions call (at most 100 versions)."""
-        if not 0 < len(versions) <= MAX_VERSIONS_PER_CALL:
-            raise ValueError(f"a dispose call takes 1..{MAX_VERSIONS_PER_CALL} versions, got {len(versions)}")
-        params: dict[str, Any] = {**_coordinates(ref), "versions": list(versions)}
-        if revisions:
-            params["versionRevisions"] = {v: revisions[v] for v in versions if v in revisions}
-        if expected_status is not None:
-            params["expectedStatus"] = str(expected_status)
+        params = _batch_params(ref, versions, revisions, expected_status)
         with translated_errors():
             response = self._client.dispose_package_versions(**params)
         return _batch_outcome(response, default_status=PackageVersionStatus.DISPOSED)
@@ -233,17 +244,8 @@ class CodeArtifact:
         expected_status: PackageVersionStatus | None = None,
     ) -> BatchOutcome:
         """One UpdatePackageVersionsStatus call to Archived (at most 100 versions): quarantine."""
-        if not 0 < len(versions) <= MAX_VERSIONS_PER_CALL:
-            raise ValueError(f"an archive call takes 1..{MAX_VERSIONS_PER_CALL} versions, got {len(versions)}")
-        params: dict[str, Any] = {
-            **_coordinates(ref),
-            "versions": list(versions),
-            "targetStatus": str(PackageVersionStatus.ARCHIVED),
-        }
-        if revisions:
-            params["versionRevisions"] = {v: revisions[v] for v in versions if v in revisions}
-        if expected_status is not None:
-            params["expectedStatus"] = str(expected_status)
+        params = _batch_params(ref, versions, revisions, expected_status)
+        params["targetStatus"] = str(PackageVersionStatus.ARCHIVED)
         with translated_errors():
             response = self._client.update_package_versions_status(**params)
         return _batch_outcome(response, default_status=PackageVersionStatus.ARCHIVED)
