@@ -14,6 +14,7 @@ report alone), progress to stderr on a terminal, audit records to --audit-log FI
 
 import argparse
 import getpass
+import os
 import sys
 import uuid
 from collections.abc import Sequence
@@ -101,6 +102,18 @@ def entry() -> None:
 
 def main(argv: Sequence[str] | None = None, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
     arguments = _parser().parse_args(argv)
+    # The process's environment and the function's log stream are set for this command only (a caller
+    # such as a test may run several in one process).
+    environ, stream = dict(os.environ), logger.registered_handler.stream  # type: ignore[attr-defined]
+    try:
+        return _run_command(arguments, stdin, stdout)
+    finally:
+        os.environ.clear()
+        os.environ.update(environ)
+        logger.registered_handler.stream = stream  # type: ignore[attr-defined]
+
+
+def _run_command(arguments: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     try:
         return _dispatch(arguments, stdin, stdout)
     except (environment.EnvironmentProblem, safety.SafetyCommandError) as problem:

@@ -60,8 +60,14 @@ HOLD = {
 
 
 def _every_path(context: Any, emulator: Any, fanout: FanOut, monkeypatch: pytest.MonkeyPatch) -> list[AwsCall]:
+    from disposer import services
     from disposer.fanout.queue import WorkQueue
     from disposer.fanout.table import RunTable
+
+    # The recorder knows a client's function by when it was made: clients an earlier test in this process
+    # made outside an entry point (the CLI's, say) must not be the ones the functions use here.
+    for cached in (services._codeartifact_client, services._dynamodb, services._sqs, services._switch):
+        cached.cache_clear()
 
     # Sizes measured too (measureBytes, off by default), for their calls to be held to the roles as well.
     monkeypatch.setenv("DISPOSER_MEASURE_BYTES", "true")
