@@ -63,6 +63,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--policies", type=Path, default=Path("policies.json"), help="policies file (%(default)s)")
     parser.add_argument("--endpoint-url", help="CodeArtifact endpoint, e.g. the emulator's http://127.0.0.1:PORT")
     parser.add_argument("--region", help="AWS region (default: the environment's or the profile's)")
+    parser.add_argument(
+        "--ledger-table", help="the stack's LedgerTableName: holds, quarantine (default: $DISPOSER_LEDGER_TABLE)"
+    )
+    parser.add_argument(
+        "--switch-parameter",
+        help="the stack's SwitchParameterName: the kill switch (default: $DISPOSER_SWITCH_PARAMETER)",
+    )
     parser.add_argument("--audit-log", type=Path, help="append the audit records (JSON lines) to this file")
     parser.add_argument("--verbose", action="store_true", help="also write the audit records to stderr")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -78,6 +85,12 @@ def _parser() -> argparse.ArgumentParser:
             command.add_argument("--html", type=Path, help="also write the plan as one self-contained HTML page")
         else:
             command.add_argument("--yes", action="store_true", help="do not ask before disposing")
+            command.add_argument(
+                "--without-safety-controls",
+                action="store_true",
+                help="apply without the ledger table and the kill switch (holds and the switch not honoured; "
+                "e.g. against the emulator)",
+            )
             command.add_argument(
                 "--expect-digest", help="the plan digest `plan` printed: dispose nothing if the plan changed since"
             )
@@ -140,6 +153,11 @@ def _fail(message: str, code: int) -> int:
 
 
 def _dispatch(arguments: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
+    # The functions read these from their environment; so do the adapters the CLI shares with them.
+    if arguments.ledger_table:
+        os.environ["DISPOSER_LEDGER_TABLE"] = arguments.ledger_table
+    if arguments.switch_parameter:
+        os.environ["DISPOSER_SWITCH_PARAMETER"] = arguments.switch_parameter
     if arguments.command in ("hold", "switch"):
         environment.prepare(endpoint_url=arguments.endpoint_url, region=arguments.region)
         _route_audit(arguments, RunProgress(sys.stderr))
@@ -172,6 +190,25 @@ def _route_audit(arguments: argparse.Namespace, progress: RunProgress) -> AuditS
 
 def _run(policy: RetentionPolicy, arguments: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     settings = Settings.from_environment()
+    unsafe = getattr(arguments, "without_safety_controls", False)
+    if (
+        arguments.command == "apply"
+        and not unsafe
+        and (settings.ledger_table is None or settings.switch_parameter is None)
+    ):
+        missing = [
+            name
+            for name, value in (
+                ("--ledger-table", settings.ledger_table),
+                ("--switch-parameter", settings.switch_parameter),
+            )
+            if value is None
+        ]
+        raise environment.EnvironmentProblem(
+            f"apply honours the deployment's holds and kill switch: give {' and '.join(missing)} (the stack outputs "
+            "LedgerTableName and SwitchParameterName, or DISPOSER_LEDGER_TABLE and DISPOSER_SWITCH_PARAMETER), or "
+            "--without-safety-controls to apply without them (against the emulator, say)"
+        )
     settings.check_scope(domain=policy.domain, domain_owner=policy.domain_owner, repository=policy.literal_repository)
     codeartifact = services.codeartifact(settings, Budget.unlimited())
     ledger = services.ledger(settings)

@@ -7,7 +7,7 @@
 
 Both talk to AWS with the environment's credentials (or moto/the emulator through
 AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_SSM). The table and the parameter are the stack's outputs
-LedgerTableName and SwitchParameterName, given with --ledger-table / --parameter or through
+LedgerTableName and SwitchParameterName, given with --ledger-table / --switch-parameter or through
 DISPOSER_LEDGER_TABLE / DISPOSER_SWITCH_PARAMETER, as the functions read them.
 """
 
@@ -37,7 +37,6 @@ class SafetyCommandError(Exception):
 
 def add_commands(commands: Any) -> None:
     hold = commands.add_parser("hold", help="place, list or remove holds (kept by every policy and /dispose)")
-    hold.add_argument("--ledger-table", help="the stack's LedgerTableName (default: $DISPOSER_LEDGER_TABLE)")
     holds = hold.add_subparsers(dest="hold_command", required=True)
     add = holds.add_parser("add", help="place a hold on a version or a glob of versions of one package")
     add.add_argument("--domain", help="default: $DISPOSER_DOMAIN")
@@ -56,7 +55,6 @@ def add_commands(commands: Any) -> None:
     remove.add_argument("hold_id")
     switch = commands.add_parser("switch", help="turn every disposal of the deployment off or on, or show which")
     switch.add_argument("state", choices=("on", "off", "status"))
-    switch.add_argument("--parameter", help="the stack's SwitchParameterName (default: $DISPOSER_SWITCH_PARAMETER)")
 
 
 def run(arguments: argparse.Namespace, stdout: TextIO) -> int:
@@ -65,8 +63,8 @@ def run(arguments: argparse.Namespace, stdout: TextIO) -> int:
     return _switch(arguments, stdout)
 
 
-def _ledger(arguments: argparse.Namespace, settings: Settings) -> LedgerTable:
-    name = arguments.ledger_table or settings.ledger_table
+def _ledger(settings: Settings) -> LedgerTable:
+    name = settings.ledger_table
     if not name:
         raise SafetyCommandError("no ledger table: pass --ledger-table (the stack's LedgerTableName)")
     return LedgerTable(name, aws.client("dynamodb", endpoint_url=settings.dynamodb_endpoint))
@@ -82,7 +80,7 @@ def _caller() -> str:
 
 def _hold(arguments: argparse.Namespace, stdout: TextIO) -> int:
     settings = Settings.from_environment()
-    ledger = _ledger(arguments, settings)
+    ledger = _ledger(settings)
     try:
         if arguments.hold_command == "add":
             request = _hold_request(arguments, settings)
@@ -143,9 +141,9 @@ def _print_holds(holds: Sequence[HoldBody], stdout: TextIO) -> None:
 
 def _switch(arguments: argparse.Namespace, stdout: TextIO) -> int:
     settings = Settings.from_environment()
-    name = arguments.parameter or settings.switch_parameter
+    name = settings.switch_parameter
     if not name:
-        raise SafetyCommandError("no switch parameter: pass --parameter (the stack's SwitchParameterName)")
+        raise SafetyCommandError("no switch parameter: pass --switch-parameter (the stack's SwitchParameterName)")
     ssm = aws.client("ssm", endpoint_url=settings.ssm_endpoint)
     if arguments.state in ("on", "off"):
         value = SWITCH_ENABLED if arguments.state == "on" else SWITCH_DISABLED

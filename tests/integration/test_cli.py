@@ -2,6 +2,7 @@
 
 import io
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -45,6 +46,9 @@ def policies_file(tmp_path: Path) -> Path:
 
 def cli(emulator, policies_file: Path, *args: str, answer: str = "") -> tuple[int, str]:
     out = io.StringIO()
+    if "apply" in args and not {"DISPOSER_LEDGER_TABLE", "DISPOSER_SWITCH_PARAMETER"} <= set(os.environ):
+        # The emulator alone has no ledger or switch: say so, as a user against it would.
+        args = (*args, "--without-safety-controls")
     code = main(["--policies", str(policies_file), "--endpoint-url", emulator.url, *args], io.StringIO(answer), out)
     return code, out.getvalue()
 
@@ -188,7 +192,7 @@ def test_cli_hold_add_invalid_names_the_option(emulator, policies_file, ledger, 
     assert "--until" in capsys.readouterr().err
 
 
-def test_cli_switch_off_status_on(emulator, policies_file, switch, client):
+def test_cli_switch_off_status_on(emulator, policies_file, switch, ledger, client):
     # GIVEN the switch turned off from the CLI
     code, out = cli(emulator, policies_file, "switch", "off")
     assert code == EXIT_OK and "off" in out
@@ -237,3 +241,12 @@ def test_cli_apply_with_nothing_to_dispose_says_so(emulator, policies_file):
     # (on 1 February 2025, no version of the seed has been published yet, let alone for 30 days)
     code, out = cli(emulator, policies_file, "apply", "prune-ui", "--as-of", "2025-02-01T00:00:00Z", "--yes")
     assert code == EXIT_OK and "applied: nothing to dispose" in out
+
+
+def test_cli_apply_without_the_safety_controls_refuses_unless_told(emulator, policies_file, client, capsys):
+    # GIVEN no ledger table and no switch parameter / WHEN applied without saying so
+    code = main(["--policies", str(policies_file), "--endpoint-url", emulator.url, "apply", "prune-ui", "--yes"])
+    # THEN it refuses, naming both, and disposes nothing
+    error = capsys.readouterr().err
+    assert code == EXIT_BAD_INPUT and "--ledger-table and --switch-parameter" in error
+    assert disposed(client) == set()

@@ -131,3 +131,29 @@ def test_quarantine_states_archive_keep_dispose_and_restored():
     assert items["1.3.0"].rule is Rule.KEEP_RESTORED
     # AND the bound before ages counts archives and disposals
     assert disposal_bound(PackageVersions(REF, versions, quarantine=records), policy, NOW) >= 2
+
+
+@pytest.mark.parametrize(
+    ("package_format", "held", "listed", "version_held", "version_listed"),
+    [
+        (PackageFormat.NUGET, "Newtonsoft.Json", "newtonsoft.json", "12.0.03.0", "12.0.3"),
+        (PackageFormat.NUGET, "Newtonsoft.Json", "newtonsoft.json", "1.0.0+build.7", "1.0.0"),
+        (PackageFormat.PYPI, "My_Pkg", "my-pkg", "1.0", "1.0"),
+        (PackageFormat.SWIFT, "Alamofire", "alamofire", "5.8.0", "5.8.0"),
+    ],
+    ids=["nuget-version", "nuget-metadata", "pypi-name", "swift-name"],
+)
+def test_hold_matches_names_and_versions_as_codeartifact_stores_them(
+    package_format, held, listed, version_held, version_listed
+):
+    namespace = "apple" if package_format is PackageFormat.SWIFT else None
+    hold = Hold("h", PackageRef("acme", None, "r", package_format, namespace, held), version_held, NOW, "r", "me", NOW)
+    stored = PackageRef("acme", "111122223333", "r", package_format, namespace, listed)
+    assert hold.on_package(stored) and hold.covers(version_listed)
+
+
+def test_hold_on_an_npm_scope_given_with_its_at_sign():
+    hold = Hold(
+        "h", PackageRef("acme", None, "releases", PackageFormat.NPM, "@acme", "ui-kit"), "1.0.0", NOW, "r", "me", NOW
+    )
+    assert hold.on_package(REF) and not hold.covers("1.0.1")

@@ -294,6 +294,10 @@ def list_holds(repository: str | None = None, package: str | None = None) -> Hol
 )
 @tracer.capture_method(capture_response=False)
 def remove_hold(hold_id: str) -> HoldResponse:
+    try:
+        uuid.UUID(hold_id)
+    except ValueError:
+        raise HoldNotFoundError(f"no hold {hold_id[:100]!r}: hold ids are UUIDs, as POST /holds returns them") from None
     hold = _ledger().delete_hold(hold_id)
     if hold is None:
         raise HoldNotFoundError(f"no hold {hold_id!r} (it may have expired or been removed)")

@@ -153,7 +153,7 @@ class LedgerTable:
                 KeyConditionExpression="pk = :pk",
                 ExpressionAttributeValues={":pk": {"S": HOLDS_KEY}},
             )
-            found = [_hold(item) for page in pages for item in page.get("Items", [])]
+            found = [_checked_hold(item) for page in pages for item in page.get("Items", [])]
         return sorted((hold for hold in found if hold.active(now)), key=lambda hold: (hold.created_at, hold.hold_id))
 
     def delete_hold(self, hold_id: str) -> Hold | None:
@@ -227,6 +227,19 @@ def _hold_item(hold: Hold) -> dict[str, Any]:
     if ref.namespace:
         item["namespace"] = {"S": ref.namespace}
     return item
+
+
+def _checked_hold(item: Mapping[str, Any]) -> Hold:
+    """A hold as stored, or LedgerError naming the item: a hold that cannot be read stops the run (kept)."""
+    try:
+        hold = _hold(item)
+        if hold.until.tzinfo is None or hold.created_at.tzinfo is None:
+            raise ValueError("a time without a zone")
+    except (KeyError, TypeError, ValueError) as error:
+        raise LedgerError(
+            f"the hold {item.get('sk', {}).get('S', '?')!r} in the ledger cannot be read: {error!r}"
+        ) from None
+    return hold
 
 
 def _hold(item: Mapping[str, Any]) -> Hold:

@@ -334,14 +334,16 @@ def plan_package(package: PackageVersions, policy: RetentionPolicy, now: datetim
 def disposal_bound(package: PackageVersions, policy: RetentionPolicy, now: datetime) -> int:
     """The most versions any plan of this listed package can dispose or archive, before its ages are known.
 
-    Every version is taken to be older than every cutoff: an age only ever keeps a version (olderThanDays
-    selects fewer, keep.newerThanDays keeps more) and keep.latest ranks without ages, so the plan made
-    once the ages are known disposes a subset of these.
+    Every version is taken to be older than every cutoff (an age only ever keeps a version: olderThanDays
+    selects fewer, keep.newerThanDays keeps more), and keep.latest is left out: which versions it keeps
+    can depend on the publish times (versions without one, versions published at the same instant).
+    The plan made once the ages are known writes a subset of these.
     """
+    unranked = policy.model_copy(update={"keep": policy.keep.model_copy(update={"latest": None})})
     if package.times_known:
-        return len(plan_package(package, policy, now).changes)
+        return len(plan_package(package, unranked, now).changes)
     oldest = replace(package, newer_counts=dict.fromkeys(policy_cutoffs(policy, now), 0))
-    return len(plan_package(oldest, policy, now).changes)
+    return len(plan_package(oldest, unranked, now).changes)
 
 
 def plan_packages(packages: Iterable[PackageVersions], policy: RetentionPolicy, now: datetime) -> Plan:

@@ -266,9 +266,13 @@ def discover(
         return _guarded(read, f"package {_label(ref)}", on_error)
 
     def aged(found: ListedPackage) -> Sequence[PackageVersions]:
-        return _guarded(
-            lambda: [package_ages(codeartifact, policy, found, now, ledger)], f"package {_label(found.ref)}", on_error
-        )
+        try:
+            return [package_ages(codeartifact, policy, found, now, ledger)]
+        except CodeArtifactError as error:
+            # Listed, so counted in the bound and the breaker's whole: it stays in the plan, every version
+            # kept (as if none had a publish time), and the error is reported.
+            on_error(DiscoveryError(f"package {_label(found.ref)}", error.code, error.message))
+            return [replace(found.unaged(policy), described=True)]
 
     bound = disposable = 0
     # Each finished task puts itself here: the consumer takes them as they come, in O(1) each.

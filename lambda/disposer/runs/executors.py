@@ -66,6 +66,7 @@ class InlineEarlyStart:
     report: RunReport
     _pool: ThreadPoolExecutor | None = None
     _submitted: list[Future[None]] = field(default_factory=list)
+    _changes: int = 0
 
     def begin(self, listed: Listed) -> bool:
         if not bounded_within_guards(self.report, listed):
@@ -81,6 +82,11 @@ class InlineEarlyStart:
 
     def submit(self, package: PackagePlan) -> None:
         assert self._pool is not None, "submit() before begin() returned True"
+        # The bound makes this impossible; should it ever be wrong, never write past the cap.
+        cap = self.report.cap
+        if cap is not None and self._changes + len(package.changes) > cap:
+            return
+        self._changes += len(package.changes)
         self._submitted.append(self._pool.submit(self.executor.apply_package, self.report, package))
 
     def finish(self) -> None:

@@ -241,7 +241,7 @@ def execute(request: RunRequest) -> RunReport:
         deadline = isinstance(error, DeadlineExceededError)
         if report.applied:
             # Disposals had started: the run is reported with what it did, never as aborted.
-            _fail(report, request, _incomplete(report, error) if deadline else error)
+            _fail(report, request, _incomplete(report, error))
         if deadline:
             _abort(report, request, DeadlineExceededError(f"the plan could not be finished: {error.message}"))
         if isinstance(error, RunAbortedError):
@@ -286,12 +286,21 @@ def _stopped_by_switch(report: RunReport) -> None:
         report.aborted_reason = f"disposals were disabled while the run wrote: {stopped} versions not sent"
 
 
-def _incomplete(report: RunReport, error: DisposerError) -> PlanIncompleteError:
-    disposed = report.outcome_counts().get("disposed", 0)
-    return PlanIncompleteError(
-        f"planning stopped part-way ({error.message}) after {disposed} versions were disposed; "
-        "the packages not yet planned were not touched, and the next run picks them up"
-    )
+def _incomplete(report: RunReport, error: DisposerError) -> DisposerError:
+    """What a run that had started writing (early start) failed with: never "nothing was disposed"."""
+    written = sum(count for label, count in report.outcome_counts().items() if label in ("disposed", "archived"))
+    if isinstance(error, DeadlineExceededError):
+        return PlanIncompleteError(
+            f"planning stopped part-way ({error.message}) after {written} versions were disposed or archived; "
+            "the packages not yet planned were not touched, and the next run picks them up"
+        )
+    if isinstance(error, RunAbortedError):
+        reason = error.message.removesuffix("; nothing was disposed")
+        return PlanIncompleteError(
+            f"{error.code} after the run had started writing: {reason}; {written} versions were already "
+            "disposed or archived (the audit trail names them), nothing more was sent"
+        )
+    return error
 
 
 def _fail(report: RunReport, request: RunRequest, error: DisposerError) -> NoReturn:

@@ -1,8 +1,9 @@
 """The plan digest: what a reviewer approved, so an apply can refuse a plan that has changed since.
 
 Computed from the plan's writes alone (every dispose and archive item: package, version, revision,
-status, action), in a canonical order: a plan that keeps more or less for other reasons but writes the
-same versions at the same revisions has the same digest. Opaque to callers; `v1:` names this recipe.
+status, action, and the status the write is pinned to), in a canonical order: a plan that keeps more or
+less for other reasons but writes the same versions, pinned the same way, has the same digest. Opaque
+to callers; `v1:` names this recipe.
 """
 
 import hashlib
@@ -26,6 +27,7 @@ def plan_digest(plan: Plan) -> str:
             item.revision or "",
             str(item.status or ""),
             str(item.action),
+            str(item.expected_status or ""),
         ]
         for item in plan.changes
     )

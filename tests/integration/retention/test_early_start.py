@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.harness import run_scheduled
+from tests.integration.harness import control, run_scheduled
 from tests.integration.seeds import ci_builds_seed
 
 PACKAGES = [f"lib-{i:02d}" for i in range(12)]
@@ -74,3 +74,17 @@ def test_a_run_its_listings_do_not_bound_plans_everything_first(lambda_context, 
     # THEN every package was planned before the first disposal, and the whole plan was disposed
     assert plans[-1] < outcomes[0]
     assert report["outcomes"] == {"disposed": PLANNED}
+
+
+def test_a_package_whose_ages_cannot_be_read_stays_in_the_plan_all_kept(lambda_context, emulator, one_thread):
+    # GIVEN the first age search refused (listed, then its DescribePackageVersion denied)
+    control(emulator, "inject", {"operation": "DescribePackageVersion", "error": "AccessDeniedException", "count": 1})
+    # WHEN the schedule fires (early start: the listings bounded the plan)
+    report = run_scheduled(lambda_context, **POLICY, maxDisposalsPerRun=100)
+    # THEN that package is reported, kept whole and still counted (the breaker's whole cannot shrink after
+    # disposals began), and the others are disposed as planned
+    (error,) = report["errors"]
+    assert error["errorCode"] == "AccessDeniedException"
+    assert report["totals"]["versions"] == VERSIONS * len(PACKAGES)
+    assert report["outcomes"] == {"disposed": PLANNED - 3}
+    assert not report["aborted"]
