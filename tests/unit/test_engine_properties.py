@@ -17,7 +17,7 @@ from disposer.codeartifact.types import (
     VersionSummary,
 )
 from disposer.retention.ages import count_newer_than_each
-from disposer.retention.engine import PackageVersions, plan_package, policy_cutoffs
+from disposer.retention.engine import PackageVersions, disposal_bound, plan_package, policy_cutoffs
 from disposer.retention.plan import Action, PackagePlan
 from disposer.retention.policy import RetentionPolicy
 
@@ -289,3 +289,38 @@ def test_plan_counts_path_equals_full_times_path(
     # WHEN planned both ways
     # THEN the plans are identical
     assert _plan(listed, policy) == _plan(package, policy)
+
+
+@PROPERTY
+@given(package=packages(), policy=policies(), data=st.data())
+def test_bound_from_the_listing_covers_every_plan_its_ages_can_give(
+    package: PackageVersions, policy: RetentionPolicy, data: st.DataObject
+):
+    # GIVEN a package as its listing shows it (no publish times), with versions of the same publish time
+    # listed in any order (AWS leaves that order unspecified)
+    ordered = sorted(
+        _newest_first(package.versions), key=lambda v: (_time(v), data.draw(st.integers(0, 3))), reverse=True
+    )
+    listed = dataclasses.replace(package, versions=tuple(dataclasses.replace(v, published_time=None) for v in ordered))
+    assume(ordered)
+
+    # WHEN its disposals are bounded before any age is known
+    bound = disposal_bound(listed, policy, NOW)
+
+    # THEN no plan its ages can give writes more: every time known; the listing's own order resolved by
+    # counts; some versions described and found without a publish time
+    counted = dataclasses.replace(
+        listed,
+        newer_counts=count_newer_than_each(len(ordered), lambda i: _time(ordered[i]), policy_cutoffs(policy, NOW)),
+    )
+    timeless = data.draw(st.sets(st.sampled_from([v.version for v in ordered])))
+    described = dataclasses.replace(
+        package,
+        versions=tuple(dataclasses.replace(v, published_time=None) if v.version in timeless else v for v in ordered),
+        described=True,
+    )
+    for finished in (package, counted, described):
+        assert len(_plan(finished, policy).changes) <= bound
+    # AND keep.latest, which always keeps that many, takes them off the bound
+    unranked = policy.model_copy(update={"keep": policy.keep.model_copy(update={"latest": None})})
+    assert bound <= disposal_bound(listed, unranked, NOW)

@@ -280,17 +280,12 @@ def _expected_status(
     return version.status if action is Action.DISPOSE and pin_status else None
 
 
-def plan_package(package: PackageVersions, policy: RetentionPolicy, now: datetime) -> PackagePlan:
-    """Decide keep or dispose, with a reason, for every version of one package (see module docstring)."""
-    _require_aware(now)
-    if package.times_known:
-        ordered: Sequence[VersionSummary] = sorted(package.versions, key=_order_key, reverse=True)
-    else:
-        ordered = package.versions
+def _ranked(package: PackageVersions, policy: RetentionPolicy, ordered: Sequence[VersionSummary]) -> list[int]:
+    """The positions in `ordered` that keep.latest ranks: the versions select would take but for their
+    age (status, pattern and origin), less those CodeArtifact gave no publish time."""
     select = policy.select
-    # keep.latest counts the versions select would take but for their age: status, pattern and origin.
     statuses = [selection_status(package.quarantine.get(v.version), v) for v in ordered]
-    matching = [
+    return [
         position
         for position, v in enumerate(ordered)
         if statuses[position] in DISPOSABLE_STATUSES
@@ -299,6 +294,17 @@ def plan_package(package: PackageVersions, policy: RetentionPolicy, now: datetim
         and v.origin_type in select.origins
         and not _timeless(package, v)
     ]
+
+
+def plan_package(package: PackageVersions, policy: RetentionPolicy, now: datetime) -> PackagePlan:
+    """Decide keep or dispose, with a reason, for every version of one package (see module docstring)."""
+    _require_aware(now)
+    if package.times_known:
+        ordered: Sequence[VersionSummary] = sorted(package.versions, key=_order_key, reverse=True)
+    else:
+        ordered = package.versions
+    select = policy.select
+    matching = _ranked(package, policy, ordered)
     newest = set(matching[: policy.keep.latest or 0])
     # A disposal is pinned to the status seen only where a status change could change the decision: when
     # the policy selects some of the disposable statuses. Selecting all three, any status a version could
@@ -335,15 +341,25 @@ def disposal_bound(package: PackageVersions, policy: RetentionPolicy, now: datet
     """The most versions any plan of this listed package can dispose or archive, before its ages are known.
 
     Every version is taken to be older than every cutoff (an age only ever keeps a version: olderThanDays
-    selects fewer, keep.newerThanDays keeps more), and keep.latest is left out: which versions it keeps
-    can depend on the publish times (versions without one, versions published at the same instant).
-    The plan made once the ages are known writes a subset of these.
+    selects fewer, keep.newerThanDays keeps more), and keep.latest is counted, not placed: which versions
+    it keeps can depend on the publish times (versions published at the same instant, versions found to
+    have none), how many cannot. Of the versions it ranks now (`ranked`), the finished plan keeps at
+    least min(latest, len(ranked)): its newest ranked ones, and every one found without a publish time.
+    At most `ranked - changes` of those are versions not counted here anyway; the rest come off the
+    bound. The plan made once the ages are known writes a subset of these changes, that many fewer.
     """
     unranked = policy.model_copy(update={"keep": policy.keep.model_copy(update={"latest": None})})
-    if package.times_known:
-        return len(plan_package(package, unranked, now).changes)
-    oldest = replace(package, newer_counts=dict.fromkeys(policy_cutoffs(policy, now), 0))
-    return len(plan_package(oldest, unranked, now).changes)
+    oldest = (
+        package if package.times_known else replace(package, newer_counts=dict.fromkeys(policy_cutoffs(policy, now), 0))
+    )
+    plan = plan_package(oldest, unranked, now)
+    changes = {item.version for item in plan.changes}
+    latest = policy.keep.latest or 0
+    if not latest or not changes:
+        return len(changes)
+    ordered = oldest.versions
+    ranked = {ordered[position].version for position in _ranked(oldest, policy, ordered)}
+    return len(changes) - max(0, min(latest, len(ranked)) - len(ranked - changes))
 
 
 def plan_packages(packages: Iterable[PackageVersions], policy: RetentionPolicy, now: datetime) -> Plan:
