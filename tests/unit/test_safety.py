@@ -1,6 +1,8 @@
 """The kill switch's reading and caching, the plan digest's recipe, and the engine's hold and quarantine
 rules, on their own (the integration tests drive them through the handler)."""
 
+import hashlib
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -97,6 +99,25 @@ def test_digest_depends_on_the_writes_alone():
     same = Plan("other-name", NOW + timedelta(hours=1), (plan_package(package, _policy(), NOW),))
     fewer = Plan("p", NOW, (plan_package(package, _policy(keep={"latest": 1}), NOW),))
     assert plan_digest(plan) == plan_digest(same) != plan_digest(fewer)
+
+
+def test_digest_recipe_is_the_sha256_of_the_sorted_rows_as_one_json_array():
+    # GIVEN a plan of more writes than the digest serializes at a time, with non-ASCII versions
+    versions = tuple(
+        VersionSummary(f"1.{i}.0-ß{i % 7}", f"r{i}", P.PUBLISHED, published_time=NOW - timedelta(days=400 + i))
+        for i in range(2345)
+    )
+    plan = Plan("p", NOW, (plan_package(PackageVersions(REF, versions), _policy(), NOW),))
+    # THEN its digest is v1's recipe, written out here independently: a plan reviewed before an upgrade
+    # still applies after it
+    rows = sorted(
+        [REF.domain, REF.domain_owner, REF.repository, "npm", REF.namespace, REF.package]
+        + [item.version, item.revision, "Published", "dispose", ""]
+        for item in plan.changes
+    )
+    canonical = json.dumps(rows, separators=(",", ":"), ensure_ascii=True).encode()
+    assert len(plan.changes) == 2345
+    assert plan_digest(plan) == f"v1:{hashlib.sha256(canonical).hexdigest()[:32]}"
 
 
 def test_hold_is_the_first_keep_rule_and_a_glob_covers_several():

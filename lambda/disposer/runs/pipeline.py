@@ -47,7 +47,6 @@ from disposer.retention.policy import RetentionPolicy
 from disposer.runs.discovery import DiscoveryError, Listed, discover
 from disposer.runs.guards import check_clock, check_guards
 from disposer.runs.report import RunReport, publish
-from disposer.safety.digest import plan_digest
 
 
 class EarlyStart(Protocol):
@@ -262,7 +261,7 @@ def execute(request: RunRequest) -> RunReport:
 
 
 def _check_digest(report: RunReport, expected: str | None) -> None:
-    if expected is not None and (digest := plan_digest(report.plan)) != expected:
+    if expected is not None and (digest := report.plan_digest) != expected:
         raise PlanChangedError(
             f"the plan made now (planDigest {digest}) is not the one reviewed (expectedPlanDigest {expected}): "
             "something changed since; nothing was disposed. Plan again and review the new plan"
