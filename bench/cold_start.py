@@ -24,7 +24,7 @@ import tempfile
 from pathlib import Path
 
 from infra.bundling import bundle_lambda_asset, link_runtime_packages
-from infra.constants import HOST_PLATFORM, LAMBDA_PYTHON
+from infra.constants import HOST_PLATFORM, LAMBDA_MEMORY_MB, LAMBDA_PYTHON
 
 RUNS = 7
 TARGET_MS = 250.0
@@ -49,7 +49,7 @@ def _environment(asset: Path) -> dict[str, str]:
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",
         "AWS_LAMBDA_FUNCTION_NAME": "cold-start-bench",
-        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(LAMBDA_MEMORY_MB),
         "LAMBDA_TASK_ROOT": str(asset),
         "_HANDLER": "disposer.handler.lambda_handler",
         "_X_AMZN_TRACE_ID": "Root=1-00000000-000000000000000000000000;Parent=0000000000000000;Sampled=0",

@@ -24,6 +24,7 @@ Disposed must be in the run's plan. Prints one JSON line (docs/benchmarks.md exp
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -42,6 +43,7 @@ from pathlib import Path
 from typing import Any, TextIO
 from unittest import mock
 
+from bench.cpu_share import cpu_limit, lambda_vcpus
 from bench.naive import NaiveResult, run_naive
 from bench.retention_bench import (
     LIST_PAGE,
@@ -103,6 +105,8 @@ class ScaleConfig:
     baseline_threads: int | None = None
     policy: RetentionPolicy = POLICY
     targets: Mapping[str, float] = field(default_factory=lambda: dict(TARGETS))
+    # Run ours with the CPU Lambda gives the deployed memory (bench/cpu_share.py), where a cgroup allows.
+    lambda_cpu: bool = True
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -315,13 +319,30 @@ class OurRun:
     emulator_stats: dict[str, Any]
     plan_cores: dict[str, float | None]
     apply_cores: dict[str, float | None]
+    # The CPU it had: Lambda's share of the deployed memory, or the whole machine (and why).
+    cpu: dict[str, object]
+
+
+def _lambda_vcpus(config: ScaleConfig) -> float | None:
+    if not config.lambda_cpu:
+        return None
+    from infra.constants import LAMBDA_MEMORY_MB  # noqa: PLC0415 - CDK is loaded only when it is needed
+
+    return lambda_vcpus(LAMBDA_MEMORY_MB)
 
 
 def _run_ours(config: ScaleConfig, seed_path: Path, packages: list[SeedPackage]) -> OurRun:
     policy = config.policy.model_dump(mode="json", by_alias=True, exclude_none=True)
-    with emulator_process(seed_path, extra_args=_emulator_args(config)) as url, tempfile.TemporaryDirectory() as tmp:
+    vcpus = _lambda_vcpus(config)
+    with (
+        emulator_process(seed_path, extra_args=_emulator_args(config)) as url,
+        tempfile.TemporaryDirectory() as tmp,
+        contextlib.nullcontext(None) if vcpus is None else cpu_limit(vcpus) as limit,
+    ):
         out = Path(tmp) / "worker.json"
         command = [sys.executable, "-m", "bench.scale_bench", "--worker", str(out), "--policy", json.dumps(policy)]
+        if limit is not None:
+            command = limit.wrap(command)
         _control(url, "reset-stats", {})
         process = subprocess.Popen(
             command,
@@ -360,6 +381,7 @@ def _run_ours(config: ScaleConfig, seed_path: Path, packages: list[SeedPackage])
         emulator_stats=stats,
         plan_cores={name: sampler.cores(name, started, boundary) for name in ("worker", "emulator")},
         apply_cores={name: sampler.cores(name, boundary, ended) for name in ("worker", "emulator")},
+        cpu=limit.figures() if limit is not None else {"lambda_vcpus": None, "cpu_limited": False},
     )
 
 
@@ -534,6 +556,7 @@ def measure(config: ScaleConfig = ScaleConfig()) -> dict[str, Any]:
         "quota_share": config.quota_share,
         "latency_ms": config.latency_ms,
         "cpus": os.cpu_count(),
+        **ours.cpu,
     }
     if baseline is not None:
         base = _baseline_figures(baseline, seeded, expected_disposals, figures["totals"]["versions"])
@@ -557,6 +580,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--packages-per-repository", type=int, default=SHAPE.packages_per_repository, help="seed size")
     parser.add_argument("--baseline-sample", type=float, default=BASELINE_SAMPLE, help="fraction of packages")
     parser.add_argument("--no-baseline", action="store_true", help="skip the naive baseline")
+    parser.add_argument(
+        "--whole-machine", action="store_true", help="give ours every core, not Lambda's share of the deployed memory"
+    )
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--policy", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -570,6 +596,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         quota_share=args.quota_share,
         baseline=not args.no_baseline,
         baseline_sample=args.baseline_sample,
+        lambda_cpu=not args.whole_machine,
     )
     print(json.dumps(measure(config)), flush=True)
 

@@ -75,6 +75,8 @@ def test_the_figures_are_one_json_line(figures: dict[str, Any]) -> None:
         "disposed_outside_plan",
         "threads",
         "quota_share",
+        "lambda_vcpus",
+        "cpu_limited",
     ):
         assert key in figures, key
     assert figures["peak_rss_mb"] > 0
