@@ -88,7 +88,12 @@ _PYENV_PYTHON_313 = Path.home() / ".pyenv" / "versions" / "3.13.0" / "bin" / "py
 LAMBDA_PYTHON = str(_PYENV_PYTHON_313) if _PYENV_PYTHON_313.exists() else (shutil.which("python3.13") or "python3.13")
 
 LAMBDA_HANDLER = RUN_HANDLER
-LAMBDA_MEMORY_MB = 512
+# One vCPU: Lambda gives CPU in proportion to memory, a whole vCPU at 1,769 MB. A run is CPU-bound in
+# places (botocore, one audit record per version, one GIL), and was measured at 100 packages x 120
+# versions: 7.2 s at 512 MB, 3.8 to 4.1 s at 1,024 MB, 2.1 to 2.4 s here, 2.1 to 2.2 s at 3,538 MB (two
+# vCPUs: little more for Python threads). The memory itself is not what a run needs (under 200 MB at
+# 110,700 versions); at arm64 prices a 2 s run costs about $0.00005 either way.
+LAMBDA_MEMORY_MB = 1769
 # Scheduled runs may page through large repositories; API calls are cut at 29 s by API Gateway anyway.
 LAMBDA_TIMEOUT = Duration.minutes(15)
 # Async (EventBridge) invocations: each schedule firing is one run, so a failed run (aborted by its
