@@ -1,12 +1,9 @@
 """The ledger table's publish times: remembered per version and revision, read back per package in one
 Query, kept apart per package. DynamoDB is moto's in-process mock."""
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from disposer.codeartifact.types import PackageFormat, PackageRef
 from disposer.errors import LedgerError
@@ -14,22 +11,6 @@ from disposer.ledger.table import LedgerTable, package_key
 
 REF = PackageRef("acme", "111122223333", "releases", PackageFormat.NPM, "acme", "ui-kit")
 OTHER = PackageRef("acme", "111122223333", "releases", PackageFormat.NPM, None, "ui-kit")
-
-
-@pytest.fixture
-def ledger() -> Iterator[LedgerTable]:
-    with mock_aws():
-        client = boto3.client("dynamodb", region_name="us-east-1")
-        client.create_table(
-            TableName="ledger",
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        yield LedgerTable("ledger", client)
 
 
 def test_ledger_publish_times_read_back_by_version_and_revision(ledger: LedgerTable):

@@ -2,13 +2,11 @@
 final answer; never dispose twice what an earlier attempt disposed. DynamoDB is moto's in-process mock;
 CodeArtifact is a scripted adapter (its real behaviour is tested against the emulator in tests/integration)."""
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from disposer.codeartifact.client import BatchOutcome, CallCounter, PackageListing
 from disposer.codeartifact.types import PackageFormat, PackageRef, PackageVersionStatus, VersionSummary
@@ -77,19 +75,11 @@ def throttled(versions: Sequence[str]) -> BatchOutcome:
 
 
 @pytest.fixture
-def table() -> Iterator[RunTable]:
-    with mock_aws():
-        client = boto3.client("dynamodb", region_name="us-east-1")
-        client.create_table(
-            TableName="runs",
-            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        table = RunTable("runs", client)
-        table.start(context=CONTEXT, summary=SUMMARY, parts=1, started_at=1.0)
-        table.write_parts("run-1", [ITEMS], started_at=1.0)
-        yield table
+def table(run_table: RunTable) -> RunTable:
+    """A run of one part, started and its part written."""
+    run_table.start(context=CONTEXT, summary=SUMMARY, parts=1, started_at=1.0)
+    run_table.write_parts("run-1", [ITEMS], started_at=1.0)
+    return run_table
 
 
 def _apply(

@@ -1,0 +1,27 @@
+"""Fixtures shared by the unit tests: the stack's DynamoDB tables in moto's in-process mock."""
+
+from collections.abc import Iterator
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from disposer.fanout.table import RunTable
+from disposer.ledger.table import LedgerTable
+from local.tables import create_ledger_table, create_run_table
+
+
+@pytest.fixture
+def run_table() -> Iterator[RunTable]:
+    """An empty run table."""
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        yield RunTable(create_run_table(client, "runs"), client)
+
+
+@pytest.fixture
+def ledger() -> Iterator[LedgerTable]:
+    """An empty ledger table."""
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        yield LedgerTable(create_ledger_table(client, "ledger"), client)
