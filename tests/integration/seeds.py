@@ -117,6 +117,29 @@ EXPECTED_DISPOSALS = len(EXPECTED_UI_KIT) + len(EXPECTED_UI_ICONS)
 SCHEDULED_RUN_ID = "7bf73129-1428-4cd3-a780-95db273d1602"
 
 
+def package_seed(coordinates: dict[str, Any], versions: list[dict[str, Any]]) -> dict[str, Any]:
+    """A domain `acme` holding one package (its namespace left out when None), with `versions`."""
+    package = {"format": coordinates["format"], "name": coordinates["package"], "versions": versions}
+    if coordinates.get("namespace") is not None:
+        package["namespace"] = coordinates["namespace"]
+    repository = {"name": coordinates["repository"], "packages": [package]}
+    return {"domains": [{"name": coordinates["domain"], "repositories": [repository]}]}
+
+
+# The policy ci_builds_seed's packages are made for: their versions older than 90 days go.
+CI_BUILDS_POLICY: dict[str, Any] = {
+    "name": "prune-libs",
+    "mode": "apply",
+    "domain": "acme",
+    "repository": "releases",
+    "format": "generic",
+    "namespace": "ci",
+    "package": "lib-*",
+    "select": {"olderThanDays": 90},
+    "keep": {},
+}
+
+
 def ci_builds_seed(names: list[str], versions: int, days_apart: int) -> dict[str, Any]:
     """Generic packages `names` in acme/releases (namespace ci), each of versions 1.0.0 .. 1.0.<versions - 1>,
     `days_apart` days apart, the newest published at RUN_TIME."""

@@ -7,21 +7,10 @@ from typing import Any
 import pytest
 
 from tests.integration.harness import control, run_scheduled
-from tests.integration.seeds import ci_builds_seed
+from tests.integration.seeds import CI_BUILDS_POLICY, ci_builds_seed
 
 PACKAGES = [f"lib-{i:02d}" for i in range(12)]
 VERSIONS = 8  # 1.0.0 (140 days old) .. 1.0.7 (0 days): 20 days apart
-POLICY: dict[str, Any] = {
-    "name": "prune-libs",
-    "mode": "apply",
-    "domain": "acme",
-    "repository": "releases",
-    "format": "generic",
-    "namespace": "ci",
-    "package": "lib-*",
-    "select": {"olderThanDays": 90},
-    "keep": {},
-}
 # 1.0.0 .. 1.0.3 are 140, 120, 100 and 80 days old: three per package are older than 90 days.
 PLANNED = 3 * len(PACKAGES)
 
@@ -51,7 +40,7 @@ def _order(records: list[dict[str, Any]]) -> tuple[list[int], list[int], dict[st
 def test_a_run_its_listings_prove_within_the_cap_disposes_while_it_plans(lambda_context, emulator, one_thread, printed):
     # GIVEN a cap of 100: the 96 versions listed are at most what any plan could dispose
     # WHEN the schedule fires
-    report = run_scheduled(lambda_context, **POLICY, maxDisposalsPerRun=100)
+    report = run_scheduled(lambda_context, **CI_BUILDS_POLICY, maxDisposalsPerRun=100)
     records = printed()
     plans, outcomes, planned_at, first_outcome = _order(records)
 
@@ -68,7 +57,7 @@ def test_a_run_its_listings_prove_within_the_cap_disposes_while_it_plans(lambda_
 def test_a_run_its_listings_do_not_bound_plans_everything_first(lambda_context, emulator, one_thread, printed):
     # GIVEN a cap of 40: the plan (36) fits, but the 96 versions listed could not prove it before planning
     # WHEN the schedule fires
-    report = run_scheduled(lambda_context, **POLICY, maxDisposalsPerRun=40)
+    report = run_scheduled(lambda_context, **CI_BUILDS_POLICY, maxDisposalsPerRun=40)
     plans, outcomes, _, _ = _order(printed())
 
     # THEN every package was planned before the first disposal, and the whole plan was disposed
@@ -80,7 +69,7 @@ def test_a_package_whose_ages_cannot_be_read_stays_in_the_plan_all_kept(lambda_c
     # GIVEN the first age search refused (listed, then its DescribePackageVersion denied)
     control(emulator, "inject", {"operation": "DescribePackageVersion", "error": "AccessDeniedException", "count": 1})
     # WHEN the schedule fires (early start: the listings bounded the plan)
-    report = run_scheduled(lambda_context, **POLICY, maxDisposalsPerRun=100)
+    report = run_scheduled(lambda_context, **CI_BUILDS_POLICY, maxDisposalsPerRun=100)
     # THEN that package is reported, kept whole and still counted (the breaker's whole cannot shrink after
     # disposals began), and the others are disposed as planned
     (error,) = report["errors"]

@@ -10,20 +10,9 @@ import pytest
 
 from disposer.codeartifact.client import CodeArtifact
 from tests.integration.harness import control, run_scheduled
-from tests.integration.seeds import ci_builds_seed
+from tests.integration.seeds import CI_BUILDS_POLICY, ci_builds_seed
 
 PACKAGES = [f"lib-{i:02d}" for i in range(10)]
-POLICY: dict[str, Any] = {
-    "name": "prune-libs",
-    "mode": "apply",
-    "domain": "acme",
-    "repository": "releases",
-    "format": "generic",
-    "namespace": "ci",
-    "package": "lib-*",
-    "select": {"olderThanDays": 90},
-    "keep": {},
-}
 CACHE_SECONDS = 1
 
 
@@ -60,7 +49,7 @@ def test_switch_flipped_mid_run_no_write_starts_ten_seconds_later(lambda_context
     flipper = threading.Thread(target=flip_after_the_first_dispose, daemon=True)
     flipper.start()
     # WHEN the run goes
-    report = run_scheduled(lambda_context, **POLICY)
+    report = run_scheduled(lambda_context, **CI_BUILDS_POLICY)
     flipper.join(timeout=30)
     # THEN writes stopped: none started more than 10 s after the flip (here: the cache and one call)
     assert flipped

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.integration.harness import calls, control, disposed, invoke_api
-from tests.integration.seeds import EXPECTED_UI_KIT, POLICY, UI_KIT, retention_seed
+from tests.integration.seeds import EXPECTED_UI_KIT, POLICY, UI_KIT, package_seed, retention_seed
 
 
 @pytest.fixture
@@ -131,23 +131,8 @@ def test_plan_api_catastrophic_regex_over_a_hostile_version_answers_at_once(lamb
     # GIVEN a version crafted against backtracking engines, and the pattern that exploits them: in
     # Python's re, (a+)+$ takes about 18 s on 28 a's and a '!', and four times as long per two more a's
     hostile = "a" * 40 + "!"
-    control(
-        emulator,
-        "seed",
-        {
-            "domains": [
-                {
-                    "name": "acme",
-                    "repositories": [
-                        {
-                            "name": "releases",
-                            "packages": [{"format": "npm", "name": "hostile", "versions": [{"version": hostile}]}],
-                        }
-                    ],
-                }
-            ]
-        },
-    )
+    hostile_package = {"domain": "acme", "repository": "releases", "format": "npm", "package": "hostile"}
+    control(emulator, "seed", package_seed(hostile_package, [{"version": hostile}]))
     started = time.monotonic()
     # WHEN a plan matches it with that pattern
     policy = {**POLICY, "namespace": None, "package": "hostile", "select": {"versionPattern": "(a+)+$"}}

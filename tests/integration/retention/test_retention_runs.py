@@ -7,7 +7,7 @@ from pydantic import ValidationError
 
 from disposer.errors import CapExceededError, PolicyError
 from tests.integration.harness import calls, control, disposed, run_scheduled, scheduled_event, statuses
-from tests.integration.seeds import EXPECTED_UI_ICONS, EXPECTED_UI_KIT, SERVICE, UI_ICONS, UI_KIT
+from tests.integration.seeds import EXPECTED_UI_ICONS, EXPECTED_UI_KIT, SERVICE, UI_ICONS, UI_KIT, package_seed
 
 
 def test_scheduled_run_disposes_exactly_the_plan_and_keeps_what_rules_keep(lambda_context, emulator, client):
@@ -195,30 +195,7 @@ def test_scheduled_run_keeps_a_version_without_publish_time_wherever_it_is_liste
     # the oldest) when the listing is sorted by publish time
     legacy = {"domain": "acme", "repository": "releases", "format": "npm", "namespace": "acme", "package": "ui-legacy"}
     old = [{"version": f"0.{i}.0", "publishedTime": "2025-01-01T00:00:00Z"} for i in range(10)]
-    control(
-        emulator,
-        "seed",
-        {
-            "domains": [
-                {
-                    "name": "acme",
-                    "repositories": [
-                        {
-                            "name": "releases",
-                            "packages": [
-                                {
-                                    "format": "npm",
-                                    "namespace": "acme",
-                                    "name": "ui-legacy",
-                                    "versions": [*old, {"version": "0.0.1-untimed", "publishedTime": None}],
-                                }
-                            ],
-                        }
-                    ],
-                }
-            ]
-        },
-    )
+    control(emulator, "seed", package_seed(legacy, [*old, {"version": "0.0.1-untimed", "publishedTime": None}]))
     # WHEN the policy runs over it
     report = run_scheduled(lambda_context, package="ui-legacy", keep={"latest": 3})
     # THEN the version without a publish time is kept, saying why; the old ones beyond the latest 3 go
@@ -234,30 +211,7 @@ def test_scheduled_run_again_describes_only_what_it_has_not_seen(lambda_context,
     assert first["calls"]["DescribePackageVersion"] > 0
     # AND a version deleted and published again since (a new revision: its publish time may have changed)
     client.delete_package_versions(**UI_KIT, versions=["1.3.0"])
-    control(
-        emulator,
-        "seed",
-        {
-            "domains": [
-                {
-                    "name": "acme",
-                    "repositories": [
-                        {
-                            "name": "releases",
-                            "packages": [
-                                {
-                                    "format": "npm",
-                                    "namespace": "acme",
-                                    "name": "ui-kit",
-                                    "versions": [{"version": "1.3.0", "publishedTime": "2026-05-01T00:00:00Z"}],
-                                }
-                            ],
-                        }
-                    ],
-                }
-            ]
-        },
-    )
+    control(emulator, "seed", package_seed(UI_KIT, [{"version": "1.3.0", "publishedTime": "2026-05-01T00:00:00Z"}]))
     # WHEN the same run happens again
     second = run_scheduled(lambda_context, mode="plan")
     # THEN it describes no version it has seen at its revision, at most the republished one, and plans alike
