@@ -5,12 +5,13 @@ Logs Insights queries (infra/queries.py): keep the field names stable.
 """
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from disposer.observability import logger
 
 if TYPE_CHECKING:
     from disposer.codeartifact.disposal import VersionOutcome
+    from disposer.codeartifact.types import PackageRef
     from disposer.retention.plan import PackagePlan, Plan
     from disposer.safety.holds import Hold
 
@@ -32,6 +33,18 @@ class RunContext:
     policy: str | None = None
 
 
+def _coordinates(ref: "PackageRef") -> dict[str, Any]:
+    """A package's fields in the audit records that name one (a version outcome, a hold)."""
+    return {
+        "domain": ref.domain,
+        "domain_owner": ref.domain_owner,
+        "repository": ref.repository,
+        "format": str(ref.format),
+        "namespace": ref.namespace,
+        "package": ref.package,
+    }
+
+
 def record_outcome(run: RunContext, outcome: "VersionOutcome") -> None:
     """One `version outcome` record: who, what, why, and what CodeArtifact answered."""
     item = outcome.item
@@ -50,12 +63,7 @@ def record_outcome(run: RunContext, outcome: "VersionOutcome") -> None:
         policy=run.policy,
         caller=run.caller,
         dry_run=run.dry_run,
-        domain=ref.domain,
-        domain_owner=ref.domain_owner,
-        repository=ref.repository,
-        format=str(ref.format),
-        namespace=ref.namespace,
-        package=ref.package,
+        **_coordinates(ref),
         version=item.version,
         # CodeArtifact's answer has no revision on a failure: the one the disposal was pinned to, then.
         revision=outcome.revision or item.revision,
@@ -103,17 +111,11 @@ def record_package_plan(run: RunContext, package: "PackagePlan") -> None:
 
 def record_hold(message: str, hold: "Hold", *, removed_by: str | None = None) -> None:
     """A hold placed or removed: who, on what, until when, why (an audit record)."""
-    ref = hold.ref
     logger.info(
         message,
         audit=True,
         hold_id=hold.hold_id,
-        domain=ref.domain,
-        domain_owner=ref.domain_owner,
-        repository=ref.repository,
-        format=str(ref.format),
-        namespace=ref.namespace,
-        package=ref.package,
+        **_coordinates(hold.ref),
         version=hold.version,
         until=hold.until.isoformat(),
         reason=hold.reason,
