@@ -30,7 +30,7 @@ RUNS = 7
 TARGET_MS = 250.0
 ENTRIES = {
     "api": ("disposer.handler", "disposer.api.routes"),
-    "run": ("disposer.handler", "disposer.runs.events"),
+    "run": ("disposer.handler", "disposer.run_events"),
     "worker": ("disposer.worker",),
 }
 _IMPORT_LINE = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \|(\s*)(\S+)$")

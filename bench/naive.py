@@ -23,7 +23,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from disposer.codeartifact.client import CallCounter
-from disposer.codeartifact.types import (
+from disposer.model.packages import (
     PackageFormat,
     PackageRef,
     PackageVersionOriginType,

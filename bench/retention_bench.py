@@ -23,14 +23,15 @@ import boto3
 from botocore.config import Config
 
 from disposer.codeartifact.client import CodeArtifact, create_client
-from disposer.codeartifact.types import PackageRef
+from disposer.model.packages import PackageRef
+from disposer.model.plans import Action
+from disposer.model.runs import RunContext
 from disposer.observability import logger
-from disposer.observability.audit import RunContext
 from disposer.retention.patterns import is_glob
-from disposer.retention.plan import Action
 from disposer.retention.policy import RetentionPolicy
 from disposer.runs.executors import InlineExecutor
-from disposer.runs.pipeline import PolicyPlanner, RunRequest, execute
+from disposer.runs.pipeline import RunRequest, execute
+from disposer.runs.planner import PolicyPlanner
 from local.launcher import emulator_process
 
 DOMAIN = "bench"
@@ -344,6 +345,7 @@ def measure(shape: SeedShape = FULL, policy: RetentionPolicy = POLICY) -> Measur
                 )
             )
             run_seconds = time.perf_counter() - run_started
+            report.raise_error()
             # Read before the checks below, whose own listing calls would otherwise be counted.
             emulator_calls = Counter(_control(url, "stats")["calls"])
             final = final_statuses(url, packages)

@@ -61,8 +61,8 @@ from bench.retention_bench import (
     final_statuses,
     seed_document,
 )
-from disposer.codeartifact.types import PackageRef
 from disposer.config import DEFAULT_THREADS
+from disposer.model.packages import PackageRef
 from disposer.retention.patterns import is_glob
 from disposer.retention.policy import RetentionPolicy
 from local.emulator.faults import AWS_QUOTAS, AWS_READ_TPS, AWS_WRITE_TPS, is_read

@@ -13,8 +13,8 @@ from typing import Any
 
 import boto3
 
+from disposer.model.report import RunReportBody
 from disposer.retention.loader import load_policies
-from disposer.runs.report import RunReportBody
 from disposer_cli.output import print_summary, print_table
 from local import demo_safety
 from local.events import LambdaContext, api_gateway_event, run_event

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 
-from disposer.runs.report import RunReportBody
+from disposer.model.report import RunReportBody
 from disposer_cli.output import print_summary
 from local.tables import create_ledger_table
 

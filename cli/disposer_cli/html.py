@@ -13,7 +13,7 @@ report (package names, versions, reasons are user data) is escaped with html.esc
 from collections import Counter
 from html import escape
 
-from disposer.runs.report import RunItem, RunReportBody
+from disposer.model.report import RunItem, RunReportBody
 
 ACTIONS = ("keep", "dispose", "archive")
 COLOURS = {"keep": "#2e7d32", "dispose": "#c62828", "archive": "#ef8f00", "not-selected": "#78909c"}

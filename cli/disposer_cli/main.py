@@ -28,13 +28,15 @@ from disposer import services
 from disposer.budget import Budget
 from disposer.config import Settings
 from disposer.errors import CodeArtifactError, DisposerError, PolicyError, RunAbortedError
+from disposer.model.report import RunReportBody
+from disposer.model.runs import RunContext
 from disposer.observability import logger
-from disposer.observability.audit import RunContext
 from disposer.retention.loader import load_policies
 from disposer.retention.policy import RetentionPolicy
 from disposer.runs.executors import InlineExecutor
-from disposer.runs.pipeline import PolicyPlanner, RunRequest, execute
-from disposer.runs.report import RunReport, RunReportBody
+from disposer.runs.pipeline import RunRequest, execute
+from disposer.runs.planner import PolicyPlanner
+from disposer.runs.report import RunReport
 from disposer_cli import environment, safety
 from disposer_cli.output import AuditSink, RunProgress, print_summary, print_table
 
@@ -256,6 +258,7 @@ def _run(policy: RetentionPolicy, arguments: argparse.Namespace, stdin: TextIO, 
             report = execute(request)
     finally:
         sink.close()
+    report.raise_error()
     if declined:
         return EXIT_DECLINED
     if sink.records and arguments.audit_log is None and apply:

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from disposer.runs.report import RunItem, RunReportBody
+from disposer.model.report import RunItem, RunReportBody
 
 ACTION_STYLE = {"dispose": "red", "archive": "yellow", "keep": "green"}
 

@@ -29,7 +29,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     remaining_ms = context.get_remaining_time_in_millis()
     settings = Settings.from_environment()
     if is_run_event(event):
-        from disposer.runs.events import run_event
+        from disposer.run_events import run_event
 
         budget = Budget.for_invocation(remaining_ms, margin=REPORT_MARGIN_SECONDS)
         return run_event(event, settings, budget)

@@ -15,9 +15,10 @@ from disposer.budget import Budget
 from disposer.config import Settings
 from disposer.errors import DisposerError, UnknownWorkError
 from disposer.fanout.messages import WorkMessage
-from disposer.fanout.parts import PartExecutor, load_part, part_plan
 from disposer.observability import logger, metrics, tracer
-from disposer.runs.pipeline import FixedPlan, RunRequest, execute
+from disposer.runs.parts import PartExecutor, load_part, part_plan
+from disposer.runs.pipeline import RunRequest, execute
+from disposer.runs.planner import FixedPlan
 
 processor = BatchProcessor(event_type=EventType.SQS)
 
@@ -61,7 +62,7 @@ def _apply_part(record: SQSRecord, settings: Settings, budget: Budget) -> None:
         plan_ttl_hours=settings.plan_ttl_hours,
         ledger=services.ledger(settings),
     )
-    execute(
+    report = execute(
         RunRequest(
             context=stored.context,
             source=FixedPlan(part_plan(stored)),
@@ -70,8 +71,9 @@ def _apply_part(record: SQSRecord, settings: Settings, budget: Budget) -> None:
             refuse_when_disabled=False,
         )
     )
-    if executor.retry is not None:
-        raise executor.retry
+    report.raise_error()
+    if report.retry is not None:
+        raise report.retry
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -14,12 +14,13 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Template
 
-from disposer.codeartifact.disposal import VersionOutcome
-from disposer.codeartifact.types import PackageFormat, PackageRef, PackageVersionStatus
+from disposer.model.outcomes import VersionOutcome
+from disposer.model.packages import PackageFormat, PackageRef, PackageVersionStatus
+from disposer.model.plans import ON_DEMAND, REQUESTED_BY_CALLER, Action, PackagePlan, Plan, PlanItem, Rule
+from disposer.model.runs import RunContext
 from disposer.observability import logger
-from disposer.observability.audit import RunContext
-from disposer.retention.plan import ON_DEMAND, REQUESTED_BY_CALLER, Action, PackagePlan, Plan, PlanItem, Rule
-from disposer.runs.report import RunReport, publish
+from disposer.runs.finish import publish
+from disposer.runs.report import RunReport
 from infra.queries import (
     DISPOSALS_BY_CALLER,
     DISPOSED_VERSIONS,

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from disposer.runs.report import RunItem, RunReportBody
+from disposer.model.report import RunItem, RunReportBody
 from disposer_cli.html import render_plan_html
 from tests.integration.harness import invoke_api
 from tests.integration.seeds import POLICY, retention_seed

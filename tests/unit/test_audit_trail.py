@@ -2,10 +2,11 @@
 
 from datetime import UTC, datetime
 
-from disposer.codeartifact.disposal import VersionOutcome
-from disposer.codeartifact.types import PackageFormat, PackageRef, PackageVersionStatus
-from disposer.observability.audit import PLAN_RECORD_ITEMS, RunContext, record_outcome, record_plan
-from disposer.retention.plan import REQUESTED_BY_CALLER, Action, PackagePlan, Plan, PlanItem, Rule
+from disposer.model.outcomes import VersionOutcome
+from disposer.model.packages import PackageFormat, PackageRef, PackageVersionStatus
+from disposer.model.plans import REQUESTED_BY_CALLER, Action, PackagePlan, Plan, PlanItem, Rule
+from disposer.model.runs import RunContext
+from disposer.observability.audit import PLAN_RECORD_ITEMS, record_outcome, record_plan
 
 REF = PackageRef("acme", "111122223333", "releases", PackageFormat.NPM, "acme", "ui-kit")
 CALLER = "arn:aws:iam::111122223333:role/ci-cleanup"

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from disposer.codeartifact.client import BatchOutcome
-from disposer.codeartifact.disposal import OutcomeCode, VersionOutcome, dispose_items
-from disposer.codeartifact.types import PackageFormat, PackageRef, PackageVersionStatus
+from disposer.codeartifact.disposal import dispose_items
 from disposer.errors import DeadlineExceededError, ThrottledError
-from disposer.retention.plan import REQUESTED_BY_CALLER, Action, PlanItem, Rule
+from disposer.model.outcomes import BatchOutcome, OutcomeCode, VersionOutcome
+from disposer.model.packages import PackageFormat, PackageRef, PackageVersionStatus
+from disposer.model.plans import REQUESTED_BY_CALLER, Action, PlanItem, Rule
 
 REF = PackageRef("acme", None, "releases", PackageFormat.NUGET, None, "Acme.Core")
 NOT_ATTEMPTED, NOT_REPORTED = OutcomeCode.NOT_ATTEMPTED, OutcomeCode.NOT_REPORTED

@@ -5,16 +5,16 @@ from typing import Any
 
 import pytest
 
-from disposer.codeartifact.types import (
+from disposer.model.packages import (
     PackageFormat,
     PackageRef,
     PackageVersionOriginType,
     PackageVersionStatus,
     VersionSummary,
 )
+from disposer.model.plans import Action, PackagePlan, Rule
 from disposer.retention.ages import count_newer_than_each
 from disposer.retention.engine import PackageVersions, needs_ages, plan_package, plan_packages, policy_cutoffs
-from disposer.retention.plan import Action, PackagePlan, Rule
 from disposer.retention.policy import RetentionPolicy
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)

@@ -8,7 +8,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from disposer.codeartifact.types import (
+from disposer.model.packages import (
     DISPOSABLE_STATUSES,
     PackageFormat,
     PackageRef,
@@ -16,9 +16,9 @@ from disposer.codeartifact.types import (
     PackageVersionStatus,
     VersionSummary,
 )
+from disposer.model.plans import Action, PackagePlan
 from disposer.retention.ages import count_newer_than_each
 from disposer.retention.engine import PackageVersions, disposal_bound, plan_package, policy_cutoffs
-from disposer.retention.plan import Action, PackagePlan
 from disposer.retention.policy import RetentionPolicy
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import ValidationError
 
-from disposer.codeartifact.types import PackageFormat, PackageRef, PackageVersionStatus
 from disposer.fanout.messages import MAX_ITEMS_PER_PART, WorkMessage, decode_part, encode_part, split_parts
-from disposer.retention.plan import Action, PackagePlan, Plan, PlanItem, Rule
+from disposer.model.packages import PackageFormat, PackageRef, PackageVersionStatus
+from disposer.model.plans import Action, PackagePlan, Plan, PlanItem, Rule
 
 DYNAMODB_MAX_ITEM_BYTES = 400 * 1024
 

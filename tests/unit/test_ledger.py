@@ -5,9 +5,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from disposer.codeartifact.types import PackageFormat, PackageRef
 from disposer.errors import LedgerError
 from disposer.ledger.table import LedgerTable, package_key
+from disposer.model.packages import PackageFormat, PackageRef
 
 REF = PackageRef("acme", "111122223333", "releases", PackageFormat.NPM, "acme", "ui-kit")
 OTHER = PackageRef("acme", "111122223333", "releases", PackageFormat.NPM, None, "ui-kit")

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from disposer.codeartifact.types import PackageFormat, PackageRef, PackageVersionOriginType, PackageVersionStatus
 from disposer.errors import PolicyError
+from disposer.model.packages import PackageFormat, PackageRef, PackageVersionOriginType, PackageVersionStatus
 from disposer.retention.loader import load_policies, parse_policies, parse_policy
 from disposer.retention.patterns import glob_matches, is_glob, literal_prefix
 from disposer.retention.policy import PolicyFile, PolicyMode, RetentionPolicy

@@ -6,7 +6,8 @@ from typing import Any
 import pytest
 
 from disposer.constants import METRICS_NAMESPACE
-from disposer.runs.report import RunReportBody, publish
+from disposer.model.report import RunReportBody
+from disposer.runs.finish import publish
 
 BODY: dict[str, Any] = {
     "runId": "run-1",

@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 
 from disposer.codeartifact.client import CallCounter
-from disposer.codeartifact.disposal import VersionOutcome
-from disposer.codeartifact.types import PackageFormat, PackageRef, PackageVersionStatus
 from disposer.errors import CapExceededError, DeadlineExceededError, FutureClockError, PlanIncompleteError
-from disposer.observability.audit import RunContext
-from disposer.retention.plan import Action, PackagePlan, Plan, PlanItem, Rule
-from disposer.runs.discovery import DiscoveryError, Listed
-from disposer.runs.pipeline import FixedPlan, RunRequest, execute
+from disposer.model.outcomes import VersionOutcome
+from disposer.model.packages import PackageFormat, PackageRef, PackageVersionStatus
+from disposer.model.plans import Action, PackagePlan, Plan, PlanItem, Rule
+from disposer.model.runs import Listed, RunContext, RunProblem
+from disposer.runs.pipeline import RunRequest, execute
+from disposer.runs.planner import FixedPlan
 from disposer.runs.report import RunReport
 
 REF = PackageRef("acme", "111122223333", "releases", PackageFormat.NPM, "acme", "ui-kit")
@@ -47,14 +47,15 @@ class Adapter:
 class RecordingExecutor:
     """Disposes every planned version on paper, and remembers that it was asked (never starts early)."""
 
+    # False: another invocation completes and reports the run (a fan-out).
     complete: bool = True
     applied: list[RunReport] = field(default_factory=list)
 
-    def apply(self, report: RunReport) -> bool:
+    def apply(self, report: RunReport) -> None:
         self.applied.append(report)
         for item in report.plan.disposals:
             report.record(VersionOutcome(item, True, status="Disposed"))
-        return self.complete
+        report.reported_elsewhere = not self.complete
 
     def early_start(self, report: RunReport) -> None:
         return None
@@ -65,7 +66,7 @@ class FailingSource:
     """A plan source whose discovery runs out of time."""
 
     as_of: datetime = NOW
-    errors: tuple[DiscoveryError, ...] = ()
+    errors: tuple[RunProblem, ...] = ()
 
     def plan(self, context: RunContext, early: Any = None) -> Plan:
         raise DeadlineExceededError("the time budget of 25.0 s ran out: ListPackageVersions was not sent")
@@ -108,18 +109,16 @@ def test_execute_cap_guard_stops_before_the_executor(printed, cap: int, aborted:
     executor = RecordingExecutor()
     request = _request(FixedPlan(_plan(4)), executor, cap=cap)
     # WHEN executed
+    report = execute(request)
     if aborted:
-        with pytest.raises(CapExceededError) as raised:
-            execute(request)
-        # THEN over the cap: the executor is never called, and the aborted report is attached and logged
+        # THEN over the cap: the executor is never called, and the report says why and is logged aborted
         assert executor.applied == []
-        assert raised.value.report is not None and raised.value.report.aborted_reason
+        assert isinstance(report.error, CapExceededError) and report.aborted_reason
         (record,), (metric,) = _reports(printed)
         assert (record["level"], record["capExceeded"], metric["RunAborted"]) == ("ERROR", True, [1.0])
     else:
         # THEN exactly at the cap: applied
-        execute(request)
-        assert len(executor.applied) == 1
+        assert report.error is None and len(executor.applied) == 1
 
 
 def test_execute_future_clock_refused_before_planning():
@@ -132,10 +131,9 @@ def test_execute_future_clock_refused_before_planning():
 
 def test_execute_plan_cut_by_the_budget_disposes_nothing_and_says_why(printed):
     executor = RecordingExecutor()
-    with pytest.raises(DeadlineExceededError, match="the plan could not be finished") as raised:
-        execute(_request(FailingSource(), executor))
+    report = execute(_request(FailingSource(), executor))
     assert executor.applied == []
-    assert raised.value.report is not None
+    assert isinstance(report.error, DeadlineExceededError) and "the plan could not be finished" in report.error.message
     (record,), _ = _reports(printed)
     assert record["aborted"] is True and "time budget" in record["abortedReason"]
 
@@ -195,7 +193,7 @@ class EarlySource:
 
     cut: bool = False
     as_of: datetime = NOW
-    errors: tuple[DiscoveryError, ...] = ()
+    errors: tuple[RunProblem, ...] = ()
 
     def plan(self, context: RunContext, early: Any = None) -> Plan:
         plan = _plan(2)
@@ -226,8 +224,8 @@ def test_execute_budget_out_after_disposals_began_reports_what_was_done(printed)
     # GIVEN a run that began disposing while planning, then ran out of time
     executor = EarlyExecutor()
     # WHEN executed
-    with pytest.raises(PlanIncompleteError, match="after 2 versions were disposed"):
-        execute(_request(EarlySource(cut=True), executor, early_start=True))
+    report = execute(_request(EarlySource(cut=True), executor, early_start=True))
+    assert isinstance(report.error, PlanIncompleteError) and "after 2 versions were disposed" in report.error.message
     # THEN the early start was waited for, the whole-plan apply never ran, and the run is reported with its
     # disposals and the reason it stopped, not as aborted
     assert executor.started[0].finished and executor.applied == []

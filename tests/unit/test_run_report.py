@@ -3,11 +3,12 @@ items validation would give, and the plan digest shown is the digest of the plan
 
 from datetime import UTC, datetime
 
-from disposer.codeartifact.disposal import VersionOutcome
-from disposer.codeartifact.types import PackageFormat, PackageRef, PackageVersionStatus
-from disposer.observability.audit import RunContext
-from disposer.retention.plan import Action, PackagePlan, Plan, PlanItem, Rule
-from disposer.runs.report import RunItem, RunReport
+from disposer.model.outcomes import VersionOutcome
+from disposer.model.packages import PackageFormat, PackageRef, PackageVersionStatus
+from disposer.model.plans import Action, PackagePlan, Plan, PlanItem, Rule
+from disposer.model.report import RunItem
+from disposer.model.runs import RunContext
+from disposer.runs.report import RunReport
 from disposer.safety.digest import plan_digest
 
 REF = PackageRef("acme", "111122223333", "releases", PackageFormat.NPM, "acme", "ui-kit")

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from disposer.codeartifact.types import PackageFormat, PackageRef, PackageVersionStatus
 from disposer.fanout.table import RunTable
-from disposer.observability.audit import RunContext
-from disposer.retention.plan import Action, PlanItem, Rule
+from disposer.model.packages import PackageFormat, PackageRef, PackageVersionStatus
+from disposer.model.plans import Action, PlanItem, Rule
+from disposer.model.runs import RunContext
 
 REF = PackageRef("acme", "111122223333", "releases", PackageFormat.NPM, "acme", "ui-kit")
 CONTEXT = RunContext(run_id="run-1", trigger="schedule", caller="arn:rule", dry_run=False, policy="prune")

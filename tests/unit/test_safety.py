@@ -9,14 +9,15 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from disposer.codeartifact.types import PackageFormat, PackageRef, PackageVersionStatus, VersionSummary
 from disposer.errors import DisposalsDisabledError
+from disposer.model.holds import Hold
+from disposer.model.packages import PackageFormat, PackageRef, PackageVersionStatus, VersionSummary
+from disposer.model.plans import Action, Plan, Rule
+from disposer.model.quarantine import QuarantineRecord
 from disposer.retention.engine import PackageVersions, disposal_bound, plan_package
-from disposer.retention.plan import Action, Plan, Rule
+from disposer.retention.holds import covers, is_on_package
 from disposer.retention.policy import RetentionPolicy
-from disposer.retention.quarantine import QuarantineRecord
 from disposer.safety.digest import plan_digest
-from disposer.safety.holds import Hold
 from disposer.safety.switch import KillSwitch
 
 NOW = datetime(2026, 11, 1, 3, 0, tzinfo=UTC)
@@ -170,11 +171,11 @@ def test_hold_matches_names_and_versions_as_codeartifact_stores_them(
     namespace = "apple" if package_format is PackageFormat.SWIFT else None
     hold = Hold("h", PackageRef("acme", None, "r", package_format, namespace, held), version_held, NOW, "r", "me", NOW)
     stored = PackageRef("acme", "111122223333", "r", package_format, namespace, listed)
-    assert hold.on_package(stored) and hold.covers(version_listed)
+    assert is_on_package(hold, stored) and covers(hold, version_listed)
 
 
 def test_hold_on_an_npm_scope_given_with_its_at_sign():
     hold = Hold(
         "h", PackageRef("acme", None, "releases", PackageFormat.NPM, "@acme", "ui-kit"), "1.0.0", NOW, "r", "me", NOW
     )
-    assert hold.on_package(REF) and not hold.covers("1.0.1")
+    assert is_on_package(hold, REF) and not covers(hold, "1.0.1")

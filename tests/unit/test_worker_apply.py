@@ -8,14 +8,17 @@ from typing import Any
 
 import pytest
 
-from disposer.codeartifact.client import BatchOutcome, CallCounter, PackageListing
-from disposer.codeartifact.types import PackageFormat, PackageRef, PackageVersionStatus, VersionSummary
+from disposer.codeartifact.client import CallCounter
 from disposer.errors import ThrottledError
-from disposer.fanout.parts import PartExecutor, part_plan
 from disposer.fanout.table import RunTable, StoredPart
-from disposer.observability.audit import RunContext
-from disposer.retention.plan import Action, PlanItem, Rule
-from disposer.runs.pipeline import FixedPlan, RunRequest, execute
+from disposer.model.outcomes import BatchOutcome
+from disposer.model.packages import PackageFormat, PackageListing, PackageRef, PackageVersionStatus, VersionSummary
+from disposer.model.plans import Action, PlanItem, Rule
+from disposer.model.runs import RunContext
+from disposer.runs.parts import PartExecutor, part_plan
+from disposer.runs.pipeline import RunRequest, execute
+from disposer.runs.planner import FixedPlan
+from disposer.runs.report import RunReport
 
 REF = PackageRef("acme", "111122223333", "releases", PackageFormat.NPM, "acme", "ui-kit")
 CONTEXT = RunContext(run_id="run-1", trigger="schedule", caller="arn:rule", dry_run=False, policy="prune")
@@ -89,7 +92,7 @@ def _apply(
     redelivered: bool = False,
     ttl_hours: float = 6.0,
     age_seconds: float = 60.0,
-) -> PartExecutor:
+) -> RunReport:
     stored = table.load_part("run-1", 0)
     assert isinstance(stored, StoredPart)
     executor = PartExecutor(
@@ -101,8 +104,7 @@ def _apply(
         plan_ttl_hours=ttl_hours,
         clock=lambda: 1.0 + age_seconds,
     )
-    execute(RunRequest(CONTEXT, FixedPlan(part_plan(stored)), adapter, executor))  # type: ignore[arg-type]
-    return executor
+    return execute(RunRequest(CONTEXT, FixedPlan(part_plan(stored)), adapter, executor))  # type: ignore[arg-type]
 
 
 def _run_reports(printed: Callable[[], list[dict[str, Any]]]) -> list[dict[str, Any]]:
@@ -132,9 +134,9 @@ def test_worker_apply_again_after_tally_disposes_nothing(table: RunTable, printe
 
 def test_worker_apply_throttled_is_retried_not_tallied(table: RunTable, printed):
     # GIVEN CodeArtifact throttles the dispose call
-    executor = _apply(table, ScriptedAdapter(throttled))
+    report = _apply(table, ScriptedAdapter(throttled))
     # THEN the message is to be retried, nothing is tallied, and the run is not reported
-    assert executor.retry is not None and "ThrottlingException" in executor.retry.message
+    assert report.retry is not None and "ThrottlingException" in report.retry.message
     assert not table.load_part("run-1", 0).tallied  # type: ignore[union-attr]
     assert _run_reports(printed) == []
 
@@ -154,8 +156,8 @@ def test_worker_apply_part_past_the_plans_time_to_live_is_expired_not_applied(ta
     # GIVEN a part whose run planned 7 hours ago, with a time-to-live of 6
     adapter = ScriptedAdapter(disposed_all)
     # WHEN a worker finally gets it
-    executor = _apply(table, adapter, ttl_hours=6.0, age_seconds=7 * 3600)
+    applied = _apply(table, adapter, ttl_hours=6.0, age_seconds=7 * 3600)
     # THEN nothing is sent, every version is reported EXPIRED, and the run completes and says so
-    assert executor.retry is None and adapter.disposed == []
+    assert applied.retry is None and adapter.disposed == []
     (report,) = _run_reports(printed)
     assert report["outcomes"] == {"EXPIRED": 2}

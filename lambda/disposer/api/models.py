@@ -7,8 +7,9 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, ValidationInfo, field_validator
 
-from disposer.codeartifact.disposal import VersionOutcome
-from disposer.codeartifact.types import (
+from disposer.model.holds import Hold
+from disposer.model.outcomes import VersionOutcome
+from disposer.model.packages import (
     NAMESPACE_FORBIDDEN,
     NAMESPACE_REQUIRED,
     AccountId,
@@ -22,9 +23,8 @@ from disposer.codeartifact.types import (
     PackageVersionStatus,
     RepositoryName,
 )
-from disposer.retention.plan import ON_DEMAND, REQUESTED_BY_CALLER, Action, PackagePlan, Plan, PlanItem, Rule
+from disposer.model.plans import ON_DEMAND, REQUESTED_BY_CALLER, Action, PackagePlan, Plan, PlanItem, Rule
 from disposer.retention.policy import RetentionPolicy
-from disposer.safety.holds import Hold
 
 # One request may name up to this many versions; they are sent to AWS in calls of 100. The bound keeps
 # one request well inside API Gateway's 29 s integration timeout even when every call is retried.

@@ -34,12 +34,14 @@ from disposer.budget import Budget
 from disposer.config import Settings
 from disposer.errors import DisposerError, HoldNotFoundError, LedgerRequiredError, ModeConflictError, ThrottledError
 from disposer.ledger.table import LedgerTable
+from disposer.model.report import RunReportBody
+from disposer.model.runs import RunContext
 from disposer.observability import logger, tracer
-from disposer.observability.audit import RunContext, record_hold
+from disposer.observability.audit import record_hold
 from disposer.retention.policy import PolicyMode, RetentionPolicy
 from disposer.runs.executors import InlineExecutor, PredictingExecutor
-from disposer.runs.pipeline import FixedPlan, PolicyPlanner, RunRequest, execute
-from disposer.runs.report import RunReportBody
+from disposer.runs.pipeline import RunRequest, execute
+from disposer.runs.planner import FixedPlan, PolicyPlanner
 
 API_TITLE = "CodeArtifact disposer"
 API_VERSION = "1.0.0"
@@ -184,6 +186,7 @@ def dispose(request: Annotated[DisposeRequest, Body()]) -> DisposeResponse:
             executor=executor,
         )
     )
+    report.raise_error()
     return DisposeResponse.of(list(report.outcomes.values()), dry_run=request.dry_run)
 
 
@@ -212,6 +215,7 @@ def _run(policy: RetentionPolicy, *, apply: bool, expected_digest: str | None = 
             expected_digest=expected_digest,
         )
     )
+    report.raise_error()
     return report.to_body()
 
 

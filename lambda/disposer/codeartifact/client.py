@@ -14,13 +14,6 @@ from botocore.exceptions import BotoCoreError, ClientError
 from disposer import aws
 from disposer.budget import Budget
 from disposer.codeartifact.pacing import QuotaPacer
-from disposer.codeartifact.types import (
-    PackageFormat,
-    PackageRef,
-    PackageVersionOriginType,
-    PackageVersionStatus,
-    VersionSummary,
-)
 from disposer.constants import MAX_VERSIONS_PER_CALL
 from disposer.errors import (
     AccessDeniedError,
@@ -31,6 +24,15 @@ from disposer.errors import (
     ThrottledError,
     UpstreamError,
     UpstreamValidationError,
+)
+from disposer.model.outcomes import BatchOutcome
+from disposer.model.packages import (
+    PackageFormat,
+    PackageListing,
+    PackageRef,
+    PackageVersionOriginType,
+    PackageVersionStatus,
+    VersionSummary,
 )
 from disposer.observability import tracer
 
@@ -54,20 +56,6 @@ _ERRORS: Mapping[str, type[CodeArtifactError]] = {
     "ConflictException": ConflictError,
     "ValidationException": UpstreamValidationError,
 }
-
-
-@dataclass(frozen=True, slots=True)
-class BatchOutcome:
-    """Per-version result of one batch call: `successful` maps version -> (revision, status)."""
-
-    successful: Mapping[str, tuple[str | None, str]]
-    failed: Mapping[str, tuple[str, str]]
-
-
-@dataclass(frozen=True, slots=True)
-class PackageListing:
-    versions: tuple[VersionSummary, ...]
-    default_display_version: str | None
 
 
 @dataclass

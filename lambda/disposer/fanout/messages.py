@@ -12,8 +12,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from disposer.codeartifact.types import PackageFormat, PackageRef, PackageVersionStatus
-from disposer.retention.plan import Action, Plan, PlanItem, Rule
+from disposer.model.packages import PackageFormat, PackageRef, PackageVersionStatus
+from disposer.model.plans import Action, Plan, PlanItem, Rule
 
 # Versions per part: 400 worst-case items (255-character versions, revisions and reasons) stay well under
 # DynamoDB's 400 KB item limit even before compression.

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from disposer.fanout.messages import decode_part, encode_part
-from disposer.observability.audit import RunContext
-from disposer.retention.plan import PlanItem
+from disposer.model.plans import PlanItem
+from disposer.model.runs import RunContext
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

@@ -21,10 +21,10 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from disposer.codeartifact.types import PackageFormat, PackageRef, PackageVersionStatus
 from disposer.errors import LedgerError
-from disposer.retention.quarantine import QuarantineRecord
-from disposer.safety.holds import Hold
+from disposer.model.holds import Hold
+from disposer.model.packages import PackageFormat, PackageRef, PackageVersionStatus
+from disposer.model.quarantine import QuarantineRecord
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

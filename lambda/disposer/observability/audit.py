@@ -4,33 +4,20 @@ Records are Powertools Logger JSON lines with their fields at the top level, rea
 Logs Insights queries (infra/queries.py): keep the field names stable.
 """
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
+from disposer.model.runs import RunContext
 from disposer.observability import logger
 
 if TYPE_CHECKING:
-    from disposer.codeartifact.disposal import VersionOutcome
-    from disposer.codeartifact.types import PackageRef
-    from disposer.retention.plan import PackagePlan, Plan
-    from disposer.safety.holds import Hold
-
-Trigger = Literal["api", "schedule", "cli"]
+    from disposer.model.holds import Hold
+    from disposer.model.outcomes import VersionOutcome
+    from disposer.model.packages import PackageRef
+    from disposer.model.plans import PackagePlan, Plan
 
 # Decisions per "plan" record: even 255-character versions keep a record far below CloudWatch's
 # 256 KiB event limit.
 PLAN_RECORD_ITEMS = 500
-
-
-@dataclass(frozen=True, slots=True)
-class RunContext:
-    """Who asked for a run and how; carried into every audit record."""
-
-    run_id: str
-    trigger: Trigger
-    caller: str | None
-    dry_run: bool
-    policy: str | None = None
 
 
 def _coordinates(ref: "PackageRef") -> dict[str, Any]:

@@ -28,6 +28,9 @@ from disposer.constants import (
     METRICS_NAMESPACE,
     SERVICE_NAME,
 )
+from disposer.model.outcomes import ARCHIVED, DISPOSED
+from disposer.model.plans import Rule
+from disposer.model.report import RunReportBody
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,27 @@ class RunFigures:
     aborted: bool = False
     # The kill switch stopped the run's writes (all of them, or those left when it was flipped).
     disposals_disabled: bool = False
+
+
+def figures_of(body: RunReportBody) -> RunFigures:
+    """A run report's figures in the units metrics are published in."""
+    failed = Counter({code: n for code, n in body.outcomes.items() if code not in (DISPOSED, ARCHIVED)})
+    return RunFigures(
+        trigger=body.trigger,
+        policy=body.policy,
+        planned=body.totals.dispose + body.totals.archive,
+        kept=body.totals.keep,
+        disposed=body.outcomes.get(DISPOSED, 0),
+        archived=body.outcomes.get(ARCHIVED, 0),
+        quarantine_disposals=body.totals.rules.get(Rule.DISPOSE_AFTER_QUARANTINE, 0),
+        held=body.totals.rules.get(Rule.KEEP_HOLD, 0),
+        failed=failed,
+        bytes_reclaimed=body.bytes_reclaimed,
+        throttles=body.throttles,
+        duration_seconds=body.duration_seconds,
+        aborted=body.aborted,
+        disposals_disabled=body.disposals_disabled,
+    )
 
 
 def emit_run_metrics(run: RunFigures) -> None:

@@ -24,11 +24,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
-from disposer.codeartifact.types import DISPOSABLE_STATUSES, PackageRef, PackageVersionStatus, VersionSummary
-from disposer.retention.plan import Action, PackagePlan, Plan, PlanItem, Rule
+from disposer.model.holds import Hold
+from disposer.model.packages import DISPOSABLE_STATUSES, PackageRef, PackageVersionStatus, VersionSummary
+from disposer.model.plans import Action, PackagePlan, Plan, PlanItem, Rule
+from disposer.model.quarantine import QuarantineRecord
+from disposer.retention.holds import holding
 from disposer.retention.policy import RetentionPolicy
-from disposer.retention.quarantine import QuarantineRecord, QuarantineState, selection_status, state_of
-from disposer.safety.holds import Hold, holding
+from disposer.retention.quarantine import QuarantineState, selection_status, state_of
 
 
 @dataclass(frozen=True, slots=True)

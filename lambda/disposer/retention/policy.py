@@ -6,7 +6,7 @@ from typing import Annotated, Self
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
-from disposer.codeartifact.types import (
+from disposer.model.packages import (
     DISPOSABLE_STATUSES,
     NAMESPACE_FORBIDDEN,
     AccountId,

@@ -11,23 +11,10 @@ had, and the run's clock as the start. A later run finds it in one of three stat
 - none: not quarantined by this policy.
 """
 
-from dataclasses import dataclass
-from datetime import datetime
 from enum import Enum
 
-from disposer.codeartifact.types import PackageVersionStatus, VersionSummary
-
-
-@dataclass(frozen=True, slots=True)
-class QuarantineRecord:
-    version: str
-    revision: str
-    # The status the version had when the run archived it.
-    status_before: PackageVersionStatus
-    since: datetime
-    run_id: str
-    # When a run first saw it restored (None: never).
-    restored_at: datetime | None = None
+from disposer.model.packages import PackageVersionStatus, VersionSummary
+from disposer.model.quarantine import QuarantineRecord
 
 
 class QuarantineState(Enum):

@@ -8,28 +8,20 @@ from datetime import datetime
 from queue import SimpleQueue
 from typing import Any, TypeVar
 
-from disposer.codeartifact.client import CodeArtifact, PackageListing
-from disposer.codeartifact.types import DISPOSABLE_STATUSES, NAMESPACE_FORBIDDEN, PackageRef, VersionSummary
+from disposer.codeartifact.client import CodeArtifact
 from disposer.errors import CodeArtifactError, LedgerError, OutOfScopeError
 from disposer.ledger.table import LedgerTable, PackageMemory
+from disposer.model.holds import Hold
+from disposer.model.packages import DISPOSABLE_STATUSES, NAMESPACE_FORBIDDEN, PackageListing, PackageRef, VersionSummary
+from disposer.model.runs import Listed, RunProblem
 from disposer.observability import logger
 from disposer.retention.ages import MemoizedTimes, count_newer_than_each
 from disposer.retention.engine import PackageVersions, disposal_bound, needs_ages, policy_cutoffs
+from disposer.retention.holds import on_package
 from disposer.retention.patterns import is_glob, literal_prefix, repository_prefix
 from disposer.retention.policy import RetentionPolicy
-from disposer.safety.holds import Hold, on_package
 
-
-@dataclass(frozen=True, slots=True)
-class DiscoveryError:
-    """A repository or package the run could not read; the run goes on without it."""
-
-    scope: str
-    error_code: str
-    error_message: str
-
-
-ErrorSink = Callable[[DiscoveryError], None]
+ErrorSink = Callable[[RunProblem], None]
 T = TypeVar("T")
 
 
@@ -214,17 +206,6 @@ def _remember(ledger: LedgerTable | None, ref: PackageRef, times: dict[VersionSu
         logger.warning("publish times not written to the ledger", package=ref.package, error_message=error.message)
 
 
-@dataclass(frozen=True, slots=True)
-class Listed:
-    """Every package the run covers has been listed: what the finished plan can at most dispose."""
-
-    packages: int
-    # The most versions the finished plan can dispose (retention.engine.disposal_bound, summed).
-    bound: int
-    # Versions in a disposable status (Published, Unlisted, Archived), selected or not.
-    disposable: int
-
-
 def discover(
     codeartifact: CodeArtifact,
     policy: RetentionPolicy,
@@ -271,7 +252,7 @@ def discover(
         except CodeArtifactError as error:
             # Listed, so counted in the bound and the breaker's whole: it stays in the plan, every version
             # kept (as if none had a publish time), and the error is reported.
-            on_error(DiscoveryError(f"package {_label(found.ref)}", error.code, error.message))
+            on_error(RunProblem(f"package {_label(found.ref)}", error.code, error.message))
             return [replace(found.unaged(policy), described=True)]
 
     bound = disposable = 0
@@ -316,7 +297,7 @@ def _guarded(read: Callable[[], Sequence[T]], scope: str, on_error: ErrorSink) -
     try:
         return read()
     except CodeArtifactError as error:
-        on_error(DiscoveryError(scope=scope, error_code=error.code, error_message=error.message))
+        on_error(RunProblem(scope=scope, error_code=error.code, error_message=error.message))
         return ()
 
 

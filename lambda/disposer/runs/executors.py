@@ -1,6 +1,6 @@
 """Executors that carry out a run's disposals in this invocation: for real, or as a prediction.
 
-The fan-out executor, which hands them to the worker function instead, is in fanout/dispatch.py.
+The fan-out executor, which hands them to the worker function instead, is in runs/dispatch.py.
 """
 
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from disposer.codeartifact.client import CodeArtifact
 from disposer.codeartifact.disposal import predict_items
 from disposer.ledger.table import LedgerTable
-from disposer.retention.plan import PackagePlan
-from disposer.runs.discovery import Listed
+from disposer.model.plans import PackagePlan
+from disposer.model.runs import Listed
 from disposer.runs.guards import bounded_within_guards
 from disposer.runs.report import RunReport
 from disposer.runs.writes import Writer
@@ -37,18 +37,17 @@ class InlineExecutor:
     def writer(self) -> Writer:
         return Writer(self.codeartifact, self.ledger, self.measure, self.raise_first_refusal)
 
-    def apply(self, report: RunReport) -> bool:
+    def apply(self, report: RunReport) -> None:
         report.measured = self.measure
         packages = [package for package in report.plan.packages if package.changes]
         if not packages:
-            return True
+            return
         threads = self.codeartifact.threads
         # Packages are applied `threads` at a time; a package's sizes use the threads left over.
         measure_threads = max(1, threads // len(packages))
         with ThreadPoolExecutor(max_workers=min(threads, len(packages)), thread_name_prefix="apply") as pool:
             # list() re-raises here anything a package raised.
             list(pool.map(lambda package: self.apply_package(report, package, measure_threads), packages))
-        return True
 
     def apply_package(self, report: RunReport, package: PackagePlan, measure_threads: int = 1) -> None:
         self.writer.write(report, package.changes, measure_threads=measure_threads)
@@ -105,14 +104,13 @@ class PredictingExecutor:
     # Holds: a held version is predicted HELD, as the real run would answer it.
     ledger: LedgerTable | None = None
 
-    def apply(self, report: RunReport) -> bool:
+    def apply(self, report: RunReport) -> None:
         report.predicted = True
         items = list(report.plan.changes)
         if self.ledger is not None:
             now = datetime.now(UTC)
             items = screen(items, self.ledger.holds(now), now, sink=report.record)
         predict_items(self.codeartifact, items, sink=report.record)
-        return True
 
     def early_start(self, report: RunReport) -> None:
         return None

@@ -3,8 +3,8 @@
 from datetime import datetime, timedelta
 
 from disposer.errors import CapExceededError, FutureClockError, PercentExceededError
-from disposer.retention.plan import within_percent
-from disposer.runs.discovery import Listed
+from disposer.model.plans import within_percent
+from disposer.model.runs import Listed
 from disposer.runs.report import RunReport
 
 # How far a disposing run's clock may run ahead of the real one (EventBridge stamps events when sent).

@@ -1,122 +1,32 @@
-"""A run's report: what it planned and did, as the API returns it and as the one `run report` record logs it."""
+"""A run's report, filled in as the run goes: the one result of every run, whichever way it was made.
+
+Besides the plan and each version's outcome it says how the run ended: `error` (what stopped it: a
+guard, the time budget, a refused call), `aborted_reason` (a guard stopped it before anything was
+disposed), `dispatched` and `duplicate` (a scheduled run handed to the worker), and `retry` (a worker's
+part that goes back to its queue). Entry points read these and nothing else.
+"""
 
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from disposer.codeartifact.disposal import ARCHIVED, DISPOSED, OutcomeCode, VersionOutcome
-from disposer.codeartifact.types import PackageFormat, PackageVersionStatus
-from disposer.observability import logger
-from disposer.observability.audit import RunContext, Trigger, record_outcome
-from disposer.observability.run_metrics import RunFigures, emit_run_metrics
-from disposer.retention.plan import Action, Plan, PlanItem, Rule, within_percent
-from disposer.runs.discovery import DiscoveryError
+from disposer.errors import DisposerError, RetryLaterError
+from disposer.model.outcomes import VersionOutcome
+from disposer.model.plans import Action, Plan, PlanItem, within_percent
+from disposer.model.report import MAX_REPORTED_ITEMS, RunError, RunItem, RunReportBody, RunTotals
+from disposer.model.runs import RunContext, RunProblem
+from disposer.observability.audit import record_outcome
 from disposer.safety.digest import plan_digest
 
-# A /plan or /apply response lists at most this many items (dispose items first), so it stays far
-# below Lambda's 6 MB response limit; totals count every version, and the plan records log them all.
-MAX_REPORTED_ITEMS = 5000
 
+@dataclass(frozen=True)
+class CompletedRun:
+    """A fanned-out run that this invocation completed (it tallied the last part): the whole run's report."""
 
-class ReportModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-class RunItem(ReportModel):
-    """One version in a run: the plan's decision and, once applied, what happened."""
-
-    repository: str
-    format: PackageFormat
-    namespace: str | None
-    package: str
-    version: str
-    revision: str | None
-    status: PackageVersionStatus | None
-    action: Literal["keep", "dispose", "archive"]
-    reason: str
-    outcome: Literal["disposed", "archived", "failed"] | None = None
-    error_code: str | None = Field(default=None, alias="errorCode")
-    error_message: str | None = Field(default=None, alias="errorMessage")
-
-
-class RunTotals(ReportModel):
-    packages: int
-    versions: int
-    keep: int
-    dispose: int
-    # Defaults: a summary stored by an earlier version of the function (a run in flight across a deploy).
-    archive: int = Field(default=0, description="versions put in quarantine (Archived now, disposed after the grace)")
-    rules: dict[str, int] = Field(description="versions per deciding rule, e.g. keep:latest, dispose:older-than")
-
-
-class RunError(ReportModel):
-    scope: str = Field(description="the repository or package that could not be read")
-    error_code: str = Field(alias="errorCode")
-    error_message: str = Field(alias="errorMessage")
-
-
-class RunReportBody(ReportModel):
-    """`POST /plan`, `POST /apply` and scheduled runs: the plan, what was done, and what it cost."""
-
-    run_id: str = Field(alias="runId")
-    policy: str
-    trigger: Trigger
-    mode: Literal["plan", "apply"]
-    as_of: datetime = Field(alias="asOf")
-    items: list[RunItem] = Field(description="dispose and archive items first; at most 5000 (see itemsOmitted)")
-    items_omitted: int = Field(alias="itemsOmitted")
-    totals: RunTotals
-    max_disposals_per_run: int | None = Field(alias="maxDisposalsPerRun")
-    cap_exceeded: bool = Field(alias="capExceeded")
-    max_disposals_percent: int | None = Field(default=None, alias="maxDisposalsPercent")
-    percent_exceeded: bool = Field(default=False, alias="percentExceeded")
-    plan_digest: str | None = Field(
-        default=None,
-        alias="planDigest",
-        description="identifies the plan's writes: pass it as expectedPlanDigest to apply exactly it",
-    )
-    outcomes: dict[str, int] = Field(description="disposed, or the error code, per version acted on")
-    errors: list[RunError]
-    calls: dict[str, int] = Field(description="CodeArtifact calls made, per operation")
-    throttles: int = Field(description="CodeArtifact answers of ThrottlingException (each was retried)")
-    bytes_reclaimed: int | None = Field(
-        alias="bytesReclaimed", description="asset bytes of the versions disposed; null when not measured"
-    )
-    duration_seconds: float = Field(alias="durationSeconds")
-    aborted: bool
-    aborted_reason: str | None = Field(alias="abortedReason")
-    disposals_disabled: bool = Field(
-        default=False, alias="disposalsDisabled", description="the kill switch stopped its writes"
-    )
-
-    def summary(self) -> dict[str, Any]:
-        """Every figure but the items (the plan and audit records carry those), as JSON values."""
-        return self.model_dump(mode="json", by_alias=True, exclude={"items"})
-
-    def figures(self) -> RunFigures:
-        """The report's figures in the units metrics are published in."""
-        failed = Counter({code: n for code, n in self.outcomes.items() if code not in (DISPOSED, ARCHIVED)})
-        return RunFigures(
-            trigger=self.trigger,
-            policy=self.policy,
-            planned=self.totals.dispose + self.totals.archive,
-            kept=self.totals.keep,
-            disposed=self.outcomes.get(DISPOSED, 0),
-            archived=self.outcomes.get(ARCHIVED, 0),
-            quarantine_disposals=self.totals.rules.get(Rule.DISPOSE_AFTER_QUARANTINE, 0),
-            held=self.totals.rules.get(Rule.KEEP_HOLD, 0),
-            failed=failed,
-            bytes_reclaimed=self.bytes_reclaimed,
-            throttles=self.throttles,
-            duration_seconds=self.duration_seconds,
-            aborted=self.aborted,
-            disposals_disabled=self.disposals_disabled,
-        )
+    body: RunReportBody
+    parts: int
 
 
 @dataclass
@@ -135,7 +45,7 @@ class RunReport:
     # The sizes of disposed versions were measured (BytesReclaimed).
     measured: bool = False
     outcomes: dict[PlanItem, VersionOutcome] = field(default_factory=dict)
-    errors: list[DiscoveryError] = field(default_factory=list)
+    errors: list[RunProblem] = field(default_factory=list)
     calls: Counter[str] = field(default_factory=Counter)
     throttles: int = 0
     started: float = field(default_factory=time.monotonic)
@@ -143,9 +53,25 @@ class RunReport:
     aborted_reason: str | None = None
     # The kill switch stopped the run's writes.
     disposals_disabled: bool = False
+    # What stopped the run before it finished (None: it ran to its end); the entry point answers with it.
+    error: DisposerError | None = None
+    # A scheduled run handed to the worker: parts sent, and whether the event had been dispatched before.
+    dispatched: int = 0
+    duplicate: bool = False
+    # A worker's part that got no final answer for some versions: its message goes back to the queue.
+    retry: RetryLaterError | None = None
+    # Another invocation publishes the run's report (the worker of a fanned-out run's last part).
+    reported_elsewhere: bool = False
+    # The whole run's report, when this invocation was the one that completed a fanned-out run.
+    completed_run: "CompletedRun | None" = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     # The digest of `plan`, worked out once (the guards, the run report and the response all show it).
     _digest: tuple[Plan, str] | None = field(default=None, repr=False)
+
+    def raise_error(self) -> None:
+        """Raise what stopped the run, if anything did (for entry points that answer with an exception)."""
+        if self.error is not None:
+            raise self.error
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
@@ -245,45 +171,3 @@ def _outcome(outcome: VersionOutcome) -> Literal["disposed", "archived", "failed
     if not outcome.succeeded:
         return "failed"
     return "archived" if outcome.item.action is Action.ARCHIVE else "disposed"
-
-
-def publish(body: RunReportBody, *, metrics: bool = True, **extra: Any) -> None:
-    """Write the run's one `run report` record (an error when aborted) and, unless told not to, its metrics.
-
-    Every run is reported here, whichever way it ran: inline, or by the worker that finished a
-    fanned-out run last.
-    """
-    log = logger.error if body.aborted else logger.info
-    log("run report", **body.summary(), **extra)
-    if metrics:
-        emit_run_metrics(body.figures())
-
-
-def completed(
-    summary: RunReportBody,
-    *,
-    outcomes: Counter[str],
-    calls: Counter[str],
-    throttles: int,
-    bytes_reclaimed: int | None,
-    started_at: float,
-) -> RunReportBody:
-    """A fanned-out run's report: the dispatcher's summary, completed with what every worker tallied."""
-    every_call = Counter(summary.calls)
-    every_call.update(calls)
-    stopped = outcomes.get(OutcomeCode.DISPOSALS_DISABLED, 0)
-    switch: dict[str, Any] = {}
-    if stopped:
-        reason = f"disposals were disabled while the run wrote: {stopped} versions not sent"
-        switch = {"disposals_disabled": True, "aborted": True, "aborted_reason": summary.aborted_reason or reason}
-    return summary.model_copy(
-        update={
-            **switch,
-            "mode": "apply",
-            "outcomes": dict(+outcomes),
-            "calls": dict(sorted(every_call.items())),
-            "throttles": summary.throttles + throttles,
-            "bytes_reclaimed": bytes_reclaimed,
-            "duration_seconds": round(time.time() - started_at, 3),
-        }
-    )

@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from disposer.codeartifact.client import CodeArtifact
-from disposer.codeartifact.disposal import VersionOutcome, dispose_items
-from disposer.codeartifact.types import PackageVersionStatus
+from disposer.codeartifact.disposal import dispose_items
 from disposer.errors import LedgerError
 from disposer.ledger.table import LedgerTable
+from disposer.model.outcomes import VersionOutcome
+from disposer.model.packages import PackageVersionStatus
+from disposer.model.plans import Action, PlanItem
+from disposer.model.quarantine import QuarantineRecord
 from disposer.observability import logger
-from disposer.retention.plan import Action, PlanItem
-from disposer.retention.quarantine import QuarantineRecord
 from disposer.runs.report import RunReport
 from disposer.safety.holds import screen
 

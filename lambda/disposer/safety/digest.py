@@ -10,7 +10,7 @@ import hashlib
 import json
 from collections.abc import Iterator, Sequence
 
-from disposer.retention.plan import Plan
+from disposer.model.plans import Plan
 
 DIGEST_VERSION = "v1"
 # Rows serialized at a time: a plan of 100,000 writes is hashed without holding its whole JSON text.

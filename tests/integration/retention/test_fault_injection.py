@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from disposer.retention.plan import PackagePlan
+from disposer.model.plans import PackagePlan
 from disposer.runs.executors import InlineExecutor
 from local.emulator import RunningEmulator
 from tests.integration.harness import FanOut, control, deliver, receive, run_scheduled

@@ -8,10 +8,10 @@ from typing import Any
 import boto3
 import pytest
 
-from disposer.codeartifact.types import PackageFormat, PackageRef
 from disposer.ledger.table import LedgerTable
+from disposer.model.holds import Hold
+from disposer.model.packages import PackageFormat, PackageRef
 from disposer.runs.executors import InlineExecutor
-from disposer.safety.holds import Hold
 from tests.integration.harness import calls, disposed, drain, invoke_api, run_scheduled
 from tests.integration.seeds import EXPECTED_UI_KIT, UI_KIT
 

@@ -1,4 +1,4 @@
-"""CodeArtifact's value types: its constraints (from the botocore service model) and its packages and versions."""
+"""CodeArtifact's value types: its constraints (from the botocore service model), its packages and versions."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -87,3 +87,11 @@ class VersionSummary:
     status: PackageVersionStatus
     origin_type: PackageVersionOriginType = PackageVersionOriginType.UNKNOWN
     published_time: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PackageListing:
+    """Every version of one package, newest published first, and its default display version."""
+
+    versions: tuple[VersionSummary, ...]
+    default_display_version: str | None

@@ -10,17 +10,19 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from disposer.codeartifact.client import CodeArtifact
-from disposer.codeartifact.disposal import ARCHIVED, DISPOSED, OutcomeCode, VersionOutcome
-from disposer.codeartifact.types import PackageVersionStatus
 from disposer.errors import CodeArtifactError, DeadlineExceededError, RetryLaterError, UnknownWorkError
 from disposer.fanout.messages import WorkMessage
 from disposer.fanout.table import RunTable, StoredPart
 from disposer.ledger.table import LedgerTable
+from disposer.model.outcomes import ARCHIVED, DISPOSED, OutcomeCode, VersionOutcome, switch_stop_reason
+from disposer.model.packages import PackageVersionStatus
+from disposer.model.plans import PackagePlan, Plan, PlanItem
+from disposer.model.report import RunReportBody
 from disposer.observability import logger
-from disposer.retention.plan import PackagePlan, Plan, PlanItem
-from disposer.runs.report import RunReport, RunReportBody, completed, publish
+from disposer.runs.report import CompletedRun, RunReport
 from disposer.runs.writes import Writer
 
 
@@ -41,9 +43,10 @@ def part_plan(stored: StoredPart) -> Plan:
 
 @dataclass
 class PartExecutor:
-    """Apply one stored part inline; never reports the part itself (the run is reported once, when complete).
+    """Apply one stored part inline; the part is never reported itself (the run is reported once, when complete).
 
-    `retry` is set when some version got no final answer: the worker then sends the message back.
+    The report's `retry` is set when some version got no final answer (the worker then sends the message
+    back), and its `completed_run` when this part was the run's last.
     """
 
     codeartifact: CodeArtifact
@@ -55,20 +58,19 @@ class PartExecutor:
     # Holds (read again before the part's writes) and quarantine records.
     ledger: LedgerTable | None = None
     clock: Callable[[], float] = time.time
-    retry: RetryLaterError | None = None
 
     def early_start(self, report: RunReport) -> None:
         # A part is a plan made already.
         return None
 
-    def apply(self, report: RunReport) -> bool:
+    def apply(self, report: RunReport) -> None:
+        report.reported_elsewhere = True
         if not self.stored.tallied and not self.stored.reported:
-            self.retry = self._apply_and_tally(report)
-            if self.retry is not None:
-                return False
+            report.retry = self._apply_and_tally(report)
+            if report.retry is not None:
+                return
         # Every part may be tallied now (perhaps by this message's earlier attempt, which then failed to report).
-        report_if_complete(self.table, self.stored.context.run_id)
-        return False
+        report.completed_run = report_if_complete(self.table, self.stored.context.run_id)
 
     def _apply_and_tally(self, report: RunReport) -> RetryLaterError | None:
         counter = self.codeartifact.counter
@@ -134,21 +136,26 @@ class PartExecutor:
         return found
 
 
-def report_if_complete(table: RunTable, run_id: str) -> None:
-    """Publish the run's report and metrics if every part is tallied and nobody has yet (exactly once)."""
+def report_if_complete(table: RunTable, run_id: str) -> CompletedRun | None:
+    """The whole run's report if every part is tallied and nobody has claimed it yet (exactly once)."""
     tally = table.claim_report(run_id)
     if tally is None:
-        return
+        return None
     summary = RunReportBody.model_validate({**tally.summary, "items": []})
     outcomes = Counter(tally.failed)
     outcomes[DISPOSED] += tally.disposed
     outcomes[ARCHIVED] += tally.archived
-    body = completed(
-        summary,
-        outcomes=outcomes,
-        calls=tally.calls,
-        throttles=tally.throttles,
-        bytes_reclaimed=tally.bytes_reclaimed,
-        started_at=tally.started_at,
-    )
-    publish(body, fanout={"parts": tally.parts})
+    every_call = Counter(summary.calls)
+    every_call.update(tally.calls)
+    update: dict[str, Any] = {
+        "mode": "apply",
+        "outcomes": dict(+outcomes),
+        "calls": dict(sorted(every_call.items())),
+        "throttles": summary.throttles + tally.throttles,
+        "bytes_reclaimed": tally.bytes_reclaimed,
+        "duration_seconds": round(time.time() - tally.started_at, 3),
+    }
+    reason = switch_stop_reason(outcomes)
+    if reason is not None:
+        update.update(disposals_disabled=True, aborted=True, aborted_reason=summary.aborted_reason or reason)
+    return CompletedRun(body=summary.model_copy(update=update), parts=tally.parts)

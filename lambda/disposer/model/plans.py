@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from disposer.codeartifact.types import DISPOSABLE_STATUSES, PackageRef, PackageVersionStatus
+from disposer.model.packages import DISPOSABLE_STATUSES, PackageRef, PackageVersionStatus
 
 # The policy name of runs that follow no policy (`POST /dispose`): a metric dimension and a report field.
 ON_DEMAND = "on-demand"

@@ -22,16 +22,19 @@ from pydantic import AwareDatetime, ValidationError
 
 from disposer import services
 from disposer.budget import Budget
+from disposer.codeartifact.client import CodeArtifact
 from disposer.config import Settings
 from disposer.constants import EVENTBRIDGE_SOURCE
 from disposer.errors import DisposalsDisabledError, PolicyError, PolicyNotDeployedError
-from disposer.fanout.dispatch import FanOutExecutor
+from disposer.model.runs import RunContext
 from disposer.observability import logger
-from disposer.observability.audit import RunContext
 from disposer.retention.loader import load_policies, parse_policy
 from disposer.retention.policy import PolicyMode, RetentionPolicy
+from disposer.runs.dispatch import FanOutExecutor
 from disposer.runs.executors import InlineExecutor
-from disposer.runs.pipeline import Executor, PolicyPlanner, RunRequest, execute
+from disposer.runs.pipeline import RunRequest, execute
+from disposer.runs.planner import PolicyPlanner
+from disposer.runs.protocols import Executor
 
 
 class RunEvent(EventBridgeModel):
@@ -52,7 +55,7 @@ def policies_file(settings: Settings) -> str | None:
     if settings.policies_file is None:
         return None
     path = Path(settings.policies_file)
-    return str(path if path.is_absolute() else Path(__file__).resolve().parents[2] / path)
+    return str(path if path.is_absolute() else Path(__file__).resolve().parents[1] / path)
 
 
 def policy_to_run(detail: dict[str, Any], deployed: dict[str, RetentionPolicy] | None) -> RetentionPolicy:
@@ -89,54 +92,57 @@ def run_event(raw: dict[str, Any], settings: Settings, budget: Budget) -> dict[s
     """Run the policy the event may run, as its `mode` says; return the run's report (or what was dispatched).
 
     An event that runs nothing is refused loudly: an error record, and the invocation fails (to the
-    failed-runs queue).
+    failed-runs queue). So does a run that failed; one the kill switch stopped is reported and returns.
     """
+    event, policy = _refuse_or_read(raw, settings)
+    settings.check_scope(domain=policy.domain, domain_owner=policy.domain_owner, repository=policy.literal_repository)
+    apply = policy.mode is PolicyMode.APPLY
+    context = RunContext(
+        run_id=event.id, trigger="schedule", caller=caller_of(event), dry_run=not apply, policy=policy.name
+    )
+    logger.append_keys(policy=policy.name)
+    codeartifact, ledger = services.codeartifact(settings, budget), services.ledger(settings)
+    report = execute(
+        RunRequest(
+            context=context,
+            source=PolicyPlanner(codeartifact, policy, event.time, settings.allows_repository, ledger),
+            codeartifact=codeartifact,
+            executor=_executor(settings, codeartifact) if apply else None,
+            cap=policy.max_disposals_per_run,
+            max_percent=policy.max_disposals_percent,
+            early_start=True,
+        )
+    )
+    # Someone turned writes off on purpose: the run planned and is reported aborted (RunAborted and
+    # DisposalsDisabled metrics, and their alarm); the invocation itself succeeds.
+    if not isinstance(report.error, DisposalsDisabledError):
+        report.raise_error()
+    if report.duplicate:
+        return {"runId": event.id, "dispatched": 0, "duplicate": True}
+    if report.dispatched:
+        return {**report.to_body(max_items=0).summary(), "dispatched": report.dispatched, "duplicate": False}
+    return report.to_body().model_dump(mode="json", by_alias=True)
+
+
+def _refuse_or_read(raw: dict[str, Any], settings: Settings) -> tuple[RunEvent, RetentionPolicy]:
+    """The event and the policy it may run; an error record and the error raised for any other."""
     try:
         event = parse(event=raw, model=RunEvent)
     except ValidationError as error:
         logger.error("run event refused", error_code="InvalidEvent", error_message=str(error))
         raise
-    caller = caller_of(event)
     logger.append_keys(run_id=event.id)
     path = policies_file(settings)
     try:
-        policy = policy_to_run(event.detail, None if path is None else deployed_policies(path))
+        return event, policy_to_run(event.detail, None if path is None else deployed_policies(path))
     except PolicyError as error:
-        logger.error("run event refused", error_code=error.code, error_message=error.message, caller=caller)
+        logger.error("run event refused", error_code=error.code, error_message=error.message, caller=caller_of(event))
         raise
-    settings.check_scope(domain=policy.domain, domain_owner=policy.domain_owner, repository=policy.literal_repository)
-    apply = policy.mode is PolicyMode.APPLY
-    context = RunContext(run_id=event.id, trigger="schedule", caller=caller, dry_run=not apply, policy=policy.name)
-    logger.append_keys(policy=policy.name)
-    codeartifact = services.codeartifact(settings, budget)
-    table, queue, ledger = services.run_table(settings), services.work_queue(settings), services.ledger(settings)
-    executor: Executor | None = None
-    fan_out: FanOutExecutor | None = None
-    if apply and table is not None and queue is not None:
-        executor = fan_out = FanOutExecutor(table=table, queue=queue)
-    elif apply:
-        executor = InlineExecutor(codeartifact, measure=settings.measure_bytes, ledger=ledger)
-    request = RunRequest(
-        context=context,
-        source=PolicyPlanner(codeartifact, policy, event.time, settings.allows_repository, ledger),
-        codeartifact=codeartifact,
-        executor=executor,
-        cap=policy.max_disposals_per_run,
-        max_percent=policy.max_disposals_percent,
-        early_start=True,
-    )
-    try:
-        report = execute(request)
-    except DisposalsDisabledError as error:
-        # Someone turned writes off on purpose: the run planned and is reported aborted (RunAborted and
-        # DisposalsDisabled metrics, and their alarm); the invocation itself succeeds.
-        if error.report is None:
-            raise
-        return error.report.to_body().model_dump(mode="json", by_alias=True)
-    if fan_out is not None and fan_out.failure is not None:
-        raise fan_out.failure
-    if fan_out is not None and fan_out.duplicate:
-        return {"runId": event.id, "dispatched": 0, "duplicate": True}
-    if fan_out is not None and fan_out.dispatched:
-        return {**report.to_body(max_items=0).summary(), "dispatched": fan_out.dispatched, "duplicate": False}
-    return report.to_body().model_dump(mode="json", by_alias=True)
+
+
+def _executor(settings: Settings, codeartifact: CodeArtifact) -> Executor:
+    """The fan-out to the worker where the deployment has one, else the inline executor."""
+    table, queue = services.run_table(settings), services.work_queue(settings)
+    if table is not None and queue is not None:
+        return FanOutExecutor(table=table, queue=queue)
+    return InlineExecutor(codeartifact, measure=settings.measure_bytes, ledger=services.ledger(settings))

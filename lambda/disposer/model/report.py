@@ -1,0 +1,90 @@
+"""The run report document: what `POST /plan` and `/apply` answer, what a run's `run report` record logs
+(less the items), and what the CLI prints; one shape for every way a run is made."""
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from disposer.model.packages import PackageFormat, PackageVersionStatus
+from disposer.model.runs import Trigger
+
+# A /plan or /apply response lists at most this many items (dispose items first), so it stays far
+# below Lambda's 6 MB response limit; totals count every version, and the plan records log them all.
+MAX_REPORTED_ITEMS = 5000
+
+
+class ReportModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class RunItem(ReportModel):
+    """One version in a run: the plan's decision and, once applied, what happened."""
+
+    repository: str
+    format: PackageFormat
+    namespace: str | None
+    package: str
+    version: str
+    revision: str | None
+    status: PackageVersionStatus | None
+    action: Literal["keep", "dispose", "archive"]
+    reason: str
+    outcome: Literal["disposed", "archived", "failed"] | None = None
+    error_code: str | None = Field(default=None, alias="errorCode")
+    error_message: str | None = Field(default=None, alias="errorMessage")
+
+
+class RunTotals(ReportModel):
+    packages: int
+    versions: int
+    keep: int
+    dispose: int
+    # Defaults: a summary stored by an earlier version of the function (a run in flight across a deploy).
+    archive: int = Field(default=0, description="versions put in quarantine (Archived now, disposed after the grace)")
+    rules: dict[str, int] = Field(description="versions per deciding rule, e.g. keep:latest, dispose:older-than")
+
+
+class RunError(ReportModel):
+    scope: str = Field(description="the repository or package that could not be read")
+    error_code: str = Field(alias="errorCode")
+    error_message: str = Field(alias="errorMessage")
+
+
+class RunReportBody(ReportModel):
+    """`POST /plan`, `POST /apply` and scheduled runs: the plan, what was done, and what it cost."""
+
+    run_id: str = Field(alias="runId")
+    policy: str
+    trigger: Trigger
+    mode: Literal["plan", "apply"]
+    as_of: datetime = Field(alias="asOf")
+    items: list[RunItem] = Field(description="dispose and archive items first; at most 5000 (see itemsOmitted)")
+    items_omitted: int = Field(alias="itemsOmitted")
+    totals: RunTotals
+    max_disposals_per_run: int | None = Field(alias="maxDisposalsPerRun")
+    cap_exceeded: bool = Field(alias="capExceeded")
+    max_disposals_percent: int | None = Field(default=None, alias="maxDisposalsPercent")
+    percent_exceeded: bool = Field(default=False, alias="percentExceeded")
+    plan_digest: str | None = Field(
+        default=None,
+        alias="planDigest",
+        description="identifies the plan's writes: pass it as expectedPlanDigest to apply exactly it",
+    )
+    outcomes: dict[str, int] = Field(description="disposed, or the error code, per version acted on")
+    errors: list[RunError]
+    calls: dict[str, int] = Field(description="CodeArtifact calls made, per operation")
+    throttles: int = Field(description="CodeArtifact answers of ThrottlingException (each was retried)")
+    bytes_reclaimed: int | None = Field(
+        alias="bytesReclaimed", description="asset bytes of the versions disposed; null when not measured"
+    )
+    duration_seconds: float = Field(alias="durationSeconds")
+    aborted: bool
+    aborted_reason: str | None = Field(alias="abortedReason")
+    disposals_disabled: bool = Field(
+        default=False, alias="disposalsDisabled", description="the kill switch stopped its writes"
+    )
+
+    def summary(self) -> dict[str, Any]:
+        """Every figure but the items (the plan and audit records carry those), as JSON values."""
+        return self.model_dump(mode="json", by_alias=True, exclude={"items"})

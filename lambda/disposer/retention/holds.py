@@ -1,0 +1,75 @@
+"""Which holds cover which versions: names compared the way CodeArtifact stores them, versions by literal or glob.
+
+Pure: the engine keeps a held version (its first keep rule), and the executors screen their writes
+against the holds read just before (safety/holds.py).
+"""
+
+import re
+from collections.abc import Iterable
+from datetime import datetime
+
+from disposer.model.holds import Hold
+from disposer.model.packages import PackageFormat, PackageRef
+from disposer.retention.patterns import glob_matches, is_glob
+
+
+def canonical_package(package_format: PackageFormat, name: str) -> str:
+    """A package name as CodeArtifact stores it: PyPI's normalized form, NuGet's and Swift's lower case."""
+    if package_format is PackageFormat.PYPI:
+        return re.sub(r"[-_.]+", "-", name).lower()
+    if package_format in (PackageFormat.NUGET, PackageFormat.SWIFT):
+        return name.lower()
+    return name
+
+
+def canonical_namespace(package_format: PackageFormat, namespace: str | None) -> str | None:
+    """A namespace as CodeArtifact stores it: an npm scope without its `@`, a Swift scope in lower case."""
+    if namespace is None:
+        return None
+    if package_format is PackageFormat.NPM:
+        return namespace.removeprefix("@")
+    if package_format is PackageFormat.SWIFT:
+        return namespace.lower()
+    return namespace
+
+
+def canonical_version(package_format: PackageFormat, version: str) -> str:
+    """A NuGet version normalized as NuGet and CodeArtifact do (1.0.03.0 is 1.0.3, +metadata dropped,
+    case folded); other formats' versions are exact."""
+    if package_format is not PackageFormat.NUGET:
+        return version
+    release, _, _metadata = version.lower().partition("+")
+    core, dash, label = release.partition("-")
+    parts = [part.lstrip("0") or "0" if part.isdigit() else part for part in core.split(".")]
+    if len(parts) == 4 and parts[3] == "0":
+        parts = parts[:3]
+    return ".".join(parts) + dash + label
+
+
+def is_on_package(hold: Hold, ref: PackageRef) -> bool:
+    """True if the hold is on `ref` (an owner the hold leaves out matches any), comparing names the way
+    CodeArtifact stores them (a hold on `Newtonsoft.Json` is on the package listed as `newtonsoft.json`)."""
+    mine = hold.ref
+    return (
+        (mine.domain, mine.repository, mine.format) == (ref.domain, ref.repository, ref.format)
+        and canonical_namespace(mine.format, mine.namespace) == canonical_namespace(ref.format, ref.namespace)
+        and canonical_package(mine.format, mine.package) == canonical_package(ref.format, ref.package)
+        and (mine.domain_owner is None or ref.domain_owner is None or mine.domain_owner == ref.domain_owner)
+    )
+
+
+def covers(hold: Hold, version: str) -> bool:
+    """True if the hold covers `version` (a literal hold by equality, a glob by matching)."""
+    fmt = hold.ref.format
+    mine, theirs = canonical_version(fmt, hold.version), canonical_version(fmt, version)
+    return glob_matches(mine, theirs) if is_glob(hold.version) else mine == theirs
+
+
+def on_package(holds: Iterable[Hold], ref: PackageRef, now: datetime) -> tuple[Hold, ...]:
+    """The active holds on one package."""
+    return tuple(hold for hold in holds if hold.active(now) and is_on_package(hold, ref))
+
+
+def holding(holds: Iterable[Hold], version: str) -> Hold | None:
+    """The first hold (of one package's) that covers `version`, or None."""
+    return next((hold for hold in holds if covers(hold, version)), None)

@@ -1,0 +1,108 @@
+"""Plan sources: a retention policy planned by discovery and the engine, or a plan made elsewhere."""
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from disposer.codeartifact.client import CodeArtifact
+from disposer.errors import DeadlineExceededError, LedgerRequiredError
+from disposer.ledger.table import LedgerTable
+from disposer.model.plans import PackagePlan, Plan, Rule
+from disposer.model.runs import Listed, RunContext, RunProblem
+from disposer.observability.audit import record_package_plan
+from disposer.retention.engine import PackageVersions, plan_package
+from disposer.retention.policy import RetentionPolicy
+from disposer.runs.discovery import discover
+from disposer.runs.protocols import EarlyStart
+
+
+@dataclass
+class PolicyPlanner:
+    """Plan a retention policy: discover what it covers, then let the engine decide every version."""
+
+    codeartifact: CodeArtifact
+    policy: RetentionPolicy
+    as_of: datetime
+    in_scope: Callable[[str], bool]
+    # The ledger: holds, quarantine records, publish times seen before (None: no holds, no quarantine,
+    # every age described afresh).
+    ledger: LedgerTable | None = None
+    errors: list[RunProblem] = field(default_factory=list)
+
+    def plan(self, context: RunContext, early: EarlyStart | None = None) -> Plan:
+        """Plan every package; each package's decisions go to the audit trail as soon as it is planned,
+        then (if `early` began) its writes to `early`. A run that writes remembers in the ledger the
+        quarantined versions it finds restored."""
+        if self.policy.quarantine is not None and self.ledger is None:
+            raise LedgerRequiredError(
+                f"policy {self.policy.name!r} has a quarantine, whose records live in the ledger table, and this "
+                "deployment has none configured (DISPOSER_LEDGER_TABLE)"
+            )
+        holds = self.ledger.holds(self.as_of) if self.ledger is not None else []
+        # None until every package is listed, then whether `early` began.
+        started: bool | None = None if early is not None else False
+        waiting: list[PackagePlan] = []
+
+        def listed(bound: Listed) -> None:
+            nonlocal started
+            started = early is not None and early.begin(bound)
+            for package in waiting if started else ():
+                early.submit(package)  # type: ignore[union-attr]
+            waiting.clear()
+
+        found = discover(
+            self.codeartifact,
+            self.policy,
+            self.as_of,
+            in_scope=self.in_scope,
+            on_error=self.errors.append,
+            ledger=self.ledger,
+            holds=holds,
+            on_listed=listed,
+        )
+        packages: list[PackagePlan] = []
+        for versions in self._within_budget(found):
+            package = plan_package(versions, self.policy, self.as_of)
+            packages.append(package)
+            record_package_plan(context, package)
+            if not context.dry_run:
+                self._remember_restores(versions, package)
+            if package.changes and started:
+                early.submit(package)  # type: ignore[union-attr]
+            elif package.changes and started is None:
+                waiting.append(package)
+        # Packages are planned as their reads finish; the plan lists them in a stable order.
+        packages.sort(key=lambda package: package.ref.sort_key)
+        return Plan(policy=self.policy.name, as_of=self.as_of, packages=tuple(packages))
+
+    def _remember_restores(self, versions: PackageVersions, package: PackagePlan) -> None:
+        """Versions found restored from quarantine for the first time: the policy keeps them from now on."""
+        if self.ledger is None:
+            return
+        for item in package.items:
+            record = versions.quarantine.get(item.version)
+            if item.rule is Rule.KEEP_RESTORED and record is not None and record.restored_at is None:
+                self.ledger.mark_restored(package.ref, self.policy.name, item.version, self.as_of)
+
+    def _within_budget(self, found: Iterable[PackageVersions]) -> Iterator[PackageVersions]:
+        """The packages found, for as long as the budget lasts: planning stops with the time, as calls do."""
+        budget = self.codeartifact.budget
+        for package in found:
+            if budget.exhausted:
+                raise DeadlineExceededError(f"{budget.describe()} while planning")
+            yield package
+
+
+@dataclass(frozen=True)
+class FixedPlan:
+    """A plan made elsewhere: the versions a caller named, or a part a fanned-out run wrote."""
+
+    fixed: Plan
+    errors: Sequence[RunProblem] = ()
+
+    @property
+    def as_of(self) -> datetime:
+        return self.fixed.as_of
+
+    def plan(self, context: RunContext, early: EarlyStart | None = None) -> Plan:
+        return self.fixed
