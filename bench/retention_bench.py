@@ -22,7 +22,7 @@ from unittest import mock
 import boto3
 from botocore.config import Config
 
-from disposer.codeartifact.client import CodeArtifact, create_client
+from disposer.codeartifact.client import CodeArtifactClient, create_client
 from disposer.model.packages import PackageRef
 from disposer.model.plans import Action
 from disposer.model.runs import RunContext
@@ -238,8 +238,8 @@ def expected_plan(package: SeedPackage, policy: RetentionPolicy, now: datetime) 
     )
 
 
-class _DescribeCountingAdapter(CodeArtifact):
-    """The app's CodeArtifact adapter, also counting describes per package (its counter is per operation only)."""
+class _DescribeCountingAdapter(CodeArtifactClient):
+    """The app's CodeArtifactClient adapter, also counting describes per package (its counter is per operation only)."""
 
     def __init__(self, client: Any) -> None:
         super().__init__(client)

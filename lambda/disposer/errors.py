@@ -6,10 +6,6 @@ its own `code` and `status` (a unit test checks that none inherits them by accid
 """
 
 from http import HTTPStatus
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from disposer.runs.report import RunReport
 
 
 class DisposerError(Exception):
@@ -87,14 +83,10 @@ class HoldNotFoundError(DisposerError):
 
 
 class RunAbortedError(DisposerError):
-    """A run disposed nothing because a guard stopped it; `report` is the run's (aborted) report."""
+    """A run disposed nothing because a guard stopped it (its report says so: aborted, with this error)."""
 
     code = "RunAborted"
     status = HTTPStatus.CONFLICT
-
-    def __init__(self, message: str, report: "RunReport | None" = None) -> None:
-        super().__init__(message)
-        self.report = report
 
 
 class CapExceededError(RunAbortedError):

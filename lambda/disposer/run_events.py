@@ -22,12 +22,12 @@ from pydantic import AwareDatetime, ValidationError
 
 from disposer import services
 from disposer.budget import Budget
-from disposer.codeartifact.client import CodeArtifact
 from disposer.config import Settings
 from disposer.constants import EVENTBRIDGE_SOURCE
 from disposer.errors import DisposalsDisabledError, PolicyError, PolicyNotDeployedError
 from disposer.model.runs import RunContext
 from disposer.observability import logger
+from disposer.ports import CodeArtifact
 from disposer.retention.loader import load_policies, parse_policy
 from disposer.retention.policy import PolicyMode, RetentionPolicy
 from disposer.runs.dispatch import FanOutExecutor

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from disposer import aws
 from disposer.budget import Budget
-from disposer.codeartifact.client import CodeArtifact, create_client
+from disposer.codeartifact.client import CodeArtifactClient, create_client
 from disposer.codeartifact.pacing import PacingPlan, QuotaPacer
 from disposer.config import Settings
 from disposer.fanout.queue import WorkQueue
@@ -40,13 +40,13 @@ def _sqs(endpoint_url: str | None) -> SQSClient:
     return cast("SQSClient", aws.client("sqs", endpoint_url=endpoint_url))
 
 
-def codeartifact(settings: Settings, budget: Budget) -> CodeArtifact:
+def codeartifact(settings: Settings, budget: Budget) -> CodeArtifactClient:
     """The CodeArtifact adapter of one invocation: its own call counter, no call after `budget`, and no
     write while the kill switch is off."""
     client = _codeartifact_client(
         settings.codeartifact_endpoint, settings.max_attempts, settings.pacing, settings.threads
     )
-    return CodeArtifact(client, threads=settings.threads, budget=budget, switch=switch(settings))
+    return CodeArtifactClient(client, threads=settings.threads, budget=budget, switch=switch(settings))
 
 
 @cache

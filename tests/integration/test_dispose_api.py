@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from disposer.codeartifact.client import CodeArtifactClient
 from tests.integration.harness import ApiResponse, calls, control, disposed, invoke_api, statuses
 from tests.integration.seeds import BUILDS, UI_KIT
 
@@ -50,7 +51,7 @@ def test_dispose_dry_run_reports_outcomes_and_writes_nothing(lambda_context, emu
     # WHEN the caller asks for a dry run
     control(emulator, "reset-stats", {})
     response = dispose(lambda_context, body)
-    # THEN each version gets the outcome CodeArtifact would give, and nothing was written
+    # THEN each version gets the outcome CodeArtifactClient would give, and nothing was written
     assert response.status == 200
     assert response.body["dryRun"] is True
     assert response.body["successfulVersions"] == {
@@ -78,7 +79,7 @@ def test_dispose_mixed_failures_retries_skipped_versions_without_the_failed(lamb
     control(emulator, "reset-stats", {})
     # WHEN the caller disposes them
     response = dispose(lambda_context, body)
-    # THEN the good ones are disposed despite CodeArtifact's all-or-nothing answer, the others say why
+    # THEN the good ones are disposed despite CodeArtifactClient's all-or-nothing answer, the others say why
     assert response.status == 200
     assert set(response.body["successfulVersions"]) == {"1.4.0", "1.6.0"}
     assert {v: f["errorCode"] for v, f in response.body["failedVersions"].items()} == {
@@ -138,7 +139,7 @@ def test_dispose_more_than_100_versions_chunked_by_100_and_merged(lambda_context
     ],
 )
 def test_dispose_aws_exception_mapped_to_http_status(lambda_context, emulator, client, error, status, code):
-    # GIVEN CodeArtifact answers every attempt of the first dispose call with an exception
+    # GIVEN CodeArtifactClient answers every attempt of the first dispose call with an exception
     control(
         emulator,
         "inject",
@@ -162,17 +163,16 @@ def test_dispose_missing_package_is_404_naming_it(lambda_context, emulator):
 
 
 def test_dispose_failure_after_first_chunk_reports_rest_failed_not_lost(lambda_context, emulator, client, monkeypatch):
-    # GIVEN CodeArtifact starts throttling every attempt once the first call has succeeded
-    from disposer.codeartifact.client import CodeArtifact
+    # GIVEN CodeArtifactClient starts throttling every attempt once the first call has succeeded
 
-    original = CodeArtifact.dispose
+    original = CodeArtifactClient.dispose
 
     def then_throttle(self, ref, versions, **kwargs):
         outcome = original(self, ref, versions, **kwargs)
         control(emulator, "inject", {"operation": "DisposePackageVersions", "error": "ThrottlingException", "count": 9})
         return outcome
 
-    monkeypatch.setattr(CodeArtifact, "dispose", then_throttle)
+    monkeypatch.setattr(CodeArtifactClient, "dispose", then_throttle)
     versions = [f"build-{i:04d}" for i in range(150)]
     # WHEN 150 versions are disposed
     response_first = dispose(lambda_context, {**BUILDS, "versions": versions})
@@ -213,7 +213,7 @@ def test_dispose_out_of_scope_repository_refused_before_any_call(lambda_context,
     control(emulator, "reset-stats", {})
     # WHEN a caller targets releases
     response = dispose(lambda_context, {**UI_KIT, "versions": ["1.0.0"]})
-    # THEN it is refused with 403 and CodeArtifact was never called
+    # THEN it is refused with 403 and CodeArtifactClient was never called
     assert response.status == 403
     assert response.body["error"]["code"] == "OutOfScope"
     assert calls(emulator) == {}
@@ -257,6 +257,6 @@ def test_dispose_budget_starts_on_arrival_and_nothing_is_disposed_after_the_answ
     assert disposed_now and failures
     assert {f["errorCode"] for f in failures.values()} == {"NOT_ATTEMPTED"}
     assert disposed_now | set(failures) == set(versions)
-    # AND what CodeArtifact holds, once anything still in flight would have landed, is what the answer said
+    # AND what CodeArtifactClient holds, once anything still in flight would have landed, is what the answer said
     time.sleep(0.5)
     assert disposed(client, BUILDS) == disposed_now

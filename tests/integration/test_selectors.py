@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from disposer.codeartifact.client import CodeArtifact
+from disposer.codeartifact.client import CodeArtifactClient
 from local.events import LambdaContext, run_event
 from tests.integration.harness import statuses
 
@@ -74,7 +74,7 @@ def test_selectors_touch_exactly_the_packages_they_name(emulator, client, select
 def test_republished_version_after_plan_is_not_disposed(emulator, client, monkeypatch):
     # GIVEN a generic version deleted and published again (a new revision) between plan and apply
     builds = coordinates(PACKAGES[4])
-    original = CodeArtifact.dispose
+    original = CodeArtifactClient.dispose
 
     def republish_then_dispose(self, ref, versions, **kwargs):
         if "1.0.0" in versions and ref.package == "builds":
@@ -89,7 +89,7 @@ def test_republished_version_after_plan_is_not_disposed(emulator, client, monkey
             )
         return original(self, ref, versions, **kwargs)
 
-    monkeypatch.setattr(CodeArtifact, "dispose", republish_then_dispose)
+    monkeypatch.setattr(CodeArtifactClient, "dispose", republish_then_dispose)
     # WHEN the run applies its plan
     report = apply({"format": "generic", "namespace": "acme"})
     # THEN the republished version is reported MISMATCHED_REVISION and stays; the other is disposed

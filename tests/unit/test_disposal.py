@@ -14,6 +14,7 @@ from disposer.errors import DeadlineExceededError, ThrottledError
 from disposer.model.outcomes import BatchOutcome, OutcomeCode, VersionOutcome
 from disposer.model.packages import PackageFormat, PackageRef, PackageVersionStatus
 from disposer.model.plans import REQUESTED_BY_CALLER, Action, PlanItem, Rule
+from tests.fakes import FakeCodeArtifact
 
 REF = PackageRef("acme", None, "releases", PackageFormat.NUGET, None, "Acme.Core")
 NOT_ATTEMPTED, NOT_REPORTED = OutcomeCode.NOT_ATTEMPTED, OutcomeCode.NOT_REPORTED
@@ -32,33 +33,13 @@ def item(version: str, status: PackageVersionStatus | None = None) -> PlanItem:
     )
 
 
-class ScriptedAdapter:
-    """Answers each dispose call with the next scripted function of the versions asked."""
-
-    def __init__(self, *answers: Any) -> None:
-        self.answers = list(answers)
-        self.asked: list[list[str]] = []
-        self.statuses: list[PackageVersionStatus | None] = []
-
-    threads = 1
-
-    def dispose(self, ref: PackageRef, versions: Sequence[str], **kwargs: Any) -> BatchOutcome:
-        self.asked.append(list(versions))
-        self.statuses.append(kwargs.get("expected_status"))
-        answer = self.answers.pop(0)
-        if isinstance(answer, Exception):
-            raise answer
-        result: BatchOutcome = answer(list(versions))
-        return result
-
-
 def ok(versions: Sequence[str]) -> BatchOutcome:
     return BatchOutcome(successful=dict.fromkeys(versions, ("rev", "Disposed")), failed={})
 
 
-def run(adapter: ScriptedAdapter, versions: Sequence[str], **kwargs: Any) -> list[VersionOutcome]:
+def run(adapter: FakeCodeArtifact, versions: Sequence[str], **kwargs: Any) -> list[VersionOutcome]:
     seen: list[VersionOutcome] = []
-    dispose_items(adapter, [item(v) for v in versions], sink=seen.append, **kwargs)  # type: ignore[arg-type]
+    dispose_items(adapter, [item(v) for v in versions], sink=seen.append, **kwargs)
     assert sorted(o.item.version for o in seen) == sorted(versions), "every version gets exactly one outcome"
     return seen
 
@@ -73,7 +54,7 @@ def test_dispose_version_missing_from_answer_reported_not_reported():
         return BatchOutcome(successful={"1.0": ("rev", "Disposed"), "2.0": ("rev", "Disposed")}, failed={})
 
     # WHEN both are disposed
-    outcomes = run(ScriptedAdapter(normalised), ["1.00", "2.0"])
+    outcomes = run(FakeCodeArtifact([normalised]), ["1.00", "2.0"])
     # THEN the unanswered one is reported, not silently dropped
     assert codes(outcomes) == {"2.0": "disposed", "1.00": NOT_REPORTED}
     assert "1.0" in next(o.error_message for o in outcomes if o.item.version == "1.00")  # type: ignore[operator]
@@ -85,7 +66,7 @@ def test_dispose_only_skipped_answer_reported_without_endless_retries():
         failed = {v: ("SKIPPED", f"version {v} is skipped") for v in versions}
         return BatchOutcome(successful={}, failed={**failed, "1.0": ("NOT_FOUND", "Could not find version 1.0")})
 
-    adapter = ScriptedAdapter(skipped)
+    adapter = FakeCodeArtifact([skipped])
     # WHEN disposing
     outcomes = run(adapter, ["1.00", "2.0"])
     # THEN one call is made and both are reported SKIPPED, as AWS said
@@ -100,7 +81,7 @@ def test_dispose_skipped_retried_without_the_failed_until_done():
             failed={"a": ("NOT_FOUND", "Could not find version a"), "b": ("SKIPPED", ""), "c": ("SKIPPED", "")},
         )
 
-    adapter = ScriptedAdapter(first, ok)
+    adapter = FakeCodeArtifact([first, ok])
     outcomes = run(adapter, ["a", "b", "c"])
     assert adapter.asked == [["a", "b", "c"], ["b", "c"]]
     assert codes(outcomes) == {"a": "NOT_FOUND", "b": "disposed", "c": "disposed"}
@@ -108,7 +89,7 @@ def test_dispose_skipped_retried_without_the_failed_until_done():
 
 def test_dispose_budget_spent_reports_rest_not_attempted_and_transient():
     # GIVEN 250 versions, and an adapter whose budget runs out after the first call
-    adapter = ScriptedAdapter(ok, DeadlineExceededError("the time budget of 25.0 s ran out"))
+    adapter = FakeCodeArtifact([ok, DeadlineExceededError("the time budget of 25.0 s ran out")])
     # WHEN disposing
     outcomes = run(adapter, [f"v{i}" for i in range(250)])
     # THEN the first 100 are disposed, and the other 150 say why and that a retry could do them
@@ -120,9 +101,9 @@ def test_dispose_budget_spent_reports_rest_not_attempted_and_transient():
 def test_dispose_groups_calls_by_pinned_status():
     # GIVEN versions pinned to two statuses and one not pinned
     items = [item("a", PackageVersionStatus.PUBLISHED), item("b", PackageVersionStatus.ARCHIVED), item("c")]
-    adapter = ScriptedAdapter(ok, ok, ok)
+    adapter = FakeCodeArtifact([ok, ok, ok])
     # WHEN disposed
-    dispose_items(adapter, items, sink=lambda _: None)  # type: ignore[arg-type]
+    dispose_items(adapter, items, sink=lambda _: None)
     # THEN each status is its own call, sent with that expectedStatus
     assert sorted(zip(adapter.statuses, adapter.asked, strict=True), key=str) == sorted(
         [(PackageVersionStatus.PUBLISHED, ["a"]), (PackageVersionStatus.ARCHIVED, ["b"]), (None, ["c"])], key=str
@@ -131,7 +112,7 @@ def test_dispose_groups_calls_by_pinned_status():
 
 def test_dispose_whole_call_failure_after_outcomes_folds_into_failed():
     versions = [f"v{i}" for i in range(150)]
-    adapter = ScriptedAdapter(ok, ThrottledError("ThrottlingException", "Rate exceeded", 3))
+    adapter = FakeCodeArtifact([ok, ThrottledError("ThrottlingException", "Rate exceeded", 3)])
     outcomes = run(adapter, versions)
     assert sum(o.succeeded for o in outcomes) == 100
     assert {o.error_code for o in outcomes if not o.succeeded} == {"ThrottlingException"}
@@ -139,10 +120,14 @@ def test_dispose_whole_call_failure_after_outcomes_folds_into_failed():
 
 def test_dispose_whole_call_failure_first_is_raised_when_asked():
     with pytest.raises(ThrottledError):
-        run(ScriptedAdapter(ThrottledError("ThrottlingException", "Rate exceeded", 3)), ["a"], raise_first_refusal=True)
+        run(
+            FakeCodeArtifact([ThrottledError("ThrottlingException", "Rate exceeded", 3)]),
+            ["a"],
+            raise_first_refusal=True,
+        )
 
 
 def test_dispose_whole_call_failure_first_is_reported_per_version_by_default():
-    outcomes = run(ScriptedAdapter(ThrottledError("ThrottlingException", "Rate exceeded", 3)), ["a", "b"])
+    outcomes = run(FakeCodeArtifact([ThrottledError("ThrottlingException", "Rate exceeded", 3)]), ["a", "b"])
     assert codes(outcomes) == {"a": "ThrottlingException", "b": "ThrottlingException"}
     assert all(o.transient for o in outcomes)

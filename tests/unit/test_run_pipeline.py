@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from disposer.codeartifact.client import CallCounter
 from disposer.errors import CapExceededError, DeadlineExceededError, FutureClockError, PlanIncompleteError
 from disposer.model.outcomes import VersionOutcome
 from disposer.model.packages import PackageFormat, PackageRef, PackageVersionStatus
@@ -20,6 +19,7 @@ from disposer.model.runs import Listed, RunContext, RunProblem
 from disposer.runs.pipeline import RunRequest, execute
 from disposer.runs.planner import FixedPlan
 from disposer.runs.report import RunReport
+from tests.fakes import FakeCodeArtifact
 
 REF = PackageRef("acme", "111122223333", "releases", PackageFormat.NPM, "acme", "ui-kit")
 NOW = datetime(2026, 11, 1, 3, 0, tzinfo=UTC)
@@ -32,15 +32,6 @@ def _plan(disposals: int, keeps: int = 1) -> Plan:
 
     items = tuple(item(i, Action.DISPOSE) for i in range(disposals)) + tuple(item(i, Action.KEEP) for i in range(keeps))
     return Plan(policy="prune", as_of=NOW, packages=(PackagePlan(REF, items),))
-
-
-@dataclass
-class Adapter:
-    """What the pipeline reads of the CodeArtifact adapter: its call counter."""
-
-    counter: CallCounter = field(default_factory=CallCounter)
-    # No kill switch: every write is allowed.
-    switch: None = None
 
 
 @dataclass
@@ -74,7 +65,7 @@ class FailingSource:
 
 def _request(source: Any, executor: Any = None, **fields: Any) -> RunRequest:
     context = RunContext(run_id="run-1", trigger="schedule", caller="rule", dry_run=executor is None, policy="prune")
-    return RunRequest(context=context, source=source, codeartifact=Adapter(), executor=executor, **fields)  # type: ignore[arg-type]
+    return RunRequest(context=context, source=source, codeartifact=FakeCodeArtifact(), executor=executor, **fields)
 
 
 def _reports(printed: Callable[[], list[dict[str, Any]]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

@@ -3,22 +3,21 @@ final answer; never dispose twice what an earlier attempt disposed. DynamoDB is 
 CodeArtifact is a scripted adapter (its real behaviour is tested against the emulator in tests/integration)."""
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
-from disposer.codeartifact.client import CallCounter
 from disposer.errors import ThrottledError
 from disposer.fanout.table import RunTable, StoredPart
 from disposer.model.outcomes import BatchOutcome
-from disposer.model.packages import PackageFormat, PackageListing, PackageRef, PackageVersionStatus, VersionSummary
+from disposer.model.packages import PackageFormat, PackageRef, PackageVersionStatus
 from disposer.model.plans import Action, PlanItem, Rule
 from disposer.model.runs import RunContext
 from disposer.runs.parts import PartExecutor, part_plan
 from disposer.runs.pipeline import RunRequest, execute
 from disposer.runs.planner import FixedPlan
 from disposer.runs.report import RunReport
+from tests.fakes import FakeCodeArtifact, disposed_all
 
 REF = PackageRef("acme", "111122223333", "releases", PackageFormat.NPM, "acme", "ui-kit")
 CONTEXT = RunContext(run_id="run-1", trigger="schedule", caller="arn:rule", dry_run=False, policy="prune")
@@ -47,32 +46,6 @@ ITEMS = tuple(
 )
 
 
-@dataclass
-class ScriptedAdapter:
-    """Answers dispose calls with `answer(versions)`; lists the package as `listed`."""
-
-    answer: Callable[[Sequence[str]], BatchOutcome]
-    listed: dict[str, str] = field(default_factory=dict)
-    threads: int = 1
-    counter: CallCounter = field(default_factory=CallCounter)
-    disposed: list[list[str]] = field(default_factory=list)
-    switch: None = None
-
-    def dispose(self, ref: PackageRef, versions: Sequence[str], **_: Any) -> BatchOutcome:
-        self.counter.calls["DisposePackageVersions"] += 1
-        self.disposed.append(list(versions))
-        return self.answer(versions)
-
-    def list_versions(self, ref: PackageRef) -> PackageListing:
-        self.counter.calls["ListPackageVersions"] += 1
-        versions = tuple(VersionSummary(v, f"r-{v}", PackageVersionStatus(status)) for v, status in self.listed.items())
-        return PackageListing(versions=versions, default_display_version=None)
-
-
-def disposed_all(versions: Sequence[str]) -> BatchOutcome:
-    return BatchOutcome(successful={v: (f"r-{v}", "Disposed") for v in versions}, failed={})
-
-
 def throttled(versions: Sequence[str]) -> BatchOutcome:
     raise ThrottledError("ThrottlingException", "Rate exceeded", None)
 
@@ -87,7 +60,7 @@ def table(run_table: RunTable) -> RunTable:
 
 def _apply(
     table: RunTable,
-    adapter: ScriptedAdapter,
+    adapter: FakeCodeArtifact,
     *,
     redelivered: bool = False,
     ttl_hours: float = 6.0,
@@ -96,7 +69,7 @@ def _apply(
     stored = table.load_part("run-1", 0)
     assert isinstance(stored, StoredPart)
     executor = PartExecutor(
-        adapter,  # type: ignore[arg-type]
+        adapter,
         table,
         stored,
         measure=False,
@@ -104,7 +77,7 @@ def _apply(
         plan_ttl_hours=ttl_hours,
         clock=lambda: 1.0 + age_seconds,
     )
-    return execute(RunRequest(CONTEXT, FixedPlan(part_plan(stored)), adapter, executor))  # type: ignore[arg-type]
+    return execute(RunRequest(CONTEXT, FixedPlan(part_plan(stored)), adapter, executor))
 
 
 def _run_reports(printed: Callable[[], list[dict[str, Any]]]) -> list[dict[str, Any]]:
@@ -113,28 +86,28 @@ def _run_reports(printed: Callable[[], list[dict[str, Any]]]) -> list[dict[str, 
 
 def test_worker_apply_disposes_tallies_and_reports_the_run_once(table: RunTable, printed):
     # GIVEN the only part of a run / WHEN a worker applies it
-    adapter = ScriptedAdapter(disposed_all)
+    adapter = FakeCodeArtifact([disposed_all])
     assert _apply(table, adapter).retry is None
     # THEN both versions are disposed in one call, and the run is reported with the dispatcher's figures
-    assert adapter.disposed == [["1.0.0", "1.1.0"]]
+    assert adapter.asked == [["1.0.0", "1.1.0"]]
     (report,) = _run_reports(printed)
     assert (report["outcomes"], report["fanout"]) == ({"disposed": 2}, {"parts": 1})
     assert report["calls"] == {"DisposePackageVersions": 1, "ListPackageVersions": 1}
 
 
 def test_worker_apply_again_after_tally_disposes_nothing(table: RunTable, printed):
-    _apply(table, ScriptedAdapter(disposed_all))
+    _apply(table, FakeCodeArtifact([disposed_all]))
     printed()
     # WHEN the same message is delivered again
-    again = ScriptedAdapter(disposed_all)
+    again = FakeCodeArtifact([disposed_all])
     _apply(table, again, redelivered=True)
     # THEN nothing is called and the run is not reported twice
-    assert again.disposed == [] and _run_reports(printed) == []
+    assert again.asked == [] and _run_reports(printed) == []
 
 
 def test_worker_apply_throttled_is_retried_not_tallied(table: RunTable, printed):
     # GIVEN CodeArtifact throttles the dispose call
-    report = _apply(table, ScriptedAdapter(throttled))
+    report = _apply(table, FakeCodeArtifact([throttled]))
     # THEN the message is to be retried, nothing is tallied, and the run is not reported
     assert report.retry is not None and "ThrottlingException" in report.retry.message
     assert not table.load_part("run-1", 0).tallied  # type: ignore[union-attr]
@@ -143,21 +116,21 @@ def test_worker_apply_throttled_is_retried_not_tallied(table: RunTable, printed)
 
 def test_worker_apply_redelivered_counts_what_an_earlier_attempt_disposed(table: RunTable, printed):
     # GIVEN 1.0.0 was disposed by an attempt that died before its tally
-    adapter = ScriptedAdapter(disposed_all, listed={"1.0.0": "Disposed", "1.1.0": "Published"})
+    adapter = FakeCodeArtifact([disposed_all], listed={"1.0.0": "Disposed", "1.1.0": "Published"})
     # WHEN the message comes back
     _apply(table, adapter, redelivered=True)
     # THEN only 1.1.0 is disposed now, and the run counts both
-    assert adapter.disposed == [["1.1.0"]]
+    assert adapter.asked == [["1.1.0"]]
     (report,) = _run_reports(printed)
     assert report["outcomes"] == {"disposed": 2}
 
 
 def test_worker_apply_part_past_the_plans_time_to_live_is_expired_not_applied(table: RunTable, printed):
     # GIVEN a part whose run planned 7 hours ago, with a time-to-live of 6
-    adapter = ScriptedAdapter(disposed_all)
+    adapter = FakeCodeArtifact([disposed_all])
     # WHEN a worker finally gets it
     applied = _apply(table, adapter, ttl_hours=6.0, age_seconds=7 * 3600)
     # THEN nothing is sent, every version is reported EXPIRED, and the run completes and says so
-    assert applied.retry is None and adapter.disposed == []
+    assert applied.retry is None and adapter.asked == []
     (report,) = _run_reports(printed)
     assert report["outcomes"] == {"EXPIRED": 2}

@@ -33,11 +33,11 @@ from disposer.api.precheck import check_request, normalize
 from disposer.budget import Budget
 from disposer.config import Settings
 from disposer.errors import DisposerError, HoldNotFoundError, LedgerRequiredError, ModeConflictError, ThrottledError
-from disposer.ledger.table import LedgerTable
 from disposer.model.report import RunReportBody
 from disposer.model.runs import RunContext
 from disposer.observability import logger, tracer
 from disposer.observability.audit import record_hold
+from disposer.ports import Ledger
 from disposer.retention.policy import PolicyMode, RetentionPolicy
 from disposer.runs.executors import InlineExecutor, PredictingExecutor
 from disposer.runs.pipeline import RunRequest, execute
@@ -244,7 +244,7 @@ def apply(request: Annotated[ApplyRequest, Body()]) -> RunReportBody:
     return _run(policy, apply=True, expected_digest=request.expected_plan_digest)
 
 
-def _ledger() -> LedgerTable:
+def _ledger() -> Ledger:
     ledger = services.ledger(_settings())
     if ledger is None:
         raise LedgerRequiredError(

@@ -35,6 +35,7 @@ from disposer.model.packages import (
     VersionSummary,
 )
 from disposer.observability import tracer
+from disposer.ports import WriteSwitch
 
 # The operations that change a version (the kill switch stops them).
 WRITE_OPERATIONS = frozenset({"DisposePackageVersions", "UpdatePackageVersionsStatus"})
@@ -42,7 +43,6 @@ WRITE_OPERATIONS = frozenset({"DisposePackageVersions", "UpdatePackageVersionsSt
 if TYPE_CHECKING:
     from mypy_boto3_codeartifact import CodeArtifactClient as Boto3Client
 
-    from disposer.safety.switch import KillSwitch
 else:
     Boto3Client = Any
 
@@ -159,7 +159,7 @@ def _coordinates(ref: PackageRef) -> dict[str, str]:
     return params
 
 
-class CodeArtifact:
+class CodeArtifactClient:
     """Thin adapter over the botocore CodeArtifact client for one invocation; it decides nothing.
 
     Every call it makes is counted, and no HTTP attempt (retries included) is sent once `budget` has
@@ -173,7 +173,7 @@ class CodeArtifact:
         *,
         threads: int = 1,
         budget: Budget | None = None,
-        switch: "KillSwitch | None" = None,
+        switch: WriteSwitch | None = None,
     ) -> None:
         self._client = client
         self.switch = switch

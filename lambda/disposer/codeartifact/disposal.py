@@ -3,12 +3,12 @@
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from disposer.codeartifact.client import CodeArtifact
 from disposer.constants import MAX_VERSIONS_PER_CALL
 from disposer.errors import CodeArtifactError, DeadlineExceededError, DisposalsDisabledError
 from disposer.model.outcomes import BatchOutcome, OutcomeCode, OutcomeSink, VersionOutcome
 from disposer.model.packages import PackageRef, PackageVersionErrorCode, PackageVersionStatus
 from disposer.model.plans import Action, PlanItem
+from disposer.ports import CodeArtifact
 
 
 def _chunks(items: Sequence[PlanItem], size: int) -> Iterator[Sequence[PlanItem]]:

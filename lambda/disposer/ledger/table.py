@@ -15,7 +15,6 @@ needs of a package; holds are few, and one Query reads them all. `#` appears in 
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +22,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from disposer.errors import LedgerError
 from disposer.model.holds import Hold
+from disposer.model.memory import PackageMemory, VersionRevision
 from disposer.model.packages import PackageFormat, PackageRef, PackageVersionStatus
 from disposer.model.quarantine import QuarantineRecord
 
@@ -44,8 +44,6 @@ REMEMBER_DAYS = 400
 BATCH_WRITE_ITEMS = 25
 BATCH_WRITE_ATTEMPTS = 5
 
-VersionRevision = tuple[str, str]
-
 
 @contextmanager
 def _translated() -> Iterator[None]:
@@ -53,14 +51,6 @@ def _translated() -> Iterator[None]:
         yield
     except (ClientError, BotoCoreError) as error:
         raise LedgerError(f"the ledger table failed: {error}") from error
-
-
-@dataclass(frozen=True)
-class PackageMemory:
-    """What the ledger holds of one package for one policy: remembered publish times, quarantine records."""
-
-    times: dict[VersionRevision, datetime] = field(default_factory=dict)
-    quarantine: dict[str, QuarantineRecord] = field(default_factory=dict)
 
 
 def package_key(ref: PackageRef) -> str:

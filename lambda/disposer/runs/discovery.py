@@ -8,13 +8,13 @@ from datetime import datetime
 from queue import SimpleQueue
 from typing import Any, TypeVar
 
-from disposer.codeartifact.client import CodeArtifact
 from disposer.errors import CodeArtifactError, LedgerError, OutOfScopeError
-from disposer.ledger.table import LedgerTable, PackageMemory
 from disposer.model.holds import Hold
+from disposer.model.memory import PackageMemory
 from disposer.model.packages import DISPOSABLE_STATUSES, NAMESPACE_FORBIDDEN, PackageListing, PackageRef, VersionSummary
 from disposer.model.runs import Listed, RunProblem
 from disposer.observability import logger
+from disposer.ports import CodeArtifact, Ledger
 from disposer.retention.ages import MemoizedTimes, count_newer_than_each
 from disposer.retention.engine import PackageVersions, disposal_bound, needs_ages, policy_cutoffs
 from disposer.retention.holds import on_package
@@ -95,7 +95,7 @@ def list_package(
     policy: RetentionPolicy,
     ref: PackageRef,
     now: datetime,
-    ledger: LedgerTable | None = None,
+    ledger: Ledger | None = None,
     holds: Sequence[Hold] = (),
 ) -> ListedPackage:
     """List one package's versions and read what the ledger remembers of it (one Query)."""
@@ -108,7 +108,7 @@ def package_versions(
     policy: RetentionPolicy,
     ref: PackageRef,
     now: datetime,
-    ledger: LedgerTable | None = None,
+    ledger: Ledger | None = None,
     holds: Sequence[Hold] = (),
 ) -> PackageVersions:
     """One package's versions, newest first, with the age cutoffs the policy needs (list, then ages)."""
@@ -120,7 +120,7 @@ def package_ages(
     policy: RetentionPolicy,
     found: ListedPackage,
     now: datetime,
-    ledger: LedgerTable | None = None,
+    ledger: Ledger | None = None,
 ) -> PackageVersions:
     """A listed package's versions with the age cutoffs the policy needs, found by searching the listing.
 
@@ -182,7 +182,7 @@ def package_ages(
     return replace(unaged, newer_counts=counts)
 
 
-def _memory(ledger: LedgerTable | None, ref: PackageRef, policy: RetentionPolicy) -> PackageMemory:
+def _memory(ledger: Ledger | None, ref: PackageRef, policy: RetentionPolicy) -> PackageMemory:
     if ledger is None:
         return PackageMemory()
     try:
@@ -196,7 +196,7 @@ def _memory(ledger: LedgerTable | None, ref: PackageRef, policy: RetentionPolicy
         return PackageMemory()
 
 
-def _remember(ledger: LedgerTable | None, ref: PackageRef, times: dict[VersionSummary, datetime]) -> None:
+def _remember(ledger: Ledger | None, ref: PackageRef, times: dict[VersionSummary, datetime]) -> None:
     pinned = {(version.version, version.revision): t for version, t in times.items() if version.revision}
     if ledger is None or not pinned:
         return
@@ -213,7 +213,7 @@ def discover(
     *,
     in_scope: Callable[[str], bool],
     on_error: ErrorSink,
-    ledger: LedgerTable | None = None,
+    ledger: Ledger | None = None,
     holds: Sequence[Hold] = (),
     on_listed: Callable[[Listed], None] | None = None,
 ) -> Iterator[PackageVersions]:

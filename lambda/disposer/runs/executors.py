@@ -7,11 +7,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from disposer.codeartifact.client import CodeArtifact
 from disposer.codeartifact.disposal import predict_items
-from disposer.ledger.table import LedgerTable
 from disposer.model.plans import PackagePlan
 from disposer.model.runs import Listed
+from disposer.ports import CodeArtifact, Ledger
 from disposer.runs.guards import bounded_within_guards
 from disposer.runs.report import RunReport
 from disposer.runs.writes import Writer
@@ -31,7 +30,7 @@ class InlineExecutor:
     codeartifact: CodeArtifact
     measure: bool = False
     raise_first_refusal: bool = False
-    ledger: LedgerTable | None = None
+    ledger: Ledger | None = None
 
     @property
     def writer(self) -> Writer:
@@ -102,7 +101,7 @@ class PredictingExecutor:
 
     codeartifact: CodeArtifact
     # Holds: a held version is predicted HELD, as the real run would answer it.
-    ledger: LedgerTable | None = None
+    ledger: Ledger | None = None
 
     def apply(self, report: RunReport) -> None:
         report.predicted = True

@@ -12,16 +12,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from disposer.codeartifact.client import CodeArtifact
 from disposer.errors import CodeArtifactError, DeadlineExceededError, RetryLaterError, UnknownWorkError
 from disposer.fanout.messages import WorkMessage
 from disposer.fanout.table import RunTable, StoredPart
-from disposer.ledger.table import LedgerTable
 from disposer.model.outcomes import ARCHIVED, DISPOSED, OutcomeCode, VersionOutcome, switch_stop_reason
 from disposer.model.packages import PackageVersionStatus
 from disposer.model.plans import PackagePlan, Plan, PlanItem
 from disposer.model.report import RunReportBody
 from disposer.observability import logger
+from disposer.ports import CodeArtifact, Ledger
 from disposer.runs.report import CompletedRun, RunReport
 from disposer.runs.writes import Writer
 
@@ -56,7 +55,7 @@ class PartExecutor:
     redelivered: bool
     plan_ttl_hours: float
     # Holds (read again before the part's writes) and quarantine records.
-    ledger: LedgerTable | None = None
+    ledger: Ledger | None = None
     clock: Callable[[], float] = time.time
 
     def early_start(self, report: RunReport) -> None:

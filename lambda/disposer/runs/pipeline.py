@@ -29,7 +29,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from disposer.codeartifact.client import CodeArtifact
 from disposer.errors import (
     DeadlineExceededError,
     DisposalsDisabledError,
@@ -41,6 +40,7 @@ from disposer.errors import (
 from disposer.model.outcomes import ARCHIVED, DISPOSED, switch_stop_reason
 from disposer.model.plans import Plan
 from disposer.model.runs import RunContext, RunProblem
+from disposer.ports import CodeArtifact
 from disposer.runs.finish import publish
 from disposer.runs.guards import check_clock, check_guards
 from disposer.runs.protocols import EarlyStart, Executor, PlanSource

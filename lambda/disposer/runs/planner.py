@@ -4,12 +4,11 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from disposer.codeartifact.client import CodeArtifact
 from disposer.errors import DeadlineExceededError, LedgerRequiredError
-from disposer.ledger.table import LedgerTable
 from disposer.model.plans import PackagePlan, Plan, Rule
 from disposer.model.runs import Listed, RunContext, RunProblem
 from disposer.observability.audit import record_package_plan
+from disposer.ports import CodeArtifact, Ledger
 from disposer.retention.engine import PackageVersions, plan_package
 from disposer.retention.policy import RetentionPolicy
 from disposer.runs.discovery import discover
@@ -26,7 +25,7 @@ class PolicyPlanner:
     in_scope: Callable[[str], bool]
     # The ledger: holds, quarantine records, publish times seen before (None: no holds, no quarantine,
     # every age described afresh).
-    ledger: LedgerTable | None = None
+    ledger: Ledger | None = None
     errors: list[RunProblem] = field(default_factory=list)
 
     def plan(self, context: RunContext, early: EarlyStart | None = None) -> Plan:

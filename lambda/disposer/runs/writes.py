@@ -5,15 +5,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from disposer.codeartifact.client import CodeArtifact
 from disposer.codeartifact.disposal import dispose_items
 from disposer.errors import LedgerError
-from disposer.ledger.table import LedgerTable
 from disposer.model.outcomes import VersionOutcome
 from disposer.model.packages import PackageVersionStatus
 from disposer.model.plans import Action, PlanItem
 from disposer.model.quarantine import QuarantineRecord
 from disposer.observability import logger
+from disposer.ports import CodeArtifact, Ledger
 from disposer.runs.report import RunReport
 from disposer.safety.holds import screen
 
@@ -23,7 +22,7 @@ class Writer:
     """Writes planned changes for one run: `ledger` has the holds and takes the quarantine records."""
 
     codeartifact: CodeArtifact
-    ledger: LedgerTable | None = None
+    ledger: Ledger | None = None
     measure: bool = False
     raise_first_refusal: bool = False
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from disposer.codeartifact.client import CodeArtifact
+from disposer.codeartifact.client import CodeArtifactClient
 from tests.integration.harness import control, run_scheduled
 from tests.integration.seeds import CI_BUILDS_POLICY, ci_builds_seed
 
@@ -29,15 +29,15 @@ def test_switch_flipped_mid_run_no_write_starts_ten_seconds_later(lambda_context
     monkeypatch.setenv("DISPOSER_THREADS", "1")
     control(emulator, "faults", {"latencyMs": 120})
     started: list[float] = []
-    original = CodeArtifact.dispose
+    original = CodeArtifactClient.dispose
 
-    def timed(self: CodeArtifact, *args: Any, **kwargs: Any) -> Any:
+    def timed(self: CodeArtifactClient, *args: Any, **kwargs: Any) -> Any:
         at = time.monotonic()
         answer = original(self, *args, **kwargs)
         started.append(at)
         return answer
 
-    monkeypatch.setattr(CodeArtifact, "dispose", timed)
+    monkeypatch.setattr(CodeArtifactClient, "dispose", timed)
     flipped: list[float] = []
 
     def flip_after_the_first_dispose() -> None:

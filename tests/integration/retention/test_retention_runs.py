@@ -5,6 +5,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from disposer.codeartifact.client import CodeArtifactClient
 from disposer.errors import CapExceededError, PolicyError
 from tests.integration.harness import calls, control, disposed, run_scheduled, scheduled_event, statuses
 from tests.integration.seeds import EXPECTED_UI_ICONS, EXPECTED_UI_KIT, SERVICE, UI_ICONS, UI_KIT, package_seed
@@ -89,16 +90,15 @@ def test_scheduled_run_status_changed_after_plan_is_pinned_where_it_decides(
     lambda_context, emulator, client, monkeypatch, statuses_selected, kept
 ):
     # GIVEN someone archives 1.2.0 between the plan and the dispose calls
-    from disposer.codeartifact.client import CodeArtifact
 
-    original = CodeArtifact.dispose
+    original = CodeArtifactClient.dispose
 
     def archive_then_dispose(self, ref, versions, **kwargs):
         if "1.2.0" in versions:
             client.update_package_versions_status(**UI_KIT, versions=["1.2.0"], targetStatus="Archived")
         return original(self, ref, versions, **kwargs)
 
-    monkeypatch.setattr(CodeArtifact, "dispose", archive_then_dispose)
+    monkeypatch.setattr(CodeArtifactClient, "dispose", archive_then_dispose)
     # WHEN the run applies its plan
     report = run_scheduled(lambda_context, select={"olderThanDays": 90, "statuses": statuses_selected})
     item = next(i for i in report["items"] if (i["package"], i["version"]) == ("ui-kit", "1.2.0"))
@@ -117,16 +117,15 @@ def test_scheduled_run_status_changed_after_plan_is_pinned_where_it_decides(
 
 def test_scheduled_run_package_deleted_mid_run_reported_and_run_goes_on(lambda_context, emulator, client, monkeypatch):
     # GIVEN ui-icons is deleted after the plan, before its dispose call
-    from disposer.codeartifact.client import CodeArtifact
 
-    original = CodeArtifact.dispose
+    original = CodeArtifactClient.dispose
 
     def delete_then_dispose(self, ref, versions, **kwargs):
         if ref.package == "ui-icons":
             client.delete_package(**UI_ICONS)
         return original(self, ref, versions, **kwargs)
 
-    monkeypatch.setattr(CodeArtifact, "dispose", delete_then_dispose)
+    monkeypatch.setattr(CodeArtifactClient, "dispose", delete_then_dispose)
     # WHEN the run applies
     report = run_scheduled(lambda_context)
     # THEN its versions are reported failed with the AWS code, and ui-kit is still pruned
@@ -191,7 +190,7 @@ def test_scheduled_plan_mode_logs_every_decision(lambda_context, emulator, print
 
 
 def test_scheduled_run_keeps_a_version_without_publish_time_wherever_it_is_listed(lambda_context, emulator, client):
-    # GIVEN a package of old versions and one that CodeArtifact gives no publish time, listed last (as
+    # GIVEN a package of old versions and one that CodeArtifactClient gives no publish time, listed last (as
     # the oldest) when the listing is sorted by publish time
     legacy = {"domain": "acme", "repository": "releases", "format": "npm", "namespace": "acme", "package": "ui-legacy"}
     old = [{"version": f"0.{i}.0", "publishedTime": "2025-01-01T00:00:00Z"} for i in range(10)]

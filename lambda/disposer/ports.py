@@ -1,0 +1,112 @@
+"""What the run pipeline and the safety use cases need of the outside world, as Protocols.
+
+The adapters implement them (codeartifact/client.py, ledger/table.py, safety's switch over SSM); the
+tests' fakes implement them too, so both type-check against the same contract.
+"""
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Protocol
+
+from disposer.budget import Budget
+from disposer.model.holds import Hold
+from disposer.model.memory import PackageMemory, VersionRevision
+from disposer.model.outcomes import BatchOutcome
+from disposer.model.packages import PackageFormat, PackageListing, PackageRef, PackageVersionStatus
+from disposer.model.quarantine import QuarantineRecord
+
+
+class CallCount(Protocol):
+    """Calls made per CodeArtifact operation, and throttled attempts."""
+
+    @property
+    def calls(self) -> Counter[str]: ...
+
+    @property
+    def throttles(self) -> int: ...
+
+
+class WriteSwitch(Protocol):
+    """The kill switch as a write sees it: why writes are off (None: they are on)."""
+
+    def why_off(self) -> str | None: ...
+
+    def check(self) -> None:
+        """Raise DisposalsDisabledError unless writes are allowed."""
+        ...
+
+
+class CodeArtifact(Protocol):
+    """The CodeArtifact calls a run makes, for one invocation: paced, within its budget, counted."""
+
+    @property
+    def threads(self) -> int:
+        """How many calls the logic may keep in flight at once."""
+        ...
+
+    @property
+    def budget(self) -> Budget: ...
+
+    @property
+    def switch(self) -> WriteSwitch | None: ...
+
+    @property
+    def counter(self) -> CallCount: ...
+
+    def list_repositories(self, domain: str, domain_owner: str | None, prefix: str = "") -> list[str]: ...
+
+    def list_packages(
+        self,
+        domain: str,
+        domain_owner: str | None,
+        repository: str,
+        *,
+        package_format: PackageFormat | None = None,
+        namespace_prefix: str = "",
+        package_prefix: str = "",
+    ) -> list[PackageRef]: ...
+
+    def list_versions(self, ref: PackageRef) -> PackageListing: ...
+
+    def published_time(self, ref: PackageRef, version: str) -> datetime | None: ...
+
+    def asset_bytes(self, ref: PackageRef, version: str) -> int: ...
+
+    def dispose(
+        self,
+        ref: PackageRef,
+        versions: Sequence[str],
+        *,
+        revisions: Mapping[str, str] | None = None,
+        expected_status: PackageVersionStatus | None = None,
+    ) -> BatchOutcome: ...
+
+    def archive(
+        self,
+        ref: PackageRef,
+        versions: Sequence[str],
+        *,
+        revisions: Mapping[str, str] | None = None,
+        expected_status: PackageVersionStatus | None = None,
+    ) -> BatchOutcome: ...
+
+
+class Ledger(Protocol):
+    """The ledger table: holds, quarantine records, remembered publish times."""
+
+    def package_memory(self, ref: PackageRef, policy: str | None) -> PackageMemory: ...
+
+    def remember_publish_times(
+        self, ref: PackageRef, times: Mapping[VersionRevision, datetime], *, now: float
+    ) -> None: ...
+
+    def record_quarantine(self, ref: PackageRef, policy: str, records: Sequence[QuarantineRecord]) -> None: ...
+
+    def mark_restored(self, ref: PackageRef, policy: str, version: str, seen: datetime) -> None: ...
+
+    def put_hold(self, hold: Hold) -> None: ...
+
+    def holds(self, now: datetime) -> list[Hold]: ...
+
+    def delete_hold(self, hold_id: str) -> Hold | None: ...
