@@ -61,10 +61,10 @@ from bench.retention_bench import (
     final_statuses,
     seed_document,
 )
-from disposer.config import DEFAULT_THREADS
 from disposer.model.packages import PackageRef
 from disposer.retention.patterns import is_glob
 from disposer.retention.policy import RetentionPolicy
+from disposer.settings import DEFAULT_THREADS
 from local.emulator.faults import AWS_QUOTAS, AWS_READ_TPS, AWS_WRITE_TPS, is_read
 from local.launcher import emulator_process
 

@@ -12,8 +12,8 @@ import json
 
 from bench.retention_bench import DOMAIN, OWNER, SeedShape
 from bench.scale_bench import TARGETS, ScaleConfig, measure
-from disposer.config import DEFAULT_THREADS
 from disposer.retention.policy import RetentionPolicy
+from disposer.settings import DEFAULT_THREADS
 
 SHAPE = SeedShape(
     repositories=("team-a", "team-b"),

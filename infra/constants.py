@@ -8,7 +8,15 @@ from typing import Final
 from aws_cdk import Duration
 from aws_cdk import aws_lambda as lambda_
 
-from disposer.config import (
+from disposer.constants import (
+    METRICS_NAMESPACE,
+    RUN_EVENT_DETAIL_TYPE,
+    RUN_EVENT_SOURCE,
+    RUN_HANDLER,
+    SERVICE_NAME,
+    WORKER_HANDLER,
+)
+from disposer.settings import (
     DEFAULT_MEASURE_BYTES,
     DEFAULT_PLAN_TTL_HOURS,
     DEFAULT_QUOTA_SHARE,
@@ -29,14 +37,6 @@ from disposer.config import (
     MAX_PLAN_TTL_HOURS,
     MAX_THREADS,
     SWITCH_ENABLED,
-)
-from disposer.constants import (
-    METRICS_NAMESPACE,
-    RUN_EVENT_DETAIL_TYPE,
-    RUN_EVENT_SOURCE,
-    RUN_HANDLER,
-    SERVICE_NAME,
-    WORKER_HANDLER,
 )
 
 # Shared with the Lambda package (imported through infra/__init__.py's sys.path entry).

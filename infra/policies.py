@@ -16,7 +16,7 @@ class PolicyFileError(ConfigError):
 
 
 def _scope_problems(index: int, policy: RetentionPolicy, config: DisposerConfig) -> list[str]:
-    """What the function would refuse on every run of `policy` (disposer.config.check_scope), found now."""
+    """What the function would refuse on every run of `policy` (disposer.safety.scope.Scope.check), found now."""
     where = f"policies[{index}] ({policy.name})"
     problems = []
     if policy.domain != config.domain:

@@ -22,8 +22,8 @@ from typing import Any
 import botocore.session
 from aws_cdk.assertions import Template
 
-from disposer.config import Settings
 from disposer.constants import RUN_HANDLER, WORKER_HANDLER
+from disposer.settings import Settings
 
 REGION = "us-east-1"
 ACCOUNT = "111122223333"

@@ -26,7 +26,6 @@ from botocore.exceptions import BotoCoreError, NoCredentialsError, NoRegionError
 
 from disposer import services
 from disposer.budget import Budget
-from disposer.config import Settings
 from disposer.errors import CodeArtifactError, DisposerError, PolicyError, RunAbortedError
 from disposer.model.report import RunReportBody
 from disposer.model.runs import RunContext
@@ -37,6 +36,8 @@ from disposer.runs.executors import InlineExecutor
 from disposer.runs.pipeline import RunRequest, execute
 from disposer.runs.planner import PolicyPlanner
 from disposer.runs.report import RunReport
+from disposer.safety.scope import Scope
+from disposer.settings import Settings
 from disposer_cli import environment, safety
 from disposer_cli.output import AuditSink, RunProgress, print_summary, print_table
 
@@ -211,7 +212,9 @@ def _run(policy: RetentionPolicy, arguments: argparse.Namespace, stdin: TextIO, 
             "LedgerTableName and SwitchParameterName, or DISPOSER_LEDGER_TABLE and DISPOSER_SWITCH_PARAMETER), or "
             "--without-safety-controls to apply without them (against the emulator, say)"
         )
-    settings.check_scope(domain=policy.domain, domain_owner=policy.domain_owner, repository=policy.literal_repository)
+    Scope.of(settings).check(
+        domain=policy.domain, domain_owner=policy.domain_owner, repository=policy.literal_repository
+    )
     codeartifact = services.codeartifact(settings, Budget.unlimited())
     ledger = services.ledger(settings)
     apply = arguments.command == "apply"
@@ -242,7 +245,7 @@ def _run(policy: RetentionPolicy, arguments: argparse.Namespace, stdin: TextIO, 
             policy=policy.name,
         ),
         source=PolicyPlanner(
-            codeartifact, policy, arguments.as_of or datetime.now(UTC), settings.allows_repository, ledger
+            codeartifact, policy, arguments.as_of or datetime.now(UTC), Scope.of(settings).allows_repository, ledger
         ),
         codeartifact=codeartifact,
         executor=InlineExecutor(codeartifact, measure=settings.measure_bytes, ledger=ledger) if apply else None,

@@ -23,10 +23,11 @@ from pydantic import ValidationError
 
 from disposer import aws
 from disposer.api.models import HoldBody, HoldRequest
-from disposer.config import SWITCH_ENABLED, Settings
 from disposer.ledger.table import LedgerTable
 from disposer.observability.audit import record_hold
+from disposer.safety.scope import Scope
 from disposer.safety.switch import KillSwitch
+from disposer.settings import SWITCH_ENABLED, Settings
 
 SWITCH_DISABLED = "disabled"
 
@@ -84,7 +85,7 @@ def _hold(arguments: argparse.Namespace, stdout: TextIO) -> int:
     try:
         if arguments.hold_command == "add":
             request = _hold_request(arguments, settings)
-            settings.check_scope(
+            Scope.of(settings).check(
                 domain=request.domain, domain_owner=request.domain_owner, repository=request.repository
             )
             hold = request.to_hold(hold_id=str(uuid.uuid4()), created_by=_caller(), created_at=datetime.now(UTC))

@@ -21,6 +21,14 @@ class DisposerError(Exception):
         self.message = message
 
 
+class SettingsError(DisposerError):
+    """The deployment's environment holds a value that does not parse; the message names the variable. The
+    service cannot serve until the deployment is fixed (nothing the caller sent is wrong)."""
+
+    code = "InvalidSettings"
+    status = HTTPStatus.SERVICE_UNAVAILABLE
+
+
 # ---------------------------------------------------------------------------------------------------
 # What the caller asked for cannot be done as asked
 

@@ -12,8 +12,8 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from disposer.budget import API_BUDGET_SECONDS, REPORT_MARGIN_SECONDS, Budget
-from disposer.config import Settings
 from disposer.observability import logger, metrics, tracer
+from disposer.settings import Settings
 
 # API Gateway's request id for HTTP calls, the event id for EventBridge runs.
 CORRELATION_ID_PATH = f"{correlation_paths.API_GATEWAY_REST} || {correlation_paths.EVENT_BRIDGE}"

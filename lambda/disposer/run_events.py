@@ -22,7 +22,6 @@ from pydantic import AwareDatetime, ValidationError
 
 from disposer import services
 from disposer.budget import Budget
-from disposer.config import Settings
 from disposer.constants import EVENTBRIDGE_SOURCE
 from disposer.errors import DisposalsDisabledError, PolicyError, PolicyNotDeployedError
 from disposer.model.runs import RunContext
@@ -35,6 +34,8 @@ from disposer.runs.executors import InlineExecutor
 from disposer.runs.pipeline import RunRequest, execute
 from disposer.runs.planner import PolicyPlanner
 from disposer.runs.protocols import Executor
+from disposer.safety.scope import Scope
+from disposer.settings import Settings
 
 
 class RunEvent(EventBridgeModel):
@@ -95,7 +96,9 @@ def run_event(raw: dict[str, Any], settings: Settings, budget: Budget) -> dict[s
     failed-runs queue). So does a run that failed; one the kill switch stopped is reported and returns.
     """
     event, policy = _refuse_or_read(raw, settings)
-    settings.check_scope(domain=policy.domain, domain_owner=policy.domain_owner, repository=policy.literal_repository)
+    Scope.of(settings).check(
+        domain=policy.domain, domain_owner=policy.domain_owner, repository=policy.literal_repository
+    )
     apply = policy.mode is PolicyMode.APPLY
     context = RunContext(
         run_id=event.id, trigger="schedule", caller=caller_of(event), dry_run=not apply, policy=policy.name
@@ -105,7 +108,7 @@ def run_event(raw: dict[str, Any], settings: Settings, budget: Budget) -> dict[s
     report = execute(
         RunRequest(
             context=context,
-            source=PolicyPlanner(codeartifact, policy, event.time, settings.allows_repository, ledger),
+            source=PolicyPlanner(codeartifact, policy, event.time, Scope.of(settings).allows_repository, ledger),
             codeartifact=codeartifact,
             executor=_executor(settings, codeartifact) if apply else None,
             cap=policy.max_disposals_per_run,

@@ -8,11 +8,11 @@ from disposer import aws
 from disposer.budget import Budget
 from disposer.codeartifact.client import CodeArtifactClient, create_client
 from disposer.codeartifact.pacing import PacingPlan, QuotaPacer
-from disposer.config import Settings
 from disposer.fanout.queue import WorkQueue
 from disposer.fanout.table import RunTable
 from disposer.ledger.table import LedgerTable
 from disposer.safety.switch import KillSwitch
+from disposer.settings import Settings
 
 if TYPE_CHECKING:
     from mypy_boto3_codeartifact import CodeArtifactClient as Boto3Client
@@ -44,7 +44,10 @@ def codeartifact(settings: Settings, budget: Budget) -> CodeArtifactClient:
     """The CodeArtifact adapter of one invocation: its own call counter, no call after `budget`, and no
     write while the kill switch is off."""
     client = _codeartifact_client(
-        settings.codeartifact_endpoint, settings.max_attempts, settings.pacing, settings.threads
+        settings.codeartifact_endpoint,
+        settings.max_attempts,
+        PacingPlan(share=settings.quota_share, invocations=settings.concurrent_invocations),
+        settings.threads,
     )
     return CodeArtifactClient(client, threads=settings.threads, budget=budget, switch=switch(settings))
 

@@ -12,13 +12,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from disposer import services
 from disposer.budget import Budget
-from disposer.config import Settings
 from disposer.errors import DisposerError, UnknownWorkError
 from disposer.fanout.messages import WorkMessage
 from disposer.observability import logger, metrics, tracer
 from disposer.runs.parts import PartExecutor, load_part, part_plan
 from disposer.runs.pipeline import RunRequest, execute
 from disposer.runs.planner import FixedPlan
+from disposer.safety.scope import Scope
+from disposer.settings import Settings
 
 processor = BatchProcessor(event_type=EventType.SQS)
 
@@ -47,7 +48,7 @@ def _apply_part(record: SQSRecord, settings: Settings, budget: Budget) -> None:
     logger.append_keys(run_id=message.run_id, part=message.part)
     stored = load_part(table, message)
     logger.append_keys(policy=stored.policy)
-    settings.check_scope(
+    Scope.of(settings).check(
         domain=stored.items[0].ref.domain,
         domain_owner=stored.items[0].ref.domain_owner,
         repository=stored.items[0].ref.repository,

@@ -31,7 +31,6 @@ from disposer.api.models import (
 )
 from disposer.api.precheck import check_request, normalize
 from disposer.budget import Budget
-from disposer.config import Settings
 from disposer.errors import DisposerError, HoldNotFoundError, LedgerRequiredError, ModeConflictError, ThrottledError
 from disposer.model.report import RunReportBody
 from disposer.model.runs import RunContext
@@ -42,6 +41,8 @@ from disposer.retention.policy import PolicyMode, RetentionPolicy
 from disposer.runs.executors import InlineExecutor, PredictingExecutor
 from disposer.runs.pipeline import RunRequest, execute
 from disposer.runs.planner import FixedPlan, PolicyPlanner
+from disposer.safety.scope import Scope
+from disposer.settings import Settings
 
 API_TITLE = "CodeArtifact disposer"
 API_VERSION = "1.0.0"
@@ -168,7 +169,7 @@ def dispose(request: Annotated[DisposeRequest, Body()]) -> DisposeResponse:
     """Dispose the named versions now (or, with dryRun, report what would happen); a held version is
     answered HELD and never sent."""
     settings = _settings()
-    settings.check_scope(domain=request.domain, domain_owner=request.domain_owner, repository=request.repository)
+    Scope.of(settings).check(domain=request.domain, domain_owner=request.domain_owner, repository=request.repository)
     if not request.dry_run:
         _check_switch(settings)
     codeartifact = services.codeartifact(settings, _budget())
@@ -199,7 +200,9 @@ def _check_switch(settings: Settings) -> None:
 
 def _run(policy: RetentionPolicy, *, apply: bool, expected_digest: str | None = None) -> RunReportBody:
     settings = _settings()
-    settings.check_scope(domain=policy.domain, domain_owner=policy.domain_owner, repository=policy.literal_repository)
+    Scope.of(settings).check(
+        domain=policy.domain, domain_owner=policy.domain_owner, repository=policy.literal_repository
+    )
     if apply:
         _check_switch(settings)
     codeartifact = services.codeartifact(settings, _budget())
@@ -207,7 +210,7 @@ def _run(policy: RetentionPolicy, *, apply: bool, expected_digest: str | None = 
     report = execute(
         RunRequest(
             context=_run_context(dry_run=not apply, policy=policy.name),
-            source=PolicyPlanner(codeartifact, policy, datetime.now(UTC), settings.allows_repository, ledger),
+            source=PolicyPlanner(codeartifact, policy, datetime.now(UTC), Scope.of(settings).allows_repository, ledger),
             codeartifact=codeartifact,
             executor=InlineExecutor(codeartifact, measure=settings.measure_bytes, ledger=ledger) if apply else None,
             cap=policy.max_disposals_per_run,
@@ -261,7 +264,7 @@ def _ledger() -> Ledger:
 @tracer.capture_method(capture_response=False)
 def place_hold(request: Annotated[HoldRequest, Body()]) -> Response[str]:
     settings = _settings()
-    settings.check_scope(domain=request.domain, domain_owner=request.domain_owner, repository=request.repository)
+    Scope.of(settings).check(domain=request.domain, domain_owner=request.domain_owner, repository=request.repository)
     ledger = _ledger()
     caller = _run_context(dry_run=True).caller or "unknown caller"
     hold = request.to_hold(hold_id=str(uuid.uuid4()), created_by=caller, created_at=datetime.now(UTC))

@@ -13,8 +13,8 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from disposer.config import SWITCH_ENABLED
 from disposer.errors import DisposalsDisabledError
+from disposer.settings import SWITCH_ENABLED
 
 
 class KillSwitch:
