@@ -29,7 +29,7 @@ from infra.constants import HOST_PLATFORM, LAMBDA_MEMORY_MB, LAMBDA_PYTHON
 RUNS = 7
 TARGET_MS = 250.0
 ENTRIES = {
-    "api": ("disposer.handler", "disposer.api.routes"),
+    "api": ("disposer.handler", "disposer.api.app"),
     "run": ("disposer.handler", "disposer.run_events"),
     "worker": ("disposer.worker",),
 }

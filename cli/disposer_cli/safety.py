@@ -21,15 +21,13 @@ from typing import Any, TextIO
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
-from disposer import aws
+from disposer import aws, services
 from disposer.api.models import HoldBody, HoldRequest
-from disposer.ledger.table import LedgerTable
-from disposer.observability.audit import record_hold
+from disposer.errors import HoldNotFoundError
+from disposer.safety.holds import HoldBook
 from disposer.safety.scope import Scope
-from disposer.safety.switch import KillSwitch
-from disposer.settings import SWITCH_ENABLED, Settings
-
-SWITCH_DISABLED = "disabled"
+from disposer.settings import Settings
+from disposer.ssm.parameter import ParameterError
 
 
 class SafetyCommandError(Exception):
@@ -64,11 +62,11 @@ def run(arguments: argparse.Namespace, stdout: TextIO) -> int:
     return _switch(arguments, stdout)
 
 
-def _ledger(settings: Settings) -> LedgerTable:
-    name = settings.ledger_table
-    if not name:
+def _holds(settings: Settings) -> HoldBook:
+    holds = services.holds(settings)
+    if holds is None:
         raise SafetyCommandError("no ledger table: pass --ledger-table (the stack's LedgerTableName)")
-    return LedgerTable(name, aws.client("dynamodb", endpoint_url=settings.dynamodb_endpoint))
+    return holds
 
 
 def _caller() -> str:
@@ -81,7 +79,7 @@ def _caller() -> str:
 
 def _hold(arguments: argparse.Namespace, stdout: TextIO) -> int:
     settings = Settings.from_environment()
-    ledger = _ledger(settings)
+    holds = _holds(settings)
     try:
         if arguments.hold_command == "add":
             request = _hold_request(arguments, settings)
@@ -89,26 +87,18 @@ def _hold(arguments: argparse.Namespace, stdout: TextIO) -> int:
                 domain=request.domain, domain_owner=request.domain_owner, repository=request.repository
             )
             hold = request.to_hold(hold_id=str(uuid.uuid4()), created_by=_caller(), created_at=datetime.now(UTC))
-            ledger.put_hold(hold)
-            record_hold("hold placed", hold)
-            _print_holds([HoldBody.of(hold)], stdout)
+            _print_holds([HoldBody.of(holds.place(hold))], stdout)
         elif arguments.hold_command == "list":
-            now = datetime.now(UTC)
-            found = [
-                HoldBody.of(hold)
-                for hold in ledger.holds(now)
-                if arguments.repository in (None, hold.ref.repository) and arguments.package in (None, hold.ref.package)
-            ]
-            _print_holds(found, stdout)
+            found = holds.in_force(repository=arguments.repository, package=arguments.package)
+            _print_holds([HoldBody.of(hold) for hold in found], stdout)
         else:
-            removed = ledger.delete_hold(arguments.hold_id)
-            if removed is None:
-                raise SafetyCommandError(f"no hold {arguments.hold_id!r} (it may have expired or been removed)")
-            record_hold("hold removed", removed, removed_by=_caller())
+            removed = holds.remove(arguments.hold_id, removed_by=_caller())
             print(f"removed hold {removed.hold_id} on {removed.ref.package} {removed.version}", file=stdout)
     except ValidationError as error:
         problems = "; ".join(f"--{'-'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors())
         raise SafetyCommandError(problems) from None
+    except HoldNotFoundError as error:
+        raise SafetyCommandError(error.message) from None
     return 0
 
 
@@ -141,18 +131,15 @@ def _print_holds(holds: Sequence[HoldBody], stdout: TextIO) -> None:
 
 
 def _switch(arguments: argparse.Namespace, stdout: TextIO) -> int:
-    settings = Settings.from_environment()
-    name = settings.switch_parameter
-    if not name:
+    switch = services.switch(Settings.from_environment())
+    if switch is None:
         raise SafetyCommandError("no switch parameter: pass --switch-parameter (the stack's SwitchParameterName)")
-    ssm = aws.client("ssm", endpoint_url=settings.ssm_endpoint)
     if arguments.state in ("on", "off"):
-        value = SWITCH_ENABLED if arguments.state == "on" else SWITCH_DISABLED
         try:
-            ssm.put_parameter(Name=name, Value=value, Type="String", Overwrite=True)
-        except (BotoCoreError, ClientError) as error:
-            raise SafetyCommandError(f"could not set {name}: {error}") from None
-    reason = KillSwitch(name, ssm, cache_seconds=0).why_off()
+            switch.turn(on=arguments.state == "on")
+        except ParameterError as error:
+            raise SafetyCommandError(f"could not set {switch.name}: {error.reason}") from None
+    reason = switch.why_off()
     state = "on: disposals allowed" if reason is None else f"off: {reason}"
-    print(f"kill switch {name}: {state}", file=stdout)
+    print(f"kill switch {switch.name}: {state}", file=stdout)
     return 0

@@ -1,6 +1,6 @@
 """Every exception the service raises on purpose, each with its HTTP status and whether it is transient.
 
-The API answers an error from these attributes alone (`api/routes.py`), so a new exception needs no
+The API answers an error from these attributes alone (`api/app.py`), so a new exception needs no
 mapping; the worker sends a message back to its queue when an error is transient. Every class states
 its own `code` and `status` (a unit test checks that none inherits them by accident).
 """

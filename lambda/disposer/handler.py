@@ -12,6 +12,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from disposer.budget import API_BUDGET_SECONDS, REPORT_MARGIN_SECONDS, Budget
+from disposer.errors import SettingsError
 from disposer.observability import logger, metrics, tracer
 from disposer.settings import Settings
 
@@ -27,16 +28,24 @@ API_RESPONSE_MARGIN_SECONDS = 1.0
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     remaining_ms = context.get_remaining_time_in_millis()
-    settings = Settings.from_environment()
+    try:
+        settings = Settings.from_environment()
+    except SettingsError as error:
+        if is_run_event(event):
+            logger.error("run event refused", error_code=error.code, error_message=error.message)
+            raise
+        from disposer.api.app import refuse
+
+        return refuse(error)
     if is_run_event(event):
         from disposer.run_events import run_event
 
         budget = Budget.for_invocation(remaining_ms, margin=REPORT_MARGIN_SECONDS)
         return run_event(event, settings, budget)
-    from disposer.api import routes
+    from disposer.api import app
 
     budget = Budget.for_invocation(remaining_ms, limit=API_BUDGET_SECONDS, margin=API_RESPONSE_MARGIN_SECONDS)
-    return routes.resolve(event, context, settings, budget)
+    return app.resolve(event, context, settings, budget)
 
 
 def is_run_event(event: dict[str, Any]) -> bool:

@@ -1,5 +1,6 @@
-"""Per-invocation wiring: the adapters a run uses, built from the settings; AWS clients are made once per
-process (a cold start) and shared by every warm invocation."""
+"""Per-invocation wiring: the adapters and use cases a run or a request uses, built from the settings, for the
+functions and the CLI alike; AWS clients are made once per process (a cold start) and shared by every warm
+invocation."""
 
 from functools import cache
 from typing import TYPE_CHECKING, Any, cast
@@ -11,8 +12,10 @@ from disposer.codeartifact.pacing import PacingPlan, QuotaPacer
 from disposer.fanout.queue import WorkQueue
 from disposer.fanout.table import RunTable
 from disposer.ledger.table import LedgerTable
-from disposer.safety.switch import KillSwitch
+from disposer.safety.holds import HoldBook
+from disposer.safety.switch import DisposalSwitch
 from disposer.settings import Settings
+from disposer.ssm.parameter import SwitchParameter
 
 if TYPE_CHECKING:
     from mypy_boto3_codeartifact import CodeArtifactClient as Boto3Client
@@ -53,12 +56,13 @@ def codeartifact(settings: Settings, budget: Budget) -> CodeArtifactClient:
 
 
 @cache
-def _switch(name: str, endpoint_url: str | None, cache_seconds: float) -> KillSwitch:
+def _switch(name: str, endpoint_url: str | None, cache_seconds: float) -> DisposalSwitch:
     # One per process: warm invocations share its last read (at most cache_seconds old).
-    return KillSwitch(name, aws.client("ssm", endpoint_url=endpoint_url), cache_seconds=cache_seconds)
+    parameter = SwitchParameter(name, aws.client("ssm", endpoint_url=endpoint_url))
+    return DisposalSwitch(parameter, cache_seconds=cache_seconds)
 
 
-def switch(settings: Settings) -> KillSwitch | None:
+def switch(settings: Settings) -> DisposalSwitch | None:
     """The deployment's kill switch, or None where there is none (local runs without the variable)."""
     if settings.switch_parameter is None:
         return None
@@ -77,3 +81,9 @@ def ledger(settings: Settings) -> LedgerTable | None:
 
 def work_queue(settings: Settings) -> WorkQueue | None:
     return None if settings.work_queue_url is None else WorkQueue(settings.work_queue_url, _sqs(settings.sqs_endpoint))
+
+
+def holds(settings: Settings) -> HoldBook | None:
+    """The deployment's holds, or None where there is no ledger table."""
+    table = ledger(settings)
+    return None if table is None else HoldBook(table)

@@ -4,7 +4,7 @@ rules, on their own (the integration tests drive them through the handler)."""
 import hashlib
 import json
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from botocore.exceptions import ClientError
@@ -18,7 +18,8 @@ from disposer.retention.engine import PackageVersions, disposal_bound, plan_pack
 from disposer.retention.holds import covers, is_on_package
 from disposer.retention.policy import RetentionPolicy
 from disposer.safety.digest import plan_digest
-from disposer.safety.switch import KillSwitch
+from disposer.safety.switch import DisposalSwitch
+from disposer.ssm.parameter import SwitchParameter
 
 NOW = datetime(2026, 11, 1, 3, 0, tzinfo=UTC)
 REF = PackageRef("acme", "111122223333", "releases", PackageFormat.NPM, "acme", "ui-kit")
@@ -49,7 +50,7 @@ class Clock:
 
 def test_switch_enabled_allows_and_is_read_once_per_cache_period():
     ssm, clock = FakeSsm("enabled"), Clock()
-    switch = KillSwitch("/s", ssm, cache_seconds=5, clock=clock)
+    switch = DisposalSwitch(SwitchParameter("/s", cast(Any, ssm)), cache_seconds=5, clock=clock)
     for _ in range(3):
         switch.check()
     clock.now = 4.9
@@ -65,7 +66,7 @@ def test_switch_enabled_allows_and_is_read_once_per_cache_period():
 
 @pytest.mark.parametrize("value", [None, "Enabled", "enabled ", "off", ""])
 def test_switch_anything_but_enabled_stops_writes(value):
-    switch = KillSwitch("/s", FakeSsm(value), cache_seconds=0)
+    switch = DisposalSwitch(SwitchParameter("/s", cast(Any, FakeSsm(value))), cache_seconds=0)
     assert switch.why_off() is not None
     with pytest.raises(DisposalsDisabledError):
         switch.check()
@@ -76,7 +77,7 @@ def test_switch_unreadable_parameter_stops_writes():
         def get_parameter(self, Name: str) -> dict[str, Any]:  # noqa: N803
             raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "no"}}, "GetParameter")
 
-    reason = KillSwitch("/s", Refusing("enabled"), cache_seconds=0).why_off()
+    reason = DisposalSwitch(SwitchParameter("/s", cast(Any, Refusing("enabled"))), cache_seconds=0).why_off()
     assert reason is not None and "AccessDeniedException" in reason
 
 

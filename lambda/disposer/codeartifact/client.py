@@ -190,7 +190,7 @@ class CodeArtifactClient:
             ("before-call.codeartifact", self.counter.record),
             ("needs-retry.codeartifact", self.counter.check_throttle),
             ("before-send.codeartifact", self._check_budget),
-            ("before-send.codeartifact", self._check_switch),
+            ("before-send.codeartifact", self._stop_writes_while_off),
         ):
             unique_id = f"{_HANDLER_ID}-{event}-{handler.__name__}"
             client.meta.events.unregister(event, unique_id=unique_id)
@@ -202,7 +202,7 @@ class CodeArtifactClient:
             operation = event_name.rsplit(".", 1)[-1]
             raise DeadlineExceededError(f"{self.budget.describe()}: {operation} was not sent")
 
-    def _check_switch(self, event_name: str = "", **_: Any) -> None:
+    def _stop_writes_while_off(self, event_name: str = "", **_: Any) -> None:
         # Every attempt of a write, retries included: a flip stops the next one.
         if self.switch is not None and event_name.rsplit(".", 1)[-1] in WRITE_OPERATIONS:
             self.switch.check()

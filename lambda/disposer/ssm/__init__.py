@@ -1,0 +1,1 @@
+"""The SSM adapter: the kill switch's parameter."""
