@@ -1,5 +1,5 @@
 """The CLI as a user installs it: `pip install .` into a new virtual environment gives `codeartifact-disposer`,
-which works from any folder, answers every mistake a user can make with one line and exit 2,
+which works from any folder, says its version, answers every mistake a user can make with one line and exit 2,
 and leaves the checkout as it found it."""
 
 import json
@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 import pytest
 
+from disposer.version import __version__
 from tests.integration.test_cli import POLICIES
 
 # A pip install into a new virtual environment takes a minute or more.
@@ -127,3 +128,17 @@ def test_installed_cli_is_the_one_in_the_virtual_environment(installed):
 def test_installing_leaves_the_checkout_clean(install):
     # The wheel is built outside the checkout: no build/ tree or *.egg-info for a commit to sweep in.
     assert install.left_behind == set()
+
+
+def test_installed_cli_says_the_version_the_package_carries(installed, elsewhere):
+    result = run(installed, elsewhere, "--version")
+    assert (result.returncode, result.stdout) == (0, f"codeartifact-disposer {__version__}\n")
+    query = "import importlib.metadata as m; print(m.version('codeartifact-disposer'))"
+    metadata = subprocess.run(
+        [str(installed.parent / "python"), "-c", query],
+        env=BARE,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert metadata.stdout.strip() == __version__
