@@ -38,6 +38,7 @@ from disposer.runs.planner import PolicyPlanner
 from disposer.runs.report import RunReport
 from disposer.safety.scope import Scope
 from disposer.settings import Settings
+from disposer.version import __version__
 from disposer_cli import environment, safety
 from disposer_cli.output import AuditSink, RunProgress, print_summary, print_table
 
@@ -63,6 +64,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     parser.add_argument("--policies", type=Path, default=Path("policies.json"), help="policies file (%(default)s)")
     parser.add_argument("--endpoint-url", help="CodeArtifact endpoint, e.g. the emulator's http://127.0.0.1:PORT")
     parser.add_argument("--region", help="AWS region (default: the environment's or the profile's)")

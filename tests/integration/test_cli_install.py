@@ -1,5 +1,6 @@
 """The CLI as a user installs it: `pip install .` into a new virtual environment gives `codeartifact-disposer`,
-which works from any folder, and answers every mistake a user can make with one line and exit 2."""
+which works from any folder, says its version, answers every mistake a user can make with one line and exit 2,
+and leaves the checkout as it found it."""
 
 import json
 import os
@@ -7,26 +8,51 @@ import subprocess
 import sys
 import venv
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
+from disposer.version import __version__
 from tests.integration.test_cli import POLICIES
+
+# A pip install into a new virtual environment takes a minute or more.
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 # Only what a shell has: no AWS variables, no PYTHONPATH pointing into the checkout.
 BARE = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8"}
 
 
+class Install(NamedTuple):
+    command: Path
+    left_behind: set[Path]
+
+
+def build_leftovers() -> set[Path]:
+    """What a build backend can leave in the checkout: build/ trees and *.egg-info (setuptools put them beside
+    pyproject.toml and in lambda/ and cli/)."""
+    return {path for folder in (ROOT, ROOT / "lambda", ROOT / "cli") for path in folder.glob("*.egg-info")} | {
+        path for folder in (ROOT, ROOT / "lambda", ROOT / "cli") if (path := folder / "build").exists()
+    }
+
+
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`codeartifact-disposer` from `pip install .` into a fresh virtual environment."""
+def install(tmp_path_factory: pytest.TempPathFactory) -> Install:
+    """`pip install .` into a fresh virtual environment, and what it left in the checkout."""
     home = tmp_path_factory.mktemp("venv")
     venv.create(home, with_pip=True)
     pip = [str(home / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    before = build_leftovers()
     subprocess.run([*pip, str(ROOT)], check=True, capture_output=True, text=True, timeout=600)
     command = home / "bin" / "codeartifact-disposer"
     assert command.exists()
-    return command
+    return Install(command, build_leftovers() - before)
+
+
+@pytest.fixture(scope="module")
+def installed(install: Install) -> Path:
+    """`codeartifact-disposer` from `pip install .`."""
+    return install.command
 
 
 @pytest.fixture
@@ -97,3 +123,22 @@ def test_installed_cli_is_the_one_in_the_virtual_environment(installed):
     assert str(ROOT) not in result.stdout and "site-packages" in result.stdout
     assert sys.version_info >= (3, 11)
     assert os.access(installed, os.X_OK)
+
+
+def test_installing_leaves_the_checkout_clean(install):
+    # The wheel is built outside the checkout: no build/ tree or *.egg-info for a commit to sweep in.
+    assert install.left_behind == set()
+
+
+def test_installed_cli_says_the_version_the_package_carries(installed, elsewhere):
+    result = run(installed, elsewhere, "--version")
+    assert (result.returncode, result.stdout) == (0, f"codeartifact-disposer {__version__}\n")
+    query = "import importlib.metadata as m; print(m.version('codeartifact-disposer'))"
+    metadata = subprocess.run(
+        [str(installed.parent / "python"), "-c", query],
+        env=BARE,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert metadata.stdout.strip() == __version__

@@ -5,8 +5,11 @@ import warnings
 from aws_lambda_powertools import Logger, Metrics, Tracer
 
 from disposer.constants import METRICS_NAMESPACE, SERVICE_NAME
+from disposer.version import __version__
 
-logger = Logger(service=SERVICE_NAME)
+# Every record names the code that wrote it: a key given here, unlike one appended later, survives the handlers'
+# clear_state. Not "version": audit records use that for the package version they act on.
+logger = Logger(service=SERVICE_NAME, service_version=__version__)
 tracer = Tracer(service=SERVICE_NAME)
 metrics = Metrics(namespace=METRICS_NAMESPACE, service=SERVICE_NAME)
 
