@@ -3,11 +3,22 @@
 import io
 import json
 import os
+import sys
 from pathlib import Path
 
+import argcomplete
 import pytest
 
-from disposer_cli.main import EXIT_BAD_INPUT, EXIT_CAP, EXIT_DECLINED, EXIT_OK, main
+from disposer_cli.main import (
+    EXIT_BAD_INPUT,
+    EXIT_CAP,
+    EXIT_DECLINED,
+    EXIT_INCOMPLETE,
+    EXIT_OK,
+    EXIT_UNREACHABLE,
+    main,
+)
+from disposer_cli.main import _parser as cli_parser
 from tests.integration.harness import calls, statuses
 from tests.integration.seeds import UI_KIT
 
@@ -250,3 +261,131 @@ def test_cli_apply_without_the_safety_controls_refuses_unless_told(emulator, pol
     error = capsys.readouterr().err
     assert code == EXIT_BAD_INPUT and "--ledger-table and --switch-parameter" in error
     assert disposed(client) == set()
+
+
+# What the exit code says: a plan that could not read what the policy names is never a success.
+ONE_PACKAGE = {
+    "name": "one-package",
+    "domain": "acme",
+    "repository": "releases",
+    "format": "npm",
+    "namespace": "acme",
+    "package": "ui-kit",
+    "select": {"olderThanDays": 30},
+    "keep": {"latest": 5},
+}
+# Nothing listens there: a refused connection.
+DEAD_ENDPOINT = "http://127.0.0.1:9"
+
+
+@pytest.fixture
+def literal_policies(tmp_path: Path) -> Path:
+    typo = {**ONE_PACKAGE, "name": "typo", "package": "ui-kitt"}
+    missing = {**ONE_PACKAGE, "name": "no-repository", "repository": "relaeses", "package": "ui-*"}
+    path = tmp_path / "literal.json"
+    path.write_text(json.dumps({"policies": [ONE_PACKAGE, typo, missing, POLICIES["policies"][0]]}))
+    return path
+
+
+@pytest.mark.parametrize("command", [("plan",), ("apply", "--yes")])
+@pytest.mark.parametrize("policy", ["one-package", "prune-ui"])
+def test_cli_dead_endpoint_exits_7_could_not_reach(emulator, literal_policies, capsys, command, policy):
+    # GIVEN a literal package (or a glob) and an endpoint nobody listens on (given after the subcommand)
+    # WHEN planned or applied
+    code, _ = cli(emulator, literal_policies, *command, policy, "--as-of", AS_OF, "--endpoint-url", DEAD_ENDPOINT)
+    # THEN the exit code says it could not reach CodeArtifact, in one line naming the endpoint, not "AWS refused"
+    error = capsys.readouterr().err
+    assert code == EXIT_UNREACHABLE, error
+    assert "could not reach CodeArtifact" in error and "AWS refused" not in error
+    assert error.count("error: ") == 1
+
+
+def test_cli_literal_package_typo_exits_6_naming_it(emulator, literal_policies, capsys):
+    # GIVEN a policy whose literal package does not exist / WHEN planned
+    code, out = cli(emulator, literal_policies, "plan", "typo", "--as-of", AS_OF)
+    # THEN exit 6, one line naming the package and that it does not exist
+    error = capsys.readouterr().err
+    assert code == EXIT_INCOMPLETE
+    assert "error: the plan is incomplete: package releases/npm/acme/ui-kitt does not exist" in error
+    assert "0 versions in 0 packages" in out
+
+
+def test_cli_literal_repository_missing_exits_6(emulator, literal_policies, capsys):
+    code, _ = cli(emulator, literal_policies, "plan", "no-repository", "--as-of", AS_OF)
+    assert code == EXIT_INCOMPLETE
+    assert "not found: ResourceNotFoundException" in capsys.readouterr().err
+
+
+def test_cli_apply_yes_literal_package_typo_exits_6_and_disposes_nothing(emulator, literal_policies, client, capsys):
+    code, _ = cli(emulator, literal_policies, "apply", "typo", "--as-of", AS_OF, "--yes")
+    assert code == EXIT_INCOMPLETE and disposed(client) == set()
+    assert "ui-kitt does not exist" in capsys.readouterr().err
+
+
+def test_cli_expect_digest_malformed_exits_2_naming_the_form(emulator, policies_file, client, capsys):
+    # WHEN a digest that is not one is given
+    with pytest.raises(SystemExit) as exit_:
+        cli(emulator, policies_file, "apply", "prune-ui", "--as-of", AS_OF, "--yes", "--expect-digest", "banana")
+    # THEN it is bad input (exit 2), naming the expected form, and nothing is read or disposed
+    assert exit_.value.code == EXIT_BAD_INPUT
+    assert "v1: and 32 lowercase hex digits" in capsys.readouterr().err
+    assert "ListPackageVersions" not in calls(emulator) and disposed(client) == set()
+
+
+@pytest.mark.parametrize("option", [("plan", "prune-ui", "--as-of"), ("hold", "add", "--until")])
+def test_cli_time_without_a_zone_exits_2_with_an_example(emulator, policies_file, capsys, option):
+    hold = ["--repository", "r", "--format", "npm", "--package", "p", "--version", "1", "--reason", "x"]
+    args = [*option, "2026-06-01T00:00:00", *(hold if option[0] == "hold" else [])]
+    with pytest.raises(SystemExit) as exit_:
+        cli(emulator, policies_file, *args)
+    error = capsys.readouterr().err
+    assert exit_.value.code == EXIT_BAD_INPUT
+    assert "write it with a zone, like 2026-11-21T03:00:00Z" in error
+
+
+def test_cli_global_options_after_the_subcommand(emulator, policies_file, tmp_path):
+    # GIVEN every global option after the subcommand (and the file given nowhere else)
+    log = tmp_path / "after.jsonl"
+    code = main(
+        [
+            "plan",
+            "prune-ui",
+            "--as-of",
+            AS_OF,
+            "--policies",
+            str(policies_file),
+            "--endpoint-url",
+            emulator.url,
+            "--region",
+            "us-east-1",
+            "--audit-log",
+            str(log),
+        ],
+        io.StringIO(),
+        io.StringIO(),
+    )
+    # THEN they are honoured as before it
+    assert code == EXIT_OK and "run report" in log.read_text()
+
+
+def test_cli_global_option_before_the_subcommand_is_not_overwritten(emulator, policies_file):
+    # GIVEN --policies before the subcommand and another option after it / THEN the file given is used
+    out = io.StringIO()
+    code = main(["--policies", str(policies_file), "list", "--verbose"], io.StringIO(), out)
+    assert code == EXIT_OK and "prune-ui" in out.getvalue()
+
+
+def test_cli_completion_completes_subcommands_and_options(monkeypatch):
+    # GIVEN the environment a shell's completion hook sets (register-python-argcomplete codeartifact-disposer)
+    answers = io.StringIO()
+    for line, expected in (
+        ("codeartifact-disposer pl", "plan"),
+        ("codeartifact-disposer plan x --endp", "--endpoint-url"),
+    ):
+        monkeypatch.setenv("_ARGCOMPLETE", "1")
+        monkeypatch.setenv("COMP_LINE", line)
+        monkeypatch.setenv("COMP_POINT", str(len(line)))
+        # WHEN the parser is asked / THEN it answers the completions and exits
+        with pytest.raises(SystemExit):
+            argcomplete.autocomplete(cli_parser(), output_stream=answers, exit_method=sys.exit)
+        assert expected in answers.getvalue()

@@ -50,6 +50,11 @@ def package(item: RunItem) -> str:
     return "/".join(part for part in (item.repository, item.namespace, item.package) if part)
 
 
+def slug(item: RunItem) -> str:
+    """The page's action of an item: a version already Disposed, Deleted or Unfinished is no candidate."""
+    return item.action if item.status in ("Published", "Unlisted", "Archived", None) else "not-candidate"
+
+
 class Page(HTMLParser):
     """Every start tag of a page, with its attributes and the ids of the elements around it; and its text."""
 
@@ -98,13 +103,16 @@ def test_page_has_digest_totals_charts_and_every_decision(plan):
     assert page.by_id("digest")[0] == "p"
     assert f"apply {plan.policy} --expect-digest {plan.plan_digest}" in text
     # The totals, one cell each
-    for name in ("packages", "versions", "keep", "dispose", "archive"):
+    for name in ("packages", "versions", "dispose", "archive"):
         assert f'<td data-total="{name}">{getattr(plan.totals, name)}</td>' in text
+    # (the seed's one Unfinished version is counted apart from the versions a rule kept)
+    assert f'<td data-total="keep">{plan.totals.keep - 1}</td>' in text
+    assert '<td data-total="not-candidate">1</td>' in text
     assert f"maxDisposalsPerRun: {plan.max_disposals_per_run}" in text and "EXCEEDED" not in text
     assert "bytes reclaimed" not in text  # a plan measures nothing
     # The package chart: an inline SVG, one bar group per package, one segment per action it has
     assert page.by_id("chart-packages")[0] == "svg"
-    per_package = Counter((package(i), i.action) for i in plan.items)
+    per_package = Counter((package(i), slug(i)) for i in plan.items)
     packages = {name for name, _ in per_package}
     assert packages == {"releases/acme/ui-kit", "releases/acme/ui-icons"}
     for name in packages:
@@ -119,12 +127,18 @@ def test_page_has_digest_totals_charts_and_every_decision(plan):
     # The table: one row per item, with its action, package and reason; and its two filters
     rows = page.within("decisions", "tr", **{"data-action": ""})
     assert len(rows) == len(plan.items) == 18
-    assert Counter(r["data-action"] for r in rows) == Counter(i.action for i in plan.items)
+    assert Counter(r["data-action"] for r in rows) == Counter(slug(i) for i in plan.items)
     assert Counter(r["data-package"] for r in rows) == Counter(package(i) for i in plan.items)
     assert all(item.reason in text for item in plan.items)
     assert page.by_id("filter")[0] == "input" and page.by_id("action-filter")[0] == "select"
-    assert {o["value"] for o in page.within("action-filter", "option")} == {"", "keep", "dispose", "archive"}
-    assert 'id="omitted"' not in text
+    assert {o["value"] for o in page.within("action-filter", "option")} == {
+        "",
+        "keep",
+        "dispose",
+        "archive",
+        "not-candidate",
+    }
+    assert 'id="omitted"' not in text and 'id="complete"' in text
 
 
 def test_page_loads_nothing_from_anywhere(plan):
@@ -151,7 +165,7 @@ def test_page_escapes_user_data_and_notes_omitted_and_bytes(plan):
     assert HOSTILE_VERSION in page.text and any(HOSTILE_REASON in t for t in page.text)
     assert len(page.within("decisions", "tr", **{"data-action": "archive"})) == 1
     assert len(page.within("chart-packages", "g", **{"class": "package"})) == 3
-    assert "7 more decisions are not listed here" in text
+    assert "the 7 others are neither listed nor charted per package" in text
     assert "bytes reclaimed: 12.3 MB (12,345,678 bytes)" in text
 
 
@@ -195,7 +209,7 @@ def test_page_in_a_headless_browser(plan, tmp_path):
                 box = page.locator(chart).bounding_box()
                 assert box is not None and box["width"] > 100 and box["height"] > 20, (chart, box)
             bars = page.locator("#chart-packages g.package rect")
-            assert bars.count() == len({(package(i), i.action) for i in body.items})
+            assert bars.count() == len({(package(i), slug(i)) for i in body.items})
             for index in range(bars.count()):
                 box = bars.nth(index).bounding_box()
                 assert box is not None and box["width"] >= 1 and box["height"] > 0
