@@ -10,9 +10,12 @@ import argcomplete
 import pytest
 
 from disposer_cli.main import (
+    EXIT_AWS,
     EXIT_BAD_INPUT,
     EXIT_CAP,
+    EXIT_CODES,
     EXIT_DECLINED,
+    EXIT_FAILURES,
     EXIT_INCOMPLETE,
     EXIT_OK,
     EXIT_UNREACHABLE,
@@ -389,3 +392,23 @@ def test_cli_completion_completes_subcommands_and_options(monkeypatch):
         with pytest.raises(SystemExit):
             argcomplete.autocomplete(cli_parser(), output_stream=answers, exit_method=sys.exit)
         assert expected in answers.getvalue()
+
+
+def test_cli_readme_exit_code_table_matches_the_cli():
+    # GIVEN the README's exit-code table / THEN its codes, in order, are the CLI's, in the order --help gives
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("<!-- exit-codes -->")[1].split("<!-- /exit-codes -->")[0]
+    cells = [line.split("|")[1].strip() for line in table.splitlines() if line.startswith("|")]
+    documented = [int(cell) for cell in cells if cell.isdigit()]
+    helped = [int(line.split()[0]) for line in EXIT_CODES.splitlines()[1:] if line[:3].strip().isdigit()]
+    assert documented == helped
+    assert set(documented) == {
+        EXIT_OK,
+        EXIT_FAILURES,
+        EXIT_BAD_INPUT,
+        EXIT_CAP,
+        EXIT_AWS,
+        EXIT_DECLINED,
+        EXIT_INCOMPLETE,
+        EXIT_UNREACHABLE,
+    }
