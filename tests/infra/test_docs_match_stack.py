@@ -2,6 +2,7 @@
 
 import re
 from pathlib import Path
+from typing import Any
 
 from aws_cdk.assertions import Template
 
@@ -25,7 +26,7 @@ def marked(path: Path, name: str) -> set[str]:
     return names
 
 
-def allowed(template: Template, function: dict) -> set[str]:
+def allowed(template: Template, function: dict[str, Any]) -> set[str]:
     return {
         action
         for statement in role_statements(template, function)
