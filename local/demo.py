@@ -16,6 +16,7 @@ import boto3
 from disposer.model.report import RunReportBody
 from disposer.retention.loader import load_policies
 from disposer_cli.output import print_summary, print_table
+from disposer_cli.view import PlanView
 from local import demo_safety
 from local.events import LambdaContext, api_gateway_event, run_event
 from local.launcher import emulator_process, moto_process
@@ -147,11 +148,11 @@ def scheduled_policy(demo: Demo) -> None:
     print(f"\n== 5. Scheduled policy '{policy.name}' ({policy.schedule}) on {SERVICE_LABEL}; before: {before}")
     print("   Plan (mode plan, as deployed: nothing is disposed):")
     plan = RunReportBody.model_validate(demo.run_policy({**detail, "mode": "plan"}, RUN_TIME))
-    print_table(plan, show_kept=True, stdout=sys.stdout)
-    print_summary(plan, sys.stdout)
+    print_table(PlanView(plan), sys.stdout, show_kept=True)
+    print_summary(PlanView(plan), sys.stdout)
     print("\n   The same policy switched to mode apply, at the next scheduled time:")
     applied = RunReportBody.model_validate(demo.run_policy({**detail, "mode": "apply"}, RUN_TIME))
-    print_summary(applied, sys.stdout)
+    print_summary(PlanView(applied), sys.stdout)
     after = demo.statuses(SERVICE)
     changed = sorted(v for v, s in demo.versions(SERVICE).items() if s == "Disposed")
     print(f"   {SERVICE_LABEL} after: {dict(after)}; disposed {changed[0]} .. {changed[-1]}")

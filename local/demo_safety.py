@@ -10,6 +10,7 @@ import boto3
 
 from disposer.model.report import RunReportBody
 from disposer_cli.output import print_summary
+from disposer_cli.view import PlanView
 from local.tables import create_ledger_table
 
 if TYPE_CHECKING:
@@ -104,6 +105,6 @@ def switch_story(demo: "Demo", when: datetime, policy: dict[str, Any]) -> None:
     report = _plan(demo, policy, when, mode="apply")
     print(f"   scheduled run '{policy['name']}': aborted={report.aborted}, disposed {report.outcomes}")
     print(f"   abortedReason: {report.aborted_reason}")
-    print_summary(report, sys.stdout)
+    print_summary(PlanView(report), sys.stdout)
     boto3.client("ssm").put_parameter(Name=SWITCH_PARAMETER, Value="enabled", Type="String", Overwrite=True)
     print(f"   {SWITCH_PARAMETER} set back to 'enabled': writes resume at once")

@@ -1,9 +1,12 @@
 """A run's plan as one self-contained HTML page, for a reviewer to open or attach to a change request.
 
-`plan --html FILE` writes it. The page shows the policy, mode, time and run id; the plan digest (which
-`apply --expect-digest` takes to apply exactly the plan reviewed); the totals, the breakers and, when
-measured, the bytes reclaimed; two charts (keep/dispose/archive per package, versions per deciding rule);
-and every listed decision with its reason, in a table filtered by text and by action.
+`plan --html FILE` and `apply --html FILE` write it. The page shows the policy, its domain and account,
+the mode, the decision clock and run id; the plan digest (which `apply --expect-digest` takes to apply
+exactly the plan reviewed); the totals (versions that were never candidates, already Disposed, Deleted or
+Unfinished, apart), the breakers and, when measured, the bytes reclaimed; two charts (keep/dispose/archive
+per package, versions per deciding rule); and every decision with its reason, publish date and age where
+known, in a table sorted by any column and filtered by text and by action. The CLI gives it every
+decision; a report that lists fewer (an API response) says so at the top, with how to get them all.
 
 It works offline and loads nothing: the charts are inline SVG drawn here, the filters a few lines of inline
 JavaScript, the styles inline, and a Content-Security-Policy forbids any fetch. Every value from the
@@ -14,10 +17,19 @@ from collections import Counter
 from html import escape
 
 from disposer.model.report import RunItem, RunReportBody
+from disposer_cli.view import NOT_CANDIDATE, UNKNOWN_TIME_REASON, PlanView, is_candidate
 
-ACTIONS = ("keep", "dispose", "archive")
-COLOURS = {"keep": "#2e7d32", "dispose": "#c62828", "archive": "#ef8f00", "not-selected": "#78909c"}
-MAX_CHART_PACKAGES = 40
+ACTIONS = ("keep", "dispose", "archive", "not-candidate")
+LABELS = {"not-candidate": NOT_CANDIDATE}
+COLOURS = {
+    "keep": "#2e7d32",
+    "dispose": "#c62828",
+    "archive": "#ef8f00",
+    "not-candidate": "#b0bec5",
+    "not-selected": "#78909c",
+}
+# A chart taller than this many bars helps nobody; the table lists every package's decisions anyway.
+MAX_CHART_PACKAGES = 500
 ROW, LABEL, BAR = 22, 300, 440
 WIDTH = LABEL + BAR + 70
 
@@ -30,7 +42,10 @@ code{font-family:ui-monospace,Menlo,Consolas,monospace}
 .warn{background:#fff3e0;border-left:4px solid #ef6c00;padding:.4em .8em}
 table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:3px 8px;text-align:left}
 #totals td{text-align:right}#decisions{width:100%}tr.dispose td.action{color:#c62828;font-weight:bold}
-tr.archive td.action{color:#ef8f00;font-weight:bold}svg text{font-size:12px;fill:#212121}
+tr.archive td.action{color:#ef8f00;font-weight:bold}tr.not-candidate{color:#757575}
+svg text{font-size:12px;fill:#212121}#decisions th{cursor:pointer;user-select:none;white-space:nowrap}
+#decisions th[aria-sort=ascending]::after{content:" \\25B2"}
+#decisions th[aria-sort=descending]::after{content:" \\25BC"}
 """
 
 SCRIPT = """
@@ -50,14 +65,34 @@ function update() {
 text.addEventListener("input", update);
 action.addEventListener("change", update);
 update();
+// Sorting: a click on a column's header sorts by it (again: the other way); numbers by value, the rest as text.
+const body = document.querySelector("#decisions tbody");
+const headers = Array.from(document.querySelectorAll("#decisions thead th"));
+headers.forEach((th, column) => th.addEventListener("click", () => {
+  const descending = th.getAttribute("aria-sort") === "ascending";
+  headers.forEach(h => h.removeAttribute("aria-sort"));
+  th.setAttribute("aria-sort", descending ? "descending" : "ascending");
+  const key = row => row.cells[column].dataset.sort ?? row.cells[column].textContent;
+  const numeric = th.dataset.type === "number";
+  const collator = new Intl.Collator(undefined, {numeric: true});
+  rows.sort((a, b) => {
+    const x = key(a), y = key(b);
+    const number = v => (v === "" ? Infinity : Number(v));
+    const order = numeric ? number(x) - number(y) : collator.compare(x, y);
+    return descending ? -order : order;
+  });
+  body.append(...rows);
+}));
 """
 
 # Inline styles and the script above only: no request of any kind leaves the page.
 CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'"
 
 
-def render_plan_html(body: RunReportBody) -> str:
-    """The whole page, as text: write it to a file (UTF-8) and open it in any browser, offline."""
+def render_plan_html(body: RunReportBody, view: PlanView | None = None) -> str:
+    """The whole page, as text: write it to a file (UTF-8) and open it in any browser, offline. `view` (the
+    CLI's) adds the policy's domain and account, and the publish times the run learnt."""
+    view = view or PlanView(body)
     title = f"Plan of {body.policy} as of {body.as_of:%Y-%m-%d %H:%M}Z"
     return "\n".join(
         [
@@ -65,13 +100,13 @@ def render_plan_html(body: RunReportBody) -> str:
             '<html lang="en"><head><meta charset="utf-8">',
             f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
             f"<title>{_e(title)}</title><style>{STYLE}</style></head><body>",
-            _header(body, title),
-            _totals(body),
+            _header(view, title),
+            _totals(view),
             "<h2>Decisions per package</h2>",
-            _package_chart(body.items),
+            _package_chart(body),
             "<h2>Versions per deciding rule</h2>",
             _rule_chart(body.totals.rules),
-            _decisions(body),
+            _decisions(view),
             f"<script>{SCRIPT}</script>",
             "</body></html>",
             "",
@@ -83,7 +118,8 @@ def _e(value: object) -> str:
     return escape("" if value is None else str(value), quote=True)
 
 
-def _header(body: RunReportBody, title: str) -> str:
+def _header(view: PlanView, title: str) -> str:
+    body = view.body
     if body.aborted:
         state = "aborted" if not body.outcomes.get("disposed") else "stopped part-way"
     else:
@@ -103,17 +139,44 @@ def _header(body: RunReportBody, title: str) -> str:
         f"<p class='warn'>Could not read {_e(e.scope)}: {_e(e.error_code)}: {_e(e.error_message)}</p>"
         for e in body.errors
     ]
+    if body.items_omitted:
+        warnings.insert(
+            0,
+            f'<p class="warn" id="omitted">This page lists {len(body.items)} of {body.totals.versions} decisions (an '
+            f"API response lists at most {len(body.items) or 'none'}); the {body.items_omitted} others are neither "
+            "listed nor charted per package, though the totals count them. <code>codeartifact-disposer plan "
+            f"{_e(body.policy)} --html FILE</code> writes a page with every decision.</p>",
+        )
+    if view.domain is None:
+        where = ""
+    else:
+        owner = view.domain_owner or "the account of the credentials used (the policy names no domainOwner)"
+        where = f'<p id="where">Domain <b>{_e(view.domain)}</b>, account <b>{_e(owner)}</b></p>'
     return (
         f"<h1>{_e(title)}</h1><p>Policy <b>{_e(body.policy)}</b>, mode <b>{_e(body.mode)}</b> ({_e(state)}), "
-        f"as of <b>{_e(body.as_of.isoformat())}</b>, trigger {_e(body.trigger)}, run id <code>{_e(body.run_id)}</code>"
-        f"</p>{digest}{''.join(warnings)}"
+        f'decision clock <b id="clock">{_e(body.as_of.isoformat())}</b> (every age is counted to it), trigger '
+        f"{_e(body.trigger)}, run id <code>{_e(body.run_id)}</code></p>{where}{digest}{''.join(warnings)}"
     )
 
 
-def _totals(body: RunReportBody) -> str:
+def _totals(view: PlanView) -> str:
+    body = view.body
     totals = body.totals
-    figures = [(name, getattr(totals, name)) for name in ("packages", "versions", *ACTIONS)]
-    rows = "".join(f'<tr><th>{name}</th><td data-total="{name}">{value}</td></tr>' for name, value in figures)
+    others = view.not_candidates()
+    figures = [
+        ("packages", totals.packages),
+        ("versions", totals.versions),
+        ("keep", view.keep_candidates),
+        ("dispose", totals.dispose),
+        ("archive", totals.archive),
+        ("not-candidate", sum(others.values())),
+    ]
+    rows = "".join(
+        f'<tr><th>{LABELS.get(name, name)}</th><td data-total="{name}">{value}</td></tr>' for name, value in figures
+    )
+    if others:
+        statuses = ", ".join(f"{status} {n}" for status, n in sorted(others.items()))
+        rows += f'<tr><td colspan="2">not candidates: already {_e(statuses)}; no policy disposes them</td></tr>'
     cap = "none" if body.max_disposals_per_run is None else str(body.max_disposals_per_run)
     percent = "none" if body.max_disposals_percent is None else f"{body.max_disposals_percent}%"
     over = " (EXCEEDED: applying this plan disposes nothing)"
@@ -156,21 +219,25 @@ def _bar_label(y: int, text: str) -> str:
     return f'<text x="{LABEL - 6}" y="{y + 15}" text-anchor="end">{_e(short)}</text>'
 
 
-def _package_chart(items: list[RunItem]) -> str:
+def _slug(item: RunItem) -> str:
+    return item.action if is_candidate(item) else "not-candidate"
+
+
+def _package_chart(body: RunReportBody) -> str:
     counts: dict[str, Counter[str]] = {}
-    for item in items:
-        counts.setdefault(_package(item), Counter())[item.action] += 1
+    for item in body.items:
+        counts.setdefault(_package(item), Counter())[_slug(item)] += 1
     ranked = sorted(counts.items(), key=lambda kv: (-(kv[1]["dispose"] + kv[1]["archive"]), kv[0]))
     shown = ranked[:MAX_CHART_PACKAGES]
     scale = max((sum(c.values()) for _, c in shown), default=1)
     content = [
         f'<rect x="{LABEL + 90 * i}" y="4" width="12" height="12" fill="{COLOURS[a]}"></rect>'
-        f'<text x="{LABEL + 90 * i + 16}" y="15">{a}</text>'
+        f'<text x="{LABEL + 90 * i + 16}" y="15">{LABELS.get(a, a)}</text>'
         for i, a in enumerate(ACTIONS)
     ]
     for row, (name, count) in enumerate(shown):
         y, x = 24 + row * ROW, float(LABEL)
-        summary = ", ".join(f"{a} {count[a]}" for a in ACTIONS)
+        summary = ", ".join(f"{LABELS.get(a, a)} {count[a]}" for a in ACTIONS if count[a])
         content.append(f'<g class="package" data-package="{_e(name)}"><title>{_e(name)}: {summary}</title>')
         content.append(_bar_label(y, name))
         for action in ACTIONS:
@@ -182,7 +249,11 @@ def _package_chart(items: list[RunItem]) -> str:
                 )
                 x += width
         content.append(f'<text x="{x + 4:.1f}" y="{y + 15}">{sum(count.values())}</text></g>')
-    note = "" if len(ranked) <= MAX_CHART_PACKAGES else f"<p>{len(ranked) - len(shown)} more packages not charted.</p>"
+    note = f'<p id="charted">{len(shown)} of {len(ranked)} packages charted'
+    note += "." if len(ranked) <= MAX_CHART_PACKAGES else " (the most disposals first; the table lists the rest)."
+    if body.items_omitted:
+        note += f" Charted from the {len(body.items)} decisions listed, not all {body.totals.versions}."
+    note += "</p>"
     if not shown:
         note = "<p>No decisions listed.</p>"
     height = 30 + len(shown) * ROW
@@ -210,28 +281,48 @@ def _outcome(item: RunItem) -> str:
     return item.outcome or ""
 
 
-def _decisions(body: RunReportBody) -> str:
-    columns = ("action", "package", "version", "status", "reason", "outcome")
-    rows = [
-        f'<tr class="{item.action}" data-action="{item.action}" data-package="{_e(_package(item))}">'
-        f'<td class="action">{item.action}</td><td>{_e(item.format)} {_e(_package(item))}</td>'
-        f"<td>{_e(item.version)}</td><td>{_e(item.status)}</td><td>{_e(item.reason)}</td>"
-        f"<td>{_e(_outcome(item))}</td></tr>"
-        for item in body.items
-    ]
-    omitted = ""
-    if body.items_omitted:
-        omitted = (
-            f'<p class="warn" id="omitted">{body.items_omitted} more decisions are not listed here (nor charted per '
-            "package): the run's plan records in the audit trail have every one. Dispose and archive decisions are "
-            "listed first.</p>"
+def _decisions(view: PlanView) -> str:
+    body = view.body
+    columns = (
+        ("action", "text"),
+        ("package", "text"),
+        ("version", "text"),
+        ("status", "text"),
+        ("published", "text"),
+        ("age (days)", "number"),
+        ("reason", "text"),
+        ("outcome", "text"),
+    )
+    rows = []
+    unknown = 0
+    for item in body.items:
+        slug, published, age = _slug(item), view.published_of(item), view.age_days(item)
+        unknown += published is None
+        when = "unknown" if published is None else f"{published:%Y-%m-%d %H:%M}Z"
+        reason = item.reason if is_candidate(item) else f"{NOT_CANDIDATE}: {item.status} ({item.reason})"
+        rows.append(
+            f'<tr class="{slug}" data-action="{slug}" data-package="{_e(_package(item))}">'
+            f'<td class="action">{LABELS.get(slug, slug)}</td><td>{_e(item.format)} {_e(_package(item))}</td>'
+            f"<td>{_e(item.version)}</td><td>{_e(item.status)}</td>"
+            f'<td data-sort="{"" if published is None else published.isoformat()}">{when}</td>'
+            f'<td data-sort="{"" if age is None else age}">{"unknown" if age is None else age}</td>'
+            f"<td>{_e(reason)}</td><td>{_e(_outcome(item))}</td></tr>"
         )
-    options = "".join(f'<option value="{a}">{a}</option>' for a in ACTIONS)
+    every = (
+        f'<p id="complete">Every decision of the plan is listed: {len(rows)} rows.</p>'
+        if not body.items_omitted
+        else ""
+    )
+    times = (
+        f'<p id="unknown-times">{unknown} versions show "unknown": {_e(UNKNOWN_TIME_REASON)}.</p>' if unknown else ""
+    )
+    options = "".join(f'<option value="{a}">{LABELS.get(a, a)}</option>' for a in ACTIONS)
+    head = "".join(f'<th data-type="{kind}" title="sort by {name}">{name}</th>' for name, kind in columns)
     return (
-        f"<h2>Decisions</h2>{omitted}<p>"
+        f"<h2>Decisions</h2>{every}{times}<p>"
         '<input id="filter" type="search" placeholder="filter by any text" aria-label="filter by any text"> '
         f'<select id="action-filter" aria-label="filter by action"><option value="">every action</option>{options}'
-        f'</select> <span id="shown">{len(rows)}</span> of {len(rows)} shown</p>'
-        f'<table id="decisions"><thead><tr>{"".join(f"<th>{c}</th>" for c in columns)}</tr></thead>'
+        f'</select> <span id="shown">{len(rows)}</span> of {len(rows)} shown; click a column header to sort</p>'
+        f'<table id="decisions"><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table>"
     )

@@ -1,9 +1,10 @@
+# PYTHON_ARGCOMPLETE_OK (argcomplete completes the console script only where it finds this marker)
 """codeartifact-disposer: plan or apply a retention policy from a policies file, place holds, flip the kill
 switch, with the Lambda function's own engine and adapters.
 
     codeartifact-disposer [--policies FILE] list | validate
-    codeartifact-disposer plan NAME [--show-kept] [--json] [--html FILE] [--as-of TIME]
-    codeartifact-disposer apply NAME [--yes] [--expect-digest DIGEST] [--json]
+    codeartifact-disposer plan NAME [--show-kept] [--all] [--json] [--html FILE] [--as-of TIME]
+    codeartifact-disposer apply NAME [--yes] [--expect-digest DIGEST] [--json] [--html FILE]
     codeartifact-disposer hold add|list|remove ...      codeartifact-disposer switch on|off|status
 
 It talks to the account in the environment's AWS credentials, or to the emulator with --endpoint-url
@@ -22,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
+import argcomplete
 from botocore.exceptions import BotoCoreError, NoCredentialsError, NoRegionError
 
 from disposer import services
@@ -40,21 +42,62 @@ from disposer.safety.scope import Scope
 from disposer.settings import Settings
 from disposer.version import __version__
 from disposer_cli import environment, safety
-from disposer_cli.output import AuditSink, RunProgress, print_summary, print_table
+from disposer_cli.arguments import aware_time, plan_digest
+from disposer_cli.output import MAX_TABLE_ROWS, AuditSink, RunProgress, print_summary, print_table
+from disposer_cli.view import PlanView, published_times, whole_body
 
 PROG = "codeartifact-disposer"
 EXIT_OK, EXIT_FAILURES, EXIT_BAD_INPUT, EXIT_CAP, EXIT_AWS, EXIT_DECLINED = 0, 1, 2, 3, 4, 5
-EXIT_CODES = f"""exit codes:
-  {EXIT_OK}  done
-  {EXIT_FAILURES}  some versions could not be disposed (each is named)
+EXIT_INCOMPLETE, EXIT_UNREACHABLE = 6, 7
+EXIT_CODES = f"""exit codes (when several apply, the first listed here after 0 wins):
+  {EXIT_OK}  done: everything the policy names was read, and every version acted on as planned
   {EXIT_BAD_INPUT}  bad input or environment: a file, an option, the region or credentials (the message says which)
+  {EXIT_DECLINED}  the confirmation was not given: nothing disposed
   {EXIT_CAP}  a guard stopped the run, nothing disposed: maxDisposalsPerRun, maxDisposalsPercent, a plan changed
      since its digest was reviewed, or the kill switch off
-  {EXIT_AWS}  AWS refused a whole call (access denied, no such domain or repository)
-  {EXIT_DECLINED}  the confirmation was not given: nothing disposed
+  {EXIT_UNREACHABLE}  CodeArtifact could not be reached (connection refused, DNS, timeout): the plan is incomplete
+  {EXIT_AWS}  AWS refused a whole call (access denied, throttled after retries)
+  {EXIT_INCOMPLETE}  something the policy names could not be read or does not exist (a repository, a package, a
+     literal name): the plan covers only the rest
+  {EXIT_FAILURES}  some versions could not be disposed (each is named)
 """
 # Where an apply keeps its audit records unless --audit-log says otherwise.
 DEFAULT_APPLY_AUDIT = Path("codeartifact-disposer-audit.jsonl")
+# CodeArtifactError codes that mean nothing answered (codeartifact/client.py: a botocore connection error).
+UNREACHABLE_CODES = frozenset({"UpstreamUnavailable"})
+NOT_FOUND_CODES = frozenset({"ResourceNotFoundException"})
+
+
+def _global_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
+    """The options every command takes, before or after its name. A subcommand's copy has no defaults
+    (SUPPRESS), so it never overwrites a value given before the subcommand."""
+
+    def default(value: object) -> object:
+        return value if defaults else argparse.SUPPRESS
+
+    parser.add_argument(
+        "--policies", type=Path, default=default(Path("policies.json")), help="policies file (./policies.json)"
+    )
+    parser.add_argument(
+        "--endpoint-url", default=default(None), help="CodeArtifact endpoint, e.g. the emulator's http://127.0.0.1:PORT"
+    )
+    parser.add_argument("--region", default=default(None), help="AWS region (default: the environment's or profile's)")
+    parser.add_argument(
+        "--ledger-table",
+        default=default(None),
+        help="the stack's LedgerTableName: holds, quarantine (default: $DISPOSER_LEDGER_TABLE)",
+    )
+    parser.add_argument(
+        "--switch-parameter",
+        default=default(None),
+        help="the stack's SwitchParameterName: the kill switch (default: $DISPOSER_SWITCH_PARAMETER)",
+    )
+    parser.add_argument(
+        "--audit-log", type=Path, default=default(None), help="append the audit records (JSON lines) to this file"
+    )
+    parser.add_argument(
+        "--verbose", action="store_true", default=default(False), help="also write the audit records to stderr"
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -65,30 +108,25 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
-    parser.add_argument("--policies", type=Path, default=Path("policies.json"), help="policies file (%(default)s)")
-    parser.add_argument("--endpoint-url", help="CodeArtifact endpoint, e.g. the emulator's http://127.0.0.1:PORT")
-    parser.add_argument("--region", help="AWS region (default: the environment's or the profile's)")
-    parser.add_argument(
-        "--ledger-table", help="the stack's LedgerTableName: holds, quarantine (default: $DISPOSER_LEDGER_TABLE)"
-    )
-    parser.add_argument(
-        "--switch-parameter",
-        help="the stack's SwitchParameterName: the kill switch (default: $DISPOSER_SWITCH_PARAMETER)",
-    )
-    parser.add_argument("--audit-log", type=Path, help="append the audit records (JSON lines) to this file")
-    parser.add_argument("--verbose", action="store_true", help="also write the audit records to stderr")
+    _global_options(parser, defaults=True)
+    common = argparse.ArgumentParser(add_help=False)
+    _global_options(common, defaults=False)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.add_parser("list", help="list the policies in the file")
-    commands.add_parser("validate", help="check the policies file; exit 2 naming every problem")
+    commands.add_parser("list", help="list the policies in the file", parents=[common])
+    commands.add_parser("validate", help="check the policies file; exit 2 naming every problem", parents=[common])
     for name, text in (("plan", "show what a policy would do; writes nothing"), ("apply", "run a policy now")):
-        command = commands.add_parser(name, help=text)
+        command = commands.add_parser(name, help=text, parents=[common])
         command.add_argument("policy", help="the policy's name in the file")
-        command.add_argument("--json", action="store_true", help="print the run report as JSON on stdout")
+        command.add_argument("--json", action="store_true", help="print the run report, every decision, as JSON")
         command.add_argument("--show-kept", action="store_true", help="list kept versions too")
-        command.add_argument("--as-of", type=_aware_time, help="the run's clock, ISO-8601 (default: now)")
-        if name == "plan":
-            command.add_argument("--html", type=Path, help="also write the plan as one self-contained HTML page")
-        else:
+        command.add_argument(
+            "--all", action="store_true", help=f"list every row (default: the first {MAX_TABLE_ROWS}, the rest counted)"
+        )
+        command.add_argument(
+            "--as-of", type=aware_time, help="the run's clock, ISO-8601 with a zone, e.g. 2026-11-21T03:00:00Z"
+        )
+        command.add_argument("--html", type=Path, help="also write the plan as one self-contained HTML page")
+        if name == "apply":
             command.add_argument("--yes", action="store_true", help="do not ask before disposing")
             command.add_argument(
                 "--without-safety-controls",
@@ -97,20 +135,12 @@ def _parser() -> argparse.ArgumentParser:
                 "e.g. against the emulator)",
             )
             command.add_argument(
-                "--expect-digest", help="the plan digest `plan` printed: dispose nothing if the plan changed since"
+                "--expect-digest",
+                type=plan_digest,
+                help="the plan digest `plan` printed (v1: and 32 hex digits): dispose nothing if the plan changed",
             )
-    safety.add_commands(commands)
+    safety.add_commands(commands, parents=[common])
     return parser
-
-
-def _aware_time(text: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not an ISO-8601 time; write it like 2026-11-21T03:00:00Z (UTC if no zone is given)"
-        ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def entry() -> None:
@@ -119,7 +149,10 @@ def entry() -> None:
 
 
 def main(argv: Sequence[str] | None = None, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
-    arguments = _parser().parse_args(argv)
+    parser = _parser()
+    # Shell completion (register-python-argcomplete codeartifact-disposer): answers and exits when asked.
+    argcomplete.autocomplete(parser)
+    arguments = parser.parse_args(argv)
     # The process's environment and the function's log stream are set for this command only (a caller
     # such as a test may run several in one process).
     environ, stream = dict(os.environ), logger.registered_handler.stream  # type: ignore[attr-defined]
@@ -143,13 +176,22 @@ def _run_command(arguments: argparse.Namespace, stdin: TextIO, stdout: TextIO) -
     except (NoRegionError, NoCredentialsError) as error:
         return _fail(f"{error} (see --region, and your AWS credentials or profile)", EXIT_BAD_INPUT)
     except CodeArtifactError as error:
+        if error.code in UNREACHABLE_CODES:
+            return _fail(f"could not reach CodeArtifact{_where(arguments)}: {error.message}", EXIT_UNREACHABLE)
+        if error.code in NOT_FOUND_CODES:
+            return _fail(f"not found: {error.code}: {error.message}", EXIT_INCOMPLETE)
         return _fail(f"AWS refused: {error.code}: {error.message}", EXIT_AWS)
     except RunAbortedError as error:
         return _fail(f"{error.code}: {error.message}", EXIT_CAP)
     except DisposerError as error:  # a future clock, a domain or repository outside the deployment, ...
         return _fail(f"{error.code}: {error.message}", EXIT_BAD_INPUT)
     except BotoCoreError as error:
-        return _fail(f"AWS could not be reached: {error}", EXIT_AWS)
+        return _fail(f"could not reach AWS{_where(arguments)}: {error}", EXIT_UNREACHABLE)
+
+
+def _where(arguments: argparse.Namespace) -> str:
+    endpoint = getattr(arguments, "endpoint_url", None) or os.environ.get("AWS_ENDPOINT_URL_CODEARTIFACT")
+    return f" at {endpoint}" if endpoint else ""
 
 
 def _fail(message: str, code: int) -> int:
@@ -226,17 +268,25 @@ def _run(policy: RetentionPolicy, arguments: argparse.Namespace, stdin: TextIO, 
 
     def confirm(report: RunReport) -> bool:
         nonlocal declined
-        progress.expect_writes(report.plan.change_count)
         if report.plan.change_count == 0 or arguments.yes:
+            progress.expect_writes(report.plan.change_count)
             return True
+        # Nothing is printed under a live progress display: it would redraw over the table and the question.
+        progress.stop()
+        view = _view(report, policy)
         if not arguments.json:
-            print_table(report.to_body(), arguments.show_kept, stdout)
+            print_table(view, stdout, show_kept=arguments.show_kept, show_all=arguments.all)
+            for error in view.body.errors:
+                print(f"could not read {error.scope}: {error.error_code}: {error.error_message}", file=stdout)
         # With --json, stdout is the report alone: the question goes to stderr.
         prompt = sys.stderr if arguments.json else stdout
         declined = not _confirmed(report, stdin, prompt)
         if declined:
             print("not confirmed: nothing disposed", file=prompt)
-        return not declined
+            return False
+        progress.resume()
+        progress.expect_writes(report.plan.change_count)
+        return True
 
     request = RunRequest(
         context=RunContext(
@@ -268,7 +318,11 @@ def _run(policy: RetentionPolicy, arguments: argparse.Namespace, stdin: TextIO, 
         return EXIT_DECLINED
     if sink.records and arguments.audit_log is None and apply:
         print(f"audit records: {DEFAULT_APPLY_AUDIT} ({sink.records} records appended)", file=sys.stderr)
-    return _show(report, arguments, stdout)
+    return _show(_view(report, policy), report, arguments, stdout)
+
+
+def _view(report: RunReport, policy: RetentionPolicy) -> PlanView:
+    return PlanView(whole_body(report), published_times(report), policy.domain, policy.domain_owner)
 
 
 def _confirmed(report: RunReport, stdin: TextIO, prompt: TextIO) -> bool:
@@ -279,26 +333,43 @@ def _confirmed(report: RunReport, stdin: TextIO, prompt: TextIO) -> bool:
     return stdin.readline().strip() == report.plan.policy
 
 
-def _show(report: RunReport, arguments: argparse.Namespace, stdout: TextIO) -> int:
-    body = report.to_body()
-    if getattr(arguments, "html", None) is not None:
-        _write_html(body, arguments.html)
+def _show(view: PlanView, report: RunReport, arguments: argparse.Namespace, stdout: TextIO) -> int:
+    body = view.body
+    if arguments.html is not None:
+        _write_html(view, arguments.html)
     if arguments.json:
         print(body.model_dump_json(by_alias=True, indent=2), file=stdout)
     else:
         if not report.applied:
-            print_table(body, arguments.show_kept, stdout)
+            print_table(view, stdout, show_kept=arguments.show_kept, show_all=arguments.all)
         for item in body.items:
             if item.outcome == "failed":
                 print(f"FAILED {item.repository} {item.package} {item.version}: {item.error_code}", file=stdout)
-        print_summary(body, stdout)
+        print_summary(view, stdout)
+    return _exit_code(report, body)
+
+
+def _exit_code(report: RunReport, body: RunReportBody) -> int:
+    """The run's exit code (see EXIT_CODES), with one line on stderr naming the cause when it is not 0."""
     if report.cap_exceeded or report.percent_exceeded:
         return EXIT_CAP
-    return EXIT_FAILURES if report.failed else EXIT_OK
+    errors = body.errors
+    if errors:
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more, listed above)" if len(errors) > 1 else ""
+        cause = f"{first.scope}: {first.error_code}: {first.error_message}{more}"
+        if any(error.error_code in UNREACHABLE_CODES for error in errors):
+            return _fail(f"could not reach CodeArtifact, the plan is incomplete: {cause}", EXIT_UNREACHABLE)
+        missing = "does not exist" if first.error_code in NOT_FOUND_CODES else "could not be read"
+        return _fail(f"the plan is incomplete: {first.scope} {missing}: {cause}", EXIT_INCOMPLETE)
+    if report.failed:
+        failed = sum(1 for outcome in report.outcomes.values() if not outcome.succeeded)
+        return _fail(f"{failed} versions could not be disposed (each is named above)", EXIT_FAILURES)
+    return EXIT_OK
 
 
-def _write_html(body: RunReportBody, path: Path) -> None:
+def _write_html(view: PlanView, path: Path) -> None:
     from disposer_cli.html import render_plan_html
 
-    path.write_text(render_plan_html(body), encoding="utf-8")
+    path.write_text(render_plan_html(view.body, view=view), encoding="utf-8")
     print(f"plan page: {path}", file=sys.stderr)

@@ -3,11 +3,24 @@
 import io
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from disposer_cli.main import EXIT_BAD_INPUT, EXIT_CAP, EXIT_DECLINED, EXIT_OK, main
+from disposer_cli.main import (
+    EXIT_AWS,
+    EXIT_BAD_INPUT,
+    EXIT_CAP,
+    EXIT_CODES,
+    EXIT_DECLINED,
+    EXIT_FAILURES,
+    EXIT_INCOMPLETE,
+    EXIT_OK,
+    EXIT_UNREACHABLE,
+    main,
+)
 from tests.integration.harness import calls, statuses
 from tests.integration.seeds import UI_KIT
 
@@ -250,3 +263,163 @@ def test_cli_apply_without_the_safety_controls_refuses_unless_told(emulator, pol
     error = capsys.readouterr().err
     assert code == EXIT_BAD_INPUT and "--ledger-table and --switch-parameter" in error
     assert disposed(client) == set()
+
+
+# What the exit code says: a plan that could not read what the policy names is never a success.
+ONE_PACKAGE = {
+    "name": "one-package",
+    "domain": "acme",
+    "repository": "releases",
+    "format": "npm",
+    "namespace": "acme",
+    "package": "ui-kit",
+    "select": {"olderThanDays": 30},
+    "keep": {"latest": 5},
+}
+# Nothing listens there: a refused connection.
+DEAD_ENDPOINT = "http://127.0.0.1:9"
+
+
+@pytest.fixture
+def literal_policies(tmp_path: Path) -> Path:
+    typo = {**ONE_PACKAGE, "name": "typo", "package": "ui-kitt"}
+    missing = {**ONE_PACKAGE, "name": "no-repository", "repository": "relaeses", "package": "ui-*"}
+    path = tmp_path / "literal.json"
+    path.write_text(json.dumps({"policies": [ONE_PACKAGE, typo, missing, POLICIES["policies"][0]]}))
+    return path
+
+
+@pytest.mark.parametrize("command", [("plan",), ("apply", "--yes")])
+@pytest.mark.parametrize("policy", ["one-package", "prune-ui"])
+def test_cli_dead_endpoint_exits_7_could_not_reach(emulator, literal_policies, capsys, command, policy):
+    # GIVEN a literal package (or a glob) and an endpoint nobody listens on (given after the subcommand)
+    # WHEN planned or applied
+    code, _ = cli(emulator, literal_policies, *command, policy, "--as-of", AS_OF, "--endpoint-url", DEAD_ENDPOINT)
+    # THEN the exit code says it could not reach CodeArtifact, in one line naming the endpoint, not "AWS refused"
+    error = capsys.readouterr().err
+    assert code == EXIT_UNREACHABLE, error
+    assert "could not reach CodeArtifact" in error and "AWS refused" not in error
+    assert error.count("error: ") == 1
+
+
+def test_cli_literal_package_typo_exits_6_naming_it(emulator, literal_policies, capsys):
+    # GIVEN a policy whose literal package does not exist / WHEN planned
+    code, out = cli(emulator, literal_policies, "plan", "typo", "--as-of", AS_OF)
+    # THEN exit 6, one line naming the package and that it does not exist
+    error = capsys.readouterr().err
+    assert code == EXIT_INCOMPLETE
+    assert "error: the plan is incomplete: package releases/npm/acme/ui-kitt does not exist" in error
+    assert "0 versions in 0 packages" in out
+
+
+def test_cli_literal_repository_missing_exits_6(emulator, literal_policies, capsys):
+    code, _ = cli(emulator, literal_policies, "plan", "no-repository", "--as-of", AS_OF)
+    assert code == EXIT_INCOMPLETE
+    assert "not found: ResourceNotFoundException" in capsys.readouterr().err
+
+
+def test_cli_apply_yes_literal_package_typo_exits_6_and_disposes_nothing(emulator, literal_policies, client, capsys):
+    code, _ = cli(emulator, literal_policies, "apply", "typo", "--as-of", AS_OF, "--yes")
+    assert code == EXIT_INCOMPLETE and disposed(client) == set()
+    assert "ui-kitt does not exist" in capsys.readouterr().err
+
+
+def test_cli_expect_digest_malformed_exits_2_naming_the_form(emulator, policies_file, client, capsys):
+    # WHEN a digest that is not one is given
+    with pytest.raises(SystemExit) as exit_:
+        cli(emulator, policies_file, "apply", "prune-ui", "--as-of", AS_OF, "--yes", "--expect-digest", "banana")
+    # THEN it is bad input (exit 2), naming the expected form, and nothing is read or disposed
+    assert exit_.value.code == EXIT_BAD_INPUT
+    assert "v1: and 32 lowercase hex digits" in capsys.readouterr().err
+    assert "ListPackageVersions" not in calls(emulator) and disposed(client) == set()
+
+
+@pytest.mark.parametrize("option", [("plan", "prune-ui", "--as-of"), ("hold", "add", "--until")])
+def test_cli_time_without_a_zone_exits_2_with_an_example(emulator, policies_file, capsys, option):
+    hold = ["--repository", "r", "--format", "npm", "--package", "p", "--version", "1", "--reason", "x"]
+    args = [*option, "2026-06-01T00:00:00", *(hold if option[0] == "hold" else [])]
+    with pytest.raises(SystemExit) as exit_:
+        cli(emulator, policies_file, *args)
+    error = capsys.readouterr().err
+    assert exit_.value.code == EXIT_BAD_INPUT
+    assert "write it with a zone, like 2026-11-21T03:00:00Z" in error
+
+
+def test_cli_global_options_after_the_subcommand(emulator, policies_file, tmp_path):
+    # GIVEN every global option after the subcommand (and the file given nowhere else)
+    log = tmp_path / "after.jsonl"
+    code = main(
+        [
+            "plan",
+            "prune-ui",
+            "--as-of",
+            AS_OF,
+            "--policies",
+            str(policies_file),
+            "--endpoint-url",
+            emulator.url,
+            "--region",
+            "us-east-1",
+            "--audit-log",
+            str(log),
+        ],
+        io.StringIO(),
+        io.StringIO(),
+    )
+    # THEN they are honoured as before it
+    assert code == EXIT_OK and "run report" in log.read_text()
+
+
+def test_cli_global_option_before_the_subcommand_is_not_overwritten(emulator, policies_file):
+    # GIVEN --policies before the subcommand and another option after it / THEN the file given is used
+    out = io.StringIO()
+    code = main(["--policies", str(policies_file), "list", "--verbose"], io.StringIO(), out)
+    assert code == EXIT_OK and "prune-ui" in out.getvalue()
+
+
+def _complete(line: str) -> str:
+    """What the CLI answers a shell's completion hook for `line` (register-python-argcomplete), in a process of
+    its own as a shell runs it: argcomplete writes its answers to fd 8 and takes fd 9 for debugging, which
+    in this process would be the test runner's."""
+    root = Path(__file__).resolve().parents[2]
+    environment = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(str(root / folder) for folder in ("lambda", "cli", ".")),
+        "_ARGCOMPLETE": "1",
+        "COMP_LINE": line,
+        "COMP_POINT": str(len(line)),
+    }
+    # As bash's completion function does: the answers on fd 8 (here, into stdout), debugging on fd 9 discarded.
+    script = f'"{sys.executable}" -m disposer_cli 8>&1 9>/dev/null 1>/dev/null'
+    done = subprocess.run(["bash", "-c", script], env=environment, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [("codeartifact-disposer pl", "plan"), ("codeartifact-disposer plan x --endp", "--endpoint-url")],
+)
+def test_cli_completion_completes_subcommands_and_options(line: str, expected: str):
+    # GIVEN the environment a shell's completion hook sets / WHEN the CLI is asked / THEN it answers completions
+    assert expected in _complete(line)
+
+
+def test_cli_readme_exit_code_table_matches_the_cli():
+    # GIVEN the README's exit-code table / THEN its codes, in order, are the CLI's, in the order --help gives
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("<!-- exit-codes -->")[1].split("<!-- /exit-codes -->")[0]
+    cells = [line.split("|")[1].strip() for line in table.splitlines() if line.startswith("|")]
+    documented = [int(cell) for cell in cells if cell.isdigit()]
+    helped = [int(line.split()[0]) for line in EXIT_CODES.splitlines()[1:] if line[:3].strip().isdigit()]
+    assert documented == helped
+    assert set(documented) == {
+        EXIT_OK,
+        EXIT_FAILURES,
+        EXIT_BAD_INPUT,
+        EXIT_CAP,
+        EXIT_AWS,
+        EXIT_DECLINED,
+        EXIT_INCOMPLETE,
+        EXIT_UNREACHABLE,
+    }

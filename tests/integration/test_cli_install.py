@@ -137,6 +137,7 @@ def test_installed_cli_says_the_version_the_package_carries(installed, elsewhere
     metadata = subprocess.run(
         [str(installed.parent / "python"), "-c", query],
         env=BARE,
+        cwd=elsewhere,
         capture_output=True,
         text=True,
         check=True,

@@ -2,6 +2,7 @@
 disposer_cli.html, checked by parsing and, where a headless Chromium and Playwright exist, in a browser."""
 
 import shutil
+import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
@@ -14,6 +15,7 @@ from disposer.model.report import RunItem, RunReportBody
 from disposer_cli.html import render_plan_html
 from tests.integration.harness import invoke_api
 from tests.integration.seeds import POLICY, retention_seed
+from tests.support_plans import large_view
 
 HOSTILE_VERSION = "<script>alert(1)</script>"
 HOSTILE_PACKAGE = "<img src=x onerror=alert(2)>"
@@ -48,6 +50,11 @@ def hostile(body: RunReportBody) -> RunReportBody:
 
 def package(item: RunItem) -> str:
     return "/".join(part for part in (item.repository, item.namespace, item.package) if part)
+
+
+def slug(item: RunItem) -> str:
+    """The page's action of an item: a version already Disposed, Deleted or Unfinished is no candidate."""
+    return item.action if item.status in ("Published", "Unlisted", "Archived", None) else "not-candidate"
 
 
 class Page(HTMLParser):
@@ -98,13 +105,16 @@ def test_page_has_digest_totals_charts_and_every_decision(plan):
     assert page.by_id("digest")[0] == "p"
     assert f"apply {plan.policy} --expect-digest {plan.plan_digest}" in text
     # The totals, one cell each
-    for name in ("packages", "versions", "keep", "dispose", "archive"):
+    for name in ("packages", "versions", "dispose", "archive"):
         assert f'<td data-total="{name}">{getattr(plan.totals, name)}</td>' in text
+    # (the seed's one Unfinished version is counted apart from the versions a rule kept)
+    assert f'<td data-total="keep">{plan.totals.keep - 1}</td>' in text
+    assert '<td data-total="not-candidate">1</td>' in text
     assert f"maxDisposalsPerRun: {plan.max_disposals_per_run}" in text and "EXCEEDED" not in text
     assert "bytes reclaimed" not in text  # a plan measures nothing
     # The package chart: an inline SVG, one bar group per package, one segment per action it has
     assert page.by_id("chart-packages")[0] == "svg"
-    per_package = Counter((package(i), i.action) for i in plan.items)
+    per_package = Counter((package(i), slug(i)) for i in plan.items)
     packages = {name for name, _ in per_package}
     assert packages == {"releases/acme/ui-kit", "releases/acme/ui-icons"}
     for name in packages:
@@ -119,12 +129,18 @@ def test_page_has_digest_totals_charts_and_every_decision(plan):
     # The table: one row per item, with its action, package and reason; and its two filters
     rows = page.within("decisions", "tr", **{"data-action": ""})
     assert len(rows) == len(plan.items) == 18
-    assert Counter(r["data-action"] for r in rows) == Counter(i.action for i in plan.items)
+    assert Counter(r["data-action"] for r in rows) == Counter(slug(i) for i in plan.items)
     assert Counter(r["data-package"] for r in rows) == Counter(package(i) for i in plan.items)
     assert all(item.reason in text for item in plan.items)
     assert page.by_id("filter")[0] == "input" and page.by_id("action-filter")[0] == "select"
-    assert {o["value"] for o in page.within("action-filter", "option")} == {"", "keep", "dispose", "archive"}
-    assert 'id="omitted"' not in text
+    assert {o["value"] for o in page.within("action-filter", "option")} == {
+        "",
+        "keep",
+        "dispose",
+        "archive",
+        "not-candidate",
+    }
+    assert 'id="omitted"' not in text and 'id="complete"' in text
 
 
 def test_page_loads_nothing_from_anywhere(plan):
@@ -151,7 +167,7 @@ def test_page_escapes_user_data_and_notes_omitted_and_bytes(plan):
     assert HOSTILE_VERSION in page.text and any(HOSTILE_REASON in t for t in page.text)
     assert len(page.within("decisions", "tr", **{"data-action": "archive"})) == 1
     assert len(page.within("chart-packages", "g", **{"class": "package"})) == 3
-    assert "7 more decisions are not listed here" in text
+    assert "the 7 others are neither listed nor charted per package" in text
     assert "bytes reclaimed: 12.3 MB (12,345,678 bytes)" in text
 
 
@@ -195,7 +211,7 @@ def test_page_in_a_headless_browser(plan, tmp_path):
                 box = page.locator(chart).bounding_box()
                 assert box is not None and box["width"] > 100 and box["height"] > 20, (chart, box)
             bars = page.locator("#chart-packages g.package rect")
-            assert bars.count() == len({(package(i), i.action) for i in body.items})
+            assert bars.count() == len({(package(i), slug(i)) for i in body.items})
             for index in range(bars.count()):
                 box = bars.nth(index).bounding_box()
                 assert box is not None and box["width"] >= 1 and box["height"] > 0
@@ -224,3 +240,69 @@ def test_page_in_a_headless_browser(plan, tmp_path):
     # Nothing ran that was not the page's, and nothing was fetched but the file itself
     assert dialogs == [] and errors == []
     assert requests == [file.as_uri()]
+
+
+@pytest.mark.slow
+def test_page_of_10000_versions_in_a_browser_shows_every_package_kept_and_disposed(tmp_path):
+    # GIVEN the CLI's view of a plan of 10,000 versions in 40 packages: 800 kept (described, so dated), 9,200
+    # to dispose; twice the 5,000 decisions an API response lists
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip(NO_BROWSER)
+    executable = chromium()
+    if executable is None:
+        pytest.skip(NO_BROWSER)
+    view = large_view(packages=40, versions=10_000, kept=800)
+    file = tmp_path / "plan.html"
+    started = time.perf_counter()
+    file.write_text(render_plan_html(view.body, view=view), encoding="utf-8")
+    written = time.perf_counter() - started
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            errors: list[str] = []
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            started = time.perf_counter()
+            page.goto(file.as_uri())
+            loaded = time.perf_counter() - started
+            # WHEN it is opened / THEN every package is charted with both its kept and its disposed versions
+            charted = page.locator("#chart-packages g.package")
+            assert charted.count() == 40
+            for index in range(40):
+                bar = charted.nth(index)
+                assert bar.locator('rect[data-action="keep"]').count() == 1
+                assert bar.locator('rect[data-action="dispose"]').count() == 1
+                assert "keep 20, dispose 230" in (bar.locator("title").text_content() or "")
+            # AND it says it carries every decision, lists them all, with the policy, domain, account and clock
+            assert page.locator("#complete").is_visible() and page.locator("#omitted").count() == 0
+            assert page.locator("#decisions tbody tr").count() == 10_000
+            header = page.locator("body").inner_text()
+            assert "prune-big" in header and "acme" in header and "111122223333" in header
+            assert page.locator("#clock").inner_text() == view.body.as_of.isoformat()
+            assert page.locator('td[data-total="keep"]').inner_text() == "800"
+            assert page.locator('td[data-total="dispose"]').inner_text() == "9200"
+            # AND the unknown publish times say why
+            assert "a run describes only the few versions" in page.locator("#unknown-times").inner_text()
+            # WHEN sorted by age, youngest first / THEN the dated versions come first, 1 day old
+            started = time.perf_counter()
+            page.click("#decisions th:nth-child(6)")
+            first = page.locator("#decisions tbody tr").first
+            assert first.locator("td").nth(5).inner_text() == "1"
+            sorted_in = time.perf_counter() - started
+            # WHEN filtered to one package's kept versions / THEN exactly those
+            page.select_option("#action-filter", "keep")
+            page.fill("#filter", "pkg-07")
+            assert page.locator("#shown").inner_text() == "20"
+            page.fill("#filter", "")
+            page.select_option("#action-filter", "")
+            page.evaluate("window.scrollTo(0, 0)")
+            page.screenshot(path=str(tmp_path / "plan-10000.png"), full_page=False)
+            assert errors == []
+        finally:
+            browser.close()
+    print(
+        f"\n10,000-version page: {file.stat().st_size / 1e6:.1f} MB written in {written:.2f} s, loaded in "
+        f"{loaded:.2f} s, sorted by age in {sorted_in:.2f} s; screenshot {tmp_path / 'plan-10000.png'}"
+    )

@@ -463,3 +463,30 @@ def test_literal_prefix_glob_returns_text_before_first_wildcard():
     assert literal_prefix("*-kit") is None
     assert literal_prefix(None) is None
     assert is_glob("ui-?") and not is_glob("ui-kit") and not is_glob(None)
+
+
+def test_policy_file_every_problem_named_in_one_pass():
+    # GIVEN a file with field errors, an unlimited policy that also has a field error, and a duplicate name:
+    # problems pydantic reports only once the fields are fixed
+    data = {
+        "policies": [
+            {"name": "a", "domain": "acme", "select": {"versionPattern": "("}},
+            {"name": "b", "domain": "acme", "mode": "delete"},
+            _policy(name="a"),
+            {"name": "c", "domain": "acme"},
+        ],
+        "polices": [],
+    }
+    # WHEN it is parsed once
+    with pytest.raises(PolicyError) as caught:
+        parse_policies(data)
+    # THEN every problem is named, each with its policy
+    problems = caught.value.problems
+    assert any(p.startswith("polices: Extra inputs are not permitted") for p in problems)
+    assert any(p.startswith("policies[0] (a): select.versionPattern") for p in problems)
+    assert any(p.startswith("policies[1] (b): mode") for p in problems)
+    assert any(p.startswith("policies[1] (b): select/keep: the policy would dispose every version") for p in problems)
+    assert any(p.startswith("policies[3] (c): select/keep: the policy would dispose every version") for p in problems)
+    assert "policies: duplicate policy name 'a' (policies[0] and policies[2])" in problems
+    assert not any(p.startswith("policies[0] (a): select/keep") for p in problems)  # a pattern limits it
+    assert len(problems) == 6

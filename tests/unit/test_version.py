@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from disposer.codeartifact.disposal import VersionOutcome
-from disposer.codeartifact.types import PackageFormat, PackageRef, PackageVersionStatus
+from disposer.model.outcomes import VersionOutcome
+from disposer.model.packages import PackageFormat, PackageRef, PackageVersionStatus
+from disposer.model.plans import Action, PlanItem, Rule
+from disposer.model.runs import RunContext
 from disposer.observability import logger
-from disposer.observability.audit import RunContext, record_outcome
-from disposer.retention.plan import Action, PlanItem, Rule
+from disposer.observability.audit import record_outcome
 from disposer.version import __version__
 from disposer_cli.main import PROG
 from disposer_cli.main import main as cli_main

@@ -7,7 +7,7 @@ call, which pins it to `revision` and, when set, `expected_status`.
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
@@ -72,6 +72,9 @@ class PlanItem:
     reason: str
     # Sent as expectedStatus: a version found in another status is then left alone (None: not pinned).
     expected_status: PackageVersionStatus | None = None
+    # When it was published, where the run learnt it (described, or remembered in the ledger); shown to
+    # people, never part of the decision's identity (equality, the digest, a part's encoding).
+    published_time: datetime | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

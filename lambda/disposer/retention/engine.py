@@ -59,6 +59,9 @@ class PackageVersions:
     # The active holds on this package, and this policy's quarantine records of its versions (by version).
     holds: tuple[Hold, ...] = ()
     quarantine: Mapping[str, QuarantineRecord] = field(default_factory=dict, hash=False)
+    # Publish times the run learnt on path (b) (described by the age search, or remembered), by version:
+    # put on the plan items for people to read, never used to decide.
+    learnt_times: Mapping[str, datetime] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "versions", tuple(self.versions))
@@ -334,6 +337,7 @@ def plan_package(package: PackageVersions, policy: RetentionPolicy, now: datetim
                 rule=rule,
                 reason=reason,
                 expected_status=_expected_status(action, rule, version, pin_status),
+                published_time=version.published_time or package.learnt_times.get(version.version),
             )
         )
     return PackagePlan(ref=ref, items=tuple(items))

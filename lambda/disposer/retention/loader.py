@@ -9,7 +9,16 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from disposer.errors import PolicyError
-from disposer.retention.policy import KeepRule, PolicyFile, Quarantine, RetentionPolicy, SelectRule
+from disposer.retention.policy import (
+    UNLIMITED,
+    KeepRule,
+    PolicyFile,
+    Quarantine,
+    RetentionPolicy,
+    SelectRule,
+    duplicate_name,
+    unlimited,
+)
 
 # What a policies file looks like, for the messages about one that does not.
 FILE_SHAPE = '{"policies": [{"name": ..., "domain": ..., ...}, ...]}'
@@ -71,10 +80,43 @@ def parse_policy(data: object) -> RetentionPolicy:
 
 
 def parse_policies(data: object) -> tuple[RetentionPolicy, ...]:
-    """Validate a parsed policies file; raise PolicyError, e.g. `policies[2] (prune-ui): select.x: ...`."""
+    """Validate a parsed policies file; raise PolicyError naming every problem of the file at once, e.g.
+    `policies[2] (prune-ui): select.x: ...`: each policy's fields, then what pydantic checks only once
+    a policy's fields are valid (must limit itself) and across policies (unique names)."""
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else type(data).__name__
         raise PolicyError(f"a policies file is one JSON object, {FILE_SHAPE}, not {kind}")
+    entries = data.get("policies")
+    if not isinstance(entries, list):
+        try:
+            return PolicyFile.model_validate(data).policies
+        except ValidationError as error:
+            raise _policy_error(error, data, single=False) from None
+    problems: list[str] = []
+    try:
+        PolicyFile.model_validate({**data, "policies": []})
+    except ValidationError as error:
+        problems += [_problem(e, data, single=False) for e in error.errors(include_url=False)]
+    for index, entry in enumerate(entries):
+        try:
+            RetentionPolicy.model_validate(entry)
+        except ValidationError as error:
+            found = [
+                _problem({**e, "loc": ("policies", index, *e["loc"])}, data, single=False)
+                for e in error.errors(include_url=False)
+            ]
+            if unlimited(entry) and not any(UNLIMITED in problem for problem in found):
+                found.append(f"{_named(f'policies[{index}]', entry)}: {UNLIMITED}")
+            problems += found
+    first: dict[str, int] = {}
+    for index, entry in enumerate(entries):
+        name = entry.get("name") if isinstance(entry, dict) else None
+        if isinstance(name, str) and name in first:
+            problems.append(f"policies: {duplicate_name(name, first[name], index)}")
+        elif isinstance(name, str):
+            first[name] = index
+    if problems:
+        raise PolicyError(*problems)
     try:
         return PolicyFile.model_validate(data).policies
     except ValidationError as error:

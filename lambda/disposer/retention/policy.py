@@ -40,6 +40,35 @@ DEFAULT_MAX_DISPOSALS_PERCENT = 100
 MAX_GRACE_DAYS = 365
 
 
+UNLIMITED = (
+    "select/keep: the policy would dispose every version of every matching package; set "
+    "select.olderThanDays or select.versionPattern, or keep.latest, keep.newerThanDays or "
+    'keep.versionPatterns (to dispose everything on purpose, set select.versionPattern ".*")'
+)
+
+
+def unlimited(entry: object) -> bool:
+    """True if a policy's JSON sets none of the fields that limit it: what RetentionPolicy refuses, told
+    apart from the JSON so that a file's check can name it beside the policy's field errors (which stop
+    pydantic before the model's own checks run)."""
+    if not isinstance(entry, dict):
+        return False
+    select, keep = entry.get("select", {}), entry.get("keep", {})
+    if not isinstance(select, dict) or not isinstance(keep, dict):
+        return False
+    return (
+        select.get("olderThanDays") is None
+        and select.get("versionPattern") is None
+        and not keep.get("latest")
+        and not keep.get("newerThanDays")
+        and not keep.get("versionPatterns")
+    )
+
+
+def duplicate_name(name: str, first: int, again: int) -> str:
+    return f"duplicate policy name {name!r} (policies[{first}] and policies[{again}])"
+
+
 class PolicyMode(StrEnum):
     PLAN = "plan"
     APPLY = "apply"
@@ -149,11 +178,7 @@ class RetentionPolicy(PolicyModel):
             or bool(self.keep.version_patterns)
         )
         if not limited:
-            raise ValueError(
-                "select/keep: the policy would dispose every version of every matching package; set "
-                "select.olderThanDays or select.versionPattern, or keep.latest, keep.newerThanDays or "
-                'keep.versionPatterns (to dispose everything on purpose, set select.versionPattern ".*")'
-            )
+            raise ValueError(UNLIMITED)
         return self
 
     @property
@@ -201,8 +226,6 @@ class PolicyFile(PolicyModel):
         first: dict[str, int] = {}
         for index, policy in enumerate(policies):
             if policy.name in first:
-                raise ValueError(
-                    f"duplicate policy name {policy.name!r} (policies[{first[policy.name]}] and policies[{index}])"
-                )
+                raise ValueError(duplicate_name(policy.name, first[policy.name], index))
             first[policy.name] = index
         return policies

@@ -179,7 +179,8 @@ def package_ages(
         _remember(ledger, ref, {versions[i]: t for i, t in described.items() if t is not None})
     # The engine counts leading versions of the whole listing; the non-candidates among them never count.
     counts = {cutoff: candidates[k] if k < len(candidates) else len(versions) for cutoff, k in counted.items()}
-    return replace(unaged, newer_counts=counts)
+    learnt = {versions[candidates[position]].version: moment for position, moment in times.known.items()}
+    return replace(unaged, newer_counts=counts, learnt_times=learnt)
 
 
 def _memory(ledger: Ledger | None, ref: PackageRef, policy: RetentionPolicy) -> PackageMemory:
