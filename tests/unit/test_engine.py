@@ -14,8 +14,9 @@ from disposer.model.packages import (
 )
 from disposer.model.plans import Action, PackagePlan, Rule
 from disposer.retention.ages import count_newer_than_each
-from disposer.retention.engine import PackageVersions, needs_ages, plan_package, plan_packages, policy_cutoffs
+from disposer.retention.engine import PackageVersions, plan_package, plan_packages
 from disposer.retention.policy import RetentionPolicy
+from disposer.retention.selection import needs_ages, policy_cutoffs
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 REF = PackageRef("acme", "111122223333", "releases", PackageFormat.NPM, "acme", "ui-kit")

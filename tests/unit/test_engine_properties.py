@@ -18,8 +18,10 @@ from disposer.model.packages import (
 )
 from disposer.model.plans import Action, PackagePlan
 from disposer.retention.ages import count_newer_than_each
-from disposer.retention.engine import PackageVersions, disposal_bound, plan_package, policy_cutoffs
+from disposer.retention.bound import disposal_bound
+from disposer.retention.engine import PackageVersions, plan_package
 from disposer.retention.policy import RetentionPolicy
+from disposer.retention.selection import policy_cutoffs
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 REFS = (

@@ -14,7 +14,8 @@ from disposer.model.holds import Hold
 from disposer.model.packages import PackageFormat, PackageRef, PackageVersionStatus, VersionSummary
 from disposer.model.plans import Action, Plan, Rule
 from disposer.model.quarantine import QuarantineRecord
-from disposer.retention.engine import PackageVersions, disposal_bound, plan_package
+from disposer.retention.bound import disposal_bound
+from disposer.retention.engine import PackageVersions, plan_package
 from disposer.retention.holds import covers, is_on_package
 from disposer.retention.policy import RetentionPolicy
 from disposer.safety.digest import plan_digest

@@ -21,7 +21,7 @@ Ages: "older than D days" means published before now - D days; "newer than D day
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from disposer.model.holds import Hold
@@ -30,7 +30,8 @@ from disposer.model.plans import Action, PackagePlan, Plan, PlanItem, Rule
 from disposer.model.quarantine import QuarantineRecord
 from disposer.retention.holds import holding
 from disposer.retention.policy import RetentionPolicy
-from disposer.retention.quarantine import QuarantineState, selection_status, state_of
+from disposer.retention.quarantine import QuarantineState, state_of
+from disposer.retention.selection import days, newer_cutoff, not_selected, older_cutoff, require_aware
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,69 +75,6 @@ class PackageVersions:
     def times_known(self) -> bool:
         """True if the engine orders the versions by their publish times itself (path (a))."""
         return self.described or all(v.published_time is not None for v in self.versions)
-
-
-def _days(count: int | None) -> str:
-    return "1 day" if count == 1 else f"{count} days"
-
-
-def _require_aware(now: datetime) -> None:
-    if now.tzinfo is None or now.utcoffset() is None:
-        raise ValueError("now must be timezone-aware (the run's clock, UTC)")
-
-
-def _older_cutoff(policy: RetentionPolicy, now: datetime) -> datetime | None:
-    days = policy.select.older_than_days
-    return None if days is None else now - timedelta(days=days)
-
-
-def _newer_cutoff(policy: RetentionPolicy, now: datetime) -> datetime | None:
-    days = policy.keep.newer_than_days
-    older_than = policy.select.older_than_days
-    if days is None or (older_than is not None and days <= older_than):
-        # Every candidate is older than olderThanDays, so none can be newer than a shorter keep window:
-        # the rule can never decide, and resolving its cutoff would only cost describes.
-        return None
-    return now - timedelta(days=days)
-
-
-def policy_cutoffs(policy: RetentionPolicy, now: datetime) -> tuple[datetime, ...]:
-    """The publish-time cutoffs the policy needs resolved per package, newest first, no duplicates."""
-    _require_aware(now)
-    cutoffs = {c for c in (_older_cutoff(policy, now), _newer_cutoff(policy, now)) if c is not None}
-    return tuple(sorted(cutoffs, reverse=True))
-
-
-def _selected_ignoring_age(
-    policy: RetentionPolicy, version: VersionSummary, record: QuarantineRecord | None = None
-) -> bool:
-    select = policy.select
-    status = selection_status(record, version)
-    return (
-        status in DISPOSABLE_STATUSES
-        and status in select.statuses
-        and select.matches_version(version.version)
-        and version.origin_type in select.origins
-    )
-
-
-def needs_ages(
-    policy: RetentionPolicy,
-    ref: PackageRef,
-    versions: Iterable[VersionSummary],
-    quarantine: Mapping[str, QuarantineRecord] | None = None,
-) -> bool:
-    """True if planning this package needs its age cutoffs resolved (saves describes when not).
-
-    Ages matter only for versions selected by status (the one before quarantine, for a quarantined
-    version), pattern and origin; a package with none (or a policy without age rules) plans identically
-    without them.
-    """
-    has_age_rules = policy.select.older_than_days is not None or policy.keep.newer_than_days is not None
-    if not has_age_rules or not policy.matches_package(ref):
-        return False
-    records = quarantine or {}
-    return any(_selected_ignoring_age(policy, v, records.get(v.version)) for v in versions)
 
 
 _NO_TIME = datetime.min.replace(tzinfo=UTC)
@@ -184,6 +122,9 @@ def _timeless(package: PackageVersions, version: VersionSummary) -> bool:
     return package.described and version.published_time is None
 
 
+Decision = tuple[Action, Rule, str]
+
+
 def _decide(
     policy: RetentionPolicy,
     package: PackageVersions,
@@ -192,57 +133,69 @@ def _decide(
     ages: _Ages,
     latest_of: int | None,
     now: datetime,
-) -> tuple[Action, Rule, str]:
-    select, keep = policy.select, policy.keep
-    older_cutoff, newer_cutoff = _older_cutoff(policy, now), _newer_cutoff(policy, now)
+) -> Decision:
     record = package.quarantine.get(version.version)
-    status = selection_status(record, version)
-    if status not in DISPOSABLE_STATUSES or status not in select.statuses:
-        return Action.KEEP, Rule.NOT_SELECTED_STATUS, f"kept: not selected (status {version.status})"
-    if not select.matches_version(version.version):
-        return (
-            Action.KEEP,
-            Rule.NOT_SELECTED_VERSION_PATTERN,
-            "kept: not selected (version does not match select.versionPattern)",
-        )
-    if version.origin_type not in select.origins:
-        return Action.KEEP, Rule.NOT_SELECTED_ORIGIN, f"kept: not selected (origin {version.origin_type})"
+    missed = not_selected(policy, version, record)
+    if missed is not None:
+        return Action.KEEP, *missed
     if _timeless(package, version):
         return Action.KEEP, Rule.KEEP_NO_PUBLISH_TIME, "kept: no publish time (its age and rank cannot be known)"
-    if older_cutoff is not None and ages.newer(position, older_cutoff):
+    older = older_cutoff(policy, now)
+    if older is not None and ages.newer(position, older):
         return (
             Action.KEEP,
             Rule.NOT_SELECTED_AGE,
-            f"kept: not selected (not older than {_days(select.older_than_days)})",
+            f"kept: not selected (not older than {days(policy.select.older_than_days)})",
         )
+    kept = _kept(policy, package, version, position, ages, latest_of, now)
+    if kept is not None:
+        return Action.KEEP, *kept
+    if version.revision is None:
+        return Action.KEEP, Rule.KEEP_NO_REVISION, "kept: no revision (the disposal could not be pinned)"
+    if policy.quarantine is not None:
+        return _quarantine(policy.quarantine.grace_days, record, state_of(record, version), now)
+    return _disposal(policy)
+
+
+def _kept(
+    policy: RetentionPolicy,
+    package: PackageVersions,
+    version: VersionSummary,
+    position: int,
+    ages: _Ages,
+    latest_of: int | None,
+    now: datetime,
+) -> tuple[Rule, str] | None:
+    """The first keep rule that keeps a selected version, in the engine's order, or None."""
+    keep = policy.keep
     hold = holding(package.holds, version.version)
     if hold is not None:
-        return Action.KEEP, Rule.KEEP_HOLD, f"kept: {hold.reason_text}"
-    state = state_of(record, version)
-    if state is QuarantineState.RESTORED:
-        assert record is not None
+        return Rule.KEEP_HOLD, f"kept: {hold.reason_text}"
+    record = package.quarantine.get(version.version)
+    if record is not None and state_of(record, version) is QuarantineState.RESTORED:
         seen = (record.restored_at or now).date().isoformat()
         return (
-            Action.KEEP,
             Rule.KEEP_RESTORED,
             f"kept: restored from quarantine (seen {seen}, {version.status} at revision {version.revision})",
         )
     if latest_of is not None:
-        return Action.KEEP, Rule.KEEP_LATEST, f"kept: latest {keep.latest} of {latest_of}"
-    if newer_cutoff is not None and ages.newer(position, newer_cutoff):
-        return Action.KEEP, Rule.KEEP_NEWER_THAN, f"kept: published within {_days(keep.newer_than_days)}"
+        return Rule.KEEP_LATEST, f"kept: latest {keep.latest} of {latest_of}"
+    newer = newer_cutoff(policy, now)
+    if newer is not None and ages.newer(position, newer):
+        return Rule.KEEP_NEWER_THAN, f"kept: published within {days(keep.newer_than_days)}"
     pattern = keep.matching_pattern(version.version)
     if pattern is not None:
-        return Action.KEEP, Rule.KEEP_VERSION_PATTERN, f"kept: matches keep pattern {pattern}"
+        return Rule.KEEP_VERSION_PATTERN, f"kept: matches keep pattern {pattern}"
     if keep.default_display_version and version.version == package.default_display_version:
-        return Action.KEEP, Rule.KEEP_DEFAULT_DISPLAY_VERSION, "kept: default display version"
-    if version.revision is None:
-        return Action.KEEP, Rule.KEEP_NO_REVISION, "kept: no revision (the disposal could not be pinned)"
-    if policy.quarantine is not None:
-        return _quarantine(policy.quarantine.grace_days, record, state, now)
+        return Rule.KEEP_DEFAULT_DISPLAY_VERSION, "kept: default display version"
+    return None
+
+
+def _disposal(policy: RetentionPolicy) -> Decision:
+    select = policy.select
     because = []
     if select.older_than_days is not None:
-        because.append(f"older than {_days(select.older_than_days)}")
+        because.append(f"older than {days(select.older_than_days)}")
     if select.version_pattern is not None:
         because.append("matches select.versionPattern")
     if select.older_than_days is not None:
@@ -254,17 +207,15 @@ def _decide(
     return Action.DISPOSE, rule, f"dispose: {' and '.join(because) or 'selected'}"
 
 
-def _quarantine(
-    grace_days: int, record: QuarantineRecord | None, state: QuarantineState, now: datetime
-) -> tuple[Action, Rule, str]:
+def _quarantine(grace_days: int, record: QuarantineRecord | None, state: QuarantineState, now: datetime) -> Decision:
     if state is QuarantineState.NONE or record is None:
-        return Action.ARCHIVE, Rule.ARCHIVE_QUARANTINE, f"archive: quarantine for {_days(grace_days)} before disposal"
+        return Action.ARCHIVE, Rule.ARCHIVE_QUARANTINE, f"archive: quarantine for {days(grace_days)} before disposal"
     due = record.since + timedelta(days=grace_days)
     if due <= now:
         return (
             Action.DISPOSE,
             Rule.DISPOSE_AFTER_QUARANTINE,
-            f"dispose: in quarantine since {record.since.date().isoformat()}, {_days(grace_days)} or more",
+            f"dispose: in quarantine since {record.since.date().isoformat()}, {days(grace_days)} or more",
         )
     return (
         Action.KEEP,
@@ -285,31 +236,25 @@ def _expected_status(
     return version.status if action is Action.DISPOSE and pin_status else None
 
 
-def _ranked(package: PackageVersions, policy: RetentionPolicy, ordered: Sequence[VersionSummary]) -> list[int]:
+def ranked(package: PackageVersions, policy: RetentionPolicy, ordered: Sequence[VersionSummary]) -> list[int]:
     """The positions in `ordered` that keep.latest ranks: the versions select would take but for their
     age (status, pattern and origin), less those CodeArtifact gave no publish time."""
-    select = policy.select
-    statuses = [selection_status(package.quarantine.get(v.version), v) for v in ordered]
     return [
         position
         for position, v in enumerate(ordered)
-        if statuses[position] in DISPOSABLE_STATUSES
-        and statuses[position] in select.statuses
-        and select.matches_version(v.version)
-        and v.origin_type in select.origins
-        and not _timeless(package, v)
+        if not_selected(policy, v, package.quarantine.get(v.version)) is None and not _timeless(package, v)
     ]
 
 
 def plan_package(package: PackageVersions, policy: RetentionPolicy, now: datetime) -> PackagePlan:
     """Decide keep or dispose, with a reason, for every version of one package (see module docstring)."""
-    _require_aware(now)
+    require_aware(now)
     if package.times_known:
         ordered: Sequence[VersionSummary] = sorted(package.versions, key=_order_key, reverse=True)
     else:
         ordered = package.versions
     select = policy.select
-    matching = _ranked(package, policy, ordered)
+    matching = ranked(package, policy, ordered)
     newest = set(matching[: policy.keep.latest or 0])
     # A disposal is pinned to the status seen only where a status change could change the decision: when
     # the policy selects some of the disposable statuses. Selecting all three, any status a version could
@@ -343,34 +288,9 @@ def plan_package(package: PackageVersions, policy: RetentionPolicy, now: datetim
     return PackagePlan(ref=ref, items=tuple(items))
 
 
-def disposal_bound(package: PackageVersions, policy: RetentionPolicy, now: datetime) -> int:
-    """The most versions any plan of this listed package can dispose or archive, before its ages are known.
-
-    Every version is taken to be older than every cutoff (an age only ever keeps a version: olderThanDays
-    selects fewer, keep.newerThanDays keeps more), and keep.latest is counted, not placed: which versions
-    it keeps can depend on the publish times (versions published at the same instant, versions found to
-    have none), how many cannot. Of the versions it ranks now (`ranked`), the finished plan keeps at
-    least min(latest, len(ranked)): its newest ranked ones, and every one found without a publish time.
-    At most `ranked - changes` of those are versions not counted here anyway; the rest come off the
-    bound. The plan made once the ages are known writes a subset of these changes, that many fewer.
-    """
-    unranked = policy.model_copy(update={"keep": policy.keep.model_copy(update={"latest": None})})
-    oldest = (
-        package if package.times_known else replace(package, newer_counts=dict.fromkeys(policy_cutoffs(policy, now), 0))
-    )
-    plan = plan_package(oldest, unranked, now)
-    changes = {item.version for item in plan.changes}
-    latest = policy.keep.latest or 0
-    if not latest or not changes:
-        return len(changes)
-    ordered = oldest.versions
-    ranked = {ordered[position].version for position in _ranked(oldest, policy, ordered)}
-    return len(changes) - max(0, min(latest, len(ranked)) - len(ranked - changes))
-
-
 def plan_packages(packages: Iterable[PackageVersions], policy: RetentionPolicy, now: datetime) -> Plan:
     """Plan every package (in the order given) for one policy run at clock `now`."""
-    _require_aware(now)
+    require_aware(now)
     return Plan(
         policy=policy.name,
         as_of=now,

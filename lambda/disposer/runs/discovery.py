@@ -16,10 +16,12 @@ from disposer.model.runs import Listed, RunProblem
 from disposer.observability import logger
 from disposer.ports import CodeArtifact, Ledger
 from disposer.retention.ages import MemoizedTimes, count_newer_than_each
-from disposer.retention.engine import PackageVersions, disposal_bound, needs_ages, policy_cutoffs
+from disposer.retention.bound import disposal_bound
+from disposer.retention.engine import PackageVersions
 from disposer.retention.holds import on_package
 from disposer.retention.patterns import is_glob, literal_prefix, repository_prefix
 from disposer.retention.policy import RetentionPolicy
+from disposer.retention.selection import needs_ages, policy_cutoffs
 
 ErrorSink = Callable[[RunProblem], None]
 T = TypeVar("T")
