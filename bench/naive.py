@@ -22,7 +22,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from disposer.codeartifact.client import CallCounter
+from disposer.codeartifact.wire import CallCounter
 from disposer.model.packages import (
     PackageFormat,
     PackageRef,

@@ -3,7 +3,7 @@
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
-from disposer.codeartifact.client import translated_errors
+from disposer.codeartifact.wire import translated_errors
 from disposer.errors import (
     AccessDeniedError,
     ConflictError,

@@ -1,29 +1,17 @@
 """The only module that talks to CodeArtifact: botocore calls, pagination, pacing, budget, and errors mapped to ours."""
 
-import threading
-from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
 
 from disposer import aws
 from disposer.budget import Budget
 from disposer.codeartifact.pacing import QuotaPacer
-from disposer.constants import MAX_VERSIONS_PER_CALL
+from disposer.codeartifact.wire import CallCounter, batch_outcome, batch_params, coordinates, translated_errors
 from disposer.errors import (
-    AccessDeniedError,
-    CodeArtifactError,
-    ConflictError,
     DeadlineExceededError,
-    NotFoundError,
-    ThrottledError,
-    UpstreamError,
-    UpstreamValidationError,
 )
 from disposer.model.outcomes import BatchOutcome
 from disposer.model.packages import (
@@ -50,33 +38,6 @@ else:
 LIST_PAGE_SIZE = 1000
 _HANDLER_ID = "disposer"
 
-_ERRORS: Mapping[str, type[CodeArtifactError]] = {
-    "AccessDeniedException": AccessDeniedError,
-    "ResourceNotFoundException": NotFoundError,
-    "ConflictException": ConflictError,
-    "ValidationException": UpstreamValidationError,
-}
-
-
-@dataclass
-class CallCounter:
-    """Calls made per CodeArtifact operation (retries of one call not counted again), and throttled
-    attempts (each one, retried or not)."""
-
-    calls: Counter[str] = field(default_factory=Counter)
-    throttles: int = 0
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
-
-    def record(self, model: Any, **_: Any) -> None:
-        with self._lock:
-            self.calls[model.name] += 1
-
-    def check_throttle(self, response: Any = None, **_: Any) -> None:
-        # botocore asks "needs-retry" after every attempt; `response` is (http, parsed) or None.
-        if response is not None and response[1].get("Error", {}).get("Code") == "ThrottlingException":
-            with self._lock:
-                self.throttles += 1
-
 
 def create_client(
     *, endpoint_url: str | None = None, max_attempts: int = 5, pacer: QuotaPacer | None = None, pool: int = 10
@@ -95,68 +56,6 @@ def create_client(
     if pacer is not None:
         client.meta.events.register("before-send.codeartifact", pacer.before_send)
     return client
-
-
-def _batch_params(
-    ref: PackageRef,
-    versions: Sequence[str],
-    revisions: Mapping[str, str] | None,
-    expected_status: PackageVersionStatus | None,
-) -> dict[str, Any]:
-    """The parameters of a call that changes up to 100 versions, pinned to revisions and a status."""
-    if not 0 < len(versions) <= MAX_VERSIONS_PER_CALL:
-        raise ValueError(f"a call changes 1..{MAX_VERSIONS_PER_CALL} versions, got {len(versions)}")
-    params: dict[str, Any] = {**_coordinates(ref), "versions": list(versions)}
-    if revisions:
-        params["versionRevisions"] = {v: revisions[v] for v in versions if v in revisions}
-    if expected_status is not None:
-        params["expectedStatus"] = str(expected_status)
-    return params
-
-
-def _batch_outcome(response: Mapping[str, Any], *, default_status: PackageVersionStatus) -> BatchOutcome:
-    return BatchOutcome(
-        # Read leniently: the versions are already changed, and their record must not be lost to a value
-        # this code does not know (every member of these maps is optional in the model).
-        successful={
-            version: (info.get("revision"), str(info.get("status") or default_status))
-            for version, info in response.get("successfulVersions", {}).items()
-        },
-        failed={
-            version: (str(info.get("errorCode", "UNKNOWN")), str(info.get("errorMessage", "")))
-            for version, info in response.get("failedVersions", {}).items()
-        },
-    )
-
-
-@contextmanager
-def translated_errors() -> Iterator[None]:
-    """Turn botocore failures into the service's own exceptions."""
-    try:
-        yield
-    except ClientError as error:
-        raise _translate(error) from error
-    except BotoCoreError as error:
-        raise UpstreamError("UpstreamUnavailable", str(error)) from error
-
-
-def _translate(error: ClientError) -> CodeArtifactError:
-    details: Mapping[str, Any] = error.response.get("Error", {})
-    code = str(details.get("Code", "Unknown"))
-    message = str(details.get("Message", "")) or code
-    if code == "ThrottlingException":
-        retry_after: Any = error.response.get("retryAfterSeconds")
-        return ThrottledError(code, message, int(retry_after) if retry_after is not None else None)
-    return _ERRORS.get(code, UpstreamError)(code, message)
-
-
-def _coordinates(ref: PackageRef) -> dict[str, str]:
-    params = {"domain": ref.domain, "repository": ref.repository, "format": str(ref.format), "package": ref.package}
-    if ref.domain_owner:
-        params["domainOwner"] = ref.domain_owner
-    if ref.namespace:
-        params["namespace"] = ref.namespace
-    return params
 
 
 class CodeArtifactClient:
@@ -217,10 +116,10 @@ class CodeArtifactClient:
         expected_status: PackageVersionStatus | None = None,
     ) -> BatchOutcome:
         """One DisposePackageVersions call (at most 100 versions)."""
-        params = _batch_params(ref, versions, revisions, expected_status)
+        params = batch_params(ref, versions, revisions, expected_status)
         with translated_errors():
             response = self._client.dispose_package_versions(**params)
-        return _batch_outcome(response, default_status=PackageVersionStatus.DISPOSED)
+        return batch_outcome(response, default_status=PackageVersionStatus.DISPOSED)
 
     @tracer.capture_method(capture_response=False)
     def archive(
@@ -232,11 +131,11 @@ class CodeArtifactClient:
         expected_status: PackageVersionStatus | None = None,
     ) -> BatchOutcome:
         """One UpdatePackageVersionsStatus call to Archived (at most 100 versions): quarantine."""
-        params = _batch_params(ref, versions, revisions, expected_status)
+        params = batch_params(ref, versions, revisions, expected_status)
         params["targetStatus"] = str(PackageVersionStatus.ARCHIVED)
         with translated_errors():
             response = self._client.update_package_versions_status(**params)
-        return _batch_outcome(response, default_status=PackageVersionStatus.ARCHIVED)
+        return batch_outcome(response, default_status=PackageVersionStatus.ARCHIVED)
 
     @tracer.capture_method(capture_response=False)
     def list_repositories(self, domain: str, domain_owner: str | None, prefix: str = "") -> list[str]:
@@ -295,7 +194,7 @@ class CodeArtifactClient:
     def published_time(self, ref: PackageRef, version: str) -> datetime | None:
         """One DescribePackageVersion call: the only way CodeArtifact tells a version's publish time."""
         with translated_errors():
-            described = self._client.describe_package_version(**_coordinates(ref), packageVersion=version)  # type: ignore[arg-type]
+            described = self._client.describe_package_version(**coordinates(ref), packageVersion=version)  # type: ignore[arg-type]
         published = described["packageVersion"].get("publishedTime")
         if published is None:
             return None
@@ -306,7 +205,7 @@ class CodeArtifactClient:
         """The total size of a version's assets (ListPackageVersionAssets, paginated): what disposing it frees."""
         paginator = self._client.get_paginator("list_package_version_assets")
         with translated_errors():
-            pages = paginator.paginate(**_coordinates(ref), packageVersion=version)  # type: ignore[arg-type]
+            pages = paginator.paginate(**coordinates(ref), packageVersion=version)  # type: ignore[arg-type]
             return sum(int(asset.get("size", 0)) for page in pages for asset in page.get("assets", []))
 
     @tracer.capture_method(capture_response=False)
@@ -317,7 +216,7 @@ class CodeArtifactClient:
         default_display: str | None = None
         with translated_errors():
             pages = paginator.paginate(
-                **_coordinates(ref),  # type: ignore[arg-type]
+                **coordinates(ref),  # type: ignore[arg-type]
                 sortBy="PUBLISHED_TIME",
                 PaginationConfig={"PageSize": LIST_PAGE_SIZE},
             )

@@ -63,23 +63,22 @@ def dispose_items(
                 sizes = measure_sizes(codeartifact, chunk, threads=measure_threads) if measured else None
                 _dispose_chunk(codeartifact, chunk, sizes, emit)
         except DeadlineExceededError as error:
-            for item in group:
-                if item not in answered:
-                    emit(
-                        VersionOutcome.failure(
-                            item, OutcomeCode.NOT_ATTEMPTED, f"not attempted: {error.message}", transient=True
-                        )
-                    )
+            _unanswered(group, answered, emit, OutcomeCode.NOT_ATTEMPTED, f"not attempted: {error.message}", True)
         except DisposalsDisabledError as error:
-            for item in group:
-                if item not in answered:
-                    emit(VersionOutcome.failure(item, OutcomeCode.DISPOSALS_DISABLED, error.message))
+            _unanswered(group, answered, emit, OutcomeCode.DISPOSALS_DISABLED, error.message, False)
         except CodeArtifactError as error:
             if raise_first_refusal and not answered:
                 raise
-            for item in group:
-                if item not in answered:
-                    emit(VersionOutcome.failure(item, error.code, error.message, transient=error.transient))
+            _unanswered(group, answered, emit, error.code, error.message, error.transient)
+
+
+def _unanswered(
+    group: Sequence[PlanItem], answered: set[PlanItem], emit: OutcomeSink, code: str, message: str, transient: bool
+) -> None:
+    """Every item of `group` without an outcome yet fails with `code` (nothing was sent for it)."""
+    for item in group:
+        if item not in answered:
+            emit(VersionOutcome.failure(item, code, message, transient=transient))
 
 
 def _dispose_chunk(

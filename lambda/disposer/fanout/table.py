@@ -98,6 +98,17 @@ def _counts(prefix: str, name: str, counts: Mapping[str, int]) -> tuple[list[str
     return clauses, names, values
 
 
+# What a finished part adds to its run's item (the part's number to `done`, its figures to the totals).
+_PART_ADDITIONS = (
+    "done :part",
+    "completed :one",
+    "disposed :disposed",
+    "archived :archived",
+    "bytes :bytes",
+    "throttles :throttles",
+)
+
+
 def _conditional(call: Any, **params: Any) -> dict[str, Any] | None:
     """The answer of a conditional write, or None when its condition did not hold."""
     try:
@@ -214,18 +225,7 @@ class RunTable:
         """Tally one finished part once; the run's totals after it, or None if it was tallied before."""
         failed_clauses, failed_names, failed_values = _counts("f", "failed", failed)
         call_clauses, call_names, call_values = _counts("k", "calls", calls)
-        additions = ", ".join(
-            [
-                "done :part",
-                "completed :one",
-                "disposed :disposed",
-                "archived :archived",
-                "bytes :bytes",
-                "throttles :throttles",
-            ]
-            + failed_clauses
-            + call_clauses
-        )
+        additions = ", ".join([*_PART_ADDITIONS, *failed_clauses, *call_clauses])
         names = {**failed_names, **call_names}
         response = _conditional(
             self._client.update_item,
