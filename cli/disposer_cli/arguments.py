@@ -1,8 +1,22 @@
-"""Option values the CLI checks before anything runs: a bad one is bad input (exit 2), named with an example."""
+"""The CLI's command line: its commands and options, and the values it checks before anything runs (a bad one is
+bad input, exit 2, named with an example)."""
 
 import argparse
 import re
+from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from disposer.version import __version__
+from disposer_cli.exits import EXIT_CODES
+from disposer_cli.output import MAX_TABLE_ROWS
+
+PROG = "codeartifact-disposer"
+DESCRIPTION = (
+    "codeartifact-disposer: plan or apply a retention policy from a policies file, place holds, flip the kill\n"
+    "switch, with the Lambda function's own engine and adapters."
+)
 
 # `plan` prints this; `apply --expect-digest` takes nothing else (disposer/safety/digest.py makes it).
 DIGEST_PATTERN = re.compile(r"v1:[0-9a-f]{32}")
@@ -29,3 +43,107 @@ def plan_digest(text: str) -> str:
             "(e.g. v1:0123456789abcdef0123456789abcdef)"
         )
     return text
+
+
+def global_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
+    """The options every command takes, before or after its name. A subcommand's copy has no defaults
+    (SUPPRESS), so it never overwrites a value given before the subcommand."""
+
+    def default(value: object) -> object:
+        return value if defaults else argparse.SUPPRESS
+
+    parser.add_argument(
+        "--policies", type=Path, default=default(Path("policies.json")), help="policies file (./policies.json)"
+    )
+    parser.add_argument(
+        "--endpoint-url", default=default(None), help="CodeArtifact endpoint, e.g. the emulator's http://127.0.0.1:PORT"
+    )
+    parser.add_argument("--region", default=default(None), help="AWS region (default: the environment's or profile's)")
+    parser.add_argument(
+        "--ledger-table",
+        default=default(None),
+        help="the stack's LedgerTableName: holds, quarantine (default: $DISPOSER_LEDGER_TABLE)",
+    )
+    parser.add_argument(
+        "--switch-parameter",
+        default=default(None),
+        help="the stack's SwitchParameterName: the kill switch (default: $DISPOSER_SWITCH_PARAMETER)",
+    )
+    parser.add_argument(
+        "--audit-log", type=Path, default=default(None), help="append the audit records (JSON lines) to this file"
+    )
+    parser.add_argument(
+        "--verbose", action="store_true", default=default(False), help="also write the audit records to stderr"
+    )
+
+
+def parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description=DESCRIPTION,
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    global_options(parser, defaults=True)
+    common = argparse.ArgumentParser(add_help=False)
+    global_options(common, defaults=False)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("list", help="list the policies in the file", parents=[common])
+    commands.add_parser("validate", help="check the policies file; exit 2 naming every problem", parents=[common])
+    for name, text in (("plan", "show what a policy would do; writes nothing"), ("apply", "run a policy now")):
+        command = commands.add_parser(name, help=text, parents=[common])
+        command.add_argument("policy", help="the policy's name in the file")
+        command.add_argument("--json", action="store_true", help="print the run report, every decision, as JSON")
+        command.add_argument("--show-kept", action="store_true", help="list kept versions too")
+        command.add_argument(
+            "--all", action="store_true", help=f"list every row (default: the first {MAX_TABLE_ROWS}, the rest counted)"
+        )
+        command.add_argument(
+            "--as-of", type=aware_time, help="the run's clock, ISO-8601 with a zone, e.g. 2026-11-21T03:00:00Z"
+        )
+        command.add_argument("--html", type=Path, help="also write the plan as one self-contained HTML page")
+        if name == "apply":
+            command.add_argument("--yes", action="store_true", help="do not ask before disposing")
+            command.add_argument(
+                "--without-safety-controls",
+                action="store_true",
+                help="apply without the ledger table and the kill switch (holds and the switch not honoured; "
+                "e.g. against the emulator)",
+            )
+            command.add_argument(
+                "--expect-digest",
+                type=plan_digest,
+                help="the plan digest `plan` printed (v1: and 32 hex digits): dispose nothing if the plan changed",
+            )
+    _safety_commands(commands, parents=[common])
+    return parser
+
+
+def _safety_commands(commands: Any, parents: Sequence[argparse.ArgumentParser] = ()) -> None:
+    """The hold and switch commands; `parents` gives each the options every command takes."""
+    hold = commands.add_parser(
+        "hold", help="place, list or remove holds (kept by every policy and /dispose)", parents=list(parents)
+    )
+    holds = hold.add_subparsers(dest="hold_command", required=True)
+    add = holds.add_parser(
+        "add", help="place a hold on a version or a glob of versions of one package", parents=list(parents)
+    )
+    add.add_argument("--domain", help="default: $DISPOSER_DOMAIN")
+    add.add_argument("--domain-owner", help="default: $DISPOSER_DOMAIN_OWNER")
+    add.add_argument("--repository", required=True)
+    add.add_argument("--format", required=True)
+    add.add_argument("--namespace")
+    add.add_argument("--package", required=True)
+    add.add_argument("--version", required=True, help="a version, or a glob of versions (* and ?)")
+    add.add_argument("--until", required=True, type=aware_time, help="ISO-8601 with a zone, at most 366 days ahead")
+    add.add_argument("--reason", required=True, help="why (1 to 500 characters)")
+    listed = holds.add_parser("list", help="the holds in force", parents=list(parents))
+    listed.add_argument("--repository")
+    listed.add_argument("--package")
+    remove = holds.add_parser("remove", help="remove a hold", parents=list(parents))
+    remove.add_argument("hold_id")
+    switch = commands.add_parser(
+        "switch", help="turn every disposal of the deployment off or on, or show which", parents=list(parents)
+    )
+    switch.add_argument("state", choices=("on", "off", "status"))

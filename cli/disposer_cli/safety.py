@@ -16,7 +16,7 @@ import getpass
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, TextIO
+from typing import TextIO
 
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
@@ -28,40 +28,10 @@ from disposer.safety.holds import HoldBook
 from disposer.safety.scope import Scope
 from disposer.settings import Settings
 from disposer.ssm.parameter import ParameterError
-from disposer_cli.arguments import aware_time
 
 
 class SafetyCommandError(Exception):
     """Something the operator can fix (a missing name, a refused call): printed, exit 2."""
-
-
-def add_commands(commands: Any, parents: Sequence[argparse.ArgumentParser] = ()) -> None:
-    """The hold and switch commands; `parents` gives each the options every command takes."""
-    hold = commands.add_parser(
-        "hold", help="place, list or remove holds (kept by every policy and /dispose)", parents=list(parents)
-    )
-    holds = hold.add_subparsers(dest="hold_command", required=True)
-    add = holds.add_parser(
-        "add", help="place a hold on a version or a glob of versions of one package", parents=list(parents)
-    )
-    add.add_argument("--domain", help="default: $DISPOSER_DOMAIN")
-    add.add_argument("--domain-owner", help="default: $DISPOSER_DOMAIN_OWNER")
-    add.add_argument("--repository", required=True)
-    add.add_argument("--format", required=True)
-    add.add_argument("--namespace")
-    add.add_argument("--package", required=True)
-    add.add_argument("--version", required=True, help="a version, or a glob of versions (* and ?)")
-    add.add_argument("--until", required=True, type=aware_time, help="ISO-8601 with a zone, at most 366 days ahead")
-    add.add_argument("--reason", required=True, help="why (1 to 500 characters)")
-    listed = holds.add_parser("list", help="the holds in force", parents=list(parents))
-    listed.add_argument("--repository")
-    listed.add_argument("--package")
-    remove = holds.add_parser("remove", help="remove a hold", parents=list(parents))
-    remove.add_argument("hold_id")
-    switch = commands.add_parser(
-        "switch", help="turn every disposal of the deployment off or on, or show which", parents=list(parents)
-    )
-    switch.add_argument("state", choices=("on", "off", "status"))
 
 
 def run(arguments: argparse.Namespace, stdout: TextIO) -> int:

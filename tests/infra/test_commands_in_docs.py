@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from disposer_cli.main import _parser as cli_parser
+from disposer_cli.arguments import parser as cli_parser
 from local.emulator.__main__ import build_parser as emulator_parser
 from tests.infra.cdk_testkit import synth_stack
 

@@ -16,7 +16,7 @@ from disposer.model.runs import RunContext
 from disposer.observability import logger
 from disposer.observability.audit import record_outcome
 from disposer.version import __version__
-from disposer_cli.main import PROG
+from disposer_cli.arguments import PROG
 from disposer_cli.main import main as cli_main
 from tests.support import LambdaContext
 
