@@ -56,6 +56,8 @@ FOREIGN_WRITE_ACTIONS = (
 class FanOut(Construct):
     """Work queue (with DLQ), run table and worker; wires the run function (`dispatcher`) to them."""
 
+    # Longer than 50 lines: the work queue, its dead-letter queue, the worker, the run table and their
+    # policies, declared together.
     def __init__(
         self,
         scope: Construct,

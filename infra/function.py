@@ -72,6 +72,7 @@ class DisposerLambda(Construct):
     records), and its own role allowed to write there only; the caller grants the rest.
     """
 
+    # Longer than 50 lines: the function, its log group and its role, declared together so their links are read at once.
     def __init__(
         self,
         scope: Construct,

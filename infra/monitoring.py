@@ -45,6 +45,7 @@ def dashboard_url(region: str, name: str) -> str:
 class Monitoring(Construct):
     """Alarms (to an encrypted SNS topic), a dashboard and saved Logs Insights queries for one deployment."""
 
+    # Longer than 50 lines: the topic, the alarms, the dashboard and the queries, composed in one place.
     def __init__(
         self,
         scope: Construct,

@@ -9,7 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from disposer_cli.exits import EXIT_AWS, EXIT_BAD_INPUT, EXIT_CAP, EXIT_CODES, EXIT_DECLINED, EXIT_FAILURES, EXIT_INCOMPLETE, EXIT_OK, EXIT_UNREACHABLE
+from disposer_cli.exits import (
+    EXIT_AWS,
+    EXIT_BAD_INPUT,
+    EXIT_CAP,
+    EXIT_CODES,
+    EXIT_DECLINED,
+    EXIT_FAILURES,
+    EXIT_INCOMPLETE,
+    EXIT_OK,
+    EXIT_UNREACHABLE,
+)
 from disposer_cli.main import main
 from tests.integration.harness import calls, statuses
 from tests.integration.seeds import UI_KIT
