@@ -1,4 +1,6 @@
-"""Fixtures shared by every tier: a safe local AWS environment, a Lambda context, clean metrics."""
+"""Fixtures shared by every tier: a safe local AWS environment, a Lambda context, clean metrics. The emulator's
+fixtures (tests/emulated.py) start it only for the tests that ask; the IAM recorder, which wraps botocore,
+is installed by the integration tier alone: unit tests run with neither."""
 
 import json
 import logging
@@ -6,13 +8,9 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 
 from disposer.observability import logger, metrics
-from local.emulator import RunningEmulator, start_emulator
-from tests.iam import RECORDER
 from tests.support import LambdaContext
 
 # Set before any boto3 client exists: tests must never reach a real AWS account by accident.
@@ -27,6 +25,10 @@ LOCAL_ENVIRONMENT = {
 }
 
 
+# The emulator and a plain client of it, for the tiers whose tests ask for them.
+pytest_plugins = ("tests.emulated",)
+
+
 @pytest.fixture(autouse=True)
 def local_aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name, value in LOCAL_ENVIRONMENT.items():
@@ -38,29 +40,6 @@ def local_aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def lambda_context() -> LambdaContext:
     return LambdaContext()
-
-
-@pytest.fixture
-def emulator(seed: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningEmulator]:
-    """The emulator on a random loopback port, seeded with `seed` (each tier or module says which), and the
-    function pointed at it."""
-    with start_emulator(seed=seed) as running:
-        monkeypatch.setenv("AWS_ENDPOINT_URL_CODEARTIFACT", running.url)
-        # Two attempts keep retried-fault tests fast; the deployed default is 5.
-        monkeypatch.setenv("DISPOSER_MAX_ATTEMPTS", "2")
-        yield running
-
-
-@pytest.fixture
-def client(emulator: RunningEmulator) -> Any:
-    """A plain boto3 client on the emulator, one attempt per call, to set up and check its state
-    independently of the code under test."""
-    return boto3.client(
-        "codeartifact",
-        endpoint_url=emulator.url,
-        region_name="us-east-1",
-        config=Config(retries={"total_max_attempts": 1}),
-    )
 
 
 @pytest.fixture(autouse=True)
@@ -90,7 +69,3 @@ def printed(capsys: pytest.CaptureFixture[str]) -> Iterator[Callable[[], list[di
     previous, handler.stream = handler.stream, _CurrentStdout()
     yield lambda: [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
     handler.stream = previous
-
-
-# Every AWS call a function makes in any test is recorded (tests/integration checks each against IAM).
-RECORDER.install()

@@ -56,7 +56,7 @@ def fanout(moto_url: str, emulator: Any, monkeypatch: pytest.MonkeyPatch) -> Fan
 
 
 @pytest.fixture
-def ledger(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+def ledger_name(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     """A ledger table of its own in moto, and the functions configured to use it; its name."""
     monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", moto_url)
     name = f"ledger-{uuid.uuid4().hex[:8]}"
@@ -92,3 +92,7 @@ def switch(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> Switch:
     monkeypatch.setenv("DISPOSER_SWITCH_PARAMETER", name)
     monkeypatch.setenv("DISPOSER_SWITCH_CACHE_SECONDS", "0")
     return Switch(ssm, name)
+
+
+# Every AWS call a function makes in this tier is recorded, and checked against its role in the stack.
+RECORDER.install()

@@ -150,7 +150,7 @@ def test_cli_apply_json_asks_on_stderr_keeping_stdout_json(emulator, client, pol
     assert "Type the policy name" in capsys.readouterr().err
 
 
-def test_cli_hold_add_list_remove_and_a_plan_keeps_the_held_version(emulator, policies_file, ledger):
+def test_cli_hold_add_list_remove_and_a_plan_keeps_the_held_version(emulator, policies_file, ledger_name):
     # GIVEN a hold placed from the CLI
     code, out = cli(
         emulator,
@@ -186,7 +186,7 @@ def test_cli_hold_add_list_remove_and_a_plan_keeps_the_held_version(emulator, po
     assert cli(emulator, policies_file, "hold", "remove", hold_id)[0] == EXIT_BAD_INPUT
 
 
-def test_cli_hold_add_invalid_names_the_option(emulator, policies_file, ledger, capsys):
+def test_cli_hold_add_invalid_names_the_option(emulator, policies_file, ledger_name, capsys):
     args = ["hold", "add", "--domain", "acme", "--repository", "releases", "--format", "npm", "--namespace", "acme"]
     code, _ = cli(
         emulator,
@@ -205,7 +205,7 @@ def test_cli_hold_add_invalid_names_the_option(emulator, policies_file, ledger, 
     assert "--until" in capsys.readouterr().err
 
 
-def test_cli_switch_off_status_on(emulator, policies_file, switch, ledger, client):
+def test_cli_switch_off_status_on(emulator, policies_file, switch, ledger_name, client):
     # GIVEN the switch turned off from the CLI
     code, out = cli(emulator, policies_file, "switch", "off")
     assert code == EXIT_OK and "off" in out

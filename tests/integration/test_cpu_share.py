@@ -7,6 +7,9 @@ import pytest
 
 from bench.cpu_share import MB_PER_VCPU, cpu_limit, lambda_vcpus
 
+# Minutes of benchmark or a cgroup of its own: `make test` runs it, `-m "not slow"` leaves it out.
+pytestmark = pytest.mark.slow
+
 # Burns CPU for `seconds` of wall time, then prints the CPU seconds it got.
 BUSY = "import time; end = time.monotonic() + {seconds}\nwhile time.monotonic() < end: pass\nprint(time.process_time())"
 

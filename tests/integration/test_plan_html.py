@@ -178,6 +178,7 @@ def chromium() -> str | None:
     return None
 
 
+@pytest.mark.slow
 def test_page_in_a_headless_browser(plan, tmp_path):
     try:
         from playwright.sync_api import Dialog, sync_playwright

@@ -5,6 +5,9 @@ import pytest
 from bench.retention_bench import Measurement, SeedShape, measure
 from disposer.retention.ages import GUESSES
 
+# Minutes of benchmark or a cgroup of its own: `make test` runs it, `-m "not slow"` leaves it out.
+pytestmark = pytest.mark.slow
+
 # 20 packages of 50 versions over two repositories, one of 2,500 (three ListPackageVersions pages).
 SMALL = SeedShape(packages_per_repository=10, versions_per_package=50, big_packages=(2_500,), outside_packages=2)
 # Describes one package's search may spend beyond bisection's worst case: the oldest candidate (described

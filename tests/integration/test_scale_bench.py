@@ -8,6 +8,9 @@ import pytest
 from bench.retention_bench import SeedShape
 from bench.scale_bench import ScaleConfig, measure
 
+# Minutes of benchmark or a cgroup of its own: `make test` runs it, `-m "not slow"` leaves it out.
+pytestmark = pytest.mark.slow
+
 # 30 packages of 20 versions over two repositories the policy covers, 2 outside it.
 TINY = ScaleConfig(
     shape=SeedShape(packages_per_repository=15, versions_per_package=20, big_packages=(), outside_packages=2),

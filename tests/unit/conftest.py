@@ -20,7 +20,7 @@ def run_table() -> Iterator[RunTable]:
 
 
 @pytest.fixture
-def ledger() -> Iterator[LedgerTable]:
+def ledger_table() -> Iterator[LedgerTable]:
     """An empty ledger table."""
     with mock_aws():
         client = boto3.client("dynamodb", region_name="us-east-1")

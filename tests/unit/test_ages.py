@@ -1,15 +1,15 @@
 """Unit and property tests for the age-cutoff search (interpolation, then bisection)."""
 
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from disposer.retention.ages import GUESSES, MemoizedTimes, count_newer_than, count_newer_than_each
+from tests.builders import NOW
 
-NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 DETERMINISTIC = settings(max_examples=300, derandomize=True, deadline=None)
 
 

@@ -3,17 +3,17 @@
 from datetime import UTC, datetime
 
 from disposer.model.outcomes import VersionOutcome
-from disposer.model.packages import PackageFormat, PackageRef, PackageVersionStatus
+from disposer.model.packages import PackageVersionStatus
 from disposer.model.plans import REQUESTED_BY_CALLER, Action, PackagePlan, Plan, PlanItem, Rule
 from disposer.model.runs import RunContext
 from disposer.observability.audit import PLAN_RECORD_ITEMS, record_outcome, record_plan
+from tests.builders import REF, item
 
-REF = PackageRef("acme", "111122223333", "releases", PackageFormat.NPM, "acme", "ui-kit")
 CALLER = "arn:aws:iam::111122223333:role/ci-cleanup"
 
 
 def _item(version: str, status: PackageVersionStatus | None = PackageVersionStatus.PUBLISHED) -> PlanItem:
-    return PlanItem(REF, version, f"r-{version}", status, Action.DISPOSE, Rule.DISPOSE_OLDER_THAN, "old")
+    return item(version, status=status, reason="old")
 
 
 def test_record_outcome_disposed_names_who_what_why_and_the_answer(printed):

@@ -1,6 +1,6 @@
 """Unit tests for the retention engine: worked examples, reasons, both age paths, totals and the cap."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -17,9 +17,7 @@ from disposer.retention.ages import count_newer_than_each
 from disposer.retention.engine import PackageVersions, plan_package, plan_packages
 from disposer.retention.policy import RetentionPolicy
 from disposer.retention.selection import needs_ages, policy_cutoffs
-
-NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
-REF = PackageRef("acme", "111122223333", "releases", PackageFormat.NPM, "acme", "ui-kit")
+from tests.builders import NOW, REF, policy
 
 Published = PackageVersionStatus.PUBLISHED
 INTERNAL = PackageVersionOriginType.INTERNAL
@@ -27,7 +25,8 @@ EXTERNAL = PackageVersionOriginType.EXTERNAL
 
 
 def _policy(**fields: Any) -> RetentionPolicy:
-    return RetentionPolicy.model_validate({"name": "test", "domain": "acme", **fields})
+    # No select unless the test says: the engine's precedence is tested rule by rule.
+    return policy(**{"select": {}, **fields})
 
 
 def _v(

@@ -1,7 +1,7 @@
 """Property tests pinning the retention engine's invariants (the policy semantics the README documents)."""
 
 import dataclasses
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from hypothesis import assume, given, settings
@@ -22,8 +22,8 @@ from disposer.retention.bound import disposal_bound
 from disposer.retention.engine import PackageVersions, plan_package
 from disposer.retention.policy import RetentionPolicy
 from disposer.retention.selection import policy_cutoffs
+from tests.builders import NOW
 
-NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 REFS = (
     PackageRef("acme", "111122223333", "releases", PackageFormat.NPM, "acme", "ui-kit"),
     PackageRef("acme", "111122223333", "releases", PackageFormat.NPM, "acme", "api-kit"),

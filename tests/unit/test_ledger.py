@@ -8,18 +8,18 @@ import pytest
 from disposer.errors import LedgerError
 from disposer.ledger.table import LedgerTable, package_key
 from disposer.model.packages import PackageFormat, PackageRef
+from tests.builders import REF
 
-REF = PackageRef("acme", "111122223333", "releases", PackageFormat.NPM, "acme", "ui-kit")
 OTHER = PackageRef("acme", "111122223333", "releases", PackageFormat.NPM, None, "ui-kit")
 
 
-def test_ledger_publish_times_read_back_by_version_and_revision(ledger: LedgerTable):
+def test_ledger_publish_times_read_back_by_version_and_revision(ledger_table: LedgerTable):
     # GIVEN 60 publish times remembered (more than one batch of writes), a revision containing '#'
     times = {(f"1.0.{i}", f"rev#{i}"): datetime(2026, 1, 1 + i % 28, 12, 0, 0, 250000, UTC) for i in range(60)}
-    ledger.remember_publish_times(REF, times, now=1.0)
+    ledger_table.remember_publish_times(REF, times, now=1.0)
     # WHEN read back THEN each is there, to the microsecond, and another package's partition is apart
-    assert ledger.publish_times(REF) == times
-    assert ledger.publish_times(OTHER) == {}
+    assert ledger_table.publish_times(REF) == times
+    assert ledger_table.publish_times(OTHER) == {}
 
 
 def test_ledger_package_key_distinguishes_every_coordinate():
@@ -36,7 +36,7 @@ def test_ledger_package_key_distinguishes_every_coordinate():
     assert len(keys) == 5
 
 
-def test_ledger_failure_is_the_services_own_error(ledger: LedgerTable):
-    missing = LedgerTable("no-such-table", ledger._client)  # noqa: SLF001 - the same mock, another name
+def test_ledger_failure_is_the_services_own_error(ledger_table: LedgerTable):
+    missing = LedgerTable("no-such-table", ledger_table._client)  # noqa: SLF001 - the same mock, another name
     with pytest.raises(LedgerError):
         missing.publish_times(REF)

@@ -13,16 +13,14 @@ import pytest
 
 from disposer.errors import CapExceededError, DeadlineExceededError, FutureClockError, PlanIncompleteError
 from disposer.model.outcomes import VersionOutcome
-from disposer.model.packages import PackageFormat, PackageRef, PackageVersionStatus
+from disposer.model.packages import PackageVersionStatus
 from disposer.model.plans import Action, PackagePlan, Plan, PlanItem, Rule
 from disposer.model.runs import Listed, RunContext, RunProblem
 from disposer.runs.pipeline import RunRequest, execute
 from disposer.runs.planner import FixedPlan
 from disposer.runs.report import RunReport
+from tests.builders import NOW, REF
 from tests.fakes import FakeCodeArtifact
-
-REF = PackageRef("acme", "111122223333", "releases", PackageFormat.NPM, "acme", "ui-kit")
-NOW = datetime(2026, 11, 1, 3, 0, tzinfo=UTC)
 
 
 def _plan(disposals: int, keeps: int = 1) -> Plan:

@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 
 from disposer.fanout.table import RunTable
-from disposer.model.packages import PackageFormat, PackageRef, PackageVersionStatus
+from disposer.model.packages import PackageVersionStatus
 from disposer.model.plans import Action, PlanItem, Rule
 from disposer.model.runs import RunContext
+from tests.builders import REF
 
-REF = PackageRef("acme", "111122223333", "releases", PackageFormat.NPM, "acme", "ui-kit")
 CONTEXT = RunContext(run_id="run-1", trigger="schedule", caller="arn:rule", dry_run=False, policy="prune")
 SUMMARY = {"runId": "run-1", "policy": "prune", "trigger": "schedule", "asOf": "2026-11-01T03:00:00Z"}
 

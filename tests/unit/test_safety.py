@@ -3,7 +3,7 @@ rules, on their own (the integration tests drive them through the handler)."""
 
 import hashlib
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any, cast
 
 import pytest
@@ -21,9 +21,8 @@ from disposer.retention.policy import RetentionPolicy
 from disposer.safety.digest import plan_digest
 from disposer.safety.switch import DisposalSwitch
 from disposer.ssm.parameter import SwitchParameter
+from tests.builders import NOW, REF, policy
 
-NOW = datetime(2026, 11, 1, 3, 0, tzinfo=UTC)
-REF = PackageRef("acme", "111122223333", "releases", PackageFormat.NPM, "acme", "ui-kit")
 P = PackageVersionStatus
 
 
@@ -92,8 +91,7 @@ def _versions(*statuses: PackageVersionStatus, days: int = 200) -> tuple[Version
 
 
 def _policy(**changes: Any) -> RetentionPolicy:
-    base = {"name": "p", "mode": "apply", "domain": "acme", "select": {"olderThanDays": 90}}
-    return RetentionPolicy.model_validate({**base, **changes})
+    return policy(**{"mode": "apply", **changes})
 
 
 def test_digest_depends_on_the_writes_alone():

@@ -10,16 +10,16 @@ import pytest
 from disposer.errors import ThrottledError
 from disposer.fanout.table import RunTable, StoredPart
 from disposer.model.outcomes import BatchOutcome
-from disposer.model.packages import PackageFormat, PackageRef, PackageVersionStatus
+from disposer.model.packages import PackageVersionStatus
 from disposer.model.plans import Action, PlanItem, Rule
 from disposer.model.runs import RunContext
 from disposer.runs.parts import PartExecutor, part_plan
 from disposer.runs.pipeline import RunRequest, execute
 from disposer.runs.planner import FixedPlan
 from disposer.runs.report import RunReport
+from tests.builders import REF
 from tests.fakes import FakeCodeArtifact, disposed_all
 
-REF = PackageRef("acme", "111122223333", "releases", PackageFormat.NPM, "acme", "ui-kit")
 CONTEXT = RunContext(run_id="run-1", trigger="schedule", caller="arn:rule", dry_run=False, policy="prune")
 SUMMARY: dict[str, Any] = {
     "runId": "run-1",

@@ -27,7 +27,7 @@ def hold(context: Any, version: str, reason: str = "release 1.3 is pinned by the
     return invoke_api(context, "POST", "/holds", {**body, **changes})
 
 
-def test_hold_placed_listed_and_removed_with_who_and_why(lambda_context, emulator, ledger):
+def test_hold_placed_listed_and_removed_with_who_and_why(lambda_context, emulator, ledger_name):
     # GIVEN a hold placed through the API
     placed = hold(lambda_context, "1.3.0")
     assert placed.status == 201
@@ -61,7 +61,7 @@ def test_hold_placed_listed_and_removed_with_who_and_why(lambda_context, emulato
     ],
     ids=["past", "beyond-366-days", "no-zone", "blank-reason", "long-reason", "bad-version", "maven-no-namespace"],
 )
-def test_hold_invalid_is_422_naming_the_field_and_stores_nothing(lambda_context, emulator, ledger, changes, field):
+def test_hold_invalid_is_422_naming_the_field_and_stores_nothing(lambda_context, emulator, ledger_name, changes, field):
     response = invoke_api(
         lambda_context, "POST", "/holds", {**UI_KIT, "version": "1.3.0", "until": _until(), "reason": "r", **changes}
     )
@@ -80,7 +80,7 @@ def test_hold_without_a_ledger_is_422_and_out_of_scope_is_403(lambda_context, em
     assert (response.status, response.body["error"]["code"]) == (403, "OutOfScope")
 
 
-def test_held_versions_kept_by_a_policy_with_the_hold_as_reason(lambda_context, emulator, client, ledger):
+def test_held_versions_kept_by_a_policy_with_the_hold_as_reason(lambda_context, emulator, client, ledger_name):
     # GIVEN a hold on one version and a glob hold on two more
     hold(lambda_context, "1.3.0")
     hold(lambda_context, "1.[56].0", reason="literal brackets: matches nothing")
@@ -96,7 +96,7 @@ def test_held_versions_kept_by_a_policy_with_the_hold_as_reason(lambda_context, 
     assert report["totals"]["rules"]["keep:hold"] == 2
 
 
-def test_dispose_answers_a_held_version_held_without_sending_it(lambda_context, emulator, client, ledger):
+def test_dispose_answers_a_held_version_held_without_sending_it(lambda_context, emulator, client, ledger_name):
     # GIVEN a hold on 1.3.0
     hold(lambda_context, "1.3.0")
     # WHEN both 1.3.0 and 1.4.0 are asked for, dry run first
@@ -112,7 +112,7 @@ def test_dispose_answers_a_held_version_held_without_sending_it(lambda_context, 
     assert calls(emulator)["DisposePackageVersions"] == 1
 
 
-def test_hold_placed_between_plan_and_apply_wins(lambda_context, emulator, client, ledger, monkeypatch):
+def test_hold_placed_between_plan_and_apply_wins(lambda_context, emulator, client, ledger_name, monkeypatch):
     # GIVEN a hold placed after the plan, just before the package is written
     original = InlineExecutor.apply_package
 
@@ -130,10 +130,10 @@ def test_hold_placed_between_plan_and_apply_wins(lambda_context, emulator, clien
     assert disposed(client, UI_KIT) == EXPECTED_UI_KIT - {"1.4.0"}
 
 
-def test_expired_hold_keeps_nothing(lambda_context, emulator, client, ledger):
+def test_expired_hold_keeps_nothing(lambda_context, emulator, client, ledger_name):
     # GIVEN a hold that ends before the run's clock (placed directly: the API refuses a past `until`)
 
-    table = LedgerTable(ledger, boto3.client("dynamodb", endpoint_url=os.environ["AWS_ENDPOINT_URL_DYNAMODB"]))
+    table = LedgerTable(ledger_name, boto3.client("dynamodb", endpoint_url=os.environ["AWS_ENDPOINT_URL_DYNAMODB"]))
     ref = PackageRef("acme", None, "releases", PackageFormat.NPM, "acme", "ui-kit")
     past = datetime(2026, 1, 1, tzinfo=UTC)
     table.put_hold(Hold("old", ref, "1.3.0", past, "long over", CALLER, past - timedelta(days=1)))
@@ -142,7 +142,7 @@ def test_expired_hold_keeps_nothing(lambda_context, emulator, client, ledger):
     assert "1.3.0" in disposed(client, UI_KIT)
 
 
-def test_hold_placed_after_a_fanned_out_plan_wins_in_the_worker(lambda_context, emulator, client, ledger, fanout):
+def test_hold_placed_after_a_fanned_out_plan_wins_in_the_worker(lambda_context, emulator, client, ledger_name, fanout):
     # GIVEN a run dispatched to the worker, then a hold placed before the worker gets its part
     dispatched = run_scheduled(lambda_context)
     assert dispatched["dispatched"] > 0

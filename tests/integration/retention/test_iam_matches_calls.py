@@ -144,7 +144,7 @@ def _every_path(context: Any, emulator: Any, fanout: FanOut, monkeypatch: pytest
 
 
 def test_iam_check_fails_when_any_permission_used_is_removed(
-    lambda_context, emulator, fanout, ledger, switch, monkeypatch
+    lambda_context, emulator, fanout, ledger_name, switch, monkeypatch
 ):
     # GIVEN the calls of every path, which the deployed roles allow
     calls = _every_path(lambda_context, emulator, fanout, monkeypatch)

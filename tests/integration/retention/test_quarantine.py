@@ -45,7 +45,9 @@ def set_status(emulator: Any, version: str, status: str) -> None:
     emulator.store.call("UpdatePackageVersionsStatus", {**coordinates, "versions": [version], "targetStatus": status})
 
 
-def test_quarantine_cycle_archive_keep_restore_then_dispose_after_the_grace(lambda_context, emulator, client, ledger):
+def test_quarantine_cycle_archive_keep_restore_then_dispose_after_the_grace(
+    lambda_context, emulator, client, ledger_name
+):
     # GIVEN a policy with a 14-day quarantine, first run 20 days before RUN_TIME
     first = run_at(lambda_context, 20)
     archived = by_rule(first, "archive")
@@ -76,7 +78,7 @@ def test_quarantine_cycle_archive_keep_restore_then_dispose_after_the_grace(lamb
     assert third["totals"]["rules"]["dispose:after-quarantine"] == len(archived) - 1
 
 
-def test_quarantined_version_changed_before_its_disposal_is_not_disposed(lambda_context, emulator, client, ledger):
+def test_quarantined_version_changed_before_its_disposal_is_not_disposed(lambda_context, emulator, client, ledger_name):
     # GIVEN versions archived into quarantine, then one restored to Unlisted by someone
     archived = by_rule(run_at(lambda_context, 20), "archive")
     version = sorted(archived)[-1]
@@ -87,7 +89,7 @@ def test_quarantined_version_changed_before_its_disposal_is_not_disposed(lambda_
     assert statuses(client, UI_KIT)[version] == "Unlisted"
 
 
-def test_quarantine_archives_count_towards_the_cap(lambda_context, emulator, ledger):
+def test_quarantine_archives_count_towards_the_cap(lambda_context, emulator, ledger_name):
     # GIVEN a cap below what the first run would archive / WHEN it runs / THEN it aborts, nothing archived
     with pytest.raises(CapExceededError, match="archived"):
         run_at(lambda_context, 20, maxDisposalsPerRun=1)

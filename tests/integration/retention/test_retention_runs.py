@@ -204,7 +204,7 @@ def test_scheduled_run_keeps_a_version_without_publish_time_wherever_it_is_liste
     assert len(disposed(client, legacy)) == 7
 
 
-def test_scheduled_run_again_describes_only_what_it_has_not_seen(lambda_context, emulator, client, ledger):
+def test_scheduled_run_again_describes_only_what_it_has_not_seen(lambda_context, emulator, client, ledger_name):
     # GIVEN a run in plan mode that learnt the publish times it needed, and remembered them
     first = run_scheduled(lambda_context, mode="plan")
     assert first["calls"]["DescribePackageVersion"] > 0
