@@ -1,11 +1,15 @@
-"""Real-shaped Lambda events for local runs: an API Gateway REST proxy request, an EventBridge event."""
+"""Real-shaped Lambda events for local runs: an API Gateway REST proxy request, an EventBridge event; and the
+process's clock moved to a scheduled run's time, to replay runs of the past or the future locally."""
 
 import json
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import disposer.clock
 from disposer.constants import RUN_EVENT_DETAIL_TYPE, RUN_EVENT_SOURCE
 
 LOCAL_ACCOUNT = "111122223333"
@@ -88,3 +92,20 @@ class LambdaContext:
 
     def get_remaining_time_in_millis(self) -> int:
         return self.remaining_time_in_millis
+
+
+# How long after its scheduled time a replayed run is taken to start (EventBridge delivers within seconds).
+DELIVERY_DELAY = timedelta(minutes=1)
+
+
+@contextmanager
+def process_clock(at: datetime) -> Iterator[None]:
+    """The function's own clock (disposer.clock) reads `at` plus the delivery delay, as if the process ran
+    then: a run event of that time is fresh, and safety times (a quarantine's start and grace, a hold's
+    expiry) are measured from it. Local replays only; the deployed function reads the real time."""
+    real = disposer.clock.now
+    disposer.clock.now = lambda: at + DELIVERY_DELAY
+    try:
+        yield
+    finally:
+        disposer.clock.now = real

@@ -72,6 +72,13 @@ class FutureClockError(DisposerError):
     status = HTTPStatus.UNPROCESSABLE_ENTITY
 
 
+class StaleClockError(DisposerError):
+    """A run event's time is older than EventBridge ever delivers one: it is refused, not run as of then."""
+
+    code = "StaleClock"
+    status = HTTPStatus.UNPROCESSABLE_ENTITY
+
+
 class LedgerRequiredError(DisposerError):
     """Holds and quarantine live in the ledger table, and this deployment has none configured."""
 

@@ -20,10 +20,16 @@ from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from pydantic import AwareDatetime, ValidationError
 
-from disposer import services
+from disposer import clock, services
 from disposer.budget import Budget
 from disposer.constants import EVENTBRIDGE_SOURCE
-from disposer.errors import DisposalsDisabledError, PolicyError, PolicyNotDeployedError
+from disposer.errors import (
+    DisposalsDisabledError,
+    FutureClockError,
+    PolicyError,
+    PolicyNotDeployedError,
+    StaleClockError,
+)
 from disposer.model.runs import RunContext
 from disposer.observability import logger
 from disposer.ports import CodeArtifact
@@ -31,6 +37,7 @@ from disposer.retention.loader import load_policies, parse_policy
 from disposer.retention.policy import PolicyMode, RetentionPolicy
 from disposer.runs.dispatch import FanOutExecutor
 from disposer.runs.executors import InlineExecutor
+from disposer.runs.guards import MAX_EVENT_AGE, check_clock
 from disposer.runs.pipeline import RunRequest, execute
 from disposer.runs.planner import PolicyPlanner
 from disposer.runs.protocols import Executor
@@ -137,8 +144,9 @@ def _refuse_or_read(raw: dict[str, Any], settings: Settings) -> tuple[RunEvent, 
     logger.append_keys(run_id=event.id)
     path = policies_file(settings)
     try:
+        check_clock(event.time, wall=clock.now(), max_age=MAX_EVENT_AGE)
         return event, policy_to_run(event.detail, None if path is None else deployed_policies(path))
-    except PolicyError as error:
+    except (PolicyError, FutureClockError, StaleClockError) as error:
         logger.error("run event refused", error_code=error.code, error_message=error.message, caller=caller_of(event))
         raise
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from disposer.codeartifact.client import CodeArtifactClient
-from local.events import LambdaContext, run_event
+from local.events import LambdaContext, process_clock, run_event
 from tests.integration.harness import statuses
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
@@ -37,7 +37,8 @@ def apply(policy: dict[str, Any]) -> dict[str, Any]:
     from disposer.handler import lambda_handler
 
     document = {"name": "t", "domain": "acme", "mode": "apply", "select": {"versionPattern": r"1\.[01]\.0"}, **policy}
-    report: dict[str, Any] = lambda_handler(run_event(document, time=NOW), LambdaContext())
+    with process_clock(NOW):
+        report: dict[str, Any] = lambda_handler(run_event(document, time=NOW), LambdaContext())
     return report
 
 

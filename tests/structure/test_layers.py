@@ -43,7 +43,7 @@ def test_import_contracts_hold():
     [
         ("runs | services", "safety"),
         ("safety", "codeartifact | ledger | fanout | ssm"),
-        ("settings", "model | errors | constants | budget | aws | version"),
+        ("settings", "model | errors | constants | budget | aws | version | clock"),
         ("api | run_events", "runs | services"),
     ],
 )

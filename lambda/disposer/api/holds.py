@@ -1,7 +1,6 @@
 """The holds routes: place, list and remove holds (the use cases are safety/holds.py's)."""
 
 import uuid
-from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Annotated
 
@@ -9,7 +8,7 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
-from disposer import services
+from disposer import clock, services
 from disposer.api.models import HoldBody, HoldRequest, HoldResponse, HoldsResponse
 from disposer.api.requests import run_context, settings_of
 from disposer.api.responses import ERROR_RESPONSES
@@ -45,9 +44,7 @@ def place_hold(request: Annotated[HoldRequest, Body()]) -> Response[str]:
         domain=request.domain, domain_owner=request.domain_owner, repository=request.repository
     )
     holds = _holds()
-    hold = request.to_hold(
-        hold_id=str(uuid.uuid4()), created_by=_caller() or "unknown caller", created_at=datetime.now(UTC)
-    )
+    hold = request.to_hold(hold_id=str(uuid.uuid4()), created_by=_caller() or "unknown caller", created_at=clock.now())
     body = HoldResponse(hold=HoldBody.of(holds.place(hold)))
     return Response(
         status_code=int(HTTPStatus.CREATED),

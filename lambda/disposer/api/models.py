@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, ValidationInfo, field_validator
 
+from disposer import clock
 from disposer.model.holds import Hold
 from disposer.model.outcomes import VersionOutcome
 from disposer.model.packages import (
@@ -196,7 +197,7 @@ class HoldRequest(PackageRequest):
     @field_validator("until")
     @classmethod
     def _ahead(cls, until: datetime) -> datetime:
-        now = datetime.now(UTC)
+        now = clock.now()
         if until <= now:
             raise ValueError(f"must be in the future (it is {now.isoformat(timespec='seconds')} now)")
         if until > now + timedelta(days=MAX_HOLD_DAYS):

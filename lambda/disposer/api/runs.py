@@ -1,12 +1,11 @@
 """The routes that run the pipeline: dispose named versions, plan a policy, apply a policy."""
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
-from disposer import services
+from disposer import clock, services
 from disposer.api.models import ApplyRequest, DisposeRequest, DisposeResponse
 from disposer.api.requests import budget_of, run_context, settings_of
 from disposer.api.responses import ERROR_RESPONSES
@@ -53,7 +52,7 @@ def dispose(request: Annotated[DisposeRequest, Body()]) -> DisposeResponse:
     report = execute(
         RunRequest(
             context=run_context(router, dry_run=request.dry_run),
-            source=FixedPlan(request.to_plan(datetime.now(UTC))),
+            source=FixedPlan(request.to_plan(clock.now())),
             codeartifact=codeartifact,
             executor=executor,
         )
@@ -73,7 +72,7 @@ def _run(policy: RetentionPolicy, *, apply: bool, expected_digest: str | None = 
     report = execute(
         RunRequest(
             context=run_context(router, dry_run=not apply, policy=policy.name),
-            source=PolicyPlanner(codeartifact, policy, datetime.now(UTC), scope.allows_repository, ledger),
+            source=PolicyPlanner(codeartifact, policy, clock.now(), scope.allows_repository, ledger),
             codeartifact=codeartifact,
             executor=InlineExecutor(codeartifact, measure=settings.measure_bytes, ledger=ledger) if apply else None,
             cap=policy.max_disposals_per_run,

@@ -22,7 +22,7 @@ Ages: "older than D days" means published before now - D days; "newer than D day
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from disposer.model.holds import Hold
 from disposer.model.packages import DISPOSABLE_STATUSES, PackageRef, PackageVersionStatus, VersionSummary
@@ -30,8 +30,9 @@ from disposer.model.plans import Action, PackagePlan, Plan, PlanItem, Rule
 from disposer.model.quarantine import QuarantineRecord
 from disposer.retention.holds import holding
 from disposer.retention.policy import RetentionPolicy
-from disposer.retention.quarantine import QuarantineState, state_of
-from disposer.retention.selection import days, newer_cutoff, not_selected, older_cutoff, require_aware
+from disposer.retention.quarantine import QuarantineState, quarantine_decision, state_of
+from disposer.retention.selection import newer_cutoff, not_selected, older_cutoff, require_aware
+from disposer.retention.wording import days
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +134,7 @@ def _decide(
     ages: _Ages,
     latest_of: int | None,
     now: datetime,
+    trusted: datetime,
 ) -> Decision:
     record = package.quarantine.get(version.version)
     missed = not_selected(policy, version, record)
@@ -147,13 +149,13 @@ def _decide(
             Rule.NOT_SELECTED_AGE,
             f"kept: not selected (not older than {days(policy.select.older_than_days)})",
         )
-    kept = _kept(policy, package, version, position, ages, latest_of, now)
+    kept = _kept(policy, package, version, position, ages, latest_of, now, trusted)
     if kept is not None:
         return Action.KEEP, *kept
     if version.revision is None:
         return Action.KEEP, Rule.KEEP_NO_REVISION, "kept: no revision (the disposal could not be pinned)"
     if policy.quarantine is not None:
-        return _quarantine(policy.quarantine.grace_days, record, state_of(record, version), now)
+        return quarantine_decision(policy.quarantine.grace_days, record, state_of(record, version), trusted)
     return _disposal(policy)
 
 
@@ -165,6 +167,7 @@ def _kept(
     ages: _Ages,
     latest_of: int | None,
     now: datetime,
+    trusted: datetime,
 ) -> tuple[Rule, str] | None:
     """The first keep rule that keeps a selected version, in the engine's order, or None."""
     keep = policy.keep
@@ -173,7 +176,7 @@ def _kept(
         return Rule.KEEP_HOLD, f"kept: {hold.reason_text}"
     record = package.quarantine.get(version.version)
     if record is not None and state_of(record, version) is QuarantineState.RESTORED:
-        seen = (record.restored_at or now).date().isoformat()
+        seen = (record.restored_at or trusted).date().isoformat()
         return (
             Rule.KEEP_RESTORED,
             f"kept: restored from quarantine (seen {seen}, {version.status} at revision {version.revision})",
@@ -207,23 +210,6 @@ def _disposal(policy: RetentionPolicy) -> Decision:
     return Action.DISPOSE, rule, f"dispose: {' and '.join(because) or 'selected'}"
 
 
-def _quarantine(grace_days: int, record: QuarantineRecord | None, state: QuarantineState, now: datetime) -> Decision:
-    if state is QuarantineState.NONE or record is None:
-        return Action.ARCHIVE, Rule.ARCHIVE_QUARANTINE, f"archive: quarantine for {days(grace_days)} before disposal"
-    due = record.since + timedelta(days=grace_days)
-    if due <= now:
-        return (
-            Action.DISPOSE,
-            Rule.DISPOSE_AFTER_QUARANTINE,
-            f"dispose: in quarantine since {record.since.date().isoformat()}, {days(grace_days)} or more",
-        )
-    return (
-        Action.KEEP,
-        Rule.KEEP_IN_QUARANTINE,
-        f"kept: in quarantine since {record.since.date().isoformat()}, disposed from {due.date().isoformat()}",
-    )
-
-
 def _expected_status(
     action: Action, rule: Rule, version: VersionSummary, pin_status: bool
 ) -> PackageVersionStatus | None:
@@ -246,9 +232,17 @@ def ranked(package: PackageVersions, policy: RetentionPolicy, ordered: Sequence[
     ]
 
 
-def plan_package(package: PackageVersions, policy: RetentionPolicy, now: datetime) -> PackagePlan:
-    """Decide keep or dispose, with a reason, for every version of one package (see module docstring)."""
+def plan_package(
+    package: PackageVersions, policy: RetentionPolicy, now: datetime, *, trusted_now: datetime | None = None
+) -> PackagePlan:
+    """Decide keep or dispose, with a reason, for every version of one package (see module docstring).
+
+    `now` is the run's decision clock (ages); `trusted_now` the function's own clock, which alone
+    measures a quarantine's grace (None: the same as `now`, where both are one clock).
+    """
     require_aware(now)
+    trusted = now if trusted_now is None else trusted_now
+    require_aware(trusted)
     if package.times_known:
         ordered: Sequence[VersionSummary] = sorted(package.versions, key=_order_key, reverse=True)
     else:
@@ -269,7 +263,7 @@ def plan_package(package: PackageVersions, policy: RetentionPolicy, now: datetim
     for position, version in enumerate(ordered):
         latest_of = len(matching) if position in newest else None
         if governed:
-            action, rule, reason = _decide(policy, package, version, position, ages, latest_of, now)
+            action, rule, reason = _decide(policy, package, version, position, ages, latest_of, now, trusted)
         else:
             action, rule, reason = Action.KEEP, Rule.NOT_SELECTED_PACKAGE, NOT_GOVERNED
         items.append(

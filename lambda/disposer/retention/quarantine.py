@@ -11,10 +11,13 @@ had, and the run's clock as the start. A later run finds it in one of three stat
 - none: not quarantined by this policy.
 """
 
+from datetime import datetime, timedelta
 from enum import Enum
 
 from disposer.model.packages import PackageVersionStatus, VersionSummary
+from disposer.model.plans import Action, Rule
 from disposer.model.quarantine import QuarantineRecord
+from disposer.retention.wording import days
 
 
 class QuarantineState(Enum):
@@ -38,3 +41,26 @@ def selection_status(record: QuarantineRecord | None, version: VersionSummary) -
     if record is not None and state_of(record, version) is QuarantineState.IN_QUARANTINE:
         return record.status_before
     return version.status
+
+
+def quarantine_decision(
+    grace_days: int, record: QuarantineRecord | None, state: QuarantineState, trusted: datetime
+) -> tuple[Action, Rule, str]:
+    """What the quarantine says of a candidate no keep rule kept: archive it (not yet quarantined), keep it (in
+    quarantine), or dispose it (its grace passed)."""
+    # The grace is measured on the function's own clock, from the start it recorded: a caller's clock
+    # (an event's time, --as-of) can make versions look younger, never shorten a quarantine.
+    if state is QuarantineState.NONE or record is None:
+        return Action.ARCHIVE, Rule.ARCHIVE_QUARANTINE, f"archive: quarantine for {days(grace_days)} before disposal"
+    due = record.since + timedelta(days=grace_days)
+    if due <= trusted:
+        return (
+            Action.DISPOSE,
+            Rule.DISPOSE_AFTER_QUARANTINE,
+            f"dispose: in quarantine since {record.since.date().isoformat()}, {days(grace_days)} or more",
+        )
+    return (
+        Action.KEEP,
+        Rule.KEEP_IN_QUARANTINE,
+        f"kept: in quarantine since {record.since.date().isoformat()}, disposed from {due.date().isoformat()}",
+    )

@@ -11,10 +11,6 @@ from disposer.retention.policy import RetentionPolicy
 from disposer.retention.quarantine import selection_status
 
 
-def days(count: int | None) -> str:
-    return "1 day" if count == 1 else f"{count} days"
-
-
 def require_aware(now: datetime) -> None:
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be timezone-aware (the run's clock, UTC)")

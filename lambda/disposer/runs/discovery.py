@@ -75,6 +75,7 @@ def discover(
     ledger: Ledger | None = None,
     holds: Sequence[Hold] = (),
     on_listed: Callable[[Listed], None] | None = None,
+    trusted_now: datetime | None = None,
 ) -> Iterator[PackageVersions]:
     """Every package the policy covers, with its versions; unreadable ones are reported and skipped.
 
@@ -83,9 +84,10 @@ def discover(
     listings have a pool of their own because together they bound the plan (`on_listed`, called once,
     when the last is in), which lets disposals start before the last package is planned; age searches
     fill the read quota the list quota leaves. Packages are yielded as they are ready (not in listing
-    order), each once, so a caller that plans each package can let its listing go.
+    order), each once, so a caller that plans each package can let its listing go. `now` is the run's
+    decision clock (ages); `trusted_now` the function's own, which says which holds are in force.
     """
-    reader = _Reader(codeartifact, policy, now, on_error, ledger, holds)
+    reader = _Reader(codeartifact, policy, now, on_error, ledger, holds, trusted_now or now)
     refs = reader.refs(in_scope)
     # Two pools: listings go as fast as their own quota lets them (they bound the plan), and age searches
     # use the read quota that leaves, at the same time.
@@ -144,6 +146,8 @@ class _Reader:
     on_error: ErrorSink
     ledger: Ledger | None
     holds: Sequence[Hold]
+    # The function's own clock: which holds are in force.
+    trusted_now: datetime
 
     def refs(self, in_scope: Callable[[str], bool]) -> list[PackageRef]:
         """Every package the policy covers. A missing domain, or a repository the policy names literally,
@@ -163,7 +167,7 @@ class _Reader:
         """The package listed, with the most versions its plan can dispose (nothing if it cannot be read)."""
 
         def read() -> Sequence[tuple[ListedPackage, int]]:
-            found = list_package(self.codeartifact, self.policy, ref, self.now, self.ledger, self.holds)
+            found = list_package(self.codeartifact, self.policy, ref, self.trusted_now, self.ledger, self.holds)
             return [(found, disposal_bound(found.unaged(self.policy), self.policy, self.now))]
 
         return _guarded(read, f"package {_label(ref)}", self.on_error)

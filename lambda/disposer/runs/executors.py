@@ -5,8 +5,8 @@ The fan-out executor, which hands them to the worker function instead, is in run
 
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
+from disposer import clock
 from disposer.codeartifact.disposal import predict_items
 from disposer.model.plans import PackagePlan
 from disposer.model.runs import Listed
@@ -107,7 +107,7 @@ class PredictingExecutor:
         report.predicted = True
         items = list(report.plan.changes)
         if self.ledger is not None:
-            now = datetime.now(UTC)
+            now = clock.now()
             items = screen(items, self.ledger.holds(now), now, sink=report.record)
         predict_items(self.codeartifact, items, sink=report.record)
 

@@ -2,22 +2,30 @@
 
 from datetime import datetime, timedelta
 
-from disposer.errors import CapExceededError, FutureClockError, PercentExceededError
+from disposer.errors import CapExceededError, FutureClockError, PercentExceededError, StaleClockError
 from disposer.model.plans import within_percent
 from disposer.model.runs import Listed
 from disposer.runs.report import RunReport
 
-# How far a disposing run's clock may run ahead of the real one (EventBridge stamps events when sent).
+# How far a run's decision clock may run ahead of the real one (EventBridge stamps events when sent).
 MAX_CLOCK_SKEW = timedelta(minutes=5)
+# How far behind: EventBridge retries a delivery for at most 24 hours, so no real event is older.
+MAX_EVENT_AGE = timedelta(hours=24)
 
 
-def check_clock(now: datetime, *, wall: datetime) -> None:
-    """Refuse a clock ahead of the wall clock: it would make versions look older than they are, so age
-    rules (olderThanDays, keep.newerThanDays) would dispose what they exist to keep."""
+def check_clock(now: datetime, *, wall: datetime, max_age: timedelta | None = None) -> None:
+    """Refuse a decision clock ahead of the function's own (it would make versions look older than they
+    are, so age rules would dispose what they exist to keep), and, with `max_age`, one further behind
+    than any real event can be. Safety times never come from this clock (runs/planner.py)."""
     if now - wall > MAX_CLOCK_SKEW:
         raise FutureClockError(
             f"the run's clock {now.isoformat()} is ahead of the real time {wall.isoformat()}; "
-            "a run that disposes may not use a future clock"
+            "a run may not use a future clock"
+        )
+    if max_age is not None and wall - now > max_age:
+        raise StaleClockError(
+            f"the event's time {now.isoformat()} is more than {max_age.total_seconds() / 3600:g} hours before the "
+            f"real time {wall.isoformat()}: no EventBridge delivery is that late, so the run is refused"
         )
 
 

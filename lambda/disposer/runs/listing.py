@@ -46,13 +46,13 @@ def list_package(
     codeartifact: CodeArtifact,
     policy: RetentionPolicy,
     ref: PackageRef,
-    now: datetime,
+    trusted_now: datetime,
     ledger: Ledger | None = None,
     holds: Sequence[Hold] = (),
 ) -> ListedPackage:
     """List one package's versions and read what the ledger remembers of it (one Query)."""
     listing = codeartifact.list_versions(ref)
-    return ListedPackage(ref, listing, _memory(ledger, ref, policy), on_package(holds, ref, now))
+    return ListedPackage(ref, listing, _memory(ledger, ref, policy), on_package(holds, ref, trusted_now))
 
 
 def package_ages(

@@ -27,8 +27,8 @@ before anything is disposed.
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
+from disposer import clock
 from disposer.errors import (
     DeadlineExceededError,
     DisposalsDisabledError,
@@ -81,7 +81,7 @@ def execute(request: RunRequest) -> RunReport:
     """Run `request` from plan to report; the report's `error` says what stopped it, if anything did."""
     context, executor = request.context, request.executor
     if executor is not None:
-        check_clock(request.source.as_of, wall=datetime.now(UTC))
+        check_clock(request.source.as_of, wall=clock.now())
     report = RunReport(
         context=context,
         plan=Plan(context.policy or "", request.source.as_of, ()),

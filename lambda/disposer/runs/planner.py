@@ -4,6 +4,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from disposer import clock
 from disposer.errors import DeadlineExceededError, LedgerRequiredError
 from disposer.model.plans import PackagePlan, Plan, Rule
 from disposer.model.runs import Listed, RunContext, RunProblem
@@ -37,7 +38,10 @@ class PolicyPlanner:
                 f"policy {self.policy.name!r} has a quarantine, whose records live in the ledger table, and this "
                 "deployment has none configured (DISPOSER_LEDGER_TABLE)"
             )
-        holds = self.ledger.holds(self.as_of) if self.ledger is not None else []
+        # Safety times (a hold's expiry, a quarantine's grace, when a restore was seen) are the function's own
+        # clock, never the run's decision clock, which a caller chooses (an event's time, --as-of).
+        trusted = clock.now()
+        holds = self.ledger.holds(trusted) if self.ledger is not None else []
         # None until every package is listed, then whether `early` began.
         started: bool | None = None if early is not None else False
         waiting: list[PackagePlan] = []
@@ -58,14 +62,15 @@ class PolicyPlanner:
             ledger=self.ledger,
             holds=holds,
             on_listed=listed,
+            trusted_now=trusted,
         )
         packages: list[PackagePlan] = []
         for versions in self._within_budget(found):
-            package = plan_package(versions, self.policy, self.as_of)
+            package = plan_package(versions, self.policy, self.as_of, trusted_now=trusted)
             packages.append(package)
             record_package_plan(context, package)
             if not context.dry_run:
-                self._remember_restores(versions, package)
+                self._remember_restores(versions, package, trusted)
             if package.changes and started:
                 early.submit(package)  # type: ignore[union-attr]
             elif package.changes and started is None:
@@ -74,14 +79,14 @@ class PolicyPlanner:
         packages.sort(key=lambda package: package.ref.sort_key)
         return Plan(policy=self.policy.name, as_of=self.as_of, packages=tuple(packages))
 
-    def _remember_restores(self, versions: PackageVersions, package: PackagePlan) -> None:
+    def _remember_restores(self, versions: PackageVersions, package: PackagePlan, seen: datetime) -> None:
         """Versions found restored from quarantine for the first time: the policy keeps them from now on."""
         if self.ledger is None:
             return
         for item in package.items:
             record = versions.quarantine.get(item.version)
             if item.rule is Rule.KEEP_RESTORED and record is not None and record.restored_at is None:
-                self.ledger.mark_restored(package.ref, self.policy.name, item.version, self.as_of)
+                self.ledger.mark_restored(package.ref, self.policy.name, item.version, seen)
 
     def _within_budget(self, found: Iterable[PackageVersions]) -> Iterator[PackageVersions]:
         """The packages found, for as long as the budget lasts: planning stops with the time, as calls do."""

@@ -3,8 +3,8 @@ then disposals and archives (pinned as planned), then the archived versions reco
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
+from disposer import clock
 from disposer.codeartifact.disposal import dispose_items
 from disposer.errors import LedgerError
 from disposer.model.outcomes import VersionOutcome
@@ -30,10 +30,11 @@ class Writer:
         """Write `items` (of one package), each outcome recorded in `report` as it is known.
 
         The holds are read again just before (a hold placed since the plan still wins: HELD, never sent).
-        Each version archived is then recorded in the ledger, its quarantine starting at the plan's clock.
+        Each version archived is then recorded in the ledger, its quarantine starting now, by the function's
+        own clock (never the run's decision clock, which a caller may backdate).
         """
         if self.ledger is not None and items:
-            items = screen(items, self.ledger.holds(datetime.now(UTC)), datetime.now(UTC), sink=report.record)
+            items = screen(items, self.ledger.holds(clock.now()), clock.now(), sink=report.record)
         archived: list[VersionOutcome] = []
 
         def sink(outcome: VersionOutcome) -> None:
@@ -59,7 +60,8 @@ class Writer:
                 version=outcome.item.version,
                 revision=outcome.item.revision or outcome.revision or "",
                 status_before=outcome.item.status or PackageVersionStatus.PUBLISHED,
-                since=report.plan.as_of,
+                # The function's own clock: the grace is never shortened by a backdated decision clock.
+                since=clock.now(),
                 run_id=report.context.run_id,
             )
             for outcome in archived

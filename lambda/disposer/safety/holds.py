@@ -8,8 +8,9 @@ after the plan still wins (HELD, never sent). Which hold covers which version is
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
+from disposer import clock
 from disposer.errors import HoldNotFoundError
 from disposer.model.holds import Hold
 from disposer.model.outcomes import OutcomeCode, OutcomeSink, VersionOutcome
@@ -51,7 +52,7 @@ class HoldBook:
         """The holds not yet expired, optionally of one repository or package."""
         return [
             hold
-            for hold in self.ledger.holds(datetime.now(UTC))
+            for hold in self.ledger.holds(clock.now())
             if repository in (None, hold.ref.repository) and package in (None, hold.ref.package)
         ]
 

@@ -8,6 +8,7 @@ import pytest
 
 from disposer.errors import CapExceededError
 from disposer.handler import lambda_handler
+from local.events import process_clock
 from tests.integration.harness import invoke_api, scheduled_event, statuses
 from tests.integration.seeds import POLICY, RUN_TIME, UI_KIT
 
@@ -16,10 +17,13 @@ QUARANTINE = {"package": "ui-kit", "quarantine": {"graceDays": GRACE_DAYS}}
 
 
 def run_at(context: Any, days_before_run_time: int, **changes: Any) -> dict[str, Any]:
-    """The schedule's run for the quarantine policy, at RUN_TIME minus some days (never in the future)."""
+    """The schedule's run for the quarantine policy at RUN_TIME minus some days, the process running then too
+    (a quarantine's grace is measured on the function's own clock, not on the event's)."""
     event = scheduled_event(**{**QUARANTINE, **changes})
-    event["time"] = (RUN_TIME - timedelta(days=days_before_run_time)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    result: dict[str, Any] = lambda_handler(event, context)
+    when = RUN_TIME - timedelta(days=days_before_run_time)
+    event["time"] = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    with process_clock(when):
+        result: dict[str, Any] = lambda_handler(event, context)
     return result
 
 
