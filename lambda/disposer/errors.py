@@ -6,6 +6,7 @@ its own `code` and `status` (a unit test checks that none inherits them by accid
 """
 
 from http import HTTPStatus
+from typing import Any
 
 
 class DisposerError(Exception):
@@ -19,6 +20,8 @@ class DisposerError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+        # What an answer carries besides the message (the run's report, when a run stopped): JSON values.
+        self.details: dict[str, Any] = {}
 
 
 class SettingsError(DisposerError):

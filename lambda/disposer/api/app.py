@@ -85,7 +85,7 @@ def _service_error(error: DisposerError) -> Response[str]:
     if isinstance(error, ThrottledError) and error.retry_after_seconds is not None:
         headers["Retry-After"] = str(error.retry_after_seconds)
     logger.warning("request failed", error_code=error.code, http_status=int(error.status), error_message=error.message)
-    return error_response(error.status, error.code, error.message, headers=headers)
+    return error_response(error.status, error.code, error.message, headers=headers, extra=error.details)
 
 
 @app.not_found

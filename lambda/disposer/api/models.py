@@ -25,6 +25,7 @@ from disposer.model.packages import (
     RepositoryName,
 )
 from disposer.model.plans import ON_DEMAND, REQUESTED_BY_CALLER, Action, PackagePlan, Plan, PlanItem, Rule
+from disposer.model.report import RunReportBody
 from disposer.retention.policy import RetentionPolicy
 
 # One request may name up to this many versions; they are sent to AWS in calls of 100. The bound keeps
@@ -173,9 +174,12 @@ class Error(ApiModel):
 
 
 class ErrorResponse(ApiModel):
-    """Every non-2xx body: `{"error": {"code", "message"}}`, naming the offending field when there is one."""
+    """Every non-2xx body: `{"error": {"code", "message"}}`, naming the offending field when there is one; a run
+    that was stopped (a guard, the budget, a fault part-way) also carries its report, every version accounted
+    for."""
 
     error: Error
+    report: RunReportBody | None = Field(default=None, description="the run's report, when a run was stopped")
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 """The API's error answers: one body shape, `{"error": {"code", "message", "details"}}`, for every status."""
 
+import json
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
+from typing import Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
@@ -15,12 +17,16 @@ def error_response(
     message: str,
     details: Sequence[ErrorDetail] = (),
     headers: Mapping[str, str] | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> Response[str]:
-    body = ErrorResponse(error=Error(code=code, message=message, details=list(details)))
+    """The error body; `extra` adds fields beside `error` (a stopped run's `report`, as JSON values)."""
+    body = ErrorResponse(error=Error(code=code, message=message, details=list(details))).model_dump(
+        mode="json", exclude_none=True
+    )
     return Response(
         status_code=int(status),
         content_type=content_types.APPLICATION_JSON,
-        body=body.model_dump_json(),
+        body=json.dumps({**body, **(extra or {})}, separators=(",", ":")),
         headers={"Content-Type": content_types.APPLICATION_JSON, **(headers or {})},
     )
 

@@ -80,6 +80,9 @@ def _run(policy: RetentionPolicy, *, apply: bool, expected_digest: str | None = 
             expected_digest=expected_digest,
         )
     )
+    if report.error is not None:
+        # Whatever stopped it, the answer carries the run's report: what was planned and what became of it.
+        report.error.details = {"report": report.to_body().model_dump(mode="json", by_alias=True)}
     report.raise_error()
     return report.to_body()
 

@@ -37,7 +37,7 @@ from disposer.errors import (
     PlanIncompleteError,
     RunAbortedError,
 )
-from disposer.model.outcomes import ARCHIVED, DISPOSED, switch_stop_reason
+from disposer.model.outcomes import ARCHIVED, DISPOSED, OutcomeCode, VersionOutcome, switch_stop_reason
 from disposer.model.plans import Plan
 from disposer.model.runs import RunContext, RunProblem
 from disposer.ports import CodeArtifact
@@ -156,8 +156,15 @@ def _stopped(report: RunReport, request: RunRequest, error: DisposerError) -> Ru
 
 
 def _failed(report: RunReport, error: DisposerError) -> None:
+    """The run stopped part-way: every planned write without an outcome gets NOT_ATTEMPTED, naming why."""
     report.error = error
     report.errors.append(RunProblem(scope="run", error_code=error.code, error_message=error.message))
+    if report.reported_elsewhere:
+        return
+    cause = f"not sent: the run stopped ({error.code}: {error.message})"
+    for item in report.plan.changes:
+        if item not in report.outcomes:
+            report.record(VersionOutcome.failure(item, OutcomeCode.NOT_ATTEMPTED, cause, transient=error.transient))
 
 
 def _incomplete(report: RunReport, error: DisposerError) -> DisposerError:

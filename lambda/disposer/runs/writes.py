@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from disposer import clock
 from disposer.codeartifact.disposal import dispose_items
 from disposer.errors import LedgerError
-from disposer.model.outcomes import VersionOutcome
+from disposer.model.outcomes import OutcomeCode, VersionOutcome
 from disposer.model.packages import PackageVersionStatus
 from disposer.model.plans import Action, PlanItem
 from disposer.model.quarantine import QuarantineRecord
@@ -34,7 +34,15 @@ class Writer:
         own clock (never the run's decision clock, which a caller may backdate).
         """
         if self.ledger is not None and items:
-            items = screen(items, self.ledger.holds(clock.now()), clock.now(), sink=report.record)
+            try:
+                holds = self.ledger.holds(clock.now())
+            except LedgerError as error:
+                # Nothing is written without the holds: each version is accounted for, and the run goes on.
+                cause = f"not sent: the holds could not be read ({error.message})"
+                for item in items:
+                    report.record(VersionOutcome.failure(item, OutcomeCode.NOT_ATTEMPTED, cause, transient=True))
+                return
+            items = screen(items, holds, clock.now(), sink=report.record)
         archived: list[VersionOutcome] = []
 
         def sink(outcome: VersionOutcome) -> None:

@@ -156,3 +156,8 @@ def test_policy_api_plan_not_finished_within_the_budget_is_504_and_disposes_noth
     assert (response.status, response.body["error"]["code"]) == (504, "DeadlineExceeded")
     assert "could not be finished" in response.body["error"]["message"]
     assert disposed(client, UI_KIT) == set()
+
+
+@pytest.fixture(autouse=True)
+def at_run_time() -> None:
+    """These run at the real wall clock (the domain is seeded an hour ahead of it)."""
