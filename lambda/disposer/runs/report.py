@@ -134,7 +134,7 @@ class RunReport:
             revision=item.revision,
             status=item.status,
             action=item.action.value,
-            reason=clipped(item.reason),
+            reason=clipped(item.reason) or "",
             outcome=None if outcome is None else _outcome(outcome),
             error_code=outcome.error_code if outcome is not None and failed else None,
             error_message=clipped(outcome.error_message) if outcome is not None and failed else None,

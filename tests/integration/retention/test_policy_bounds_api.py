@@ -1,6 +1,7 @@
 """The bounds of POST /plan and /apply through the real handler: a policy's regexes cost little to compile
 and to match, and no answer can outgrow Lambda's 6 MB response limit."""
 
+import json
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -80,3 +81,27 @@ def test_plan_api_costliest_to_compile_policy_plans_at_once(lambda_context, emul
     response = invoke_api(lambda_context, "POST", "/plan", policy)
     assert response.status == 200, response.body
     assert time.perf_counter() - started < 2
+
+
+def test_plan_api_of_2500_versions_under_a_long_held_reason_answers_under_6_mb(lambda_context, emulator, ledger_name):
+    # GIVEN 2,500 versions, all held by one `*` hold with a 500-character reason (each kept item says it)
+    from disposer.handler import lambda_handler
+    from tests.support import load_event
+
+    _big_package(emulator, 2500)
+    until = (datetime.now(UTC) + timedelta(days=30)).isoformat()
+    hold = {**BIG, "version": "*", "until": until, "reason": "r" * 500}
+    assert invoke_api(lambda_context, "POST", "/holds", hold).status == 201
+    # WHEN the package is planned, through the real handler
+    event = load_event("api_dispose.json")
+    event.update(httpMethod="POST", path="/plan", resource="/plan", body=json.dumps(BIG_POLICY))
+    event["requestContext"].update(httpMethod="POST", resourcePath="/plan")
+    response = lambda_handler(event, lambda_context)
+    # THEN the answer, as Lambda sends it, is under 6 MB, lists 1,000 items and says how many there are
+    size = len(json.dumps(response))
+    body = json.loads(response["body"])
+    assert response["statusCode"] == 200, body
+    assert size < 6 * 1024 * 1024
+    assert (body["itemsTotal"], body["itemsTruncated"], len(body["items"])) == (2500, True, 1000)
+    assert all("r" * 500 in item["reason"] for item in body["items"])
+    report_line(f"/plan of 2,500 held versions: {size:,} bytes, {len(body['items'])} items listed")
