@@ -78,3 +78,44 @@ def disposals(count: int, *, keeps: int = 0) -> Iterable[PlanItem]:
     """`count` disposals then `keeps` keeps of REF, versions 1.<i>.0 and 2.<i>.0."""
     yield from (item(f"1.{i}.0") for i in range(count))
     yield from (item(f"2.{i}.0", Action.KEEP) for i in range(keeps))
+
+
+def at_the_bound(shape: str) -> str:
+    """`shape` ("...{n}...") repeated to fill MAX_PATTERN_LENGTH, with the largest n whose RE2 program
+    still fits PATTERN_MAX_MEM: the costliest pattern of that shape a policy may hold."""
+    import re2
+
+    from disposer.retention.patterns import MAX_PATTERN_LENGTH, PATTERN_MAX_MEM
+
+    def make(n: int) -> str:
+        unit = shape.replace("{n}", str(n))
+        return unit * (MAX_PATTERN_LENGTH // len(unit))
+
+    def fits(n: int) -> bool:
+        options = re2.Options()
+        options.log_errors, options.max_mem = False, PATTERN_MAX_MEM
+        try:
+            re2._Regexp(make(n), options)  # uncached: each call really compiles
+        except re2.error:
+            return False
+        return True
+
+    low, high = 1, 1000
+    while low < high:
+        middle = (low + high + 1) // 2
+        low, high = (middle, high) if fits(middle) else (low, middle - 1)
+    return make(low)
+
+
+# Twenty distinct patterns at the bound that cost RE2 the most to compile (bounded repeats of a class).
+def costliest_to_compile() -> list[str]:
+    classes = [f"0-9a-{letter}" for letter in "klmnopqrstuvwxyz"] + [f"0-9A-{letter}" for letter in "WXYZ"]
+    return [at_the_bound(f"[{chars}]{{1,{{n}}}}") for chars in classes]
+
+
+# Twenty distinct patterns at the bound that cost RE2 the most to match (its NFA, as no DFA fits): the
+# first matches every version, the others none (a version has no `#`), so each version meets all twenty.
+def costliest_to_match() -> list[str]:
+    return [at_the_bound("(x|.{0,{n}})*")] + [
+        at_the_bound(f"({letter}|.{{0,{{n}}}})*#") for letter in "abcdefghijklmnopqrs"
+    ]

@@ -71,4 +71,4 @@ class PlanView:
 
 def whole_body(report: RunReport) -> RunReportBody:
     """The report's body with every decision: the CLI has no response size limit to respect."""
-    return report.to_body(max_items=max(1, len(report.plan.items)))
+    return report.to_body(max_items=max(1, len(report.plan.items)), max_bytes=None)

@@ -47,6 +47,14 @@ class PolicyError(DisposerError, ValueError):
         self.problems = problems
 
 
+class PatternTooComplexError(PolicyError):
+    """A policy's regex is over a bound that keeps compiling and matching it cheap: longer than 256
+    characters, more than 20 in one policy, or a program larger than RE2's memory bound allows."""
+
+    code = "PatternTooComplex"
+    status = HTTPStatus.UNPROCESSABLE_ENTITY
+
+
 class OutOfScopeError(DisposerError):
     """The request names a domain or repository this deployment was not configured to manage."""
 

@@ -103,10 +103,19 @@ def test_build_app_policy_for_unconfigured_repository_raises(tmp_path: Path):
 
 def test_build_app_scheduled_policy_too_long_for_input_template_raises(tmp_path: Path):
     # GIVEN a scheduled policy whose run event would exceed EventBridge's 8192-character input template
-    policies_file = _policies_file(tmp_path, {**GOOD, "keep": {"versionPatterns": ["x" * 900] * 10}})
+    # (patterns of at most 256 characters, but each `<` is written \u003c in the template)
+    policies_file = _policies_file(tmp_path, {**GOOD, "keep": {"versionPatterns": ["<" * 256] * 10}})
 
     # WHEN / THEN
     _assert_rejected(policies_file, r"policies\[0\] \(keep-ten\): its scheduled run event is \d+ characters")
+
+
+def test_build_app_policy_with_pattern_over_its_bound_raises(tmp_path: Path):
+    # GIVEN a pattern of 252 characters whose RE2 program is far over its memory bound
+    policies_file = _policies_file(tmp_path, {**GOOD, "select": {"versionPattern": ".{0,1000}" * 28}})
+
+    # WHEN / THEN synth refuses it as the API would, naming the field
+    _assert_rejected(policies_file, r"policies\[0\] \(keep-ten\): select\.versionPattern: pattern too complex")
 
 
 def test_build_app_policy_with_repository_glob_accepted(tmp_path: Path):

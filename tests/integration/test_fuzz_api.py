@@ -62,9 +62,25 @@ def _in_the_seeded_domain(policy: Any) -> Any:
     return {**policy, "domain": "acme"} if isinstance(policy, dict) else policy
 
 
+# Regex shapes whose RE2 program grows with a repeat count: over the bounds they must be refused at once
+# (422 PatternTooComplex), never compiled for seconds.
+pattern_units = st.sampled_from([".{0,%d}", "(a{0,%d}){0,9}", "[0-9a-z]{1,%d}", "(x|.{0,%d})*", r"\pL{0,%d}"])
+costly_patterns = st.builds(
+    lambda unit, count, times: (unit % count) * times,
+    pattern_units,
+    st.integers(1, 1000),
+    st.integers(1, 60),
+)
+costly_policies = st.builds(
+    lambda policy, select, keep: {**policy, "select": {"versionPattern": select}, "keep": {"versionPatterns": keep}},
+    st.fixed_dictionaries({"name": st.just("fuzz"), "domain": st.just("acme"), "repository": st.just("releases")}),
+    costly_patterns,
+    st.lists(costly_patterns, max_size=25),
+)
 policy_bodies = st.one_of(
     from_schema(_schema("RetentionPolicy")),
     from_schema(_schema("RetentionPolicy")).map(_in_the_seeded_domain),
+    costly_policies,
 )
 malformed_bodies = st.one_of(
     json_values.map(json.dumps),

@@ -74,9 +74,12 @@ def _invalid_request(error: RequestValidationError) -> Response[str]:
     details = [ErrorDetail(field=_field_path(e.get("loc", ())), message=str(e.get("msg", ""))) for e in errors]
     summary = "; ".join(f"{d.field}: {d.message}" for d in details)
     plural = "s" if len(details) != 1 else ""
-    return error_response(
-        HTTPStatus.UNPROCESSABLE_ENTITY, "ValidationError", f"{len(details)} invalid field{plural}: {summary}", details
+    # A validator that raised one of our errors (a pattern over its bounds) gives the answer its code.
+    ours = next((e["ctx"]["error"] for e in errors if isinstance(e.get("ctx", {}).get("error"), DisposerError)), None)
+    status, code = (
+        (ours.status, ours.code) if ours is not None else (HTTPStatus.UNPROCESSABLE_ENTITY, "ValidationError")
     )
+    return error_response(status, code, f"{len(details)} invalid field{plural}: {summary}", details)
 
 
 @app.exception_handler(DisposerError)

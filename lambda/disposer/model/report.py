@@ -1,17 +1,54 @@
 """The run report document: what `POST /plan` and `/apply` answer, what a run's `run report` record logs
 (less the items), and what the CLI prints; one shape for every way a run is made."""
 
+import json
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from disposer.model.packages import PackageFormat, PackageVersionStatus
 from disposer.model.runs import Trigger
 
-# A /plan or /apply response lists at most this many items (dispose items first), so it stays far
-# below Lambda's 6 MB response limit; totals count every version, and the plan records log them all.
-MAX_REPORTED_ITEMS = 5000
+# A /plan or /apply response lists at most this many items (dispose items first), and errors; totals
+# count every version, and the plan records log them all.
+MAX_REPORTED_ITEMS = 1_000
+MAX_REPORTED_ERRORS = 100
+# Lambda answers at most 6 MB. The listed items take at most ITEM_BYTES and the errors ERROR_BYTES of it,
+# counted as they are sent (JSON escaped as ASCII, then escaped again as the proxy response's body
+# string), so no name, reason or message, however long or strange, can push an answer over: the rest
+# of the body is a few KB. A realistic item is ~1 KB, so the count is what binds.
+ITEM_BYTES = 4_500_000
+ERROR_BYTES = 500_000
+# A reason (a hold's own reason is up to 500 characters) or an error message is cut beyond this.
+MAX_REPORTED_TEXT = 1_000
+
+Entry = TypeVar("Entry", bound=BaseModel)
+
+
+def clipped(text: str | None) -> str | None:
+    """`text`, cut to MAX_REPORTED_TEXT characters (marked with an ellipsis)."""
+    return text if text is None or len(text) <= MAX_REPORTED_TEXT else text[: MAX_REPORTED_TEXT - 1] + "…"
+
+
+def sent_size(entry: BaseModel) -> int:
+    """The bytes `entry` takes in Lambda's response: at most its JSON escaped as ASCII, escaped again."""
+    return len(json.dumps(json.dumps(entry.model_dump(mode="json", by_alias=True), separators=(",", ":"))))
+
+
+def within(entries: Iterable[Entry], count: int, size: int | None) -> list[Entry]:
+    """The first entries, at most `count` of them and `size` bytes as sent (None: no size bound)."""
+    kept: list[Entry] = []
+    spent = 0
+    for entry in entries:
+        if len(kept) == count:
+            break
+        spent += 0 if size is None else sent_size(entry)
+        if size is not None and spent > size:
+            break
+        kept.append(entry)
+    return kept
 
 
 class ReportModel(BaseModel):
@@ -59,8 +96,15 @@ class RunReportBody(ReportModel):
     trigger: Trigger
     mode: Literal["plan", "apply"]
     as_of: datetime = Field(alias="asOf")
-    items: list[RunItem] = Field(description="dispose and archive items first; at most 5000 (see itemsOmitted)")
-    items_omitted: int = Field(alias="itemsOmitted")
+    items: list[RunItem] = Field(
+        description="dispose and archive items first; at most 1,000 and 4.5 MB of them (see itemsTruncated)"
+    )
+    # Defaults: a summary stored by an earlier version of the function (a run in flight across a deploy).
+    items_total: int = Field(default=0, alias="itemsTotal", description="every version the plan decided")
+    items_truncated: bool = Field(
+        default=False, alias="itemsTruncated", description="items lists fewer than itemsTotal"
+    )
+    items_omitted: int = Field(alias="itemsOmitted", description="itemsTotal less the items listed")
     totals: RunTotals
     max_disposals_per_run: int | None = Field(alias="maxDisposalsPerRun")
     cap_exceeded: bool = Field(alias="capExceeded")
@@ -72,7 +116,8 @@ class RunReportBody(ReportModel):
         description="identifies the plan's writes: pass it as expectedPlanDigest to apply exactly it",
     )
     outcomes: dict[str, int] = Field(description="disposed, or the error code, per version acted on")
-    errors: list[RunError]
+    errors: list[RunError] = Field(description="at most 100 (see errorsOmitted)")
+    errors_omitted: int = Field(default=0, alias="errorsOmitted", description="errors not listed")
     calls: dict[str, int] = Field(description="CodeArtifact calls made, per operation")
     throttles: int = Field(description="CodeArtifact answers of ThrottlingException (each was retried)")
     bytes_reclaimed: int | None = Field(

@@ -4,15 +4,29 @@ Both are matched by RE2 (google-re2), whose matching time is linear in the text:
 version string can make a plan run long, as a backtracking engine's catastrophic patterns
 (`(a+)+$`) would. RE2 refuses what it cannot run in linear time - backreferences, lookaround - and
 the policy is refused with it, naming the field.
+
+Compiling is bounded too, since a short pattern can stand for a huge program (`.{0,1000}` nine
+characters, thousands of instructions): a policy regex has at most MAX_PATTERN_LENGTH characters and
+RE2 compiles it within PATTERN_MAX_MEM bytes, refusing a larger program at once; either is a
+PatternTooComplexError naming the field.
 """
 
 from functools import lru_cache
 from typing import Annotated, Any, Protocol
 
 import re2
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 
-MAX_PATTERN_LENGTH = 1_000
+from disposer.errors import PatternTooComplexError
+
+MAX_PATTERN_LENGTH = 256
+# RE2's memory for one policy regex: its program gets 2/3 of it, the DFA the rest. 64 KiB takes every
+# realistic version pattern (semver's full regex is 68 instructions; `.{1,255}` 2,298) and refuses
+# within ~10 ms what would be larger: the worst program it admits compiles in ~7 ms, where RE2's
+# default 8 MiB let `.{0,1000}` x 50 compile for seconds.
+PATTERN_MAX_MEM = 64 * 1024
+# How RE2 says a program is over max_mem (its error code is not exposed by the Python binding).
+_TOO_LARGE = "pattern too large"
 # Glob selectors: what the CodeArtifact name allows, plus the two wildcards `*` and `?`.
 REPOSITORY_GLOB_PATTERN = r"^[A-Za-z0-9._\-*?]+$"
 NAME_GLOB_PATTERN = r"^[^#/\s]+$"
@@ -30,19 +44,29 @@ class CompiledPattern(Protocol):
     def fullmatch(self, text: str) -> Any: ...
 
 
-def _options(*, dot_matches_newline: bool = False) -> Any:
+def _options(*, dot_matches_newline: bool = False, max_mem: int | None = None) -> Any:
     options = re2.Options()
     # RE2 would also write each refused pattern to stderr, outside the function's JSON log.
     options.log_errors = False
     options.dot_nl = dot_matches_newline
+    if max_mem is not None:
+        options.max_mem = max_mem
     return options
 
 
 @lru_cache(maxsize=1024)
 def compiled_regex(pattern: str) -> CompiledPattern:
-    """Compile a policy regex once (policies are re-used for every version of every package)."""
-    compiled: CompiledPattern = re2.compile(pattern, _options())
+    """Compile a policy regex once (policies are re-used for every version of every package), within
+    PATTERN_MAX_MEM."""
+    compiled: CompiledPattern = re2.compile(pattern, _options(max_mem=PATTERN_MAX_MEM))
     return compiled
+
+
+def _check_length(pattern: object) -> object:
+    # Before pydantic's own max_length, so that the answer says PatternTooComplex as for a large program.
+    if isinstance(pattern, str) and len(pattern) > MAX_PATTERN_LENGTH:
+        raise PatternTooComplexError(f"pattern too complex: {len(pattern)} characters, at most {MAX_PATTERN_LENGTH}")
+    return pattern
 
 
 def _check_regex(pattern: str) -> str:
@@ -50,6 +74,11 @@ def _check_regex(pattern: str) -> str:
         compiled_regex(pattern)
     except re2.error as error:
         reason = error.args[0].decode() if error.args and isinstance(error.args[0], bytes) else str(error)
+        if _TOO_LARGE in reason:
+            raise PatternTooComplexError(
+                f"pattern too complex: its RE2 program is over {PATTERN_MAX_MEM // 1024} KiB (bounded repeats "
+                "such as {0,1000} are expanded: prefer + and *)"
+            ) from None
         raise ValueError(f"invalid regex: {reason} (the RE2 dialect: no backreferences or lookaround)") from None
     return pattern
 
@@ -101,7 +130,12 @@ def is_glob(text: str | None) -> bool:
     return text is not None and any(c in _GLOB_CHARS for c in text)
 
 
-Regex = Annotated[str, Field(min_length=1, max_length=MAX_PATTERN_LENGTH), AfterValidator(_check_regex)]
+Regex = Annotated[
+    str,
+    Field(min_length=1, max_length=MAX_PATTERN_LENGTH),
+    BeforeValidator(_check_length),
+    AfterValidator(_check_regex),
+]
 
 
 def _check_repository(glob: str) -> str:

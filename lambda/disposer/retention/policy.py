@@ -3,9 +3,19 @@
 from enum import StrEnum
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    field_validator,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 
+from disposer.errors import PatternTooComplexError
 from disposer.model.packages import (
     DISPOSABLE_STATUSES,
     NAMESPACE_FORBIDDEN,
@@ -31,7 +41,9 @@ from disposer.retention.schedules import Schedule
 # Bounds that no sane policy reaches; they catch typos (an extra zero) and absurd input early.
 MAX_DAYS = 36_500  # 100 years: any older cutoff is "everything" and should be said with olderThanDays 0
 MAX_KEEP_LATEST = 100_000
-MAX_KEEP_PATTERNS = 100
+# Regexes in one policy, select.versionPattern and keep.versionPatterns together: each version may be
+# matched against all of them, and each is compiled when the policy is read (patterns.py bounds each one).
+MAX_POLICY_PATTERNS = 20
 # One run's disposals: 100000 is 1000 calls of 100 at the 100 TPS write quota, i.e. minutes of work and
 # far more than any policy should remove at once.
 MAX_DISPOSALS_PER_RUN_LIMIT = 100_000
@@ -119,12 +131,27 @@ class SelectRule(PolicyModel):
         return self.version_pattern is None or full_match(self.version_pattern, version)
 
 
+def _check_count(patterns: object) -> object:
+    # Before the items are compiled, so that a long list costs nothing to refuse.
+    if isinstance(patterns, list | tuple) and len(patterns) > MAX_POLICY_PATTERNS:
+        raise PatternTooComplexError(too_many_patterns(len(patterns)))
+    return patterns
+
+
+def too_many_patterns(count: int) -> str:
+    return (
+        f"pattern too complex: {count} regexes, at most {MAX_POLICY_PATTERNS} in a policy (with select.versionPattern)"
+    )
+
+
 class KeepRule(PolicyModel):
     """What is kept among the candidates; any one matching rule keeps a version."""
 
     latest: Annotated[StrictInt, Field(ge=0, le=MAX_KEEP_LATEST)] | None = None
     newer_than_days: Days | None = None
-    version_patterns: Annotated[tuple[Regex, ...], Field(max_length=MAX_KEEP_PATTERNS)] = ()
+    version_patterns: Annotated[
+        tuple[Regex, ...], Field(max_length=MAX_POLICY_PATTERNS), BeforeValidator(_check_count)
+    ] = ()
     default_display_version: StrictBool = True
 
     def matching_pattern(self, version: str) -> str | None:
@@ -179,6 +206,9 @@ class RetentionPolicy(PolicyModel):
         )
         if not limited:
             raise ValueError(UNLIMITED)
+        patterns = len(self.keep.version_patterns) + (self.select.version_pattern is not None)
+        if patterns > MAX_POLICY_PATTERNS:
+            raise PatternTooComplexError(f"keep.versionPatterns: {too_many_patterns(patterns)}")
         return self
 
     @property

@@ -15,7 +15,18 @@ from typing import Literal
 from disposer.errors import DisposerError, RetryLaterError
 from disposer.model.outcomes import VersionOutcome
 from disposer.model.plans import Action, Plan, PlanItem, within_percent
-from disposer.model.report import MAX_REPORTED_ITEMS, RunError, RunItem, RunReportBody, RunTotals
+from disposer.model.report import (
+    ERROR_BYTES,
+    ITEM_BYTES,
+    MAX_REPORTED_ERRORS,
+    MAX_REPORTED_ITEMS,
+    RunError,
+    RunItem,
+    RunReportBody,
+    RunTotals,
+    clipped,
+    within,
+)
 from disposer.model.runs import RunContext, RunProblem
 from disposer.observability.audit import record_outcome
 from disposer.safety.digest import plan_digest
@@ -112,7 +123,7 @@ class RunReport:
     def _item(self, item: PlanItem) -> RunItem:
         outcome = self.outcomes.get(item)
         failed = outcome is not None and not outcome.succeeded
-        # Built from the engine's own typed values: validating each of up to 5,000 items again would
+        # Built from the engine's own typed values: validating each of up to 1,000 items again would
         # cost a run event about 80 ms after its last write (tests compare both ways' JSON).
         return RunItem.model_construct(
             repository=item.ref.repository,
@@ -123,14 +134,25 @@ class RunReport:
             revision=item.revision,
             status=item.status,
             action=item.action.value,
-            reason=item.reason,
+            reason=clipped(item.reason) or "",
             outcome=None if outcome is None else _outcome(outcome),
             error_code=outcome.error_code if outcome is not None and failed else None,
-            error_message=outcome.error_message if outcome is not None and failed else None,
+            error_message=clipped(outcome.error_message) if outcome is not None and failed else None,
         )
 
-    def to_body(self, max_items: int = MAX_REPORTED_ITEMS) -> RunReportBody:
-        items = sorted(self.plan.items, key=lambda item: item.action is Action.KEEP) if max_items else []
+    def to_body(self, max_items: int = MAX_REPORTED_ITEMS, max_bytes: int | None = ITEM_BYTES) -> RunReportBody:
+        """The report's document, listing at most `max_items` items (dispose and archive first) in at most
+        `max_bytes` (None: no size bound, for the CLI), and at most MAX_REPORTED_ERRORS errors."""
+        ordered = sorted(self.plan.items, key=lambda item: item.action is Action.KEEP) if max_items else []
+        items = within((self._item(item) for item in ordered), max_items, max_bytes)
+        errors = within(
+            (
+                RunError(scope=e.scope, error_code=e.error_code, error_message=clipped(e.error_message) or "")
+                for e in self.errors
+            ),
+            MAX_REPORTED_ERRORS,
+            ERROR_BYTES,
+        )
         totals = self.plan.totals
         return RunReportBody(
             run_id=self.context.run_id,
@@ -138,8 +160,10 @@ class RunReport:
             trigger=self.context.trigger,
             mode="apply" if self.applied else "plan",
             as_of=self.plan.as_of,
-            items=[self._item(item) for item in items[:max_items]],
-            items_omitted=max(0, totals.versions - max_items),
+            items=items,
+            items_total=totals.versions,
+            items_truncated=len(items) < totals.versions,
+            items_omitted=totals.versions - len(items),
             totals=RunTotals(
                 packages=totals.packages,
                 versions=totals.versions,
@@ -154,9 +178,8 @@ class RunReport:
             percent_exceeded=self.percent_exceeded,
             plan_digest=self.plan_digest,
             outcomes=self.outcome_counts(),
-            errors=[
-                RunError(scope=e.scope, error_code=e.error_code, error_message=e.error_message) for e in self.errors
-            ],
+            errors=errors,
+            errors_omitted=len(self.errors) - len(errors),
             calls=dict(sorted(self.calls.items())),
             throttles=self.throttles,
             bytes_reclaimed=self.bytes_reclaimed(),
