@@ -51,10 +51,9 @@ def test_failure_part_way_answers_the_error_with_the_report_every_version_accoun
     lambda_context, emulator, printed, monkeypatch
 ):
     # GIVEN a run whose writes fail for good after the first package (a fault the executor cannot go on from)
-    from disposer.runs import writes
+    from disposer.codeartifact.disposal import dispose_items as original
 
     calls = Counter[str]()
-    original = writes.dispose_items
 
     def failing(*args: Any, **kwargs: Any) -> None:
         calls["packages"] += 1
@@ -62,7 +61,7 @@ def test_failure_part_way_answers_the_error_with_the_report_every_version_accoun
             raise LedgerError("the ledger table failed: InternalServerError")
         original(*args, **kwargs)
 
-    monkeypatch.setattr(writes, "dispose_items", failing)
+    monkeypatch.setattr("disposer.runs.writes.dispose_items", failing)
     # WHEN applied
     response = invoke_api(lambda_context, "POST", "/apply", APPLY)
     # THEN the answer names the fault and carries the report, whose outcomes add up to the plan, and each
