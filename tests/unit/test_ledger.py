@@ -22,18 +22,24 @@ def test_ledger_publish_times_read_back_by_version_and_revision(ledger_table: Le
     assert ledger_table.publish_times(OTHER) == {}
 
 
-def test_ledger_package_key_distinguishes_every_coordinate():
+def test_ledger_package_key_distinguishes_every_coordinate_but_the_owner():
     keys = {
         package_key(ref)
         for ref in (
             REF,
             OTHER,
-            PackageRef("acme", None, "releases", PackageFormat.NPM, "acme", "ui-kit"),
             PackageRef("acme", "111122223333", "releases", PackageFormat.PYPI, None, "ui-kit"),
             PackageRef("acme", "111122223333", "snapshots", PackageFormat.NPM, "acme", "ui-kit"),
+            PackageRef("other", "111122223333", "releases", PackageFormat.NPM, "acme", "ui-kit"),
         )
     }
     assert len(keys) == 5
+
+
+def test_ledger_package_key_the_same_whether_the_owner_is_named_or_not():
+    # A policy that adds domainOwner must find the records a policy without it made (and the reverse).
+    named, unnamed = REF, PackageRef("acme", None, "releases", PackageFormat.NPM, "acme", "ui-kit")
+    assert package_key(named) == package_key(unnamed) == "pkg#acme##releases#npm#acme#ui-kit"
 
 
 def test_ledger_failure_is_the_services_own_error(ledger_table: LedgerTable):

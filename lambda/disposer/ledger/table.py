@@ -2,7 +2,8 @@
 
 Key design (partition key `pk`, sort key `sk`, TTL `expires_at`), one item family per use:
 
-- `pk` `pkg#<domain>#<owner>#<repo>#<format>#<namespace>#<package>`, `sk` `time#<version>#<revision>`:
+- `pk` `pkg#<domain>##<repo>#<format>#<namespace>#<package>` (the owner's segment always empty), `sk`
+  `time#<version>#<revision>`:
   the version's publish time, as DescribePackageVersion gave it;
 - the same package's partition, `sk` `quarantine#<policy>#<version>`: a version a policy archived
   (revision, status before, start, run, and when a run first saw it restored);
@@ -54,9 +55,10 @@ def _translated() -> Iterator[None]:
 
 
 def package_key(ref: PackageRef) -> str:
-    return "#".join(
-        ("pkg", ref.domain, ref.domain_owner or "", ref.repository, str(ref.format), ref.namespace or "", ref.package)
-    )
+    """A package's partition. The owner segment stays empty whether a policy names the domain's owner or not:
+    a deployment manages one domain, so the owner names nothing more, and naming it must not move a
+    package's records (a quarantine's start, a restore seen) to another partition."""
+    return "#".join(("pkg", ref.domain, "", ref.repository, str(ref.format), ref.namespace or "", ref.package))
 
 
 class LedgerTable:

@@ -2,7 +2,7 @@
 then disposals and archives (pinned as planned), then the archived versions recorded in the ledger."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from disposer import clock
 from disposer.codeartifact.disposal import dispose_items
@@ -25,6 +25,9 @@ class Writer:
     ledger: Ledger | None = None
     measure: bool = False
     raise_first_refusal: bool = False
+    # Apply exactly what was reviewed (an expected plan digest): every write pinned to the status the plan
+    # saw, even where the policy's selection would not need it.
+    pin_reviewed_status: bool = False
 
     def write(self, report: RunReport, items: Sequence[PlanItem], *, measure_threads: int = 1) -> None:
         """Write `items` (of one package), each outcome recorded in `report` as it is known.
@@ -44,15 +47,18 @@ class Writer:
                 return
             items = screen(items, holds, clock.now(), sink=report.record)
         archived: list[VersionOutcome] = []
+        # The items as sent, each mapped back to the plan's own (the report matches outcomes to decisions).
+        planned = {self._pinned(item): item for item in items}
 
         def sink(outcome: VersionOutcome) -> None:
+            outcome = replace(outcome, item=planned.get(outcome.item, outcome.item))
             report.record(outcome)
             if outcome.succeeded and outcome.item.action is Action.ARCHIVE:
                 archived.append(outcome)
 
         dispose_items(
             self.codeartifact,
-            items,
+            list(planned),
             sink=sink,
             measure=self.measure,
             measure_threads=measure_threads,
@@ -60,6 +66,11 @@ class Writer:
         )
         if archived:
             self._record(report, archived)
+
+    def _pinned(self, item: PlanItem) -> PlanItem:
+        if not self.pin_reviewed_status or item.expected_status is not None or item.status is None:
+            return item
+        return replace(item, expected_status=item.status)
 
     def _record(self, report: RunReport, archived: list[VersionOutcome]) -> None:
         policy = report.context.policy or ""

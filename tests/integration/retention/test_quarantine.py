@@ -105,3 +105,15 @@ def test_quarantine_without_a_ledger_is_a_clear_422(lambda_context, emulator):
     # THEN 422 LedgerRequired, naming the policy
     assert (response.status, response.body["error"]["code"]) == (422, "LedgerRequired")
     assert "prune-ui" in response.body["error"]["message"]
+
+
+def test_quarantine_records_found_whether_the_policy_names_the_domain_owner_or_not(
+    lambda_context, emulator, client, ledger_name
+):
+    # GIVEN versions archived by a policy that does not name the domain's owner
+    archived = by_rule(run_at(lambda_context, 20), "archive")
+    # WHEN the same policy, now naming the owner, runs ten days later
+    report = run_at(lambda_context, 10, domainOwner="111122223333")
+    # THEN it finds them in quarantine (their grace goes on), never archives them again
+    assert by_rule(report, "in-quarantine") == archived
+    assert not (by_rule(report, "archive") & archived)

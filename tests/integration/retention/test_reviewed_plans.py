@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 
+from disposer.codeartifact.client import CodeArtifactClient
 from disposer.errors import PercentExceededError
 from tests.integration.harness import disposed, invoke_api, run_scheduled
 from tests.integration.seeds import EXPECTED_UI_ICONS, EXPECTED_UI_KIT, POLICY, UI_ICONS, UI_KIT
@@ -69,3 +70,28 @@ def _archive(emulator: Any, version: str) -> None:
     emulator.store.call(
         "UpdatePackageVersionsStatus", {**coordinates, "versions": [version], "targetStatus": "Archived"}
     )
+
+
+def test_reviewed_apply_pins_every_write_to_the_status_reviewed_even_selecting_all_three(
+    lambda_context, emulator, client, monkeypatch
+):
+    # GIVEN a reviewed plan of a policy that selects all three statuses (its writes need no status pin)
+    reviewed = invoke_api(lambda_context, "POST", "/plan", POLICY).body
+    planned = {i["version"] for i in reviewed["items"] if i["package"] == "ui-kit" and i["action"] == "dispose"}
+    victim = sorted(planned)[0]
+    original = CodeArtifactClient.dispose
+
+    def unlist_then_dispose(self: CodeArtifactClient, ref: Any, versions: Any, **kwargs: Any) -> Any:
+        # AND someone unlists one of the reviewed versions after the apply planned, before it writes
+        coordinates = {key: UI_KIT[key] for key in ("domain", "repository", "format", "namespace", "package")}
+        change = {**coordinates, "versions": [victim], "targetStatus": "Unlisted"}
+        emulator.store.call("UpdatePackageVersionsStatus", change)
+        return original(self, ref, versions, **kwargs)
+
+    monkeypatch.setattr(CodeArtifactClient, "dispose", unlist_then_dispose)
+    # WHEN applied with the reviewed digest
+    applied = invoke_api(lambda_context, "POST", "/apply", {**POLICY, "expectedPlanDigest": reviewed["planDigest"]})
+    # THEN the version no longer as reviewed is left alone; the rest are disposed
+    failed = {i["version"]: i["errorCode"] for i in applied.body["items"] if i.get("outcome") == "failed"}
+    assert failed == {victim: "MISMATCHED_STATUS"}
+    assert disposed(client, UI_KIT) == planned - {victim}
