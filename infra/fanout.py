@@ -175,6 +175,31 @@ class FanOut(Construct):
                 conditions={"ArnNotEquals": {"aws:PrincipalArn": dispatcher.role_arn}},
             )
         )
+        self._only_the_worker_takes_work(worker)
+        # A table's resource policy names its own table as "*" (the ARN cannot refer to itself in CFN).
+        self.table.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="OnlyTheRunFunctionWritesParts",
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=list(FOREIGN_WRITE_ACTIONS),
+                resources=["*"],
+                conditions={"ArnNotEquals": {"aws:PrincipalArn": dispatcher.role_arn}},
+            )
+        )
+        self.table.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="OnlyTheFunctionsTally",
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=["dynamodb:UpdateItem"],
+                resources=["*"],
+                conditions={"ArnNotEquals": {"aws:PrincipalArn": [dispatcher.role_arn, worker.role_arn]}},
+            )
+        )
+
+    def _only_the_worker_takes_work(self, worker: iam.IRole) -> None:
+        """Only the worker's role receives, deletes or hides a work message; nobody purges either queue."""
         self.queue.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="OnlyTheWorkerTakesWork",
@@ -195,26 +220,5 @@ class FanOut(Construct):
                 principals=[iam.AnyPrincipal()],
                 actions=["sqs:PurgeQueue"],
                 resources=[self.dead_letter_queue.queue_arn],
-            )
-        )
-        # A table's resource policy names its own table as "*" (the ARN cannot refer to itself in CFN).
-        self.table.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="OnlyTheRunFunctionWritesParts",
-                effect=iam.Effect.DENY,
-                principals=[iam.AnyPrincipal()],
-                actions=list(FOREIGN_WRITE_ACTIONS),
-                resources=["*"],
-                conditions={"ArnNotEquals": {"aws:PrincipalArn": dispatcher.role_arn}},
-            )
-        )
-        self.table.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="OnlyTheFunctionsTally",
-                effect=iam.Effect.DENY,
-                principals=[iam.AnyPrincipal()],
-                actions=["dynamodb:UpdateItem"],
-                resources=["*"],
-                conditions={"ArnNotEquals": {"aws:PrincipalArn": [dispatcher.role_arn, worker.role_arn]}},
             )
         )
