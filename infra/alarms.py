@@ -18,8 +18,10 @@ from typing import Literal
 from disposer.constants import (
     METRIC_API_THROTTLES,
     METRIC_DIMENSIONS_AGGREGATE,
+    METRIC_DISPATCHED_RUNS_REPORTED,
     METRIC_DISPOSALS_DISABLED,
     METRIC_RUN_ABORTED,
+    METRIC_RUNS_DISPATCHED,
     METRIC_VERSIONS_FAILED,
     METRICS_NAMESPACE,
     SERVICE_NAME,
@@ -66,6 +68,11 @@ class AlarmSpec:
     # Of the last `evaluation_periods` periods, how many must breach (None: all of them).
     datapoints_to_alarm: int | None = None
     period_minutes: int = 5
+    # A metric-math alarm: the expression the alarm watches, over `metric_name` (as `dispatched`) and
+    # `subtracted` (as `reported`), with `{overdue_seconds}` filled in by the construct from the plan's
+    # time-to-live; evaluation periods likewise (see RUNS_UNREPORTED).
+    expression: str | None = None
+    subtracted: str | None = None
 
     @property
     def runbook_anchor(self) -> str:
@@ -88,6 +95,17 @@ AGGREGATE_DIMENSIONS: Mapping[str, str] = MappingProxyType(dict.fromkeys(METRIC_
 # traffic, overlapping schedules). One long run throttled throughout makes a single datapoint,
 # visible on the dashboard, in its run report's `throttles`, and as failed versions if retries ran out.
 THROTTLES_PER_PERIOD = 10
+
+# A fanned-out run owes a report; a part dropped (received and deleted by someone, or lost) means it never
+# comes, and no queue metric sees a message that is gone. Both metrics are dated at the dispatch, so each
+# hourly datapoint of `dispatched - reported` is the runs dispatched in that hour still unreported. Only
+# hours older than the plan's time-to-live (plus the hour's own length) count: a run still within it may
+# yet report. Evaluated over the time-to-live plus a day, so an unreported run alarms for a day.
+UNREPORTED_EXPRESSION = (
+    "IF(EPOCH(FILL(dispatched, 0)) <= MAX(EPOCH(FILL(dispatched, 0))) - {overdue_seconds}, "
+    "FILL(dispatched, 0) - FILL(reported, 0), 0)"
+)
+UNREPORTED_WINDOW_HOURS = 24
 
 ALARMS: tuple[AlarmSpec, ...] = (
     AlarmSpec(
@@ -160,6 +178,29 @@ ALARMS: tuple[AlarmSpec, ...] = (
             "fail. Find who else calls CodeArtifact in this account and region (CloudTrail, ThrottlingException "
             "errors), check the dashboard for overlapping schedules or heavy /dispose traffic and spread the "
             "schedules; ask for a quota increase if the load is expected."
+        ),
+    ),
+    AlarmSpec(
+        id="RunsUnreported",
+        metric_name=METRIC_RUNS_DISPATCHED,
+        subtracted=METRIC_DISPATCHED_RUNS_REPORTED,
+        expression=UNREPORTED_EXPRESSION,
+        namespace=METRICS_NAMESPACE,
+        dimensions=AGGREGATE_DIMENSIONS,
+        statistic="Sum",
+        threshold=0,
+        comparison="GreaterThanThreshold",
+        evaluation_periods=UNREPORTED_WINDOW_HOURS,
+        datapoints_to_alarm=1,
+        period_minutes=60,
+        description=(
+            "A fanned-out run was dispatched longer ago than the plan's time-to-live (planTtlHours) and has not "
+            "reported: some part never finished. Either it is in the work DLQ (alarm WorkDeadLetters) or its "
+            "message is gone: received and deleted by a principal other than the worker (the queue's policy "
+            "denies that; check CloudTrail and the policy), or lost. Find the run: the run table's items with "
+            "reported false and started_at that long ago (done/parts say how many parts finished); the "
+            "worker's records with its run_id. Run the policy again (PutEvents, deployed policy): what was "
+            "disposed is gone, the rest is planned anew. The alarm clears a day after the dispatch."
         ),
     ),
     AlarmSpec(

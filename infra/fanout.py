@@ -41,6 +41,15 @@ DISPATCH_TABLE_ACTIONS = ("dynamodb:PutItem", "dynamodb:BatchWriteItem", "dynamo
 WORKER_TABLE_ACTIONS = ("dynamodb:GetItem", "dynamodb:UpdateItem")
 # SendMessageBatch is authorized as SendMessage.
 DISPATCH_QUEUE_ACTIONS = ("sqs:SendMessage",)
+# What takes a work message off the queue, or hides it (the *Batch forms are authorized as these): only
+# the worker's role, as which Lambda's event source mapping polls, may. A principal that could receive
+# and delete would drop a part, and its run would never complete nor report.
+CONSUME_QUEUE_ACTIONS = (
+    "sqs:ReceiveMessage",
+    "sqs:DeleteMessage",
+    "sqs:ChangeMessageVisibility",
+    "sqs:PurgeQueue",
+)
 # What would write an item of the run table without UpdateItem: denied to every role but the run
 # function's (PartiQL statements are authorized as these PartiQL actions).
 FOREIGN_WRITE_ACTIONS = (
@@ -151,7 +160,8 @@ class FanOut(Construct):
         """Resource policies: a work message or a part from anyone but the run function is never accepted.
 
         A part in the table is what a worker applies, and a message names one; so only the run function's
-        role may send to the queue or put items, and only the two functions' roles may update them.
+        role may send to the queue or put items, only the two functions' roles may update them, and only
+        the worker's role may receive, delete or hide a message.
         Explicit denies, so no identity policy elsewhere in the account (an admin's `sqs:*`) overrides
         them; changing them takes changing this stack.
         """
@@ -165,6 +175,7 @@ class FanOut(Construct):
                 conditions={"ArnNotEquals": {"aws:PrincipalArn": dispatcher.role_arn}},
             )
         )
+        self._only_the_worker_takes_work(worker)
         # A table's resource policy names its own table as "*" (the ARN cannot refer to itself in CFN).
         self.table.add_to_resource_policy(
             iam.PolicyStatement(
@@ -184,5 +195,30 @@ class FanOut(Construct):
                 actions=["dynamodb:UpdateItem"],
                 resources=["*"],
                 conditions={"ArnNotEquals": {"aws:PrincipalArn": [dispatcher.role_arn, worker.role_arn]}},
+            )
+        )
+
+    def _only_the_worker_takes_work(self, worker: iam.IRole) -> None:
+        """Only the worker's role receives, deletes or hides a work message; nobody purges either queue."""
+        self.queue.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="OnlyTheWorkerTakesWork",
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=list(CONSUME_QUEUE_ACTIONS),
+                resources=[self.queue.queue_arn],
+                conditions={"ArnNotEquals": {"aws:PrincipalArn": worker.role_arn}},
+            )
+        )
+        # The DLQ's parts are read and deleted by an operator (the WorkDeadLetters runbook), one at a time;
+        # nobody empties it at once. A part dropped from it is still seen: its run stays unreported
+        # (alarm RunsUnreported).
+        self.dead_letter_queue.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="NobodyPurgesDeadLetters",
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=["sqs:PurgeQueue"],
+                resources=[self.dead_letter_queue.queue_arn],
             )
         )

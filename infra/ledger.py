@@ -4,10 +4,11 @@ Remembered publish times spare a steady daily run its DescribePackageVersion cal
 holds holds and quarantine records, whose loss would change what is disposed: so point-in-time
 recovery is on and the table is retained when the stack is deleted.
 
-Who writes what: a forged publish time or quarantine record could make a version look old, or its
-quarantine over, so only the two functions' roles may write outside the holds partition (explicit
-denies in the table's resource policy). Holds only ever keep versions: an operator's own IAM
-identity may place and remove them directly (the CLI's `hold` commands), as the API does.
+Who writes what: only the two functions' roles may write or delete any item, the holds partition
+included (an explicit deny in the table's resource policy, which no identity policy overrides). A
+forged publish time or quarantine record could make a version look old, or its quarantine over; a
+hold deleted straight in the table would re-enable a disposal with no record in the service's logs.
+So holds are placed and removed through the API, attributed to its caller; reads stay with IAM.
 """
 
 from aws_cdk import RemovalPolicy
@@ -16,7 +17,6 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from infra.constants import ENV_LEDGER_TABLE, LEDGER_PARTITION_KEY, LEDGER_SORT_KEY, LEDGER_TTL_ATTRIBUTE
-from infra.fanout import FOREIGN_WRITE_ACTIONS
 from infra.function import DisposerFunction, DisposerLambda
 
 # Exactly the calls disposer/ledger/ makes for each function (tests/iam.py holds them to it). The run
@@ -32,8 +32,18 @@ RUN_LEDGER_ACTIONS = (
     "dynamodb:DeleteItem",
 )
 WORKER_LEDGER_ACTIONS = ("dynamodb:Query", "dynamodb:BatchWriteItem")
-# The partition of the holds (disposer/ledger/table.py HOLDS_KEY).
-HOLDS_PARTITION = "holds"
+# Every action that writes or deletes an item: denied to all but the functions' roles, holds included.
+# TransactWriteItems and BatchWriteItem are authorized as well as the Put/Update/DeleteItem they carry;
+# ExecuteStatement and BatchExecuteStatement as the PartiQL actions.
+LEDGER_WRITE_ACTIONS = (
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:PartiQLInsert",
+    "dynamodb:PartiQLUpdate",
+    "dynamodb:PartiQLDelete",
+)
 
 
 class Ledger(Construct):
@@ -63,35 +73,15 @@ class Ledger(Construct):
             removal_policy=RemovalPolicy.RETAIN,
         )
         functions = [run_function.role.role_arn] + ([worker.role.role_arn] if worker is not None else [])
-        # Only the functions write outside the holds partition: an explicit deny for every other role.
+        # Every item write, whatever the API (PartiQL and transactions are authorized as these actions), to
+        # every principal but the functions' roles; no exception for any partition.
         self.table.add_to_resource_policy(
             iam.PolicyStatement(
-                sid="OnlyTheFunctionsWriteMemory",
+                sid="OnlyTheFunctionsWriteItems",
                 effect=iam.Effect.DENY,
                 principals=[iam.AnyPrincipal()],
-                actions=[*FOREIGN_WRITE_ACTIONS, "dynamodb:UpdateItem"],
+                actions=list(LEDGER_WRITE_ACTIONS),
                 resources=["*"],  # in a table's resource policy, "*" is this table
-                conditions={
-                    "ArnNotEquals": {"aws:PrincipalArn": functions},
-                    "ForAnyValue:StringNotEquals": {"dynamodb:LeadingKeys": [HOLDS_PARTITION]},
-                },
-            )
-        )
-        # Nobody but the functions updates an item, holds included (a hold is replaced, never edited), nor
-        # writes through PartiQL (the functions never do; whether IAM sees its leading keys is not
-        # documented, so the holds exception above is not extended to it).
-        self.table.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="OnlyTheFunctionsUpdate",
-                effect=iam.Effect.DENY,
-                principals=[iam.AnyPrincipal()],
-                actions=[
-                    "dynamodb:UpdateItem",
-                    "dynamodb:PartiQLUpdate",
-                    "dynamodb:PartiQLInsert",
-                    "dynamodb:PartiQLDelete",
-                ],
-                resources=["*"],
                 conditions={"ArnNotEquals": {"aws:PrincipalArn": functions}},
             )
         )

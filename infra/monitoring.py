@@ -1,5 +1,6 @@
 """Monitoring: the alarm topic, the alarms of infra/alarms.py, the dashboard and the saved audit queries."""
 
+import math
 from collections.abc import Mapping
 
 from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
@@ -36,6 +37,37 @@ COMPARISON_OPERATORS: Mapping[Comparison, cloudwatch.ComparisonOperator] = {
 def alarm_name(stack_name: str, spec: AlarmSpec) -> str:
     """Alarm names start with the stack name: the topic policy admits exactly this stack's alarms."""
     return f"{stack_name}-{spec.id}"
+
+
+def _ttl_periods(spec: AlarmSpec, plan_ttl_hours: float) -> int:
+    """The periods a metric-math alarm looks back beyond its own window: the plan's time-to-live."""
+    return math.ceil(plan_ttl_hours * 60 / spec.period_minutes) if spec.expression is not None else 0
+
+
+def alarm_metric(
+    spec: AlarmSpec, dimensions: Mapping[WatchedResource, Mapping[str, str]], *, plan_ttl_hours: float
+) -> cloudwatch.IMetric:
+    """The metric (or, for a row with an expression, the metric math) the row's alarm watches."""
+
+    def metric(name: str) -> cloudwatch.Metric:
+        return cloudwatch.Metric(
+            namespace=spec.namespace,
+            metric_name=name,
+            dimensions_map=dict(spec.dimensions if spec.dimensions is not None else dimensions[spec.resource]),
+            statistic=spec.statistic,
+            period=Duration.minutes(spec.period_minutes),
+        )
+
+    if spec.expression is None:
+        return metric(spec.metric_name)
+    assert spec.subtracted is not None, spec.id
+    overdue_seconds = int(plan_ttl_hours * 3600) + spec.period_minutes * 60
+    return cloudwatch.MathExpression(
+        expression=spec.expression.format(overdue_seconds=overdue_seconds),
+        using_metrics={"dispatched": metric(spec.metric_name), "reported": metric(spec.subtracted)},
+        period=Duration.minutes(spec.period_minutes),
+        label=spec.id,
+    )
 
 
 def dashboard_url(region: str, name: str) -> str:
@@ -124,13 +156,9 @@ class Monitoring(Construct):
         for spec in ALARMS:
             if spec.dimensions is None and spec.resource not in dimensions:
                 continue  # the stack does not have what this alarm watches (no fan-out)
-            metric = cloudwatch.Metric(
-                namespace=spec.namespace,
-                metric_name=spec.metric_name,
-                dimensions_map=dict(spec.dimensions if spec.dimensions is not None else dimensions[spec.resource]),
-                statistic=spec.statistic,
-                period=Duration.minutes(spec.period_minutes),
-            )
+            if spec.expression is not None and fan_out is None:
+                continue  # no run is ever dispatched
+            metric = alarm_metric(spec, dimensions, plan_ttl_hours=config.plan_ttl_hours)
             alarm = cloudwatch.Alarm(
                 self,
                 spec.id,
@@ -139,7 +167,7 @@ class Monitoring(Construct):
                 metric=metric,
                 threshold=spec.threshold,
                 comparison_operator=COMPARISON_OPERATORS[spec.comparison],
-                evaluation_periods=spec.evaluation_periods,
+                evaluation_periods=spec.evaluation_periods + _ttl_periods(spec, config.plan_ttl_hours),
                 datapoints_to_alarm=spec.datapoints_to_alarm,
                 treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             )

@@ -176,12 +176,55 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+def resource_policy_statements(template: Mapping[str, Any], logical_id: str) -> list[dict[str, Any]]:
+    """The statements of the resource policy of one table or queue (its QueuePolicy) of the template."""
+    resources = template["Resources"]
+    resource = resources.get(logical_id, {})
+    statements: list[dict[str, Any]] = []
+    if resource.get("Type") == "AWS::DynamoDB::Table":
+        statements += resource["Properties"].get("ResourcePolicy", {}).get("PolicyDocument", {}).get("Statement", [])
+    for policy in resources.values():
+        if policy["Type"] == "AWS::SQS::QueuePolicy" and {"Ref": logical_id} in policy["Properties"]["Queues"]:
+            statements += policy["Properties"]["PolicyDocument"]["Statement"]
+    return statements
+
+
+def denied_by_resource_policy(template: Mapping[str, Any], logical_id: str, action: str, principal: str) -> bool:
+    """Whether an explicit Deny of the resource's own policy refuses `action` to `principal` (a resolved
+    role ARN, `resource:<logical id>`, or a literal ARN). Only the conditions the stack uses are read; any
+    other makes this raise, so a new kind of condition cannot pass unchecked."""
+    for statement in resource_policy_statements(template, logical_id):
+        if statement["Effect"] != "Deny":
+            continue
+        if not any(fnmatchcase(action.lower(), a.lower()) for a in _as_list(statement["Action"])):
+            continue
+        if all(
+            _condition_holds(op, key, values, principal)
+            for op, test in statement.get("Condition", {}).items()
+            for key, values in test.items()
+        ):
+            return True
+    return False
+
+
+def _condition_holds(operator: str, key: str, values: Any, principal: str) -> bool:
+    resolved = [_resolve(value) for value in _as_list(values)]
+    if (operator, key) == ("ArnNotEquals", "aws:PrincipalArn"):
+        return principal not in resolved
+    if (operator, key) == ("Bool", "aws:SecureTransport") and resolved == ["false"]:
+        return False  # the SDKs and Lambda's poller always use TLS
+    raise ValueError(f"unsupported condition {operator} {key} {values}")
+
+
 @dataclass(frozen=True)
 class Role:
-    """A function's environment and the Allow statements of its role, resolved."""
+    """A function's environment, the Allow statements of its role, resolved, and the template (for the
+    resource policies that may deny what the role allows)."""
 
     environment: Mapping[str, str]
     grants: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
+    arn: str = ""
+    template: Mapping[str, Any] | None = None
 
     @classmethod
     def of(cls, template: Mapping[str, Any], handler: str) -> "Role":
@@ -200,7 +243,7 @@ class Role:
             if s["Effect"] == "Allow"
         ]
         environment = {k: _resolve(v) for k, v in function.get("Environment", {}).get("Variables", {}).items()}
-        return cls(environment=environment, grants=tuple(grants))
+        return cls(environment=environment, grants=tuple(grants), arn=_resolve(function["Role"]), template=template)
 
     def allows(self, call: AwsCall) -> bool:
         resource = call.resource
@@ -208,11 +251,16 @@ class Role:
             resource = self.environment.get(resource.removeprefix("env:"), resource)
         # A name inside an ARN: arn:...:parameter{env:VARIABLE}.
         resource = re.sub(r"\{env:(\w+)\}", lambda m: self.environment.get(m[1], m[0]), resource)
-        return any(
+        allowed = any(
             any(fnmatchcase(call.action.lower(), a.lower()) for a in actions)
             and any(fnmatchcase(resource, r) for r in granted)
             for actions, granted in self.grants
         )
+        # An explicit Deny in the table's or queue's own policy wins over any Allow.
+        if allowed and self.template is not None and resource.startswith("resource:"):
+            own = resource.removeprefix("resource:")
+            return not denied_by_resource_policy(self.template, own, call.action, self.arn)
+        return allowed
 
 
 def missing_permissions(

@@ -136,7 +136,10 @@ class AuditSink:
         self.records = 0
 
     def write(self, text: str) -> int:
-        for line in text.splitlines():
+        # One record is one line: split on "\n" only. str.splitlines() also breaks at U+2028, U+0085 and the
+        # other Unicode line boundaries, which json.dumps leaves unescaped inside a string (a reason, a
+        # version), and would cut one record into two unparseable halves.
+        for line in text.split("\n"):
             if not line.startswith("{"):
                 continue
             self.records += 1

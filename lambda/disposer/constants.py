@@ -33,6 +33,10 @@ METRIC_QUARANTINE_DISPOSALS = "VersionsDisposedFromQuarantine"
 METRIC_VERSIONS_HELD = "VersionsHeld"
 # 1 for a run or request the kill switch stopped (before or during its writes).
 METRIC_DISPOSALS_DISABLED = "DisposalsDisabled"
+# A fanned-out run dispatched, and that run reported; both dated at its dispatch, so that per period their
+# difference is the runs dispatched then and never reported (a part dropped), whenever the report came.
+METRIC_RUNS_DISPATCHED = "RunsDispatched"
+METRIC_DISPATCHED_RUNS_REPORTED = "DispatchedRunsReported"
 # Dimension sets: the alarms watch the aggregate; the dashboard breaks down by policy and trigger.
 METRIC_DIMENSIONS_AGGREGATE = ("service",)
 METRIC_DIMENSIONS_BREAKDOWN = ("service", "policy", "trigger")

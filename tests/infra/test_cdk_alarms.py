@@ -22,7 +22,7 @@ from infra.constants import REPO_ROOT
 from infra.stack import DisposerStack
 from tests.infra.cdk_testkit import resources_of
 
-FAN_OUT_ALARMS = ("WorkerErrors", "WorkDeadLetters")
+FAN_OUT_ALARMS = ("WorkerErrors", "WorkDeadLetters", "RunsUnreported")
 
 
 def _alarms_by_name(template: Template) -> dict[str, dict[str, Any]]:
@@ -55,6 +55,7 @@ def test_alarm_table_ids_unique_and_cover_the_required_alarms():
         ("RunAborted", METRICS_NAMESPACE, "RunAborted", WatchedResource.SERVICE),
         ("DisposalsDisabled", METRICS_NAMESPACE, "DisposalsDisabled", WatchedResource.SERVICE),
         ("ApiThrottles", METRICS_NAMESPACE, "ApiThrottles", WatchedResource.SERVICE),
+        ("RunsUnreported", METRICS_NAMESPACE, "RunsDispatched", WatchedResource.SERVICE),
         ("FunctionErrors", "AWS/Lambda", "Errors", WatchedResource.FUNCTION),
         ("FailedRuns", "AWS/SQS", "ApproximateNumberOfMessagesVisible", WatchedResource.FAILED_RUNS_QUEUE),
         ("Api5xx", "AWS/ApiGateway", "5XXError", WatchedResource.API_STAGE),
@@ -66,6 +67,7 @@ def test_alarm_table_ids_unique_and_cover_the_required_alarms():
         "RunAborted",
         "DisposalsDisabled",
         "ApiThrottles",
+        "RunsUnreported",
     ]
     for spec in ALARMS:
         assert (spec.dimensions is not None) == (spec.resource is WatchedResource.SERVICE), spec.id
@@ -81,16 +83,47 @@ def test_alarm_synthesized_from_its_spec_notifies_topic(
     topic = stack.resolve(stack.monitoring.topic.topic_arn)
 
     # THEN it watches the spec's metric, dimensions, statistic and threshold, and tells the topic both ways
-    assert (alarm["Namespace"], alarm["MetricName"]) == (spec.namespace, spec.metric_name)
-    assert alarm["Dimensions"] == _expected_dimensions(stack, spec)
-    assert (alarm["Statistic"], alarm["Period"]) == (spec.statistic, 300)
+    for watched in _watched_metrics(alarm, spec):
+        assert (watched["Namespace"], watched["MetricName"]) in {
+            (spec.namespace, spec.metric_name),
+            (spec.namespace, spec.subtracted),
+        }
+        assert watched["Dimensions"] == _expected_dimensions(stack, spec)
+        assert (watched["Statistic"], watched["Period"]) == (spec.statistic, spec.period_minutes * 60)
     assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (spec.threshold, spec.comparison)
-    assert alarm["EvaluationPeriods"] == spec.evaluation_periods
+    # (a metric-math row also looks back over the plan's time-to-live, 6 h in cdk.json)
+    assert alarm["EvaluationPeriods"] == spec.evaluation_periods + (6 if spec.expression else 0)
     assert alarm.get("DatapointsToAlarm") == spec.datapoints_to_alarm
     assert alarm["TreatMissingData"] == "notBreaching"
     assert alarm["AlarmActions"] == alarm["OKActions"] == [topic]
     assert alarm["AlarmDescription"].endswith(f"Runbook: docs/monitoring.md#{spec.id.lower()}")
     assert len(alarm["AlarmDescription"]) <= 1024
+
+
+def _watched_metrics(alarm: dict[str, Any], spec: AlarmSpec) -> list[dict[str, Any]]:
+    """The metric a plain alarm watches, or the metrics of a metric-math alarm, in one shape."""
+    if spec.expression is None:
+        return [{k: alarm[k] for k in ("Namespace", "MetricName", "Dimensions", "Statistic", "Period")}]
+    stats = [query["MetricStat"] for query in alarm["Metrics"] if "MetricStat" in query]
+    assert len(stats) == 2
+    return [{**stat["Metric"], "Statistic": stat["Stat"], "Period": stat["Period"]} for stat in stats]
+
+
+def test_runs_unreported_alarm_counts_only_runs_older_than_the_plan_ttl(template: Template, tuned_template: Template):
+    # GIVEN the alarm on fanned-out runs that never reported
+    alarm = _alarms_by_name(template)["CodeArtifactDisposer-RunsUnreported"]
+    (expression,) = [query for query in alarm["Metrics"] if "Expression" in query]
+    ids = {
+        query["Id"]: query["MetricStat"]["Metric"]["MetricName"] for query in alarm["Metrics"] if "MetricStat" in query
+    }
+    # WHEN / THEN it is the difference of runs dispatched and reported, hourly, counted only for hours older
+    # than the plan's time-to-live (6 h) and its own hour, over a day more than that
+    assert set(ids.values()) == {"RunsDispatched", "DispatchedRunsReported"}
+    assert expression["ReturnData"] is True
+    assert f"- {6 * 3600 + 3600}," in expression["Expression"]
+    assert "FILL(dispatched, 0) - FILL(reported, 0)" in expression["Expression"]
+    assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"], alarm["Threshold"]) == (30, 1, 0)
+    assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
 
 
 def test_alarms_only_those_of_the_table(template: Template):
@@ -110,7 +143,7 @@ def test_alarm_thresholds_as_specified():
     # GIVEN the table / WHEN the figures are read / THEN any failure or abort alarms at once, throttling
     # only when sustained over three whole periods
     table = {spec.id: spec for spec in ALARMS}
-    for alarm_id in ("VersionsFailed", "RunAborted", "FunctionErrors", "FailedRuns", "Api5xx", *FAN_OUT_ALARMS):
+    for alarm_id in ("VersionsFailed", "RunAborted", "FunctionErrors", "FailedRuns", "Api5xx", *FAN_OUT_ALARMS[:2]):
         spec = table[alarm_id]
         assert (spec.threshold, spec.comparison, spec.evaluation_periods) == (1, "GreaterThanOrEqualToThreshold", 1)
     throttles = table["ApiThrottles"]
@@ -124,7 +157,7 @@ def _emitted(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
     return [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
 
 
-@pytest.mark.parametrize("spec", SERVICE_METRIC_ALARMS, ids=lambda spec: spec.id)
+@pytest.mark.parametrize("spec", [s for s in SERVICE_METRIC_ALARMS if s.expression is None], ids=lambda spec: spec.id)
 def test_service_alarm_metric_emitted_by_handler_under_exact_dimension_set(
     spec: AlarmSpec, capsys: pytest.CaptureFixture[str]
 ):

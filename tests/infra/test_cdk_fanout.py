@@ -18,6 +18,7 @@ from infra.constants import (
     WORKER_HANDLER,
 )
 from infra.stack import DisposerStack
+from tests.iam import denied_by_resource_policy
 from tests.infra.cdk_testkit import (
     granted,
     only_resource,
@@ -348,3 +349,38 @@ def test_run_table_refuses_parts_and_tallies_from_anyone_but_the_functions(
     updates = statements["OnlyTheFunctionsTally"]
     assert (updates["Effect"], updates["Action"]) == ("Deny", "dynamodb:UpdateItem")
     assert updates["Condition"] == {"ArnNotEquals": {"aws:PrincipalArn": [run_role, worker_role]}}
+
+
+CONSUMING = ("ReceiveMessage", "DeleteMessage", "ChangeMessageVisibility", "PurgeQueue")
+
+
+def test_work_queue_lets_only_the_worker_take_work_and_only_the_run_function_send(
+    default_stack: tuple[cdk.App, DisposerStack], template: Template
+):
+    # GIVEN the work queue's and its DLQ's resource policies, evaluated as IAM does
+    stack, fan_out = _fan_out(default_stack)
+    run_role, worker_role = (
+        f"resource:{_logical_id(stack.disposer.role)}",
+        f"resource:{_logical_id(fan_out.worker.role)}",
+    )
+    operator = "arn:aws:iam::111122223333:role/PlatformOps"
+    policy, queue, dlq = template.to_json(), _logical_id(fan_out.queue), _logical_id(fan_out.dead_letter_queue)
+    # WHEN / THEN only the worker's role (as which the event source mapping polls) may receive, delete, hide
+    # or purge a work message: an explicit deny to every other principal, the run function's role included
+    (deny,) = [s for s in _queue_policy(template, queue) if s.get("Sid") == "OnlyTheWorkerTakesWork"]
+    assert (deny["Effect"], deny["Principal"]) == ("Deny", {"AWS": "*"})
+    assert set(deny["Action"]) == {f"sqs:{action}" for action in CONSUMING}
+    for action in CONSUMING:
+        assert not denied_by_resource_policy(policy, queue, f"sqs:{action}", worker_role), action
+        assert denied_by_resource_policy(policy, queue, f"sqs:{action}", operator), action
+        assert denied_by_resource_policy(policy, queue, f"sqs:{action}", run_role), action
+    # AND the event source mapping's own read of the queue's attributes is not refused
+    assert not denied_by_resource_policy(policy, queue, "sqs:GetQueueAttributes", worker_role)
+    # AND only the run function's role may send, as before
+    assert not denied_by_resource_policy(policy, queue, "sqs:SendMessage", run_role)
+    assert denied_by_resource_policy(policy, queue, "sqs:SendMessage", worker_role)
+    assert denied_by_resource_policy(policy, queue, "sqs:SendMessage", operator)
+    # AND nobody purges the DLQ, while an operator still reads and deletes its messages one at a time
+    assert denied_by_resource_policy(policy, dlq, "sqs:PurgeQueue", operator)
+    assert not denied_by_resource_policy(policy, dlq, "sqs:ReceiveMessage", operator)
+    assert not denied_by_resource_policy(policy, dlq, "sqs:DeleteMessage", operator)

@@ -1,5 +1,5 @@
 """The ledger table: its key design, kept through a stack's deletion with point-in-time recovery, and
-written by the run function alone."""
+written by the two functions alone, holds included."""
 
 from typing import Any
 
@@ -9,6 +9,7 @@ from aws_cdk.assertions import Template
 from infra.constants import ENV_LEDGER_TABLE
 from infra.stack import DisposerStack
 from local.tables import create_ledger_table
+from tests.iam import denied_by_resource_policy
 from tests.infra.cdk_testkit import granted, role_statements, run_function, worker_function
 
 
@@ -36,12 +37,12 @@ def test_ledger_keyed_pk_sk_retained_with_point_in_time_recovery(
     assert (table["DeletionPolicy"], table["UpdateReplacePolicy"]) == ("Retain", "Retain")
 
 
-def test_ledger_grants_each_function_exactly_its_calls_and_denies_others_outside_holds(
+def test_ledger_grants_each_function_exactly_its_calls(
     default_stack: tuple[cdk.App, DisposerStack], template: Template
 ):
     # GIVEN both functions' roles and environments
     stack = default_stack[1]
-    logical_id, table = _ledger(stack, template)
+    logical_id, _ = _ledger(stack, template)
     run, worker = run_function(template)[1], worker_function(template)[1]
     arn = f"<{logical_id}.Arn>"
 
@@ -61,14 +62,41 @@ def test_ledger_grants_each_function_exactly_its_calls_and_denies_others_outside
     }
     # AND the worker reads the holds before it writes, and records what it archived
     assert on_ledger(worker) == {"dynamodb:Query", "dynamodb:BatchWriteItem"}
-    # AND the table's policy denies any other principal every write outside the holds partition, and
-    # every update
-    memory, updates = table["Properties"]["ResourcePolicy"]["PolicyDocument"]["Statement"]
-    assert memory["Effect"] == updates["Effect"] == "Deny"
-    assert {"dynamodb:PutItem", "dynamodb:BatchWriteItem", "dynamodb:UpdateItem"} <= set(memory["Action"])
-    assert memory["Condition"]["ForAnyValue:StringNotEquals"] == {"dynamodb:LeadingKeys": ["holds"]}
-    assert len(memory["Condition"]["ArnNotEquals"]["aws:PrincipalArn"]) == 2
-    assert "dynamodb:UpdateItem" in updates["Action"] and "ForAnyValue:StringNotEquals" not in updates["Condition"]
+
+
+WRITES = ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "PartiQLInsert", "PartiQLUpdate", "PartiQLDelete")
+
+
+def test_ledger_policy_denies_every_write_to_all_but_the_functions_holds_included(
+    default_stack: tuple[cdk.App, DisposerStack], template: Template
+):
+    # GIVEN the ledger table's resource policy
+    stack = default_stack[1]
+    logical_id, table = _ledger(stack, template)
+    (deny,) = table["Properties"]["ResourcePolicy"]["PolicyDocument"]["Statement"]
+    roles = [{"Fn::GetAtt": [stack.get_logical_id(role.node.default_child), "Arn"]} for role in _roles(stack)]
+    # WHEN / THEN one explicit Deny of every item write, to every principal but the two functions' roles,
+    # with no condition on the partition: a hold is written or deleted by the functions only
+    assert (deny["Effect"], deny["Principal"]) == ("Deny", {"AWS": "*"})
+    assert set(deny["Action"]) == {f"dynamodb:{action}" for action in WRITES}
+    assert deny["Condition"] == {"ArnNotEquals": {"aws:PrincipalArn": roles}}
+    # AND, as IAM evaluates it: an operator's role may not place or remove a hold straight in the table
+    # (nor write anything else), while both functions' writes stay allowed and reads are left to IAM
+    policy = template.to_json()
+    operator = "arn:aws:iam::111122223333:role/PlatformOps"
+    for action in WRITES:
+        assert denied_by_resource_policy(policy, logical_id, f"dynamodb:{action}", operator), action
+        for role in roles:
+            assert not denied_by_resource_policy(
+                policy, logical_id, f"dynamodb:{action}", f"resource:{role['Fn::GetAtt'][0]}"
+            )
+    for read in ("Query", "GetItem", "Scan"):
+        assert not denied_by_resource_policy(policy, logical_id, f"dynamodb:{read}", operator)
+
+
+def _roles(stack: DisposerStack) -> list[Any]:
+    assert stack.fan_out is not None
+    return [stack.disposer.role, stack.fan_out.worker.role]
 
 
 class _Recorder:

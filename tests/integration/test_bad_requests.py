@@ -178,3 +178,24 @@ def test_lowercase_method_still_routed(lambda_context, emulator, client):
 
     response = lambda_handler(_event(httpMethod="post", body=json.dumps({**GOOD, "dryRun": True})), lambda_context)
     assert int(response["statusCode"]) == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("GET", "/\udc80"), ("POST", "/dispose\ud800"), ("DELETE", "/holds/\udc80"), ("GET\udc80", "/plan")],
+    ids=["root", "after-route", "hold-id", "method"],
+)
+def test_unknown_route_with_lone_surrogate_answers_404_with_it_escaped(lambda_context, emulator, method, path):
+    # GIVEN a request whose path (or method) holds a lone surrogate, which no UTF-8 body can carry as is
+    from disposer.handler import lambda_handler
+    from local.events import api_gateway_event
+
+    event = api_gateway_event(method, path)
+    # WHEN it reaches the real handler
+    response = lambda_handler(event, lambda_context)
+    # THEN it is a 404 in the contract shape naming the route asked for, escaped; never a 500 or an exception
+    assert int(response["statusCode"]) == 404
+    error = json.loads(response["body"])["error"]
+    assert error["code"] == "NotFound"
+    assert error["message"] == f"no route for {method} {path}".encode("utf-8", "backslashreplace").decode()
+    assert calls(emulator) == {}

@@ -106,7 +106,15 @@ def requests(draw: st.DrawFn) -> dict[str, Any]:
     if twist == "method":
         event["httpMethod"] = draw(st.sampled_from(["post", "PUT", "DELETE", "PATCH", "get", "HEAD"]))
     elif twist == "path":
-        event["path"] = draw(st.sampled_from(["/dispose/", "/Dispose", "/", "/holds", "/plan/x", "//dispose"]))
+        event["path"] = draw(
+            st.one_of(
+                st.sampled_from(["/dispose/", "/Dispose", "/", "/holds", "/plan/x", "//dispose"]),
+                # Any text, lone surrogates included (API Gateway passes a path on as it came).
+                st.builds(
+                    "/{}".format, st.text(st.one_of(st.characters(), st.characters(categories=["Cs"])), max_size=12)
+                ),
+            )
+        )
     elif twist == "content-type":
         event["headers"]["Content-Type"] = draw(st.sampled_from(["text/plain", "application/JSON", "", "x/y"]))
     elif twist == "query":

@@ -91,7 +91,15 @@ def _service_error(error: DisposerError) -> Response[str]:
     return error_response(error.status, error.code, error.message, headers=headers, extra=error.details)
 
 
+def _escaped(text: str) -> str:
+    """`text` as valid UTF-8: a lone surrogate (API Gateway passes one through in a path) as its `\\udc80` escape."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 @app.not_found
 def _no_route(_: Exception) -> Response[str]:
+    # The message echoes what was asked; escaped, so a path the body cannot encode is still a 404, not a 500.
     event = app.current_event
-    return error_response(HTTPStatus.NOT_FOUND, "NotFound", f"no route for {event.http_method} {event.path}")
+    return error_response(
+        HTTPStatus.NOT_FOUND, "NotFound", f"no route for {_escaped(event.http_method)} {_escaped(event.path)}"
+    )

@@ -10,6 +10,7 @@ from disposer.fanout.messages import WorkMessage, split_parts
 from disposer.fanout.queue import WorkQueue
 from disposer.fanout.table import RunTable
 from disposer.observability import logger
+from disposer.observability.run_metrics import emit_run_dispatched
 from disposer.runs.parts import report_if_complete
 from disposer.runs.report import RunReport
 
@@ -39,6 +40,8 @@ class FanOutExecutor:
             logger.warning("run already dispatched", run_id=run_id)
             report.duplicate = True
             return
+        # From here the run owes a report: counted until it comes (alarm RunsUnreported).
+        emit_run_dispatched(started_at)
         self.table.write_parts(run_id, parts, started_at=started_at)
         try:
             self.queue.send([WorkMessage(run_id=run_id, part=number) for number in range(len(parts))])

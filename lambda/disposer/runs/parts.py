@@ -157,4 +157,4 @@ def report_if_complete(table: RunTable, run_id: str) -> CompletedRun | None:
     reason = switch_stop_reason(outcomes)
     if reason is not None:
         update.update(disposals_disabled=True, aborted=True, aborted_reason=summary.aborted_reason or reason)
-    return CompletedRun(body=summary.model_copy(update=update), parts=tally.parts)
+    return CompletedRun(body=summary.model_copy(update=update), parts=tally.parts, dispatched_at=tally.started_at)

@@ -40,6 +40,7 @@ from disposer.errors import (
 from disposer.model.outcomes import ARCHIVED, DISPOSED, OutcomeCode, VersionOutcome, switch_stop_reason
 from disposer.model.plans import Plan
 from disposer.model.runs import RunContext, RunProblem
+from disposer.observability.run_metrics import emit_dispatched_run_reported
 from disposer.ports import CodeArtifact
 from disposer.runs.finish import publish
 from disposer.runs.guards import check_clock, check_guards
@@ -193,5 +194,6 @@ def _finish(report: RunReport, request: RunRequest) -> None:
     if report.completed_run is not None:
         completed = report.completed_run
         publish(completed.body, metrics=request.metrics, fanout={"parts": completed.parts})
+        emit_dispatched_run_reported(completed.dispatched_at)
     elif not report.reported_elsewhere:
         publish(report.to_body(max_items=0), metrics=request.metrics and not report.predicted)

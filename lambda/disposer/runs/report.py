@@ -38,6 +38,8 @@ class CompletedRun:
 
     body: RunReportBody
     parts: int
+    # When the run function dispatched it (the run table's started_at), in seconds since the epoch.
+    dispatched_at: float
 
 
 @dataclass

@@ -6,6 +6,7 @@ exactly the alarm's dimensions, with a value that counts towards the threshold. 
 for the API, never answers 5xx for anything a caller sends, which tests/integration checks).
 """
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -13,7 +14,7 @@ import pytest
 
 from disposer.errors import CapExceededError, FutureClockError
 from infra.alarms import ALARMS, SERVICE_METRIC_ALARMS, AlarmSpec, WatchedResource
-from tests.integration.harness import control, invoke_api, run_scheduled
+from tests.integration.harness import control, drain, invoke_api, receive, run_record, run_scheduled
 from tests.integration.seeds import UI_KIT
 
 
@@ -38,11 +39,28 @@ def throttled_calls(context, emulator, request) -> None:
     run_scheduled(context, mode="plan")
 
 
+def dropped_run(message: dict[str, Any]) -> str:
+    run_id: str = json.loads(message["Body"])["runId"]
+    return run_id
+
+
+def dropped_part(context, emulator, request) -> None:
+    # A fanned-out run one of whose work messages someone other than the worker received and deleted: the
+    # worker applies the rest, and the run never reports.
+    fanout = request.getfixturevalue("fanout")
+    run_scheduled(context)
+    dropped = receive(fanout)[0]
+    fanout.sqs.delete_message(QueueUrl=fanout.queue_url, ReceiptHandle=dropped["ReceiptHandle"])
+    assert drain(fanout, context) >= 1
+    assert not run_record(fanout, dropped_run(dropped)).get("reported", {}).get("BOOL", False)
+
+
 CONDITIONS: dict[str, Callable[[Any, Any, Any], None]] = {
     "VersionsFailed": failed_version,
     "RunAborted": aborted_run,
     "DisposalsDisabled": switched_off,
     "ApiThrottles": throttled_calls,
+    "RunsDispatched": dropped_part,
 }
 
 
@@ -80,3 +98,20 @@ def test_function_errors_and_failed_runs_alarms_see_a_failed_invocation(lambda_c
         event = scheduled_event()
         event["time"] = "2099-01-01T00:00:00Z"
         lambda_handler(event, lambda_context)
+
+
+def test_runs_unreported_dispatched_and_reported_cancel_at_the_dispatch_time(lambda_context, emulator, fanout, printed):
+    # GIVEN a fanned-out run whose work the worker applies
+    run_scheduled(lambda_context)
+    assert drain(fanout, lambda_context) >= 1
+    # WHEN its EMF lines are read
+    dated: dict[str, list[int]] = {}
+    for record in printed():
+        for directive in record.get("_aws", {}).get("CloudWatchMetrics", []):
+            for metric in directive["Metrics"]:
+                if metric["Name"] in ("RunsDispatched", "DispatchedRunsReported"):
+                    dated.setdefault(metric["Name"], []).append(record["_aws"]["Timestamp"])
+    # THEN the run is counted dispatched once and reported once, both dated at its dispatch: the alarm's
+    # difference is zero in that hour whenever the report came
+    assert len(dated["RunsDispatched"]) == len(dated["DispatchedRunsReported"]) == 1
+    assert dated["RunsDispatched"] == dated["DispatchedRunsReported"]
