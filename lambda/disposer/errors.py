@@ -209,6 +209,13 @@ class ThrottledError(CodeArtifactError):
         self.retry_after_seconds = retry_after_seconds
 
 
+class WriteUnconfirmedError(CodeArtifactError):
+    """A write was sent and not answered within its read timeout: it may have been done, and is not sent again."""
+
+    code = "WriteUnconfirmed"
+    status = HTTPStatus.GATEWAY_TIMEOUT
+
+
 class UpstreamError(CodeArtifactError):
     """CodeArtifact failed (InternalServerException, 5xx, network): nothing the caller can fix."""
 

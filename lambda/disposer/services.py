@@ -6,8 +6,8 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, cast
 
 from disposer import aws
-from disposer.budget import Budget
-from disposer.codeartifact.client import CodeArtifactClient, create_client
+from disposer.budget import API_BUDGET_SECONDS, Budget
+from disposer.codeartifact.client import CodeArtifactClient, Timeouts, create_client
 from disposer.codeartifact.pacing import PacingPlan, QuotaPacer
 from disposer.fanout.queue import WorkQueue
 from disposer.fanout.table import RunTable
@@ -25,12 +25,23 @@ else:
     Boto3Client = DynamoDBClient = SQSClient = Any
 
 
+# An API request's 25 s: a read attempt may start until 7 s before its end (a listing answers in well under
+# a second), a write until 18 s before, because its answer is waited for in full: a write is never done
+# after the request is answered. Scheduled runs and workers, with minutes, wait 15 s for any answer.
+API_READS = Timeouts(connect=2.0, read=5.0)
+API_WRITES = Timeouts(connect=3.0, read=15.0)
+
+
 @cache
-def _codeartifact_client(endpoint_url: str | None, max_attempts: int, pacing: PacingPlan, threads: int) -> Boto3Client:
+def _codeartifact_client(
+    endpoint_url: str | None, max_attempts: int, pacing: PacingPlan, threads: int, timeouts: Timeouts
+) -> Boto3Client:
     # The pacer lives with the client, so every call this process makes shares the same buckets.
     # A run's listings, age searches and (early start) disposals each have a pool of `threads`.
     pool = 3 * threads
-    return create_client(endpoint_url=endpoint_url, max_attempts=max_attempts, pacer=QuotaPacer(pacing), pool=pool)
+    return create_client(
+        endpoint_url=endpoint_url, max_attempts=max_attempts, pacer=QuotaPacer(pacing), pool=pool, timeouts=timeouts
+    )
 
 
 @cache
@@ -46,13 +57,18 @@ def _sqs(endpoint_url: str | None) -> SQSClient:
 def codeartifact(settings: Settings, budget: Budget) -> CodeArtifactClient:
     """The CodeArtifact adapter of one invocation: its own call counter, no call after `budget`, and no
     write while the kill switch is off."""
-    client = _codeartifact_client(
-        settings.codeartifact_endpoint,
-        settings.max_attempts,
-        PacingPlan(share=settings.quota_share, invocations=settings.concurrent_invocations),
-        settings.threads,
-    )
-    return CodeArtifactClient(client, threads=settings.threads, budget=budget, switch=switch(settings))
+    pacing = PacingPlan(share=settings.quota_share, invocations=settings.concurrent_invocations)
+
+    def client(timeouts: Timeouts) -> Boto3Client:
+        return _codeartifact_client(
+            settings.codeartifact_endpoint, settings.max_attempts, pacing, settings.threads, timeouts
+        )
+
+    if budget.seconds is not None and budget.seconds <= API_BUDGET_SECONDS:
+        reads, writes = client(API_READS), client(API_WRITES)
+    else:
+        reads = writes = client(Timeouts())
+    return CodeArtifactClient(reads, writer=writes, threads=settings.threads, budget=budget, switch=switch(settings))
 
 
 @cache

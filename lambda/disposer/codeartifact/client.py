@@ -1,10 +1,12 @@
 """The only module that talks to CodeArtifact: botocore calls, pagination, pacing, budget, and errors mapped to ours."""
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from botocore.config import Config
+from botocore.exceptions import ReadTimeoutError
 
 from disposer import aws
 from disposer.budget import Budget
@@ -12,6 +14,7 @@ from disposer.codeartifact.pacing import QuotaPacer
 from disposer.codeartifact.wire import CallCounter, batch_outcome, batch_params, coordinates, translated_errors
 from disposer.errors import (
     DeadlineExceededError,
+    WriteUnconfirmedError,
 )
 from disposer.model.outcomes import BatchOutcome
 from disposer.model.packages import (
@@ -39,8 +42,25 @@ LIST_PAGE_SIZE = 1000
 _HANDLER_ID = "disposer"
 
 
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    """How long one attempt may take to connect and to be answered: together, the longest an attempt lasts."""
+
+    connect: float = 5.0
+    read: float = 15.0
+
+    @property
+    def longest(self) -> float:
+        return self.connect + self.read
+
+
 def create_client(
-    *, endpoint_url: str | None = None, max_attempts: int = 5, pacer: QuotaPacer | None = None, pool: int = 10
+    *,
+    endpoint_url: str | None = None,
+    max_attempts: int = 5,
+    pacer: QuotaPacer | None = None,
+    pool: int = 10,
+    timeouts: Timeouts = Timeouts(),
 ) -> Boto3Client:
     """A botocore CodeArtifact client; `endpoint_url` (AWS_ENDPOINT_URL_CODEARTIFACT) points it at the emulator,
     `pacer` holds every attempt to this deployment's share of the account quotas."""
@@ -48,8 +68,8 @@ def create_client(
         max_pool_connections=max(pool, 10),
         retries={"mode": "standard", "total_max_attempts": max_attempts},
         # CodeArtifact answers in well under a second; a stuck connection must not eat the time budget.
-        connect_timeout=5,
-        read_timeout=15,
+        connect_timeout=timeouts.connect,
+        read_timeout=timeouts.read,
         user_agent_extra="cadisposer",
     )
     client: Boto3Client = aws.client("codeartifact", endpoint_url=endpoint_url, config=config)
@@ -58,48 +78,79 @@ def create_client(
     return client
 
 
-class CodeArtifactClient:
-    """Thin adapter over the botocore CodeArtifact client for one invocation; it decides nothing.
+def _refuse_unanswered_write_retry(event_name: str = "", caught_exception: Any = None, **_: Any) -> None:
+    """A write attempt that was sent and timed out may have been done: it is never sent again (botocore would)."""
+    if event_name.rsplit(".", 1)[-1] in WRITE_OPERATIONS and isinstance(caught_exception, ReadTimeoutError):
+        raise WriteUnconfirmedError(
+            "WriteUnconfirmed",
+            f"CodeArtifact did not answer in time ({caught_exception}): the versions may have been changed; "
+            "list them to see (the call is not sent again)",
+        )
 
-    Every call it makes is counted, and no HTTP attempt (retries included) is sent once `budget` has
-    run out: DeadlineExceededError is raised instead, before anything reaches CodeArtifact. No write
-    attempt is sent while `switch` is off: DisposalsDisabledError is raised instead.
+
+class CodeArtifactClient:
+    """Thin adapter over botocore CodeArtifact clients for one invocation; it decides nothing.
+
+    Every call it makes is counted. No HTTP attempt (retries included) is sent unless its longest possible
+    duration (its client's connect and read timeouts) ends inside `budget`: DeadlineExceededError is raised
+    instead, before anything reaches CodeArtifact, so an API request is answered before API Gateway gives
+    up and nothing is written after the answer. A write whose attempt was sent but not answered in time is
+    never sent again (WriteUnconfirmedError: it may have been done). No write attempt is sent while
+    `switch` is off: DisposalsDisabledError is raised instead. `writer` sends the writes, where they get
+    longer timeouts than the reads (an API request's).
     """
 
     def __init__(
         self,
         client: Boto3Client,
         *,
+        writer: Boto3Client | None = None,
         threads: int = 1,
         budget: Budget | None = None,
         switch: WriteSwitch | None = None,
     ) -> None:
         self._client = client
+        self._writer = writer or client
         self.switch = switch
         # How many calls the logic may keep in flight at once (the client's pool is sized to match).
         self.threads = threads
         self.budget = budget or Budget.unlimited()
         self.counter = CallCounter()
+        for each in {id(client): client, id(self._writer): self._writer}.values():
+            self._hook(each)
+
+    def _hook(self, client: Boto3Client) -> None:
         # Clients are shared across invocations: the newest adapter's hooks replace the previous ones. The
         # budget check is registered after the pacer (added when the client was made), so a send that
         # waited for its quota past the deadline is still stopped.
         # A call stopped by the budget is not counted: the check comes before the counter.
-        for event, handler in (
-            ("before-call.codeartifact", self._check_budget),
-            ("before-call.codeartifact", self.counter.record),
-            ("needs-retry.codeartifact", self.counter.check_throttle),
-            ("before-send.codeartifact", self._check_budget),
-            ("before-send.codeartifact", self._stop_writes_while_off),
+        config: Any = client.meta.config
+        longest = float(config.connect_timeout) + float(config.read_timeout)
+
+        def check_attempt(event_name: str = "", **_: Any) -> None:
+            self._check_budget(event_name, needs=longest)
+
+        for event, name, handler in (
+            ("before-call.codeartifact", "budget", self._check_budget),
+            ("before-call.codeartifact", "count", self.counter.record),
+            ("needs-retry.codeartifact", "throttles", self.counter.check_throttle),
+            ("needs-retry.codeartifact", "unconfirmed", _refuse_unanswered_write_retry),
+            ("before-send.codeartifact", "attempt", check_attempt),
+            ("before-send.codeartifact", "switch", self._stop_writes_while_off),
         ):
-            unique_id = f"{_HANDLER_ID}-{event}-{handler.__name__}"
+            unique_id = f"{_HANDLER_ID}-{event}-{name}"
             client.meta.events.unregister(event, unique_id=unique_id)
             client.meta.events.register(event, handler, unique_id=unique_id)
 
-    def _check_budget(self, event_name: str = "", **_: Any) -> None:
-        if self.budget.exhausted:
+    def _check_budget(self, event_name: str = "", needs: float = 0.0, **_: Any) -> None:
+        remaining = self.budget.remaining()
+        if remaining is not None and (remaining <= 0 or remaining < needs):
             # "before-call.codeartifact.DisposePackageVersions", "before-send.codeartifact.ListPackages"
             operation = event_name.rsplit(".", 1)[-1]
-            raise DeadlineExceededError(f"{self.budget.describe()}: {operation} was not sent")
+            raise DeadlineExceededError(
+                f"{self.budget.describe()}: {operation} was not sent"
+                + (f" (an attempt may take {needs:g} s, and {remaining:.1f} s were left)" if needs else "")
+            )
 
     def _stop_writes_while_off(self, event_name: str = "", **_: Any) -> None:
         # Every attempt of a write, retries included: a flip stops the next one.
@@ -118,7 +169,7 @@ class CodeArtifactClient:
         """One DisposePackageVersions call (at most 100 versions)."""
         params = batch_params(ref, versions, revisions, expected_status)
         with translated_errors():
-            response = self._client.dispose_package_versions(**params)
+            response = self._writer.dispose_package_versions(**params)
         return batch_outcome(response, default_status=PackageVersionStatus.DISPOSED)
 
     @tracer.capture_method(capture_response=False)
@@ -134,7 +185,7 @@ class CodeArtifactClient:
         params = batch_params(ref, versions, revisions, expected_status)
         params["targetStatus"] = str(PackageVersionStatus.ARCHIVED)
         with translated_errors():
-            response = self._client.update_package_versions_status(**params)
+            response = self._writer.update_package_versions_status(**params)
         return batch_outcome(response, default_status=PackageVersionStatus.ARCHIVED)
 
     @tracer.capture_method(capture_response=False)
