@@ -33,6 +33,8 @@ METRIC_QUARANTINE_DISPOSALS = "VersionsDisposedFromQuarantine"
 METRIC_VERSIONS_HELD = "VersionsHeld"
 # 1 for a run or request the kill switch stopped (before or during its writes).
 METRIC_DISPOSALS_DISABLED = "DisposalsDisabled"
+# Ledger items that do not parse (a hold that cannot be read), counted each time a request meets one.
+METRIC_UNREADABLE_LEDGER_ITEMS = "UnreadableLedgerItems"
 # Dimension sets: the alarms watch the aggregate; the dashboard breaks down by policy and trigger.
 METRIC_DIMENSIONS_AGGREGATE = ("service",)
 METRIC_DIMENSIONS_BREAKDOWN = ("service", "policy", "trigger")

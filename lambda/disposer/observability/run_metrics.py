@@ -19,6 +19,7 @@ from disposer.constants import (
     METRIC_RUN_ABORTED,
     METRIC_RUN_DURATION,
     METRIC_RUNS,
+    METRIC_UNREADABLE_LEDGER_ITEMS,
     METRIC_VERSIONS_ARCHIVED,
     METRIC_VERSIONS_DISPOSED,
     METRIC_VERSIONS_FAILED,
@@ -104,3 +105,15 @@ def emit_run_metrics(run: RunFigures) -> None:
             default_dimensions={"service": SERVICE_NAME},
         ) as metric:
             metric.add_dimension(name="errorCode", value=code)
+
+
+def count_unreadable_items(count: int) -> None:
+    """One EMF line: ledger items a request met that do not parse (the UnreadableLedgerItems alarm)."""
+    with single_metric(
+        name=METRIC_UNREADABLE_LEDGER_ITEMS,
+        unit=MetricUnit.Count,
+        value=count,
+        namespace=METRICS_NAMESPACE,
+        default_dimensions={"service": SERVICE_NAME},
+    ):
+        pass

@@ -13,6 +13,7 @@ from disposer.retention.engine import PackageVersions, plan_package
 from disposer.retention.policy import RetentionPolicy
 from disposer.runs.discovery import discover
 from disposer.runs.protocols import EarlyStart
+from disposer.safety.holds import holds_in_force
 
 
 @dataclass
@@ -37,7 +38,7 @@ class PolicyPlanner:
                 f"policy {self.policy.name!r} has a quarantine, whose records live in the ledger table, and this "
                 "deployment has none configured (DISPOSER_LEDGER_TABLE)"
             )
-        holds = self.ledger.holds(self.as_of) if self.ledger is not None else []
+        holds = holds_in_force(self.ledger, self.as_of) if self.ledger is not None else []
         # None until every package is listed, then whether `early` began.
         started: bool | None = None if early is not None else False
         waiting: list[PackagePlan] = []

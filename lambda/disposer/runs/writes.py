@@ -14,7 +14,7 @@ from disposer.model.quarantine import QuarantineRecord
 from disposer.observability import logger
 from disposer.ports import CodeArtifact, Ledger
 from disposer.runs.report import RunReport
-from disposer.safety.holds import screen
+from disposer.safety.holds import holds_in_force, screen
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,8 @@ class Writer:
         Each version archived is then recorded in the ledger, its quarantine starting at the plan's clock.
         """
         if self.ledger is not None and items:
-            items = screen(items, self.ledger.holds(datetime.now(UTC)), datetime.now(UTC), sink=report.record)
+            now = datetime.now(UTC)
+            items = screen(items, holds_in_force(self.ledger, now), now, sink=report.record)
         archived: list[VersionOutcome] = []
 
         def sink(outcome: VersionOutcome) -> None:
