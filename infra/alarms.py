@@ -20,6 +20,7 @@ from disposer.constants import (
     METRIC_DIMENSIONS_AGGREGATE,
     METRIC_DISPOSALS_DISABLED,
     METRIC_RUN_ABORTED,
+    METRIC_UNREADABLE_LEDGER_ITEMS,
     METRIC_VERSIONS_FAILED,
     METRICS_NAMESPACE,
     SERVICE_NAME,
@@ -141,6 +142,23 @@ ALARMS: tuple[AlarmSpec, ...] = (
             "/dispose and /apply answer 503 DisposalsDisabled. If that was meant, nothing to do: the alarm "
             "stays on while schedules keep firing. To resume: aws ssm put-parameter --name <SwitchParameterName> "
             "--value enabled --overwrite (no redeploy); writes resume within 10 seconds."
+        ),
+    ),
+    AlarmSpec(
+        id="UnreadableLedgerItems",
+        metric_name=METRIC_UNREADABLE_LEDGER_ITEMS,
+        namespace=METRICS_NAMESPACE,
+        dimensions=AGGREGATE_DIMENSIONS,
+        statistic="Sum",
+        threshold=1,
+        comparison="GreaterThanOrEqualToThreshold",
+        evaluation_periods=1,
+        description=(
+            "A run or request met an item in the ledger's holds partition that does not parse as a hold. "
+            "Nothing stopped: the item holds every version of the package it names (or, naming none, nothing). "
+            'Find it: Logs Insights, filter message = "unreadable hold" (hold_id, problem, package); GET '
+            "/holds lists it under unreadable. Fix or re-place the hold, then remove the item with DELETE "
+            "/holds/{holdId}/override (or codeartifact-disposer hold remove ID --override)."
         ),
     ),
     AlarmSpec(

@@ -6,9 +6,11 @@ exactly the alarm's dimensions, with a value that counts towards the threshold. 
 for the API, never answers 5xx for anything a caller sends, which tests/integration checks).
 """
 
+import os
 from collections.abc import Callable
 from typing import Any
 
+import boto3
 import pytest
 
 from disposer.errors import CapExceededError, FutureClockError
@@ -38,11 +40,19 @@ def throttled_calls(context, emulator, request) -> None:
     run_scheduled(context, mode="plan")
 
 
+def unreadable_hold_met(context, emulator, request) -> None:
+    ledger = request.getfixturevalue("ledger_name")
+    item = {"pk": {"S": "holds"}, "sk": {"S": "hold#legacy"}, "package": {"S": "ui-kit"}}
+    boto3.client("dynamodb", endpoint_url=os.environ["AWS_ENDPOINT_URL_DYNAMODB"]).put_item(TableName=ledger, Item=item)
+    assert invoke_api(context, "GET", "/holds", None).status == 200
+
+
 CONDITIONS: dict[str, Callable[[Any, Any, Any], None]] = {
     "VersionsFailed": failed_version,
     "RunAborted": aborted_run,
     "DisposalsDisabled": switched_off,
     "ApiThrottles": throttled_calls,
+    "UnreadableLedgerItems": unreadable_hold_met,
 }
 
 
