@@ -3,6 +3,7 @@ paged, only their creator removes them (anyone else through the override), they 
 package that exists, named literally, and an unreadable ledger item stops nothing."""
 
 import os
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -14,7 +15,7 @@ from disposer.ledger.table import LedgerTable
 from disposer.model.holds import Hold
 from disposer.model.packages import PackageFormat, PackageRef
 from tests.integration.harness import disposed, invoke_api, run_scheduled
-from tests.integration.seeds import UI_KIT
+from tests.integration.seeds import CI_BUILDS_POLICY, UI_KIT, ci_builds_seed
 
 CALLER = "arn:aws:sts::111122223333:assumed-role/PlatformOps/jane.doe"
 SAME_ROLE = "arn:aws:sts::111122223333:assumed-role/PlatformOps/ci-session-42"
@@ -214,3 +215,22 @@ def test_unreadable_hold_without_a_package_holds_nothing_and_stops_nothing(lambd
     body = invoke_api(lambda_context, "GET", "/holds", None).body
     assert [u["holdId"] for u in body["unreadable"]] == ["no-package"] and body["unreadable"][0]["package"] is None
     assert invoke_api(lambda_context, "DELETE", "/holds/no-package/override", None).status == 200
+
+
+# -- Cost -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [ci_builds_seed(["lib-big"], versions=2000, days_apart=1)], ids=["2000-versions"])
+def test_plan_of_2000_versions_with_100_holds_answers_in_under_5_s(lambda_context, emulator, ledger_name, seed):
+    # GIVEN 100 holds on one package of 2,000 versions: 99 globs that match nothing and one literal
+    ref = PackageRef("acme", None, "releases", PackageFormat.GENERIC, "ci", "lib-big")
+    seed_holds(ledger_name, [*(f"9.{i}.*-never" for i in range(99)), "1.0.5"], ref=ref)
+    # WHEN the policy is planned
+    started = time.monotonic()
+    response = invoke_api(lambda_context, "POST", "/plan", {**CI_BUILDS_POLICY, "package": "lib-big", "mode": "plan"})
+    elapsed = time.monotonic() - started
+    # THEN it answers within 5 s, with the held version kept by its hold
+    assert response.status == 200, response.body
+    assert response.body["totals"]["versions"] == 2000
+    assert response.body["totals"]["rules"]["keep:hold"] == 1
+    assert elapsed < 5, f"/plan took {elapsed:.1f} s"
