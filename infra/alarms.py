@@ -9,92 +9,17 @@ resource of the stack; `resource` says which, and the construct fills them in (a
 the stack does not have, the worker without fan-out, makes no alarm).
 """
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from enum import StrEnum
-from types import MappingProxyType
-from typing import Literal
-
 from disposer.constants import (
     METRIC_API_THROTTLES,
-    METRIC_DIMENSIONS_AGGREGATE,
     METRIC_DISPATCHED_RUNS_REPORTED,
     METRIC_DISPOSALS_DISABLED,
     METRIC_RUN_ABORTED,
     METRIC_RUNS_DISPATCHED,
+    METRIC_UNREADABLE_LEDGER_ITEMS,
     METRIC_VERSIONS_FAILED,
     METRICS_NAMESPACE,
-    SERVICE_NAME,
 )
-
-# The operator's runbook; each description points at its section.
-RUNBOOK = "docs/monitoring.md"
-
-Comparison = Literal[
-    "GreaterThanOrEqualToThreshold",
-    "GreaterThanThreshold",
-    "LessThanThreshold",
-    "LessThanOrEqualToThreshold",
-]
-
-
-class WatchedResource(StrEnum):
-    """What an alarm's dimensions name."""
-
-    SERVICE = "service"  # the service's own metrics: dimensions are literal
-    FUNCTION = "function"  # AWS/Lambda, FunctionName
-    FAILED_RUNS_QUEUE = "failed-runs-queue"  # AWS/SQS, QueueName
-    API_STAGE = "api-stage"  # AWS/ApiGateway, ApiName + Stage
-    # Only with fanOut on: without it the stack has neither, and neither has an alarm.
-    WORKER_FUNCTION = "worker-function"  # AWS/Lambda, FunctionName
-    WORK_DEAD_LETTER_QUEUE = "work-dead-letter-queue"  # AWS/SQS, QueueName
-
-
-@dataclass(frozen=True)
-class AlarmSpec:
-    """One alarm: which metric, aggregated how, over which periods, and what the operator should do."""
-
-    id: str
-    metric_name: str
-    namespace: str
-    # Literal dimensions (service metrics), or None: those of `resource`, filled in by the construct.
-    dimensions: Mapping[str, str] | None
-    statistic: str
-    threshold: float
-    comparison: Comparison
-    evaluation_periods: int
-    description: str
-    resource: WatchedResource = WatchedResource.SERVICE
-    # Of the last `evaluation_periods` periods, how many must breach (None: all of them).
-    datapoints_to_alarm: int | None = None
-    period_minutes: int = 5
-    # A metric-math alarm: the expression the alarm watches, over `metric_name` (as `dispatched`) and
-    # `subtracted` (as `reported`), with `{overdue_seconds}` filled in by the construct from the plan's
-    # time-to-live; evaluation periods likewise (see RUNS_UNREPORTED).
-    expression: str | None = None
-    subtracted: str | None = None
-
-    @property
-    def runbook_anchor(self) -> str:
-        """The section of docs/monitoring.md about this alarm (GitHub-style anchor of its heading)."""
-        return f"{RUNBOOK}#{self.id.lower()}"
-
-
-# The aggregate dimension set ([service]): any policy, any trigger (METRIC_DIMENSIONS_AGGREGATE).
-AGGREGATE_DIMENSIONS: Mapping[str, str] = MappingProxyType(dict.fromkeys(METRIC_DIMENSIONS_AGGREGATE, SERVICE_NAME))
-
-# ThrottlingException answers per 5 minutes above which throttling counts as sustained. The function
-# paces every attempt to a share (half, by default) of CodeArtifact's per-account quotas
-# (disposer/pacing.py), so its own load should not be throttled: throttles mean other clients of the
-# same account and region (CI publishing, other tools) take the rest, or the quota is lower than
-# documented. Each throttle is retried by botocore (standard mode, up to 5 attempts, backoff), so a
-# few are harmless: a burst from another client rarely lasts a whole period. More than 10 (one every
-# 30 s) in each of three consecutive periods is a quarter of an hour of contention: runs slow down,
-# API calls near their 29 s budget, and versions whose retries run out are reported failed.
-# A run publishes its throttles once, when it ends: "sustained" is seen across consecutive runs (API
-# traffic, overlapping schedules). One long run throttled throughout makes a single datapoint,
-# visible on the dashboard, in its run report's `throttles`, and as failed versions if retries ran out.
-THROTTLES_PER_PERIOD = 10
+from infra.alarm_model import AGGREGATE_DIMENSIONS, THROTTLES_PER_PERIOD, AlarmSpec, WatchedResource
 
 # A fanned-out run owes a report; a part dropped (received and deleted by someone, or lost) means it never
 # comes, and no queue metric sees a message that is gone. Both metrics are dated at the dispatch, so each
@@ -159,6 +84,23 @@ ALARMS: tuple[AlarmSpec, ...] = (
             "/dispose and /apply answer 503 DisposalsDisabled. If that was meant, nothing to do: the alarm "
             "stays on while schedules keep firing. To resume: aws ssm put-parameter --name <SwitchParameterName> "
             "--value enabled --overwrite (no redeploy); writes resume within 10 seconds."
+        ),
+    ),
+    AlarmSpec(
+        id="UnreadableLedgerItems",
+        metric_name=METRIC_UNREADABLE_LEDGER_ITEMS,
+        namespace=METRICS_NAMESPACE,
+        dimensions=AGGREGATE_DIMENSIONS,
+        statistic="Sum",
+        threshold=1,
+        comparison="GreaterThanOrEqualToThreshold",
+        evaluation_periods=1,
+        description=(
+            "A run or request met an item in the ledger's holds partition that does not parse as a hold. "
+            "Nothing stopped: the item holds every version of the package it names (or, naming none, nothing). "
+            'Find it: Logs Insights, filter message = "unreadable hold" (hold_id, problem, package); GET '
+            "/holds lists it under unreadable. Fix or re-place the hold, then remove the item with DELETE "
+            "/holds/{holdId}/override (or codeartifact-disposer hold remove ID --override)."
         ),
     ),
     AlarmSpec(

@@ -21,10 +21,12 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("POST", "holds"),
     ("GET", "holds"),
     ("DELETE", "holds/{holdId}"),
+    # Its own resource, so a deployment grants removing anyone's hold (execute-api:Invoke on it) apart.
+    ("DELETE", "holds/{holdId}/override"),
     ("GET", "openapi.json"),
 )
-# The only query-string parameters any route reads: GET /holds filters by them (both optional).
-QUERY_PARAMETERS: Mapping[str, tuple[str, ...]] = {"GET holds": ("repository", "package")}
+# The only query-string parameters any route reads: GET /holds filters and pages by them (all optional).
+QUERY_PARAMETERS: Mapping[str, tuple[str, ...]] = {"GET holds": ("repository", "package", "limit", "nextToken")}
 
 # Deliberately minimal: API Gateway only rejects bodies that are not a JSON object; the Lambda's
 # pydantic models own every field rule, so the two validators can never disagree.
@@ -97,8 +99,8 @@ ACCESS_LOG_FORMAT = "{" + ", ".join(f'"{key}": {value}' for key, value in ACCESS
 
 
 class DisposeApi(Construct):
-    """REST API: POST /dispose, /plan, /apply, /holds, GET /holds, DELETE /holds/{holdId} and GET /openapi.json,
-    all SigV4 (AWS_IAM) authorized."""
+    """REST API: POST /dispose, /plan, /apply, /holds, GET /holds, DELETE /holds/{holdId} (and its /override)
+    and GET /openapi.json, all SigV4 (AWS_IAM) authorized."""
 
     # Longer than 50 lines: the REST API, its IAM-authorized routes, validation, throttling and access logs,
     # in the order API Gateway wires them.
@@ -176,7 +178,7 @@ class DisposeApi(Construct):
                 authorization_type=apigw.AuthorizationType.IAM,
                 request_validator=self.request_validator,
                 request_models=request_models,
-                # Only GET /holds reads the query string (both parameters optional); no method takes a
+                # Only GET /holds reads the query string (every parameter optional); no method takes a
                 # header. API Gateway cannot reject undeclared ones; the function refuses them itself.
                 request_parameters={f"method.request.querystring.{name}": False for name in query},
             )

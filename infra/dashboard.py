@@ -19,6 +19,7 @@ from disposer.constants import (
     METRIC_RUN_ABORTED,
     METRIC_RUN_DURATION,
     METRIC_RUNS,
+    METRIC_UNREADABLE_LEDGER_ITEMS,
     METRIC_VERSIONS_ARCHIVED,
     METRIC_VERSIONS_DISPOSED,
     METRIC_VERSIONS_FAILED,
@@ -28,22 +29,19 @@ from disposer.constants import (
     METRICS_NAMESPACE,
     SERVICE_NAME,
 )
-from infra.alarms import AGGREGATE_DIMENSIONS, RUNBOOK, THROTTLES_PER_PERIOD
+from infra.alarm_model import AGGREGATE_DIMENSIONS, RUNBOOK, THROTTLES_PER_PERIOD
 from infra.fanout import FanOut
 from infra.queries import LATEST_DISPOSALS
 
-PERIOD = Duration.minutes(5)
-DEFAULT_INTERVAL = Duration.days(7)
-WIDTH = 24  # a dashboard row is 24 units wide
-HEIGHT = 6
+PERIOD, DEFAULT_INTERVAL = Duration.minutes(5), Duration.days(7)
+WIDTH, HEIGHT = 24, 6  # a dashboard row is 24 units wide
 
 VERSION_METRICS: tuple[tuple[str, str], ...] = (
     (METRIC_VERSIONS_DISPOSED, "disposed"), (METRIC_VERSIONS_FAILED, "failed"),
     (METRIC_VERSIONS_KEPT, "kept"), (METRIC_VERSIONS_PLANNED, "planned"),
 )  # fmt: skip
 # Dynamic labels of SEARCH results, from the breakdown dimensions.
-POLICY_LABEL = "${PROP('Dim.policy')} (${PROP('Dim.trigger')})"
-ERROR_CODE_LABEL = "${PROP('Dim.errorCode')}"
+POLICY_LABEL, ERROR_CODE_LABEL = "${PROP('Dim.policy')} (${PROP('Dim.trigger')})", "${PROP('Dim.errorCode')}"
 
 
 def service_metric(name: str, *, statistic: str = "Sum", label: str | None = None) -> cloudwatch.Metric:
@@ -201,8 +199,11 @@ def dashboard_widgets(
             ],
         ),
         graph(
-            "Kill switch",
-            [service_metric(METRIC_DISPOSALS_DISABLED, label="runs and requests stopped by the switch")],
+            "Kill switch, unreadable hold items",
+            [
+                service_metric(METRIC_DISPOSALS_DISABLED, label="runs and requests stopped by the switch"),
+                service_metric(METRIC_UNREADABLE_LEDGER_ITEMS, label="unreadable hold items met"),
+            ],
         ),
     ]
     lambda_row: list[cloudwatch.IWidget] = [

@@ -16,7 +16,8 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra.alarms import ALARMS, AlarmSpec, Comparison, WatchedResource
+from infra.alarm_model import AlarmSpec, Comparison, WatchedResource
+from infra.alarms import ALARMS
 from infra.config import DisposerConfig
 from infra.constants import SERVICE_NAME
 from infra.dashboard import DEFAULT_INTERVAL, dashboard_widgets

@@ -141,8 +141,13 @@ def _safety_commands(commands: Any, parents: Sequence[argparse.ArgumentParser] =
     listed = holds.add_parser("list", help="the holds in force", parents=list(parents))
     listed.add_argument("--repository")
     listed.add_argument("--package")
-    remove = holds.add_parser("remove", help="remove a hold", parents=list(parents))
+    remove = holds.add_parser("remove", help="remove a hold you placed", parents=list(parents))
     remove.add_argument("hold_id")
+    remove.add_argument(
+        "--override",
+        action="store_true",
+        help="remove a hold someone else placed, or an unreadable ledger item (audited with both principals)",
+    )
     switch = commands.add_parser(
         "switch", help="turn every disposal of the deployment off or on, or show which", parents=list(parents)
     )

@@ -2,7 +2,7 @@
 
     hold add --repository R --format F [--namespace N] --package P --version V --until T --reason TEXT
     hold list [--repository R] [--package P]
-    hold remove HOLD_ID
+    hold remove HOLD_ID [--override]
     switch on | off | status
 
 Both talk to AWS with the environment's credentials (or moto/the emulator through
@@ -22,12 +22,17 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
 from disposer import aws, services
-from disposer.api.models import HoldBody, HoldRequest
-from disposer.errors import HoldNotFoundError
-from disposer.safety.holds import HoldBook
+from disposer.api.hold_models import HoldBody, HoldRequest
+from disposer.budget import Budget
+from disposer.errors import HoldNotFoundError, NotHoldOwnerError, PackageNotFoundError, TooManyHoldsError
+from disposer.model.holds import UnreadableHold
+from disposer.safety.holds import HoldBook, HoldEntry
 from disposer.safety.scope import Scope
 from disposer.settings import Settings
 from disposer.ssm.parameter import ParameterError
+
+# The CLI lists holds in pages of the API's largest.
+LIST_PAGE = 500
 
 
 class SafetyCommandError(Exception):
@@ -65,19 +70,37 @@ def _hold(arguments: argparse.Namespace, stdout: TextIO) -> int:
                 domain=request.domain, domain_owner=request.domain_owner, repository=request.repository
             )
             hold = request.to_hold(hold_id=str(uuid.uuid4()), created_by=_caller(), created_at=datetime.now(UTC))
-            _print_holds([HoldBody.of(holds.place(hold))], stdout)
+            packages = services.codeartifact(settings, Budget.unlimited())
+            _print_holds([holds.place(hold, packages=packages)], stdout)
         elif arguments.hold_command == "list":
-            found = holds.in_force(repository=arguments.repository, package=arguments.package)
-            _print_holds([HoldBody.of(hold) for hold in found], stdout)
+            _print_holds(_every_page(holds, arguments.repository, arguments.package), stdout)
         else:
-            removed = holds.remove(arguments.hold_id, removed_by=_caller())
-            print(f"removed hold {removed.hold_id} on {removed.ref.package} {removed.version}", file=stdout)
+            remove = holds.override if arguments.override else holds.remove
+            removed = remove(arguments.hold_id, removed_by=_caller())
+            print(f"removed hold {removed.hold_id}{_named(removed)}", file=stdout)
     except ValidationError as error:
         problems = "; ".join(f"--{'-'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors())
         raise SafetyCommandError(problems) from None
-    except HoldNotFoundError as error:
+    except (HoldNotFoundError, NotHoldOwnerError, PackageNotFoundError, TooManyHoldsError) as error:
         raise SafetyCommandError(error.message) from None
     return 0
+
+
+def _every_page(holds: HoldBook, repository: str | None, package: str | None) -> list[HoldEntry]:
+    """Every hold in force, following the pages as GET /holds gives them."""
+    found: list[HoldEntry] = []
+    token: str | None = None
+    while True:
+        page, token = holds.page(limit=LIST_PAGE, token=token, repository=repository, package=package)
+        found += page
+        if token is None:
+            return found
+
+
+def _named(entry: HoldEntry) -> str:
+    if isinstance(entry, UnreadableHold):
+        return f" (an unreadable ledger item: {entry.problem})"
+    return f" on {entry.ref.package} {entry.version}"
 
 
 def _hold_request(arguments: argparse.Namespace, settings: Settings) -> HoldRequest:
@@ -96,10 +119,15 @@ def _hold_request(arguments: argparse.Namespace, settings: Settings) -> HoldRequ
     )
 
 
-def _print_holds(holds: Sequence[HoldBody], stdout: TextIO) -> None:
-    if not holds:
+def _print_holds(entries: Sequence[HoldEntry], stdout: TextIO) -> None:
+    if not entries:
         print("no holds in force", file=stdout)
-    for hold in holds:
+    for entry in entries:
+        if isinstance(entry, UnreadableHold):
+            where = "" if entry.ref is None else f" (holds all of {entry.ref.repository}/{entry.ref.package})"
+            print(f"{entry.hold_id}  UNREADABLE{where}: {entry.problem}", file=stdout)
+            continue
+        hold = HoldBody.of(entry)
         name = f"{hold.namespace}/{hold.package}" if hold.namespace else hold.package
         print(
             f"{hold.hold_id}  {hold.repository}/{hold.format}/{name} {hold.version}  until "

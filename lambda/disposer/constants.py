@@ -37,6 +37,8 @@ METRIC_DISPOSALS_DISABLED = "DisposalsDisabled"
 # difference is the runs dispatched then and never reported (a part dropped), whenever the report came.
 METRIC_RUNS_DISPATCHED = "RunsDispatched"
 METRIC_DISPATCHED_RUNS_REPORTED = "DispatchedRunsReported"
+# Ledger items that do not parse (a hold that cannot be read), counted each time a request meets one.
+METRIC_UNREADABLE_LEDGER_ITEMS = "UnreadableLedgerItems"
 # Dimension sets: the alarms watch the aggregate; the dashboard breaks down by policy and trigger.
 METRIC_DIMENSIONS_AGGREGATE = ("service",)
 METRIC_DIMENSIONS_BREAKDOWN = ("service", "policy", "trigger")

@@ -104,6 +104,34 @@ class HoldNotFoundError(DisposerError):
     status = HTTPStatus.NOT_FOUND
 
 
+class NotHoldOwnerError(DisposerError):
+    """DELETE /holds/{holdId} by someone other than the hold's creator (they need the override route)."""
+
+    code = "NotHoldOwner"
+    status = HTTPStatus.FORBIDDEN
+
+
+class TooManyHoldsError(DisposerError):
+    """Placing the hold would pass the deployment's or the package's limit on holds."""
+
+    code = "TooManyHolds"
+    status = HTTPStatus.UNPROCESSABLE_ENTITY
+
+
+class PackageNotFoundError(DisposerError):
+    """POST /holds named a package that does not exist in its repository."""
+
+    code = "PackageNotFound"
+    status = HTTPStatus.NOT_FOUND
+
+
+class InvalidNextTokenError(DisposerError):
+    """GET /holds was sent a nextToken no answer gave."""
+
+    code = "InvalidNextToken"
+    status = HTTPStatus.UNPROCESSABLE_ENTITY
+
+
 # ---------------------------------------------------------------------------------------------------
 # A run stopped before disposing anything
 

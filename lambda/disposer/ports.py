@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Protocol
 
 from disposer.budget import Budget
-from disposer.model.holds import Hold
+from disposer.model.holds import Hold, UnreadableHold
 from disposer.model.memory import PackageMemory, VersionRevision
 from disposer.model.outcomes import BatchOutcome
 from disposer.model.packages import PackageFormat, PackageListing, PackageRef, PackageVersionStatus
@@ -107,6 +107,20 @@ class Ledger(Protocol):
 
     def put_hold(self, hold: Hold) -> None: ...
 
-    def holds(self, now: datetime) -> list[Hold]: ...
+    def holds(self, now: datetime) -> list[Hold | UnreadableHold]:
+        """Every hold in force at `now`, and every item of the holds partition that does not parse."""
+        ...
 
-    def delete_hold(self, hold_id: str) -> Hold | None: ...
+    def hold_page(
+        self, now: datetime, *, limit: int, token: str | None
+    ) -> tuple[list[Hold | UnreadableHold], str | None]: ...
+
+    def get_hold(self, hold_id: str) -> Hold | UnreadableHold | None: ...
+
+    def delete_hold(self, hold_id: str) -> Hold | UnreadableHold | None: ...
+
+
+class PackageDirectory(Protocol):
+    """Whether a package exists (CodeArtifact, for placing a hold)."""
+
+    def package_exists(self, ref: PackageRef) -> bool: ...

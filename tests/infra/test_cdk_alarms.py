@@ -9,15 +9,9 @@ import pytest
 from aws_cdk.assertions import Template
 
 from disposer.constants import METRIC_DIMENSIONS_AGGREGATE, METRICS_NAMESPACE, SERVICE_NAME
-from disposer.observability.run_metrics import RunFigures, emit_run_metrics
-from infra.alarms import (
-    ALARMS,
-    RUNBOOK,
-    SERVICE_METRIC_ALARMS,
-    THROTTLES_PER_PERIOD,
-    AlarmSpec,
-    WatchedResource,
-)
+from disposer.observability.run_metrics import RunFigures, count_unreadable_items, emit_run_metrics
+from infra.alarm_model import RUNBOOK, THROTTLES_PER_PERIOD, AlarmSpec, WatchedResource
+from infra.alarms import ALARMS, SERVICE_METRIC_ALARMS
 from infra.constants import REPO_ROOT
 from infra.stack import DisposerStack
 from tests.infra.cdk_testkit import resources_of
@@ -54,6 +48,7 @@ def test_alarm_table_ids_unique_and_cover_the_required_alarms():
         ("VersionsFailed", METRICS_NAMESPACE, "VersionsFailed", WatchedResource.SERVICE),
         ("RunAborted", METRICS_NAMESPACE, "RunAborted", WatchedResource.SERVICE),
         ("DisposalsDisabled", METRICS_NAMESPACE, "DisposalsDisabled", WatchedResource.SERVICE),
+        ("UnreadableLedgerItems", METRICS_NAMESPACE, "UnreadableLedgerItems", WatchedResource.SERVICE),
         ("ApiThrottles", METRICS_NAMESPACE, "ApiThrottles", WatchedResource.SERVICE),
         ("RunsUnreported", METRICS_NAMESPACE, "RunsDispatched", WatchedResource.SERVICE),
         ("FunctionErrors", "AWS/Lambda", "Errors", WatchedResource.FUNCTION),
@@ -66,6 +61,7 @@ def test_alarm_table_ids_unique_and_cover_the_required_alarms():
         "VersionsFailed",
         "RunAborted",
         "DisposalsDisabled",
+        "UnreadableLedgerItems",
         "ApiThrottles",
         "RunsUnreported",
     ]
@@ -143,7 +139,15 @@ def test_alarm_thresholds_as_specified():
     # GIVEN the table / WHEN the figures are read / THEN any failure or abort alarms at once, throttling
     # only when sustained over three whole periods
     table = {spec.id: spec for spec in ALARMS}
-    for alarm_id in ("VersionsFailed", "RunAborted", "FunctionErrors", "FailedRuns", "Api5xx", *FAN_OUT_ALARMS[:2]):
+    for alarm_id in (
+        "VersionsFailed",
+        "RunAborted",
+        "UnreadableLedgerItems",
+        "FunctionErrors",
+        "FailedRuns",
+        "Api5xx",
+        *FAN_OUT_ALARMS[:2],
+    ):
         spec = table[alarm_id]
         assert (spec.threshold, spec.comparison, spec.evaluation_periods) == (1, "GreaterThanOrEqualToThreshold", 1)
     throttles = table["ApiThrottles"]
@@ -172,8 +176,9 @@ def test_service_alarm_metric_emitted_by_handler_under_exact_dimension_set(
         disposals_disabled=True,
     )
 
-    # WHEN the function's telemetry prints its EMF lines
+    # WHEN the function's telemetry prints its EMF lines (and a request met an unreadable hold item)
     emit_run_metrics(run)
+    count_unreadable_items(1)
     lines = _emitted(capsys)
 
     # THEN some line publishes the alarm's metric under exactly the alarm's dimension set and values

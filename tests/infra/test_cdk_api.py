@@ -19,6 +19,7 @@ EXPECTED_ROUTES = {
     ("POST", "holds"),
     ("GET", "holds"),
     ("DELETE", "holds/{holdId}"),
+    ("DELETE", "holds/{holdId}/override"),
     ("GET", "openapi.json"),
 }
 # Sample values API Gateway substitutes, with quotes wherever a real value can have them:
@@ -75,6 +76,18 @@ def test_api_every_method_uses_aws_iam_and_lambda_proxy(template: Template):
         assert method["Integration"]["IntegrationHttpMethod"] == "POST", logical_id
 
 
+def test_api_hold_override_is_a_method_of_its_own_resource_with_iam_auth(template: Template):
+    # GIVEN the two ways to remove a hold
+    resources = template.find_resources("AWS::ApiGateway::Resource")
+    by_route = {(m["HttpMethod"], _path(resources, m["ResourceId"]["Ref"])): m for m in _methods(template).values()}
+    own, override = by_route[("DELETE", "holds/{holdId}")], by_route[("DELETE", "holds/{holdId}/override")]
+    # THEN the override is a resource of its own below the hold (its own execute-api ARN to grant or deny),
+    # SigV4-authorized like every other method
+    assert own["ResourceId"] != override["ResourceId"]
+    assert resources[override["ResourceId"]["Ref"]]["Properties"]["ParentId"] == own["ResourceId"]
+    assert override["AuthorizationType"] == "AWS_IAM"
+
+
 def test_api_request_validator_validates_body_on_every_method(template: Template):
     # GIVEN the API's only request validator
     validator_id, validator = only_resource(template, "AWS::ApiGateway::RequestValidator")
@@ -88,14 +101,13 @@ def test_api_request_validator_validates_body_on_every_method(template: Template
 
 def test_api_methods_declare_only_the_optional_holds_filters(template: Template):
     # GIVEN / WHEN each method is read
-    # THEN only GET /holds takes query-string parameters, both optional; no method takes a header
+    # THEN only GET /holds takes query-string parameters, all optional; no method takes a header
     resources = template.find_resources("AWS::ApiGateway::Resource")
+    holds_query = ("repository", "package", "limit", "nextToken")
     for logical_id, method in _methods(template).items():
         route = (method["HttpMethod"], _path(resources, method["ResourceId"]["Ref"]))
         expected = (
-            {"method.request.querystring.repository": False, "method.request.querystring.package": False}
-            if route == ("GET", "holds")
-            else {}
+            {f"method.request.querystring.{name}": False for name in holds_query} if route == ("GET", "holds") else {}
         )
         assert method["RequestParameters"] == expected, logical_id
 

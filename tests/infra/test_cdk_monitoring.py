@@ -123,7 +123,7 @@ def test_dashboard_shows_every_service_metric_aggregate_and_per_policy(template:
 
     # THEN it is named after the stack and graphs every run metric under [service]
     assert name == "CodeArtifactDisposer"
-    assert len(SERVICE_METRICS) == 13
+    assert len(SERVICE_METRICS) == 14
     for entry in series:
         if entry["row"][:1] == [constants.METRICS_NAMESPACE]:
             assert entry["row"][2:] == ["service", constants.SERVICE_NAME], entry

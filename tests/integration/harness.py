@@ -47,8 +47,10 @@ def invoke_api(
     body: Any,
     event_name: str = "api_dispose.json",
     query: dict[str, str] | None = None,
+    caller_arn: str | None = None,
 ) -> ApiResponse:
-    """Send one API Gateway REST proxy event, shaped as API Gateway sends it, through the real handler."""
+    """Send one API Gateway REST proxy event, shaped as API Gateway sends it, through the real handler
+    (signed by `caller_arn` when given, else by the event file's caller)."""
     from disposer.handler import lambda_handler
 
     event = load_event(event_name)
@@ -56,6 +58,9 @@ def invoke_api(
     if query:
         event.update(queryStringParameters=query, multiValueQueryStringParameters={k: [v] for k, v in query.items()})
     event["requestContext"].update(httpMethod=method, resourcePath=path)
+    if caller_arn is not None:
+        identity = event["requestContext"]["identity"]
+        identity.update(userArn=caller_arn, caller=caller_arn.rsplit("/", 1)[-1], user=caller_arn.rsplit("/", 1)[-1])
     event["body"] = body if isinstance(body, str) or body is None else json.dumps(body)
     response = lambda_handler(event, context)
     headers = {name: values[-1] for name, values in (response.get("multiValueHeaders") or {}).items()}

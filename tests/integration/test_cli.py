@@ -205,6 +205,36 @@ def test_cli_hold_add_invalid_names_the_option(emulator, policies_file, ledger_n
     assert "--until" in capsys.readouterr().err
 
 
+HOLD_ADD = ["hold", "add", "--domain", "acme", "--repository", "releases", "--format", "npm", "--namespace", "acme"]
+
+
+@pytest.mark.parametrize(("package", "expected"), [("ui-*", "--package"), ("ui-kitt", "no package 'ui-kitt'")])
+def test_cli_hold_add_on_a_glob_or_missing_package_is_refused(
+    emulator, policies_file, ledger_name, capsys, package, expected
+):
+    more = ["--version", "1.1.0", "--until", "2027-06-01T00:00:00Z", "--reason", "r"]
+    code, _ = cli(emulator, policies_file, *HOLD_ADD, "--package", package, *more)
+    assert code == EXIT_BAD_INPUT
+    assert expected in capsys.readouterr().err
+    assert "no holds in force" in cli(emulator, policies_file, "hold", "list")[1]
+
+
+def test_cli_hold_remove_of_someone_elses_hold_needs_override(
+    emulator, policies_file, ledger_name, capsys, lambda_context
+):
+    # GIVEN a hold someone else placed (through the API, as another principal)
+    from tests.integration.harness import invoke_api
+
+    body = {**UI_KIT, "version": "1.1.0", "until": "2027-06-01T00:00:00Z", "reason": "theirs"}
+    other = "arn:aws:sts::111122223333:assumed-role/Developers/mallory"
+    hold_id = invoke_api(lambda_context, "POST", "/holds", body, caller_arn=other).body["hold"]["holdId"]
+    # WHEN removed from the CLI / THEN refused, naming the override; with --override, removed
+    assert cli(emulator, policies_file, "hold", "remove", hold_id)[0] == EXIT_BAD_INPUT
+    assert "override" in capsys.readouterr().err
+    assert cli(emulator, policies_file, "hold", "remove", hold_id, "--override")[0] == EXIT_OK
+    assert "no holds in force" in cli(emulator, policies_file, "hold", "list")[1]
+
+
 def test_cli_switch_off_status_on(emulator, policies_file, switch, ledger_name, client):
     # GIVEN the switch turned off from the CLI
     code, out = cli(emulator, policies_file, "switch", "off")

@@ -2,13 +2,11 @@
 
 from collections import Counter
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationInfo, field_validator
 
-from disposer import clock
-from disposer.model.holds import Hold
 from disposer.model.outcomes import VersionOutcome
 from disposer.model.packages import (
     NAMESPACE_FORBIDDEN,
@@ -180,84 +178,6 @@ class ErrorResponse(ApiModel):
 
     error: Error
     report: RunReportBody | None = Field(default=None, description="the run's report, when a run was stopped")
-
-
-# ---------------------------------------------------------------------------------------------------
-# Holds
-
-MAX_HOLD_DAYS = 366
-MAX_HOLD_REASON = 500
-# A literal version, or a glob of versions: CodeArtifact's version characters plus `*` and `?`.
-HOLD_VERSION_PATTERN = r"^[^#/\s]{1,255}$"
-
-
-class HoldRequest(PackageRequest):
-    """`POST /holds`: which versions of one package, until when, and why."""
-
-    version: Annotated[str, Field(pattern=HOLD_VERSION_PATTERN, description="a version, or a glob (* and ?)")]
-    until: AwareDatetime = Field(description=f"ISO 8601 with a zone, in the future, at most {MAX_HOLD_DAYS} days ahead")
-    reason: Annotated[str, Field(min_length=1, max_length=MAX_HOLD_REASON)]
-
-    @field_validator("until")
-    @classmethod
-    def _ahead(cls, until: datetime) -> datetime:
-        now = clock.now()
-        if until <= now:
-            raise ValueError(f"must be in the future (it is {now.isoformat(timespec='seconds')} now)")
-        if until > now + timedelta(days=MAX_HOLD_DAYS):
-            raise ValueError(f"must be at most {MAX_HOLD_DAYS} days ahead")
-        return until.astimezone(UTC)
-
-    @field_validator("reason")
-    @classmethod
-    def _said(cls, reason: str) -> str:
-        if not reason.strip():
-            raise ValueError("must say why (not only spaces)")
-        return reason.strip()
-
-    def to_hold(self, *, hold_id: str, created_by: str, created_at: datetime) -> Hold:
-        return Hold(hold_id, self.ref, self.version, self.until, self.reason, created_by, created_at)
-
-
-class HoldBody(ApiModel):
-    hold_id: str = Field(alias="holdId")
-    domain: str
-    domain_owner: str | None = Field(alias="domainOwner")
-    repository: str
-    format: PackageFormat
-    namespace: str | None
-    package: str
-    version: str
-    until: datetime
-    reason: str
-    created_by: str = Field(alias="createdBy")
-    created_at: datetime = Field(alias="createdAt")
-
-    @classmethod
-    def of(cls, hold: Hold) -> "HoldBody":
-        ref = hold.ref
-        return cls(
-            hold_id=hold.hold_id,
-            domain=ref.domain,
-            domain_owner=ref.domain_owner,
-            repository=ref.repository,
-            format=ref.format,
-            namespace=ref.namespace,
-            package=ref.package,
-            version=hold.version,
-            until=hold.until,
-            reason=hold.reason,
-            created_by=hold.created_by,
-            created_at=hold.created_at,
-        )
-
-
-class HoldResponse(ApiModel):
-    hold: HoldBody
-
-
-class HoldsResponse(ApiModel):
-    holds: list[HoldBody]
 
 
 class ApplyRequest(RetentionPolicy):

@@ -14,6 +14,7 @@ from disposer.codeartifact.pacing import QuotaPacer
 from disposer.codeartifact.wire import CallCounter, batch_outcome, batch_params, coordinates, translated_errors
 from disposer.errors import (
     DeadlineExceededError,
+    NotFoundError,
     WriteUnconfirmedError,
 )
 from disposer.model.outcomes import BatchOutcome
@@ -258,6 +259,16 @@ class CodeArtifactClient:
         with translated_errors():
             pages = paginator.paginate(**coordinates(ref), packageVersion=version)  # type: ignore[arg-type]
             return sum(int(asset.get("size", 0)) for page in pages for asset in page.get("assets", []))
+
+    @tracer.capture_method(capture_response=False)
+    def package_exists(self, ref: PackageRef) -> bool:
+        """One ListPackageVersions call of one version: False if CodeArtifact has no such package."""
+        try:
+            with translated_errors():
+                self._client.list_package_versions(**coordinates(ref), maxResults=1)  # type: ignore[arg-type]
+        except NotFoundError:
+            return False
+        return True
 
     @tracer.capture_method(capture_response=False)
     def list_versions(self, ref: PackageRef) -> PackageListing:

@@ -10,7 +10,8 @@ Key design (partition key `pk`, sort key `sk`, TTL `expires_at`), one item famil
 - `pk` `holds`, `sk` `hold#<hold id>`: one hold (it expires from the table a day after its `until`).
 
 A package's remembered times and quarantine records share its partition, so one Query reads all a run
-needs of a package; holds are few, and one Query reads them all. `#` appears in none of the names
+needs of a package; holds are at most 10,000 (safety/holds.py), and one Query reads them all. `#`
+appears in none of the names
 (CodeArtifact forbids it in versions, packages and namespaces; a revision comes last).
 """
 
@@ -22,9 +23,19 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from disposer.errors import LedgerError
+from disposer.ledger.holds import (
+    HOLDS_KEY,
+    HoldEntry,
+    decode_token,
+    encode_token,
+    hold_item,
+    hold_key,
+    in_force,
+    read_entry,
+)
 from disposer.model.holds import Hold
 from disposer.model.memory import PackageMemory, VersionRevision
-from disposer.model.packages import PackageFormat, PackageRef, PackageVersionStatus
+from disposer.model.packages import PackageRef, PackageVersionStatus
 from disposer.model.quarantine import QuarantineRecord
 
 if TYPE_CHECKING:
@@ -34,12 +45,8 @@ else:
 
 TIME_PREFIX = "time#"
 QUARANTINE_PREFIX = "quarantine#"
-HOLDS_KEY = "holds"
-HOLD_PREFIX = "hold#"
 # A quarantine record outlives any grace (365 days at most) by far; a restored one is remembered as long.
 QUARANTINE_DAYS = 800
-# An expired hold is left out of every answer at once; DynamoDB deletes it a day later.
-HOLD_AFTERLIFE_SECONDS = 86400
 # A publish time not seen again for this long is forgotten (re-described at most once if it comes back).
 REMEMBER_DAYS = 400
 BATCH_WRITE_ITEMS = 25
@@ -128,16 +135,16 @@ class LedgerTable:
                 },
             )
 
-    # -- holds ----------------------------------------------------------------------------------------
+    # -- holds (ledger/holds.py) ------------------------------------------------------------------------
 
     def put_hold(self, hold: Hold) -> None:
         with _translated():
             self._client.put_item(
-                TableName=self.name, Item=_hold_item(hold), ConditionExpression="attribute_not_exists(pk)"
+                TableName=self.name, Item=hold_item(hold), ConditionExpression="attribute_not_exists(pk)"
             )
 
-    def holds(self, now: datetime) -> list[Hold]:
-        """Every hold still active at `now`: one Query (holds are few)."""
+    def holds(self, now: datetime) -> list[HoldEntry]:
+        """Every hold still active at `now`, and every item that does not parse as one: one Query."""
         paginator = self._client.get_paginator("query")
         with _translated():
             pages = paginator.paginate(
@@ -145,19 +152,43 @@ class LedgerTable:
                 KeyConditionExpression="pk = :pk",
                 ExpressionAttributeValues={":pk": {"S": HOLDS_KEY}},
             )
-            found = [_checked_hold(item) for page in pages for item in page.get("Items", [])]
-        return sorted((hold for hold in found if hold.active(now)), key=lambda hold: (hold.created_at, hold.hold_id))
+            found = [read_entry(item) for page in pages for item in page.get("Items", [])]
+        return in_force(found, now)
 
-    def delete_hold(self, hold_id: str) -> Hold | None:
-        """Remove a hold; the hold removed, or None if there was none by that id."""
+    def hold_page(self, now: datetime, *, limit: int, token: str | None) -> tuple[list[HoldEntry], str | None]:
+        """One page of the holds partition (at most `limit` items, fewer once expired ones are left out), and
+        the token of the next page (None: this was the last)."""
+        start = {} if token is None else {"ExclusiveStartKey": decode_token(token)}
         with _translated():
-            answer = self._client.delete_item(
+            answer = self._client.query(
                 TableName=self.name,
-                Key={"pk": {"S": HOLDS_KEY}, "sk": {"S": f"{HOLD_PREFIX}{hold_id}"}},
-                ReturnValues="ALL_OLD",
+                KeyConditionExpression="pk = :pk",
+                ExpressionAttributeValues={":pk": {"S": HOLDS_KEY}},
+                Limit=limit,
+                **start,  # type: ignore[arg-type]
             )
+        found = in_force([read_entry(item) for item in answer.get("Items", [])], now)
+        return found, encode_token(answer.get("LastEvaluatedKey"))
+
+    def get_hold(self, hold_id: str) -> HoldEntry | None:
+        # A Query of the one key rather than GetItem: the functions' roles read the ledger by Query only.
+        key = hold_key(hold_id)
+        with _translated():
+            answer = self._client.query(
+                TableName=self.name,
+                KeyConditionExpression="pk = :pk AND sk = :sk",
+                ExpressionAttributeValues={":pk": key["pk"], ":sk": key["sk"]},
+                ConsistentRead=True,
+            )
+        items = answer.get("Items", [])
+        return read_entry(items[0]) if items else None
+
+    def delete_hold(self, hold_id: str) -> HoldEntry | None:
+        """Remove a hold (or an unreadable item); what was removed, or None if there was none by that id."""
+        with _translated():
+            answer = self._client.delete_item(TableName=self.name, Key=hold_key(hold_id), ReturnValues="ALL_OLD")
         old = answer.get("Attributes")
-        return None if not old else _hold(old)
+        return None if not old else read_entry(old)
 
     def remember_publish_times(self, ref: PackageRef, times: Mapping[VersionRevision, datetime], *, now: float) -> None:
         """Remember publish times (never changing for a version at a revision), 25 a call."""
@@ -195,63 +226,4 @@ def _quarantine_record(version: str, item: Mapping[str, Any]) -> QuarantineRecor
         since=datetime.fromtimestamp(float(item["since"]["N"]), UTC),
         run_id=item["run_id"]["S"],
         restored_at=None if restored is None else datetime.fromtimestamp(float(restored["N"]), UTC),
-    )
-
-
-def _hold_item(hold: Hold) -> dict[str, Any]:
-    ref = hold.ref
-    item: dict[str, Any] = {
-        "pk": {"S": HOLDS_KEY},
-        "sk": {"S": f"{HOLD_PREFIX}{hold.hold_id}"},
-        "domain": {"S": ref.domain},
-        "repository": {"S": ref.repository},
-        "format": {"S": str(ref.format)},
-        "package": {"S": ref.package},
-        "version": {"S": hold.version},
-        "until": {"S": hold.until.isoformat()},
-        "reason": {"S": hold.reason},
-        "created_by": {"S": hold.created_by},
-        "created_at": {"S": hold.created_at.isoformat()},
-        "expires_at": {"N": str(int(hold.until.timestamp()) + HOLD_AFTERLIFE_SECONDS)},
-    }
-    if ref.domain_owner:
-        item["domain_owner"] = {"S": ref.domain_owner}
-    if ref.namespace:
-        item["namespace"] = {"S": ref.namespace}
-    return item
-
-
-def _checked_hold(item: Mapping[str, Any]) -> Hold:
-    """A hold as stored, or LedgerError naming the item: a hold that cannot be read stops the run (kept)."""
-    try:
-        hold = _hold(item)
-        if hold.until.tzinfo is None or hold.created_at.tzinfo is None:
-            raise ValueError("a time without a zone")
-    except (KeyError, TypeError, ValueError) as error:
-        raise LedgerError(
-            f"the hold {item.get('sk', {}).get('S', '?')!r} in the ledger cannot be read: {error!r}"
-        ) from None
-    return hold
-
-
-def _hold(item: Mapping[str, Any]) -> Hold:
-    def text(name: str) -> str | None:
-        value = item.get(name)
-        return None if value is None else str(value["S"])
-
-    return Hold(
-        hold_id=item["sk"]["S"].removeprefix(HOLD_PREFIX),
-        ref=PackageRef(
-            domain=item["domain"]["S"],
-            domain_owner=text("domain_owner"),
-            repository=item["repository"]["S"],
-            format=PackageFormat(item["format"]["S"]),
-            namespace=text("namespace"),
-            package=item["package"]["S"],
-        ),
-        version=item["version"]["S"],
-        until=datetime.fromisoformat(item["until"]["S"]),
-        reason=item["reason"]["S"],
-        created_by=item["created_by"]["S"],
-        created_at=datetime.fromisoformat(item["created_at"]["S"]),
     )

@@ -10,7 +10,7 @@ from disposer.model.runs import RunContext
 from disposer.observability import logger
 
 if TYPE_CHECKING:
-    from disposer.model.holds import Hold
+    from disposer.model.holds import Hold, UnreadableHold
     from disposer.model.outcomes import VersionOutcome
     from disposer.model.packages import PackageRef
     from disposer.model.plans import PackagePlan, Plan
@@ -96,8 +96,8 @@ def record_package_plan(run: RunContext, package: "PackagePlan") -> None:
         )
 
 
-def record_hold(message: str, hold: "Hold", *, removed_by: str | None = None) -> None:
-    """A hold placed or removed: who, on what, until when, why (an audit record)."""
+def record_hold(message: str, hold: "Hold", *, removed_by: str | None = None, override: bool = False) -> None:
+    """A hold placed or removed: who, on what, until when, why, and (removed) by whom (an audit record)."""
     logger.info(
         message,
         audit=True,
@@ -108,4 +108,21 @@ def record_hold(message: str, hold: "Hold", *, removed_by: str | None = None) ->
         reason=hold.reason,
         created_by=hold.created_by,
         removed_by=removed_by,
+        override=override,
+    )
+
+
+def record_unreadable_hold(message: str, entry: "UnreadableHold", *, removed_by: str | None = None) -> None:
+    """An item of the holds partition that does not parse: met (an error) or removed by the override."""
+    coordinates = {} if entry.ref is None else _coordinates(entry.ref)
+    log = logger.error if removed_by is None else logger.info
+    log(
+        message,
+        audit=True,
+        hold_id=entry.hold_id,
+        problem=entry.problem,
+        holds_every_version=entry.ref is not None,
+        **coordinates,
+        removed_by=removed_by,
+        override=removed_by is not None,
     )

@@ -21,6 +21,7 @@ from disposer.constants import (
     METRIC_RUN_DURATION,
     METRIC_RUNS,
     METRIC_RUNS_DISPATCHED,
+    METRIC_UNREADABLE_LEDGER_ITEMS,
     METRIC_VERSIONS_ARCHIVED,
     METRIC_VERSIONS_DISPOSED,
     METRIC_VERSIONS_FAILED,
@@ -128,3 +129,15 @@ def _emit_dated(name: str, at: float) -> None:
         default_dimensions={"service": SERVICE_NAME},
     ) as metric:
         metric.set_timestamp(int(at * 1000))
+
+
+def count_unreadable_items(count: int) -> None:
+    """One EMF line: ledger items a request met that do not parse (the UnreadableLedgerItems alarm)."""
+    with single_metric(
+        name=METRIC_UNREADABLE_LEDGER_ITEMS,
+        unit=MetricUnit.Count,
+        value=count,
+        namespace=METRICS_NAMESPACE,
+        default_dimensions={"service": SERVICE_NAME},
+    ):
+        pass

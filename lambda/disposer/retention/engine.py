@@ -28,7 +28,7 @@ from disposer.model.holds import Hold
 from disposer.model.packages import DISPOSABLE_STATUSES, PackageRef, PackageVersionStatus, VersionSummary
 from disposer.model.plans import Action, PackagePlan, Plan, PlanItem, Rule
 from disposer.model.quarantine import QuarantineRecord
-from disposer.retention.holds import holding
+from disposer.retention.holds import HoldMatcher
 from disposer.retention.policy import RetentionPolicy
 from disposer.retention.quarantine import QuarantineState, quarantine_decision, state_of
 from disposer.retention.selection import newer_cutoff, not_selected, older_cutoff, require_aware
@@ -60,6 +60,7 @@ class PackageVersions:
     described: bool = False
     # The active holds on this package, and this policy's quarantine records of its versions (by version).
     holds: tuple[Hold, ...] = ()
+    hold_matcher: HoldMatcher = field(init=False, repr=False, compare=False, hash=False)
     quarantine: Mapping[str, QuarantineRecord] = field(default_factory=dict, hash=False)
     # Publish times the run learnt on path (b) (described by the age search, or remembered), by version:
     # put on the plan items for people to read, never used to decide.
@@ -67,6 +68,7 @@ class PackageVersions:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "versions", tuple(self.versions))
+        object.__setattr__(self, "hold_matcher", HoldMatcher(self.holds))
         seen = Counter(v.version for v in self.versions)
         duplicates = sorted(v for v, n in seen.items() if n > 1)
         if duplicates:
@@ -171,7 +173,7 @@ def _kept(
 ) -> tuple[Rule, str] | None:
     """The first keep rule that keeps a selected version, in the engine's order, or None."""
     keep = policy.keep
-    hold = holding(package.holds, version.version)
+    hold = package.hold_matcher.holding(version.version)
     if hold is not None:
         return Rule.KEEP_HOLD, f"kept: {hold.reason_text}"
     record = package.quarantine.get(version.version)

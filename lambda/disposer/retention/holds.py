@@ -10,7 +10,7 @@ from datetime import datetime
 
 from disposer.model.holds import Hold
 from disposer.model.packages import PackageFormat, PackageRef
-from disposer.retention.patterns import glob_matches, is_glob
+from disposer.retention.patterns import CompiledPattern, any_glob_regex, glob_matches, is_glob
 
 
 def canonical_package(package_format: PackageFormat, name: str) -> str:
@@ -73,3 +73,43 @@ def on_package(holds: Iterable[Hold], ref: PackageRef, now: datetime) -> tuple[H
 def holding(holds: Iterable[Hold], version: str) -> Hold | None:
     """The first hold (of one package's) that covers `version`, or None."""
     return next((hold for hold in holds if covers(hold, version)), None)
+
+
+class HoldMatcher:
+    """One package's holds, made ready once to be asked for every version: the literal holds in a dict by
+    canonical version, the globs compiled into one RE2 alternation that rules out most versions in one
+    linear-time match. The answer is `holding`'s: the first hold, in the given order, that covers the version."""
+
+    def __init__(self, holds: Iterable[Hold]) -> None:
+        self._literal: dict[tuple[PackageFormat, str], tuple[int, Hold]] = {}
+        self._globs: dict[PackageFormat, list[tuple[int, Hold, str]]] = {}
+        for position, hold in enumerate(holds):
+            fmt = hold.ref.format
+            mine = canonical_version(fmt, hold.version)
+            if is_glob(hold.version):
+                self._globs.setdefault(fmt, []).append((position, hold, mine))
+            else:
+                self._literal.setdefault((fmt, mine), (position, hold))
+        self._formats = {fmt for fmt, _ in self._literal} | set(self._globs)
+        self._any: dict[PackageFormat, CompiledPattern] = {
+            fmt: any_glob_regex(tuple(glob for _, _, glob in globs)) for fmt, globs in self._globs.items()
+        }
+
+    def holding(self, version: str) -> Hold | None:
+        """The first hold that covers `version`, or None."""
+        found: tuple[int, Hold] | None = None
+        for fmt in self._formats:
+            theirs = canonical_version(fmt, version)
+            candidates = [self._literal.get((fmt, theirs)), self._first_glob(fmt, theirs)]
+            for candidate in candidates:
+                if candidate is not None and (found is None or candidate[0] < found[0]):
+                    found = candidate
+        return None if found is None else found[1]
+
+    def _first_glob(self, fmt: PackageFormat, version: str) -> tuple[int, Hold] | None:
+        combined = self._any.get(fmt)
+        if combined is None or combined.fullmatch(version) is None:
+            return None
+        return next(
+            ((position, hold) for position, hold, glob in self._globs[fmt] if glob_matches(glob, version)), None
+        )

@@ -88,14 +88,28 @@ def full_match(pattern: str, text: str) -> bool:
     return compiled_regex(pattern).fullmatch(text) is not None
 
 
+def _glob_source(glob: str) -> str:
+    return "".join(".*" if c == "*" else "." if c == "?" else re2.escape(c) for c in glob)
+
+
 @lru_cache(maxsize=1024)
 def glob_regex(glob: str) -> CompiledPattern:
     """Translate a case-sensitive glob with only `*` and `?` to a regex.
 
     Unlike fnmatch, `[` is literal: package names may contain it, and only `*` and `?` are wildcards.
     """
-    parts = [".*" if c == "*" else "." if c == "?" else re2.escape(c) for c in glob]
-    compiled: CompiledPattern = re2.compile("".join(parts), _options(dot_matches_newline=True))
+    compiled: CompiledPattern = re2.compile(_glob_source(glob), _options(dot_matches_newline=True))
+    return compiled
+
+
+def any_glob_regex(globs: tuple[str, ...]) -> CompiledPattern:
+    """One regex that fully matches what any of `globs` matches (which one, glob_matches tells)."""
+    parts = [_glob_source(glob) for glob in globs]
+    options = _options(dot_matches_newline=True)
+    # The DFA of many `.*` alternatives may outgrow RE2's default 8 MiB; RE2 then falls back to its
+    # NFA, still linear in the text.
+    options.max_mem = 64 << 20
+    compiled: CompiledPattern = re2.compile("|".join(f"(?:{part})" for part in parts), options)
     return compiled
 
 

@@ -14,7 +14,7 @@ from disposer.ports import CodeArtifact, Ledger
 from disposer.runs.guards import bounded_within_guards
 from disposer.runs.report import RunReport
 from disposer.runs.writes import Writer
-from disposer.safety.holds import screen
+from disposer.safety.holds import holds_in_force, screen
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ class PredictingExecutor:
         items = list(report.plan.changes)
         if self.ledger is not None:
             now = clock.now()
-            items = screen(items, self.ledger.holds(now), now, sink=report.record)
+            items = screen(items, holds_in_force(self.ledger, now), now, sink=report.record)
         predict_items(self.codeartifact, items, sink=report.record)
 
     def early_start(self, report: RunReport) -> None:

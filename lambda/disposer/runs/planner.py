@@ -14,6 +14,7 @@ from disposer.retention.engine import PackageVersions, plan_package
 from disposer.retention.policy import RetentionPolicy
 from disposer.runs.discovery import discover
 from disposer.runs.protocols import EarlyStart
+from disposer.safety.holds import holds_in_force
 
 
 @dataclass
@@ -41,7 +42,7 @@ class PolicyPlanner:
         # Safety times (a hold's expiry, a quarantine's grace, when a restore was seen) are the function's own
         # clock, never the run's decision clock, which a caller chooses (an event's time, --as-of).
         trusted = clock.now()
-        holds = self.ledger.holds(trusted) if self.ledger is not None else []
+        holds = holds_in_force(self.ledger, trusted) if self.ledger is not None else []
         # None until every package is listed, then whether `early` began.
         started: bool | None = None if early is not None else False
         waiting: list[PackagePlan] = []

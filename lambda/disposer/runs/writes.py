@@ -14,7 +14,7 @@ from disposer.model.quarantine import QuarantineRecord
 from disposer.observability import logger
 from disposer.ports import CodeArtifact, Ledger
 from disposer.runs.report import RunReport
-from disposer.safety.holds import screen
+from disposer.safety.holds import holds_in_force, screen
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ class Writer:
         """
         if self.ledger is not None and items:
             try:
-                holds = self.ledger.holds(clock.now())
+                holds = holds_in_force(self.ledger, clock.now())
             except LedgerError as error:
                 # Nothing is written without the holds: each version is accounted for, and the run goes on.
                 cause = f"not sent: the holds could not be read ({error.message})"

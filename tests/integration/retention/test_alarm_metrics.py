@@ -7,13 +7,16 @@ for the API, never answers 5xx for anything a caller sends, which tests/integrat
 """
 
 import json
+import os
 from collections.abc import Callable
 from typing import Any
 
+import boto3
 import pytest
 
 from disposer.errors import CapExceededError, FutureClockError
-from infra.alarms import ALARMS, SERVICE_METRIC_ALARMS, AlarmSpec, WatchedResource
+from infra.alarm_model import AlarmSpec, WatchedResource
+from infra.alarms import ALARMS, SERVICE_METRIC_ALARMS
 from tests.integration.harness import control, drain, invoke_api, receive, run_record, run_scheduled
 from tests.integration.seeds import UI_KIT
 
@@ -55,12 +58,20 @@ def dropped_part(context, emulator, request) -> None:
     assert not run_record(fanout, dropped_run(dropped)).get("reported", {}).get("BOOL", False)
 
 
+def unreadable_hold_met(context, emulator, request) -> None:
+    ledger = request.getfixturevalue("ledger_name")
+    item = {"pk": {"S": "holds"}, "sk": {"S": "hold#legacy"}, "package": {"S": "ui-kit"}}
+    boto3.client("dynamodb", endpoint_url=os.environ["AWS_ENDPOINT_URL_DYNAMODB"]).put_item(TableName=ledger, Item=item)
+    assert invoke_api(context, "GET", "/holds", None).status == 200
+
+
 CONDITIONS: dict[str, Callable[[Any, Any, Any], None]] = {
     "VersionsFailed": failed_version,
     "RunAborted": aborted_run,
     "DisposalsDisabled": switched_off,
     "ApiThrottles": throttled_calls,
     "RunsDispatched": dropped_part,
+    "UnreadableLedgerItems": unreadable_hold_met,
 }
 
 
