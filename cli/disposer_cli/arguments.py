@@ -70,6 +70,12 @@ def global_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
         help="the stack's SwitchParameterName: the kill switch (default: $DISPOSER_SWITCH_PARAMETER)",
     )
     parser.add_argument(
+        "--api-url",
+        default=default(None),
+        help="the stack's ApiUrl: `hold` commands go through the API, as a deployment requires "
+        "(default: $DISPOSER_API_URL; without it they write a local ledger table)",
+    )
+    parser.add_argument(
         "--audit-log", type=Path, default=default(None), help="append the audit records (JSON lines) to this file"
     )
     parser.add_argument(

@@ -6,13 +6,15 @@
     switch on | off | status
 
 Both talk to AWS with the environment's credentials (or moto/the emulator through
-AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_SSM). The table and the parameter are the stack's outputs
-LedgerTableName and SwitchParameterName, given with --ledger-table / --switch-parameter or through
-DISPOSER_LEDGER_TABLE / DISPOSER_SWITCH_PARAMETER, as the functions read them.
+AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_SSM). Against a deployment, holds go through its API
+(--api-url, the stack's ApiUrl, or DISPOSER_API_URL: only the functions may write its ledger); without
+it they are placed in the ledger table named by --ledger-table (a local one: moto, the demo). The switch
+is the parameter named by --switch-parameter / DISPOSER_SWITCH_PARAMETER (the stack's SwitchParameterName).
 """
 
 import argparse
 import getpass
+import os
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -30,6 +32,7 @@ from disposer.safety.holds import HoldBook, HoldEntry
 from disposer.safety.scope import Scope
 from disposer.settings import Settings
 from disposer.ssm.parameter import ParameterError
+from disposer_cli.holds_api import HoldsApi, HoldsApiError
 
 # The CLI lists holds in pages of the API's largest.
 LIST_PAGE = 500
@@ -62,6 +65,9 @@ def _caller() -> str:
 
 def _hold(arguments: argparse.Namespace, stdout: TextIO) -> int:
     settings = Settings.from_environment()
+    api_url = getattr(arguments, "api_url", None) or os.environ.get("DISPOSER_API_URL")
+    if api_url:
+        return _hold_through_api(HoldsApi(api_url), arguments, settings, stdout)
     holds = _holds(settings)
     try:
         if arguments.hold_command == "add":
@@ -83,6 +89,33 @@ def _hold(arguments: argparse.Namespace, stdout: TextIO) -> int:
         raise SafetyCommandError(problems) from None
     except (HoldNotFoundError, NotHoldOwnerError, PackageNotFoundError, TooManyHoldsError) as error:
         raise SafetyCommandError(error.message) from None
+    return 0
+
+
+def _hold_through_api(api: HoldsApi, arguments: argparse.Namespace, settings: Settings, stdout: TextIO) -> int:
+    """The hold commands against a deployment: its API places, lists and removes (signed with SigV4)."""
+    try:
+        if arguments.hold_command == "add":
+            _print_bodies([api.place(_hold_request(arguments, settings))], stdout)
+        elif arguments.hold_command == "list":
+            found: list[HoldBody] = []
+            token: str | None = None
+            while True:
+                page, token = api.page(
+                    limit=LIST_PAGE, token=token, repository=arguments.repository, package=arguments.package
+                )
+                found += page
+                if token is None:
+                    break
+            _print_bodies(found, stdout)
+        else:
+            removed = api.remove(arguments.hold_id, override=arguments.override)
+            print(f"removed hold {removed.hold_id} on {removed.package} {removed.version}", file=stdout)
+    except ValidationError as error:
+        problems = "; ".join(f"--{'-'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors())
+        raise SafetyCommandError(problems) from None
+    except HoldsApiError as error:
+        raise SafetyCommandError(str(error)) from None
     return 0
 
 
@@ -127,7 +160,13 @@ def _print_holds(entries: Sequence[HoldEntry], stdout: TextIO) -> None:
             where = "" if entry.ref is None else f" (holds all of {entry.ref.repository}/{entry.ref.package})"
             print(f"{entry.hold_id}  UNREADABLE{where}: {entry.problem}", file=stdout)
             continue
-        hold = HoldBody.of(entry)
+        _print_bodies([HoldBody.of(entry)], stdout)
+
+
+def _print_bodies(holds: Sequence[HoldBody], stdout: TextIO) -> None:
+    if not holds:
+        print("no holds in force", file=stdout)
+    for hold in holds:
         name = f"{hold.namespace}/{hold.package}" if hold.namespace else hold.package
         print(
             f"{hold.hold_id}  {hold.repository}/{hold.format}/{name} {hold.version}  until "
