@@ -45,7 +45,7 @@ test: $(VENV)/.installed $(SCAN_VENV)/.installed node_modules/.installed lint ty
 fuzz: $(VENV)/.installed
 	mkdir -p .build && rm -f .build/fuzz-report.txt
 	FUZZ_REPORT=.build/fuzz-report.txt FUZZ_CASES=10000 FAULT_SEEDS="11 23 47 59 61 71 83 97 101 113" \
-		$(LOCAL_AWS) $(PY) -m pytest -q -n 2 tests/integration/test_fuzz_api.py tests/integration/retention/test_fault_injection.py
+		$(LOCAL_AWS) $(PY) -m pytest -q -n 2 tests/integration/test_fuzz_api.py tests/integration/retention/test_fault_injection.py tests/integration/retention/test_trusted_clock.py
 	@cat .build/fuzz-report.txt
 
 lint: $(VENV)/.installed

@@ -70,6 +70,11 @@ class RunItem(ReportModel):
     outcome: Literal["disposed", "archived", "failed"] | None = None
     error_code: str | None = Field(default=None, alias="errorCode")
     error_message: str | None = Field(default=None, alias="errorMessage")
+    published_time: datetime | None = Field(
+        default=None,
+        alias="publishedTime",
+        description="when it was published, where the run learnt it (described, or remembered); null otherwise",
+    )
 
 
 class RunTotals(ReportModel):

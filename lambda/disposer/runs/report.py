@@ -140,6 +140,7 @@ class RunReport:
             outcome=None if outcome is None else _outcome(outcome),
             error_code=outcome.error_code if outcome is not None and failed else None,
             error_message=clipped(outcome.error_message) if outcome is not None and failed else None,
+            published_time=item.published_time,
         )
 
     def to_body(self, max_items: int = MAX_REPORTED_ITEMS, max_bytes: int | None = ITEM_BYTES) -> RunReportBody:

@@ -1,10 +1,13 @@
 """Safety times come from the function's own clock: a backdated event may make versions look younger, never
 shorten a quarantine's grace, and an event older than any EventBridge delivery is refused before any call."""
 
-from datetime import datetime, timedelta
+import os
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from disposer.errors import FutureClockError, StaleClockError
 from disposer.handler import lambda_handler
@@ -82,3 +85,35 @@ def test_run_event_outside_the_clock_bounds_is_refused_before_any_call(
     assert calls(emulator) == {}
     refusals = [r for r in printed() if r.get("message") == "run event refused"]
     assert len(refusals) == 2 and {r["error_code"] for r in refusals} == {error.code}  # type: ignore[attr-defined]
+
+
+# make fuzz sends FUZZ_CASES API requests; a fiftieth as many event times here.
+EVENT_TIME_CASES = max(25, int(os.environ.get("FUZZ_CASES", "1250")) // 50)
+BOUNDED = (StaleClockError, FutureClockError)
+
+
+@settings(max_examples=EVENT_TIME_CASES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    moment=st.one_of(
+        st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31, 23, 59, 59), timezones=st.just(UTC)),
+        st.datetimes(
+            min_value=(RUN_TIME - timedelta(hours=25)).replace(tzinfo=None),
+            max_value=(RUN_TIME + timedelta(minutes=10)).replace(tzinfo=None),
+            timezones=st.just(UTC),
+        ),
+    )
+)
+def test_any_event_time_is_run_or_refused_never_a_crash(lambda_context, emulator, moment: datetime):
+    # GIVEN a plan-mode run event of any time, the process's clock at RUN_TIME
+    moment = moment.replace(microsecond=0)
+    event = scheduled_event(mode="plan")
+    event["time"] = moment.isoformat().replace("+00:00", "Z")
+    wall = RUN_TIME + timedelta(minutes=1)
+    inside = wall - timedelta(hours=24) <= moment <= wall + timedelta(minutes=5)
+    # WHEN delivered / THEN within the bounds it plans; outside them it is refused with the clock's error
+    try:
+        report = lambda_handler(event, lambda_context)
+    except BOUNDED:
+        assert not inside, event["time"]
+    else:
+        assert inside and report["mode"] == "plan", event["time"]
