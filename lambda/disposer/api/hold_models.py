@@ -2,14 +2,14 @@
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AwareDatetime, Field, field_validator
 
 from disposer import clock
 from disposer.api.models import ApiModel, PackageRequest
 from disposer.model.holds import Hold, UnreadableHold
-from disposer.model.packages import PackageFormat
+from disposer.model.packages import PackageFormat, PackageRef
 
 MAX_HOLD_DAYS = 366
 MAX_HOLD_REASON = 500
@@ -68,21 +68,27 @@ class HoldBody(ApiModel):
 
     @classmethod
     def of(cls, hold: Hold) -> "HoldBody":
-        ref = hold.ref
         return cls(
             hold_id=hold.hold_id,
-            domain=ref.domain,
-            domain_owner=ref.domain_owner,
-            repository=ref.repository,
-            format=ref.format,
-            namespace=ref.namespace,
-            package=ref.package,
+            **_coordinates(hold.ref),
             version=hold.version,
             until=hold.until,
             reason=hold.reason,
             created_by=hold.created_by,
             created_at=hold.created_at,
         )
+
+
+def _coordinates(ref: PackageRef) -> dict[str, Any]:
+    """A package's fields as a hold's body names them."""
+    return {
+        "domain": ref.domain,
+        "domain_owner": ref.domain_owner,
+        "repository": ref.repository,
+        "format": ref.format,
+        "namespace": ref.namespace,
+        "package": ref.package,
+    }
 
 
 class HoldResponse(ApiModel):
@@ -104,19 +110,8 @@ class UnreadableHoldBody(ApiModel):
 
     @classmethod
     def of(cls, entry: UnreadableHold) -> "UnreadableHoldBody":
-        ref = entry.ref
-        if ref is None:
-            return cls(hold_id=entry.hold_id, problem=entry.problem)
-        return cls(
-            hold_id=entry.hold_id,
-            problem=entry.problem,
-            domain=ref.domain,
-            domain_owner=ref.domain_owner,
-            repository=ref.repository,
-            format=ref.format,
-            namespace=ref.namespace,
-            package=ref.package,
-        )
+        coordinates = {} if entry.ref is None else _coordinates(entry.ref)
+        return cls(hold_id=entry.hold_id, problem=entry.problem, **coordinates)
 
 
 class HoldsResponse(ApiModel):
