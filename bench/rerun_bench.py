@@ -62,10 +62,12 @@ def _environment(emulator: str, moto: str) -> Iterator[None]:
 
 def _run(days_later: int) -> dict[str, Any]:
     from disposer.handler import lambda_handler
-    from local.events import LambdaContext, run_event
+    from local.events import LambdaContext, process_clock, run_event
 
     policy = small_bench.POLICY.model_dump(mode="json", by_alias=True, exclude_none=True)
-    body: dict[str, Any] = lambda_handler(run_event(policy, time=NOW + timedelta(days=days_later)), LambdaContext())
+    when = NOW + timedelta(days=days_later)
+    with process_clock(when):
+        body: dict[str, Any] = lambda_handler(run_event(policy, time=when), LambdaContext())
     calls = dict(body["calls"])
     return {
         "calls": calls,

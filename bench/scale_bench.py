@@ -173,7 +173,7 @@ def _worker(policy: dict[str, Any], out: Path) -> None:
     """Run `policy` once through the handler as Lambda would; write figures to `out`, audit to `out`.audit."""
     from disposer.handler import lambda_handler
     from disposer.observability import logger
-    from local.events import LambdaContext, run_event
+    from local.events import LambdaContext, process_clock, run_event
 
     handler = logger.registered_handler
     assert isinstance(handler, logging.StreamHandler)
@@ -184,7 +184,9 @@ def _worker(policy: dict[str, Any], out: Path) -> None:
         handler.addFilter(tap)
         cpu = resource.getrusage(resource.RUSAGE_SELF)
         started_at, started = time.time(), time.perf_counter()
-        body = lambda_handler(run_event(policy, time=NOW), LambdaContext())
+        # The seeded domain is dated from NOW: the run replays a schedule of then (the process's clock too).
+        with process_clock(NOW):
+            body = lambda_handler(run_event(policy, time=NOW), LambdaContext())
         wall = time.perf_counter() - started
         usage = resource.getrusage(resource.RUSAGE_SELF)
     figures = {
