@@ -277,3 +277,26 @@ def test_dispose_against_a_slow_codeartifact_answers_before_27_s_and_writes_noth
     control(emulator, "faults", {"latencyMs": 0})
     time.sleep(seconds_per_call + 1)
     assert disposed(client, BUILDS) == disposed_now
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seconds_per_call", [11, 14])
+def test_apply_against_a_slow_codeartifact_answers_before_27_s_and_writes_nothing_after(
+    lambda_context, emulator, client, seconds_per_call: int
+):
+    # GIVEN CodeArtifact taking 11 or 14 s a call, and a policy over the builds package
+    control(emulator, "faults", {"latencyMs": seconds_per_call * 1000})
+    coordinates = {key: BUILDS[key] for key in ("domain", "repository", "format", "namespace", "package")}
+    policy = {"name": "prune-builds", **coordinates, "select": {"versionPattern": ".*"}}
+    started = time.monotonic()
+    # WHEN applied through the API
+    response = invoke_api(lambda_context, "POST", "/apply", policy)
+    answered = time.monotonic() - started
+    # THEN it answers before 27 s (its reads wait at most 5 s, and none starts unless it fits), the unread
+    # package named in its report, and once any call in flight would have landed, nothing was disposed
+    assert answered < 27.0
+    report = response.body.get("report", response.body)
+    assert report["errors"] and "disposed" not in report["outcomes"]
+    control(emulator, "faults", {"latencyMs": 0})
+    time.sleep(seconds_per_call + 1)
+    assert disposed(client, BUILDS) == set()
