@@ -6,7 +6,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, cast
 
 from disposer import aws
-from disposer.budget import API_BUDGET_SECONDS, Budget
+from disposer.budget import Budget
 from disposer.codeartifact.client import CodeArtifactClient, Timeouts, create_client
 from disposer.codeartifact.pacing import PacingPlan, QuotaPacer
 from disposer.fanout.queue import WorkQueue
@@ -54,9 +54,10 @@ def _sqs(endpoint_url: str | None) -> SQSClient:
     return cast("SQSClient", aws.client("sqs", endpoint_url=endpoint_url))
 
 
-def codeartifact(settings: Settings, budget: Budget) -> CodeArtifactClient:
-    """The CodeArtifact adapter of one invocation: its own call counter, no call after `budget`, and no
-    write while the kill switch is off."""
+def codeartifact(settings: Settings, budget: Budget, *, api: bool = False) -> CodeArtifactClient:
+    """The CodeArtifact adapter of one invocation: its own call counter, no attempt that could outlast `budget`,
+    and no write while the kill switch is off. An API request's (`api`) reads and writes get the timeouts
+    that fit its 25 s."""
     pacing = PacingPlan(share=settings.quota_share, invocations=settings.concurrent_invocations)
 
     def client(timeouts: Timeouts) -> Boto3Client:
@@ -64,7 +65,7 @@ def codeartifact(settings: Settings, budget: Budget) -> CodeArtifactClient:
             settings.codeartifact_endpoint, settings.max_attempts, pacing, settings.threads, timeouts
         )
 
-    if budget.seconds is not None and budget.seconds <= API_BUDGET_SECONDS:
+    if api:
         reads, writes = client(API_READS), client(API_WRITES)
     else:
         reads = writes = client(Timeouts())

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 import pytest
 
 from disposer.errors import LedgerError
-from disposer.ledger.table import LedgerTable, package_key
+from disposer.ledger.table import LedgerTable, legacy_package_key, package_key
 from disposer.model.packages import PackageFormat, PackageRef
-from tests.builders import REF
+from tests.builders import NOW, REF
 
 OTHER = PackageRef("acme", "111122223333", "releases", PackageFormat.NPM, None, "ui-kit")
 
@@ -46,3 +46,24 @@ def test_ledger_failure_is_the_services_own_error(ledger_table: LedgerTable):
     missing = LedgerTable("no-such-table", ledger_table._client)  # noqa: SLF001 - the same mock, another name
     with pytest.raises(LedgerError):
         missing.publish_times(REF)
+
+
+def test_ledger_reads_and_marks_a_record_an_earlier_version_wrote_under_the_owners_key(ledger_table: LedgerTable):
+    # GIVEN a quarantine record an earlier version wrote for a policy naming the owner (the owner in the key)
+    legacy = legacy_package_key(REF)
+    assert legacy is not None and legacy != package_key(REF)
+    item = {
+        "pk": {"S": legacy},
+        "sk": {"S": "quarantine#prune#1.0.0"},
+        "revision": {"S": "r-1.0.0"},
+        "status_before": {"S": "Published"},
+        "since": {"N": "1000.0"},
+        "run_id": {"S": "run-0"},
+    }
+    ledger_table._client.put_item(TableName=ledger_table.name, Item=item)  # noqa: SLF001 - the same mock
+    # WHEN read now, and its restore remembered
+    found = ledger_table.package_memory(REF, "prune").quarantine
+    ledger_table.mark_restored(REF, "prune", "1.0.0", NOW)
+    # THEN it is found (its grace goes on) and the restore is kept with it
+    assert found["1.0.0"].run_id == "run-0"
+    assert ledger_table.package_memory(REF, "prune").quarantine["1.0.0"].restored_at is not None

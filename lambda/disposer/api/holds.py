@@ -50,7 +50,7 @@ def place_hold(request: Annotated[HoldRequest, Body()]) -> Response[str]:
     )
     holds = _holds()
     hold = request.to_hold(hold_id=str(uuid.uuid4()), created_by=_caller() or "unknown caller", created_at=clock.now())
-    packages = services.codeartifact(settings_of(router), budget_of(router))
+    packages = services.codeartifact(settings_of(router), budget_of(router), api=True)
     body = HoldResponse(hold=HoldBody.of(holds.place(hold, packages=packages)))
     return Response(
         status_code=int(HTTPStatus.CREATED),

@@ -42,7 +42,7 @@ def dispose(request: Annotated[DisposeRequest, Body()]) -> DisposeResponse:
     Scope.of(settings).check(domain=request.domain, domain_owner=request.domain_owner, repository=request.repository)
     if not request.dry_run:
         _refuse_while_disabled(settings)
-    codeartifact = services.codeartifact(settings, budget_of(router))
+    codeartifact = services.codeartifact(settings, budget_of(router), api=True)
     ledger = services.ledger(settings)
     executor = (
         PredictingExecutor(codeartifact, ledger=ledger)
@@ -67,7 +67,7 @@ def _run(policy: RetentionPolicy, *, apply: bool, expected_digest: str | None = 
     scope.check_policy(policy)
     if apply:
         _refuse_while_disabled(settings)
-    codeartifact = services.codeartifact(settings, budget_of(router))
+    codeartifact = services.codeartifact(settings, budget_of(router), api=True)
     ledger = services.ledger(settings)
     report = execute(
         RunRequest(

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from botocore.config import Config
-from botocore.exceptions import ReadTimeoutError
+from botocore.exceptions import ConnectionClosedError, ReadTimeoutError
 
 from disposer import aws
 from disposer.budget import Budget
@@ -80,8 +80,10 @@ def create_client(
 
 
 def _refuse_unanswered_write_retry(event_name: str = "", caught_exception: Any = None, **_: Any) -> None:
-    """A write attempt that was sent and timed out may have been done: it is never sent again (botocore would)."""
-    if event_name.rsplit(".", 1)[-1] in WRITE_OPERATIONS and isinstance(caught_exception, ReadTimeoutError):
+    """A write attempt that was sent and then lost (no answer in time, the connection closed) may have been done:
+    it is never sent again (botocore would). One that never connected is retried as usual."""
+    lost = isinstance(caught_exception, ReadTimeoutError | ConnectionClosedError)
+    if event_name.rsplit(".", 1)[-1] in WRITE_OPERATIONS and lost:
         raise WriteUnconfirmedError(
             "WriteUnconfirmed",
             f"CodeArtifact did not answer in time ({caught_exception}): the versions may have been changed; "

@@ -68,6 +68,16 @@ def package_key(ref: PackageRef) -> str:
     return "#".join(("pkg", ref.domain, "", ref.repository, str(ref.format), ref.namespace or "", ref.package))
 
 
+def legacy_package_key(ref: PackageRef) -> str | None:
+    """The partition an earlier version wrote for a policy that named the owner (None: the same as today's).
+    Still read, so that upgrading loses no quarantine record and no restore seen."""
+    if not ref.domain_owner:
+        return None
+    return "#".join(
+        ("pkg", ref.domain, ref.domain_owner, ref.repository, str(ref.format), ref.namespace or "", ref.package)
+    )
+
+
 class LedgerTable:
     """The ledger's DynamoDB table (see the module docstring for its items)."""
 
@@ -75,12 +85,12 @@ class LedgerTable:
         self.name = name
         self._client = client
 
-    def _package_items(self, ref: PackageRef) -> Iterator[Mapping[str, Any]]:
+    def _package_items(self, key: str) -> Iterator[Mapping[str, Any]]:
         paginator = self._client.get_paginator("query")
         pages = paginator.paginate(
             TableName=self.name,
             KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": package_key(ref)}},
+            ExpressionAttributeValues={":pk": {"S": key}},
         )
         for page in pages:
             yield from page.get("Items", [])
@@ -90,11 +100,14 @@ class LedgerTable:
         return self.package_memory(ref, policy=None).times
 
     def package_memory(self, ref: PackageRef, policy: str | None) -> PackageMemory:
-        """The package's remembered times and `policy`'s quarantine records: one Query of its partition."""
+        """The package's remembered times and `policy`'s quarantine records: one Query of its partition (and,
+        for a policy that names the owner, one of the partition an earlier version wrote; today's wins)."""
         memory = PackageMemory()
         quarantine = f"{QUARANTINE_PREFIX}{policy}#"
+        legacy = legacy_package_key(ref) if policy is not None else None
+        keys = [key for key in (legacy, package_key(ref)) if key is not None]
         with _translated():
-            for item in self._package_items(ref):
+            for item in (item for key in keys for item in self._package_items(key)):
                 sk = item["sk"]["S"]
                 if sk.startswith(TIME_PREFIX):
                     version, _, revision = sk.removeprefix(TIME_PREFIX).partition("#")
@@ -122,18 +135,32 @@ class LedgerTable:
         )
 
     def mark_restored(self, ref: PackageRef, policy: str, version: str, seen: datetime) -> None:
-        """Remember that a run saw the version restored: `policy` keeps it from then on."""
-        with _translated():
-            self._client.update_item(
-                TableName=self.name,
-                Key={"pk": {"S": package_key(ref)}, "sk": {"S": f"{QUARANTINE_PREFIX}{policy}#{version}"}},
-                UpdateExpression="SET restored_at = if_not_exists(restored_at, :seen), expires_at = :expires",
-                ConditionExpression="attribute_exists(pk)",
-                ExpressionAttributeValues={
-                    ":seen": {"N": repr(seen.timestamp())},
-                    ":expires": {"N": str(int(seen.timestamp()) + QUARANTINE_DAYS * 86400)},
-                },
-            )
+        """Remember that a run saw the version restored: `policy` keeps it from then on (in the partition that
+        holds its record: today's, or one an earlier version wrote)."""
+        for key in (package_key(ref), legacy_package_key(ref)):
+            if key is not None and self._mark_restored(key, policy, version, seen):
+                return
+
+    def _mark_restored(self, key: str, policy: str, version: str, seen: datetime) -> bool:
+        """True if the record was in partition `key` (and is marked now)."""
+        try:
+            with _translated():
+                self._client.update_item(
+                    TableName=self.name,
+                    Key={"pk": {"S": key}, "sk": {"S": f"{QUARANTINE_PREFIX}{policy}#{version}"}},
+                    UpdateExpression="SET restored_at = if_not_exists(restored_at, :seen), expires_at = :expires",
+                    ConditionExpression="attribute_exists(pk)",
+                    ExpressionAttributeValues={
+                        ":seen": {"N": repr(seen.timestamp())},
+                        ":expires": {"N": str(int(seen.timestamp()) + QUARANTINE_DAYS * 86400)},
+                    },
+                )
+        except LedgerError as error:
+            cause = error.__cause__
+            if isinstance(cause, ClientError) and cause.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     # -- holds (ledger/holds.py) ------------------------------------------------------------------------
 

@@ -9,7 +9,9 @@ from disposer.retention.policy import RetentionPolicy
 from disposer.retention.selection import policy_cutoffs
 
 
-def disposal_bound(package: PackageVersions, policy: RetentionPolicy, now: datetime) -> int:
+def disposal_bound(
+    package: PackageVersions, policy: RetentionPolicy, now: datetime, *, trusted_now: datetime | None = None
+) -> int:
     """The most versions any plan of this listed package can dispose or archive, before its ages are known.
 
     Every version is taken to be older than every cutoff (an age only ever keeps a version: olderThanDays
@@ -24,7 +26,7 @@ def disposal_bound(package: PackageVersions, policy: RetentionPolicy, now: datet
     oldest = (
         package if package.times_known else replace(package, newer_counts=dict.fromkeys(policy_cutoffs(policy, now), 0))
     )
-    plan = plan_package(oldest, unranked, now)
+    plan = plan_package(oldest, unranked, now, trusted_now=trusted_now)
     changes = {item.version for item in plan.changes}
     latest = policy.keep.latest or 0
     if not latest or not changes:

@@ -168,7 +168,8 @@ class _Reader:
 
         def read() -> Sequence[tuple[ListedPackage, int]]:
             found = list_package(self.codeartifact, self.policy, ref, self.trusted_now, self.ledger, self.holds)
-            return [(found, disposal_bound(found.unaged(self.policy), self.policy, self.now))]
+            bound = disposal_bound(found.unaged(self.policy), self.policy, self.now, trusted_now=self.trusted_now)
+            return [(found, bound)]
 
         return _guarded(read, f"package {_label(ref)}", self.on_error)
 
