@@ -47,18 +47,20 @@ class Writer:
                 return
             items = screen(items, holds, clock.now(), sink=report.record)
         archived: list[VersionOutcome] = []
-        # The items as sent, each mapped back to the plan's own (the report matches outcomes to decisions).
-        planned = {self._pinned(item): item for item in items}
+        # Pinned to the reviewed status, the items sent are copies: each outcome is mapped back to the plan's own
+        # item (the report matches outcomes to decisions by the item itself).
+        planned = {self._pinned(item): item for item in items} if self.pin_reviewed_status else None
 
         def sink(outcome: VersionOutcome) -> None:
-            outcome = replace(outcome, item=planned.get(outcome.item, outcome.item))
+            if planned is not None:
+                outcome = replace(outcome, item=planned.get(outcome.item, outcome.item))
             report.record(outcome)
             if outcome.succeeded and outcome.item.action is Action.ARCHIVE:
                 archived.append(outcome)
 
         dispose_items(
             self.codeartifact,
-            list(planned),
+            items if planned is None else list(planned),
             sink=sink,
             measure=self.measure,
             measure_threads=measure_threads,
