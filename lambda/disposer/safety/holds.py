@@ -102,7 +102,7 @@ class HoldBook:
     def place(self, hold: Hold, *, packages: PackageDirectory) -> Hold:
         """Place a hold on a package that exists, within the bounds (TooManyHoldsError, PackageNotFoundError)."""
         entries = self.ledger.holds(clock.now())
-        readable(entry for entry in entries if isinstance(entry, UnreadableHold))
+        readable(entries)  # every unreadable item met is reported
         if len(entries) >= MAX_HOLDS:
             raise TooManyHoldsError(
                 f"the deployment has {len(entries)} holds, the most it may have ({MAX_HOLDS}): remove some first"
@@ -128,14 +128,8 @@ class HoldBook:
         """One page of the holds in force (and unreadable items), optionally of one repository or package,
         and the token of the next page; a page may hold fewer than `limit` (expired or filtered out)."""
         entries, next_token = self.ledger.hold_page(clock.now(), limit=limit, token=token)
-        readable(entry for entry in entries if isinstance(entry, UnreadableHold))
+        readable(entries)  # every unreadable item met is reported
         return [entry for entry in entries if _listed(entry, repository, package)], next_token
-
-    def in_force(self, *, repository: str | None = None, package: str | None = None) -> list[HoldEntry]:
-        """Every hold in force (and unreadable item), optionally of one repository or package."""
-        entries = self.ledger.holds(clock.now())
-        readable(entry for entry in entries if isinstance(entry, UnreadableHold))
-        return [entry for entry in entries if _listed(entry, repository, package)]
 
     def remove(self, hold_id: str, *, removed_by: str | None) -> HoldEntry:
         """Remove one's own hold: HoldNotFoundError if there is none by that id, NotHoldOwnerError if the
