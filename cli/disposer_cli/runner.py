@@ -63,14 +63,7 @@ def run_policy(policy: RetentionPolicy, arguments: argparse.Namespace, stdin: Te
             codeartifact, policy, arguments.as_of or datetime.now(UTC), scope.allows_repository, ledger
         ),
         codeartifact=codeartifact,
-        executor=InlineExecutor(
-            codeartifact,
-            measure=settings.measure_bytes,
-            ledger=ledger,
-            pin_reviewed_status=getattr(arguments, "expect_digest", None) is not None,
-        )
-        if apply
-        else None,
+        executor=InlineExecutor(codeartifact, measure=settings.measure_bytes, ledger=ledger) if apply else None,
         cap=policy.max_disposals_per_run,
         max_percent=policy.max_disposals_percent,
         expected_digest=getattr(arguments, "expect_digest", None),

@@ -74,14 +74,7 @@ def _run(policy: RetentionPolicy, *, apply: bool, expected_digest: str | None = 
             context=run_context(router, dry_run=not apply, policy=policy.name),
             source=PolicyPlanner(codeartifact, policy, clock.now(), scope.allows_repository, ledger),
             codeartifact=codeartifact,
-            executor=InlineExecutor(
-                codeartifact,
-                measure=settings.measure_bytes,
-                ledger=ledger,
-                pin_reviewed_status=expected_digest is not None,
-            )
-            if apply
-            else None,
+            executor=InlineExecutor(codeartifact, measure=settings.measure_bytes, ledger=ledger) if apply else None,
             cap=policy.max_disposals_per_run,
             max_percent=policy.max_disposals_percent,
             expected_digest=expected_digest,

@@ -31,12 +31,10 @@ class InlineExecutor:
     measure: bool = False
     raise_first_refusal: bool = False
     ledger: Ledger | None = None
-    # Every write pinned to the status the plan saw (an apply of a reviewed plan).
-    pin_reviewed_status: bool = False
 
     @property
     def writer(self) -> Writer:
-        return Writer(self.codeartifact, self.ledger, self.measure, self.raise_first_refusal, self.pin_reviewed_status)
+        return Writer(self.codeartifact, self.ledger, self.measure, self.raise_first_refusal)
 
     def apply(self, report: RunReport) -> None:
         report.measured = self.measure

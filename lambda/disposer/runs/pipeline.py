@@ -88,6 +88,7 @@ def execute(request: RunRequest) -> RunReport:
         plan=Plan(context.policy or "", request.source.as_of, ()),
         cap=request.cap,
         max_percent=request.max_percent,
+        reviewed=request.expected_digest is not None,
     )
     try:
         _plan(report, request)

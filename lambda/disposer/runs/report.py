@@ -68,6 +68,8 @@ class RunReport:
     disposals_disabled: bool = False
     # What stopped the run before it finished (None: it ran to its end); the entry point answers with it.
     error: DisposerError | None = None
+    # The plan was reviewed (an expected digest): every write is pinned to the status the plan saw.
+    reviewed: bool = False
     # A scheduled run handed to the worker: parts sent, and whether the event had been dispatched before.
     dispatched: int = 0
     duplicate: bool = False

@@ -25,9 +25,6 @@ class Writer:
     ledger: Ledger | None = None
     measure: bool = False
     raise_first_refusal: bool = False
-    # Apply exactly what was reviewed (an expected plan digest): every write pinned to the status the plan
-    # saw, even where the policy's selection would not need it.
-    pin_reviewed_status: bool = False
 
     def write(self, report: RunReport, items: Sequence[PlanItem], *, measure_threads: int = 1) -> None:
         """Write `items` (of one package), each outcome recorded in `report` as it is known.
@@ -49,7 +46,7 @@ class Writer:
         archived: list[VersionOutcome] = []
         # Pinned to the reviewed status, the items sent are copies: each outcome is mapped back to the plan's own
         # item (the report matches outcomes to decisions by the item itself).
-        planned = {self._pinned(item): item for item in items} if self.pin_reviewed_status else None
+        planned = {_pinned(item): item for item in items} if report.reviewed else None
 
         def sink(outcome: VersionOutcome) -> None:
             if planned is not None:
@@ -68,11 +65,6 @@ class Writer:
         )
         if archived:
             self._record(report, archived)
-
-    def _pinned(self, item: PlanItem) -> PlanItem:
-        if not self.pin_reviewed_status or item.expected_status is not None or item.status is None:
-            return item
-        return replace(item, expected_status=item.status)
 
     def _record(self, report: RunReport, archived: list[VersionOutcome]) -> None:
         policy = report.context.policy or ""
@@ -99,3 +91,11 @@ class Writer:
                 versions=[r.version for r in records],
                 error_message=error.message,
             )
+
+
+def _pinned(item: PlanItem) -> PlanItem:
+    """Apply exactly what was reviewed: the write pinned to the status the plan saw, even where the policy's
+    selection would not need it."""
+    if item.expected_status is not None or item.status is None:
+        return item
+    return replace(item, expected_status=item.status)
