@@ -23,6 +23,9 @@ MAX_THREADS = 64
 DEFAULT_MEASURE_BYTES = False
 MAX_CONCURRENT_INVOCATIONS = 1000
 DEFAULT_PLAN_TTL_HOURS = 6.0
+# A shard of 500 packages lists in ~50 s at a tenth of the quota share: far inside 15 minutes.
+DEFAULT_SHARD_PACKAGES = 500
+MAX_SHARD_PACKAGES = 5000
 MAX_PLAN_TTL_HOURS = 24.0
 # The kill switch's value that allows writes; any other value (or none) stops them.
 SWITCH_ENABLED = "enabled"
@@ -45,6 +48,8 @@ class Settings(BaseSettings):
     dynamodb_endpoint: str | None = _endpoint("AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL")
     sqs_endpoint: str | None = _endpoint("AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL")
     ssm_endpoint: str | None = _endpoint("AWS_ENDPOINT_URL_SSM", "AWS_ENDPOINT_URL")
+    s3_endpoint: str | None = _endpoint("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL")
+    sfn_endpoint: str | None = _endpoint("AWS_ENDPOINT_URL_SFN", "AWS_ENDPOINT_URL")
     # Attempts per AWS call (botocore standard retry mode: throttles and 5xx, with backoff and jitter).
     max_attempts: int = Field(default=DEFAULT_MAX_ATTEMPTS, ge=1, le=10)
     # BytesReclaimed costs one ListPackageVersionAssets call per disposed version: opt in per deployment.
@@ -57,6 +62,12 @@ class Settings(BaseSettings):
     # Fan-out: without both, a run applies inline (the emulator, the demo, the tests by default).
     work_queue_url: str | None = None
     run_table: str | None = None
+    # The run workflow: the state machine that runs scheduled and asynchronous runs, and the bucket that
+    # keeps every run's shards, full plan, parts, approval and report.
+    state_machine_arn: str | None = None
+    reports_bucket: str | None = None
+    # Packages per plan shard of a workflow run (a shard is planned by one invocation).
+    shard_packages: int = Field(default=DEFAULT_SHARD_PACKAGES, ge=1, le=MAX_SHARD_PACKAGES)
     # The ledger table: remembered publish times, holds and quarantine records.
     ledger_table: str | None = None
     # The policies file shipped with the function: run events may run only those policies.
@@ -119,5 +130,8 @@ ENV_RUN_TABLE = variable("run_table")
 ENV_POLICIES_FILE = variable("policies_file")
 ENV_LEDGER_TABLE = variable("ledger_table")
 ENV_PLAN_TTL_HOURS = variable("plan_ttl_hours")
+ENV_STATE_MACHINE_ARN = variable("state_machine_arn")
+ENV_REPORTS_BUCKET = variable("reports_bucket")
+ENV_SHARD_PACKAGES = variable("shard_packages")
 ENV_SWITCH_PARAMETER = variable("switch_parameter")
 ENV_SWITCH_CACHE_SECONDS = variable("switch_cache_seconds")
