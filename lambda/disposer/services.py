@@ -12,6 +12,7 @@ from disposer.codeartifact.pacing import PacingPlan, QuotaPacer
 from disposer.fanout.queue import WorkQueue
 from disposer.fanout.table import RunTable
 from disposer.ledger.table import LedgerTable
+from disposer.reports.store import RunStore
 from disposer.safety.holds import HoldBook
 from disposer.safety.switch import DisposalSwitch
 from disposer.settings import Settings
@@ -20,9 +21,10 @@ from disposer.ssm.parameter import SwitchParameter
 if TYPE_CHECKING:
     from mypy_boto3_codeartifact import CodeArtifactClient as Boto3Client
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
     from mypy_boto3_sqs import SQSClient
 else:
-    Boto3Client = DynamoDBClient = SQSClient = Any
+    Boto3Client = DynamoDBClient = S3Client = SQSClient = Any
 
 
 # An API request's 25 s: a read attempt may start until 7 s before its end (a listing answers in well under
@@ -47,6 +49,11 @@ def _codeartifact_client(
 @cache
 def _dynamodb(endpoint_url: str | None) -> DynamoDBClient:
     return cast("DynamoDBClient", aws.client("dynamodb", endpoint_url=endpoint_url))
+
+
+@cache
+def _s3(endpoint_url: str | None) -> S3Client:
+    return cast("S3Client", aws.client("s3", endpoint_url=endpoint_url))
 
 
 @cache
@@ -104,3 +111,10 @@ def holds(settings: Settings) -> HoldBook | None:
     """The deployment's holds, or None where there is no ledger table."""
     table = ledger(settings)
     return None if table is None else HoldBook(table)
+
+
+def reports(settings: Settings) -> RunStore | None:
+    """The reports bucket of the run workflow, or None where the deployment has none (local inline runs)."""
+    if settings.reports_bucket is None:
+        return None
+    return RunStore(settings.reports_bucket, _s3(settings.s3_endpoint))

@@ -12,7 +12,7 @@ from aws_cdk.assertions import Template
 from disposer.constants import EVENTBRIDGE_SOURCE
 from disposer.retention.loader import load_policies, parse_policy
 from disposer.retention.policy import RetentionPolicy
-from disposer.run_events import RunEvent, policy_to_run
+from disposer.runs.event_input import RunEvent, policy_to_run
 from infra.constants import REPO_ROOT, RUN_EVENT_DETAIL_TYPE, RUN_EVENT_SOURCE
 from infra.schedules import (
     RULE_NAME_MAX_LENGTH,

@@ -42,9 +42,9 @@ def test_import_contracts_hold():
     ("upper", "lower"),
     [
         ("runs | services", "safety"),
-        ("safety", "codeartifact | ledger | fanout | ssm"),
+        ("safety", "codeartifact | ledger | fanout | ssm | reports"),
         ("settings", "model | errors | constants | budget | aws | version | clock"),
-        ("api | run_events", "runs | services"),
+        ("api | run_events | steps", "runs | services"),
     ],
 )
 def test_import_contracts_fail_when_two_floors_swap(tmp_path: Path, upper: str, lower: str):

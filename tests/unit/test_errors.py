@@ -16,10 +16,12 @@ def _subclasses(base: type[DisposerError]) -> list[type[DisposerError]]:
 def test_every_error_states_its_own_code_and_status():
     # GIVEN every exception the service raises on purpose
     classes = _subclasses(DisposerError)
-    # THEN each lives in disposer.errors and states its code and HTTP status itself (none inherits them)
+    # THEN each lives in the disposer.errors package, is exported by it, and states its code and HTTP status
+    # itself (none inherits them)
     assert classes
     for cls in classes:
-        assert cls.__module__ == errors_module.__name__, cls
+        assert cls.__module__.startswith(f"{errors_module.__name__}."), cls
+        assert getattr(errors_module, cls.__name__) is cls, f"{cls.__name__} is not exported by disposer.errors"
         assert "code" in vars(cls) and "status" in vars(cls), f"{cls.__name__} inherits its code or status"
         assert isinstance(cls.status, HTTPStatus)
     # AND no two share a code
@@ -42,4 +44,6 @@ def test_transient_errors_are_the_ones_a_retry_can_fix():
         "RetryLaterError",
         "LedgerError",
         "PlanIncompleteError",
+        "ReportsError",
+        "WorkflowError",
     }

@@ -109,12 +109,26 @@ class PlanTotals:
 
 
 @dataclass(frozen=True, slots=True)
+class PlanSummary:
+    """What a plan read back from a workflow's shards covered: it holds only its writes, and this says the rest."""
+
+    totals: PlanTotals
+    # The Published, Unlisted and Archived versions of every package planned (maxDisposalsPercent's whole).
+    covered: int
+
+
+@dataclass(frozen=True, slots=True)
 class Plan:
-    """Decisions for every version of every package a run looked at, as of one clock reading."""
+    """Decisions for every version of every package a run looked at, as of one clock reading.
+
+    A plan merged from a workflow's shards carries only its writes (`packages` hold their dispose and
+    archive items) and a `summary` of everything planned: its totals and covered count come from there.
+    """
 
     policy: str
     as_of: datetime
     packages: tuple[PackagePlan, ...]
+    summary: PlanSummary | None = None
 
     @property
     def items(self) -> tuple[PlanItem, ...]:
@@ -144,10 +158,14 @@ class Plan:
     @property
     def covered(self) -> int:
         """The Published, Unlisted and Archived versions of the packages planned (maxDisposalsPercent's whole)."""
+        if self.summary is not None:
+            return self.summary.covered
         return sum(1 for item in self.items if item.status in DISPOSABLE_STATUSES)
 
     @property
     def totals(self) -> PlanTotals:
+        if self.summary is not None:
+            return self.summary.totals
         items = self.items
         actions = Counter(i.action for i in items)
         rules = Counter(i.rule for i in items)

@@ -134,6 +134,11 @@ class RunReportBody(ReportModel):
     disposals_disabled: bool = Field(
         default=False, alias="disposalsDisabled", description="the kill switch stopped its writes"
     )
+    plan_location: str | None = Field(
+        default=None,
+        alias="planLocation",
+        description="where the full plan is kept (JSON Lines in the reports bucket), when it is kept",
+    )
 
     def summary(self) -> dict[str, Any]:
         """Every figure but the items (the plan and audit records carry those), as JSON values."""

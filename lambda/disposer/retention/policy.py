@@ -50,6 +50,9 @@ MAX_DISPOSALS_PER_RUN_LIMIT = 100_000
 DEFAULT_MAX_DISPOSALS_PER_RUN = 1_000
 DEFAULT_MAX_DISPOSALS_PERCENT = 100
 MAX_GRACE_DAYS = 365
+# A run waiting for approval is aborted after this long (Step Functions' task timeout).
+DEFAULT_APPROVAL_TIMEOUT_HOURS = 24
+MAX_APPROVAL_TIMEOUT_HOURS = 168
 
 
 UNLIMITED = (
@@ -165,6 +168,13 @@ class Quarantine(PolicyModel):
     grace_days: Annotated[StrictInt, Field(ge=1, le=MAX_GRACE_DAYS)]
 
 
+class Approval(PolicyModel):
+    """A run of the policy stops once planned, until someone approves its plan (or rejects it, or time runs out)."""
+
+    required: StrictBool = True
+    timeout_hours: Annotated[StrictInt, Field(ge=1, le=MAX_APPROVAL_TIMEOUT_HOURS)] = DEFAULT_APPROVAL_TIMEOUT_HOURS
+
+
 class RetentionPolicy(PolicyModel):
     """A retention policy: selectors, select rules, keep rules, limits.
 
@@ -192,6 +202,8 @@ class RetentionPolicy(PolicyModel):
     # The relative breaker: at most this percentage of the covered Published/Unlisted/Archived versions.
     max_disposals_percent: Annotated[StrictInt, Field(ge=1, le=100)] = DEFAULT_MAX_DISPOSALS_PERCENT
     quarantine: Quarantine | None = None
+    # Scheduled and asynchronous runs (the workflow) wait for an approval of the plan before any write.
+    approval: Approval | None = None
 
     @model_validator(mode="after")
     def _check_policy(self) -> Self:
@@ -210,6 +222,10 @@ class RetentionPolicy(PolicyModel):
         if patterns > MAX_POLICY_PATTERNS:
             raise PatternTooComplexError(f"keep.versionPatterns: {too_many_patterns(patterns)}")
         return self
+
+    @property
+    def needs_approval(self) -> bool:
+        return self.approval is not None and self.approval.required
 
     @property
     def literal_repository(self) -> str | None:

@@ -76,6 +76,7 @@ def discover(
     holds: Sequence[Hold] = (),
     on_listed: Callable[[Listed], None] | None = None,
     trusted_now: datetime | None = None,
+    refs: Sequence[PackageRef] | None = None,
 ) -> Iterator[PackageVersions]:
     """Every package the policy covers, with its versions; unreadable ones are reported and skipped.
 
@@ -86,9 +87,11 @@ def discover(
     fill the read quota the list quota leaves. Packages are yielded as they are ready (not in listing
     order), each once, so a caller that plans each package can let its listing go. `now` is the run's
     decision clock (ages); `trusted_now` the function's own, which says which holds are in force.
+    `refs`, when given, are the packages to read (a workflow's shard, listed by its inventory step).
     """
     reader = _Reader(codeartifact, policy, now, on_error, ledger, holds, trusted_now or now)
-    refs = reader.refs(in_scope)
+    if refs is None:
+        refs = reader.refs(in_scope)
     # Two pools: listings go as fast as their own quota lets them (they bound the plan), and age searches
     # use the read quota that leaves, at the same time.
     listers = ThreadPoolExecutor(max_workers=codeartifact.threads, thread_name_prefix="list")
@@ -134,6 +137,15 @@ def _read_all(
             disposable += sum(1 for v in listed_package.listing.versions if v.status in DISPOSABLE_STATUSES)
         if not unlisted:
             on_listed(Listed(packages=len(refs), bound=bound, disposable=disposable))
+
+
+def inventory(
+    codeartifact: CodeArtifact, policy: RetentionPolicy, *, in_scope: Callable[[str], bool], on_error: ErrorSink
+) -> list[PackageRef]:
+    """Every package the policy covers, in plan order (a workflow cuts this list into its shards)."""
+    # The decision clock and the holds play no part in listing packages.
+    reader = _Reader(codeartifact, policy, datetime.min, on_error, None, (), datetime.min)
+    return sorted(reader.refs(in_scope), key=lambda ref: ref.sort_key)
 
 
 @dataclass(frozen=True)

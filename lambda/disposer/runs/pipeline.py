@@ -76,6 +76,8 @@ class RunRequest:
     early_start: bool = False
     # The run's metrics are published (not from the CLI, whose output is a terminal).
     metrics: bool = True
+    # The run's report is published here; a workflow's steps are parts of one run, reported by its last step.
+    publish: bool = True
 
 
 def execute(request: RunRequest) -> RunReport:
@@ -192,6 +194,8 @@ def _finish(report: RunReport, request: RunRequest) -> None:
     counter = request.codeartifact.counter
     report.calls, report.throttles = counter.calls, counter.throttles
     report.duration_seconds = report.elapsed()
+    if not request.publish:
+        return
     if report.completed_run is not None:
         completed = report.completed_run
         publish(completed.body, metrics=request.metrics, fanout={"parts": completed.parts})

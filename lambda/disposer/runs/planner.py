@@ -6,6 +6,7 @@ from datetime import datetime
 
 from disposer import clock
 from disposer.errors import DeadlineExceededError, LedgerRequiredError
+from disposer.model.packages import PackageRef
 from disposer.model.plans import PackagePlan, Plan, Rule
 from disposer.model.runs import Listed, RunContext, RunProblem
 from disposer.observability.audit import record_package_plan
@@ -28,6 +29,8 @@ class PolicyPlanner:
     # The ledger: holds, quarantine records, publish times seen before (None: no holds, no quarantine,
     # every age described afresh).
     ledger: Ledger | None = None
+    # The packages to plan, when someone listed them already (a workflow's shard); None: all the policy covers.
+    refs: Sequence[PackageRef] | None = None
     errors: list[RunProblem] = field(default_factory=list)
 
     def plan(self, context: RunContext, early: EarlyStart | None = None) -> Plan:
@@ -64,6 +67,7 @@ class PolicyPlanner:
             holds=holds,
             on_listed=listed,
             trusted_now=trusted,
+            refs=self.refs,
         )
         packages: list[PackagePlan] = []
         for versions in self._within_budget(found):

@@ -46,7 +46,7 @@ class Writer:
         archived: list[VersionOutcome] = []
         # Pinned to the reviewed status, the items sent are copies: each outcome is mapped back to the plan's own
         # item (the report matches outcomes to decisions by the item itself).
-        planned = {_pinned(item): item for item in items} if report.reviewed else None
+        planned = {pinned(item): item for item in items} if report.reviewed else None
 
         def sink(outcome: VersionOutcome) -> None:
             if planned is not None:
@@ -93,7 +93,7 @@ class Writer:
             )
 
 
-def _pinned(item: PlanItem) -> PlanItem:
+def pinned(item: PlanItem) -> PlanItem:
     """Apply exactly what was reviewed: the write pinned to the status the plan saw, even where the policy's
     selection would not need it."""
     if item.expected_status is not None or item.status is None:
