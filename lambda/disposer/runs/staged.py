@@ -1,9 +1,11 @@
 """Executors of a workflow run (see steps/): the merge step stages the plan's writes as parts in the reports
 bucket, and each part is applied by an invocation of its own, from the ApplyParts Map.
 
-A part is up to MAX_ITEMS_PER_PART pinned writes of one package, the plan's own PlanItems, read back
-field for field. A part retried by Step Functions (its invocation failed, or some versions got no final
-answer) first lists its package, so versions an earlier attempt disposed are counted, not sent again.
+A part is up to MAX_ITEMS_PER_PART pinned writes, the plan's own PlanItems read back field for field,
+of consecutive packages (a domain where most packages lose a version or two still needs only one
+invocation per 400 writes). A part retried by Step Functions (its invocation failed, or some versions
+got no final answer) first lists its packages, so versions an earlier attempt disposed are counted, not
+sent again.
 """
 
 import time
@@ -12,9 +14,9 @@ from dataclasses import dataclass
 
 from disposer.errors import CodeArtifactError, DeadlineExceededError, RetryLaterError
 from disposer.model.outcomes import OutcomeCode, VersionOutcome
-from disposer.model.packages import PackageVersionStatus
+from disposer.model.packages import PackageRef, PackageVersionStatus
 from disposer.model.plan_lines import item_line
-from disposer.model.plans import Plan, PlanItem
+from disposer.model.plans import PackagePlan, Plan, PlanItem
 from disposer.model.workflow import PartRef
 from disposer.observability import logger
 from disposer.ports import CodeArtifact, Ledger
@@ -23,19 +25,22 @@ from disposer.reports.store import RunStore
 from disposer.runs.report import RunReport
 from disposer.runs.writes import Writer, pinned
 
-# Versions per part: a part is one invocation's work, and a retry lists the package once.
+# Writes per part: one invocation's work (at the write quota's pace, well under a minute).
 MAX_ITEMS_PER_PART = 400
 
 
-def split_parts(plan: Plan) -> list[tuple[PlanItem, ...]]:
-    """Each package's writes, in parts of at most MAX_ITEMS_PER_PART, in plan order."""
-    parts: list[tuple[PlanItem, ...]] = []
-    for package in plan.packages:
-        changes = package.changes
-        parts.extend(
-            changes[start : start + MAX_ITEMS_PER_PART] for start in range(0, len(changes), MAX_ITEMS_PER_PART)
-        )
-    return parts
+def split_parts(plan: Plan, size: int = MAX_ITEMS_PER_PART) -> list[tuple[PlanItem, ...]]:
+    """The plan's writes in plan order, cut into parts of at most `size`."""
+    changes = plan.changes
+    return [changes[start : start + size] for start in range(0, len(changes), size)]
+
+
+def by_package(items: Sequence[PlanItem]) -> list[PackagePlan]:
+    """Items of consecutive packages, one PackagePlan per package, in their order."""
+    grouped: dict[PackageRef, list[PlanItem]] = {}
+    for item in items:
+        grouped.setdefault(item.ref, []).append(item)
+    return [PackagePlan(ref, tuple(found)) for ref, found in grouped.items()]
 
 
 @dataclass(frozen=True)
@@ -80,24 +85,23 @@ class StoredPartExecutor:
         return None
 
     def apply(self, report: RunReport) -> None:
-        items = list(report.plan.changes)
-        try:
-            already = self._already_disposed(items) if self.retried else set()
-        except (CodeArtifactError, DeadlineExceededError) as error:
-            if error.transient:
-                report.retry = RetryLaterError(
-                    f"could not list the package before a retry: {error.code}: {error.message}"
-                )
-                return
-            # The package is gone (say): nothing of it was disposed; each version will say NOT_FOUND.
-            already = set()
-        for item in already:
-            report.record(
-                VersionOutcome(item, True, revision=item.revision, status=PackageVersionStatus.DISPOSED.value)
-            )
         report.measured = self.measure
-        remaining = self._screen(report, [item for item in items if item not in already])
-        Writer(self.codeartifact, self.ledger, self.measure).write(report, remaining)
+        writer = Writer(self.codeartifact, self.ledger, self.measure)
+        for package in report.plan.packages:
+            items = list(package.changes)
+            try:
+                already = self._already_disposed(items) if self.retried else set()
+            except (CodeArtifactError, DeadlineExceededError) as error:
+                if error.transient:
+                    cause = f"could not list a package before a retry: {error.code}: {error.message}"
+                    report.retry = RetryLaterError(cause)
+                    return
+                # The package is gone (say): nothing of it was disposed; each version will say NOT_FOUND.
+                already = set()
+            for item in already:
+                disposed = PackageVersionStatus.DISPOSED.value
+                report.record(VersionOutcome(item, True, revision=item.revision, status=disposed))
+            writer.write(report, self._screen(report, [item for item in items if item not in already]))
         transient = sorted({o.label for o in report.outcomes.values() if o.transient})
         if transient:
             count = sum(1 for o in report.outcomes.values() if o.transient)

@@ -12,13 +12,13 @@ from typing import Any
 from disposer import services
 from disposer.budget import Budget
 from disposer.model.plan_lines import item_of
-from disposer.model.plans import PackagePlan, Plan
+from disposer.model.plans import Plan
 from disposer.model.workflow import PartRef
 from disposer.observability import logger
 from disposer.reports import layout
 from disposer.runs.pipeline import RunRequest, execute
 from disposer.runs.planner import FixedPlan
-from disposer.runs.staged import StoredPartExecutor
+from disposer.runs.staged import StoredPartExecutor, by_package
 from disposer.safety.scope import Scope
 from disposer.settings import Settings
 from disposer.steps.common import Run, state_of, store_of
@@ -32,8 +32,9 @@ def apply_part(payload: dict[str, Any], settings: Settings, budget: Budget) -> d
     items = tuple(item_of(line) for line in run.store.lines(part.key))
     if not items:
         return {"part": part.part, "versions": 0}
-    ref = items[0].ref
-    Scope.of(settings).check(domain=ref.domain, domain_owner=ref.domain_owner, repository=ref.repository)
+    # A part names what it writes: each repository is checked against this deployment's scope again.
+    for ref in {item.ref for item in items}:
+        Scope.of(settings).check(domain=ref.domain, domain_owner=ref.domain_owner, repository=ref.repository)
     merged = run.store.get_json(layout.merged_key(run.run_id)) or {}
     codeartifact = services.codeartifact(settings, budget)
     executor = StoredPartExecutor(
@@ -44,7 +45,7 @@ def apply_part(payload: dict[str, Any], settings: Settings, budget: Budget) -> d
         plan_ttl_hours=settings.plan_ttl_hours,
         retried=int(payload.get("attempt", 0)) > 0,
     )
-    plan = Plan(run.policy.name, run.as_of, (PackagePlan(ref, items),))
+    plan = Plan(run.policy.name, run.as_of, tuple(by_package(items)))
     report = execute(
         RunRequest(
             context=run.context(),

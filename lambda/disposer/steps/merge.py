@@ -13,7 +13,7 @@ from disposer import clock, services
 from disposer.budget import Budget
 from disposer.errors import ShardNotPlannedError
 from disposer.model.plan_lines import item_of
-from disposer.model.plans import PackagePlan, Plan, PlanItem, PlanSummary, PlanTotals, Rule
+from disposer.model.plans import PackagePlan, Plan, PlanSummary, PlanTotals, Rule
 from disposer.model.runs import RunProblem
 from disposer.model.workflow import RunState
 from disposer.observability import logger
@@ -21,7 +21,7 @@ from disposer.reports import layout
 from disposer.runs.pipeline import RunRequest, execute
 from disposer.runs.planner import FixedPlan
 from disposer.runs.report import RunReport
-from disposer.runs.staged import StagingExecutor
+from disposer.runs.staged import StagingExecutor, by_package
 from disposer.settings import Settings
 from disposer.steps.common import Run, state_of, store_of
 from disposer.steps.notices import notice
@@ -100,7 +100,7 @@ def _read_shards(run: Run) -> tuple[Plan, list[RunProblem], Counter[str], int]:
         for field in ("packages", "versions", "keep", "dispose", "archive", "covered"):
             sums[field] += int(summary[field])
         rules.update(summary["rules"])
-        packages.extend(_packages(item_of(line) for line in summary["changes"]))
+        packages.extend(by_package([item_of(line) for line in summary["changes"]]))
         problems.extend(RunProblem(*error) for error in summary["errors"])
         calls.update(summary["calls"])
         throttles += int(summary["throttles"])
@@ -114,11 +114,3 @@ def _read_shards(run: Run) -> tuple[Plan, list[RunProblem], Counter[str], int]:
     )
     plan = Plan(run.policy.name, run.as_of, tuple(packages), summary=PlanSummary(totals, covered=sums["covered"]))
     return plan, problems, calls, throttles
-
-
-def _packages(items: Any) -> list[PackagePlan]:
-    """Items of consecutive packages, grouped per package (a shard lists them package by package)."""
-    grouped: dict[Any, list[PlanItem]] = {}
-    for item in items:
-        grouped.setdefault(item.ref, []).append(item)
-    return [PackagePlan(ref, tuple(found)) for ref, found in grouped.items()]
