@@ -8,10 +8,10 @@ got no final answer) first lists its packages, so versions an earlier attempt di
 sent again.
 """
 
-import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import disposer.clock
 from disposer.errors import CodeArtifactError, DeadlineExceededError, RetryLaterError
 from disposer.model.outcomes import OutcomeCode, VersionOutcome
 from disposer.model.packages import PackageRef, PackageVersionStatus
@@ -79,7 +79,8 @@ class StoredPartExecutor:
     planned_at: float
     plan_ttl_hours: float
     retried: bool
-    clock: Callable[[], float] = time.time
+    # Seconds since the epoch by the function's own clock, the one `planned_at` was read from.
+    clock: Callable[[], float] = field(default=lambda: disposer.clock.now().timestamp())
 
     def early_start(self, report: RunReport) -> None:
         return None
