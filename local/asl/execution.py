@@ -96,6 +96,7 @@ class Execution:
         self.stop_date: datetime | None = None
         self.history: list[HistoryEvent] = []
         self.map_runs: list[MapRun] = []
+        self.map_run_arn: str | None = None
         self.signal = Signal()
         self._clock = clock
         self._lock = threading.Lock()

@@ -182,7 +182,9 @@ def _child_execution(scope: Scope, map_run: MapRun, item: Any) -> Execution:
     machine = _child_machine(scope)
     environment = scope.run.environment
     arn = f"arn:aws:states:{environment.region}:{environment.account}:execution:{machine['Name']}:{name}"
-    return Execution(arn=arn, name=name, state_machine_arn=machine["Id"], input=item, clock=environment.clock)
+    child = Execution(arn=arn, name=name, state_machine_arn=machine["Id"], input=item, clock=environment.clock)
+    child.map_run_arn = map_run.arn
+    return child
 
 
 def _threshold(scope: Scope, effective: Any, total: int) -> Callable[[list[Execution | None]], bool]:
