@@ -3,6 +3,8 @@ reference paths that place a result (ResultPath, creating missing keys), and pay
 ItemSelector, ResultSelector) whose `.$` keys take a path or an intrinsic function.
 
 Filters (`[?(...)]`), slices (`[0:2]`) and deep scans (`..`) are refused: the project's definitions use none.
+A template path that selects nothing is States.Runtime, which no Catch sees: the ASL specification names it
+States.ParameterPathFailure, but the service reports States.Runtime, and this interpreter follows the service.
 """
 
 from __future__ import annotations

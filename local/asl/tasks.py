@@ -59,7 +59,8 @@ def _attempt(scope: Scope, effective: Any) -> Any:
     region = scope.run.environment.region
     scope.record(
         "TaskScheduled", **names, region=region, parameters=to_json(parameters),
-        timeoutInSeconds=timeout, heartbeatInSeconds=heartbeat,
+        timeoutInSeconds=None if timeout is None else int(timeout),
+        heartbeatInSeconds=None if heartbeat is None else int(heartbeat),
     )  # fmt: skip
     scope.record("TaskStarted", **names)
     try:

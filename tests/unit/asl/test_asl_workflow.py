@@ -180,5 +180,7 @@ def test_approval_through_the_http_endpoint_with_boto3(s3):
         described = client.describe_execution(executionArn=arn)
         assert described["status"] == "SUCCEEDED"
         assert events.detail_types()[-1] == "Run Finished"
+        history = client.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+        assert [event["type"] for event in history].count("TaskSubmitted") == 1
         children = client.list_executions(mapRunArn=service.describe_execution(arn).map_runs[-1].arn)["executions"]
         assert [child["status"] for child in children] == ["SUCCEEDED"]
