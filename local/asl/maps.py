@@ -23,7 +23,8 @@ from local.asl.retry import with_retry
 from local.asl.runtime import Run, Scope, settle
 
 Runner = Callable[[Run, Mapping[str, Any], Any], Any]
-# AWS runs up to 40 inline iterations and 10,000 child executions at once; threads here are capped lower.
+# At most this many threads, whatever MaxConcurrency says: AWS runs up to 40 inline iterations at once
+# (so this is its limit too), and up to 10,000 child executions of a Distributed Map.
 INLINE_UNLIMITED = 40
 DISTRIBUTED_UNLIMITED = 64
 
@@ -71,7 +72,7 @@ def _concurrency(scope: Scope, effective: Any, unlimited: int) -> int:
         value = paths.select(scope.state["MaxConcurrencyPath"], effective, scope.context(), field="MaxConcurrencyPath")
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise StatesError(RUNTIME, f"state {scope.name!r}: MaxConcurrency must be an integer >= 0, not {value!r}")
-    return value or unlimited
+    return min(value or unlimited, unlimited)
 
 
 def _run_pool(count: int, workers: int, work: Callable[[int], None], signal: Signal, stop: Callable[[], bool]) -> None:
