@@ -36,9 +36,11 @@ def run_workflow(run: Run, workflow: Mapping[str, Any], data: Any) -> Any:
     """Run `workflow`'s states from StartAt with `data`; the output of the state that ends it."""
     states: Mapping[str, Any] = workflow["States"]
     name: str = workflow["StartAt"]
+    run.check()
     while True:
-        run.check()
         output, following = run_state(run, name, states[name], data)
+        # A stop that came while the state ran (a Lambda call cannot be interrupted) ends the workflow here.
+        run.check()
         if following is None:
             return output
         name, data = following, output

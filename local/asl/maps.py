@@ -15,7 +15,13 @@ from typing import Any
 
 from local.asl import paths
 from local.asl.clock import Signal
-from local.asl.errors import EXCEED_TOLERATED_FAILURE_THRESHOLD, RUNTIME, ExecutionAborted, StatesError
+from local.asl.errors import (
+    EXCEED_TOLERATED_FAILURE_THRESHOLD,
+    RUNTIME,
+    ExecutionAborted,
+    ExecutionTimedOut,
+    StatesError,
+)
 from local.asl.execution import Execution, MapRun, Status
 from local.asl.processing import effective_input, next_state, state_output
 from local.asl.results import read_items, result_files, write_results
@@ -143,7 +149,11 @@ def _run_distributed(
 
     threshold = _threshold(scope, effective, len(inputs))
     _run_pool(len(inputs), map_run.max_concurrency, start_child, signal, lambda: threshold(children))
-    scope.run.check()
+    try:
+        scope.run.check()
+    except (ExecutionAborted, ExecutionTimedOut):
+        map_run.status = "ABORTED"
+        raise
     files = result_files(children, inputs)
     result = write_results(scope, effective, map_run, files) if "ResultWriter" in scope.state else _outputs(children)
     if threshold(children):

@@ -23,6 +23,10 @@ LAMBDA_INVOKE_WAIT = "arn:aws:states:::lambda:invoke.waitForTaskToken"
 EVENTS_PUT = "arn:aws:states:::events:putEvents"
 S3_GET = "arn:aws:states:::aws-sdk:s3:getObject"
 S3_PUT = "arn:aws:states:::aws-sdk:s3:putObject"
+_TIMED_OUT = {
+    TIMEOUT: "The task was not answered within its TimeoutSeconds",
+    HEARTBEAT_TIMEOUT: "The task sent no heartbeat within its HeartbeatSeconds",
+}
 _FUNCTION_ARN = re.compile(r"arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_:$-]+")
 
 
@@ -52,6 +56,15 @@ def _attempt(scope: Scope, effective: Any) -> Any:
         raise StatesError(RUNTIME, f"state {scope.name!r}: the resource {resource!r} is not supported locally")
     if resource.endswith(".waitForTaskToken"):
         scope.token = scope.run.environment.task_tokens.issue(scope.run.execution.arn, scope.run.signal)
+    try:
+        return _call(scope, effective, resource, call_resource)
+    finally:
+        if scope.token is not None:
+            scope.run.environment.task_tokens.close(scope.token, "ended")
+
+
+def _call(scope: Scope, effective: Any, resource: str, call_resource: Callable[[TaskCall], Any]) -> Any:
+    """One attempt: Parameters rendered, the resource called, the task's events recorded."""
     state, context = scope.state, scope.context()
     parameters = paths.render(state["Parameters"], effective, context) if "Parameters" in state else effective
     timeout, heartbeat = _seconds(scope, "Timeout", effective), _seconds(scope, "Heartbeat", effective)
@@ -137,7 +150,7 @@ def _invoke_and_wait(call: TaskCall) -> Any:
             if left is not None and left <= 0:
                 answer = tokens.close(token, "timed out")
                 if answer is None:
-                    raise StatesError(error, f"The task did not answer within its {error.split('.')[-1]} seconds")
+                    raise StatesError(error, _TIMED_OUT[error])
                 break
             scope.run.sleep(left, until=tokens.signal(token))
     finally:

@@ -205,3 +205,28 @@ def test_distributed_map_reading_a_missing_object_is_item_reader_failed(s3):
     execution = StateMachine(distributed(), environment=env).execute(run)
     # THEN
     assert execution.output["failure"]["Error"] == ITEM_READER_FAILED
+
+
+def test_stopping_the_execution_aborts_the_map_run_and_starts_no_more_items(s3):
+    # GIVEN a Distributed Map whose first two items are in their function
+    entered, release = threading.Semaphore(0), threading.Event()
+
+    def blocking(event):
+        entered.release()
+        release.wait(5)
+        return event["item"]
+
+    s3.put_object(Bucket=BUCKET, Key="items.json", Body=json.dumps(list(range(10))).encode())
+    machine = StateMachine(distributed(MaxConcurrency=2), environment=Environment(functions={"work": blocking}, s3=s3))
+    execution = machine.start({"runId": "r1", "bucket": BUCKET, "itemsKey": "items.json"})
+    assert entered.acquire(timeout=5) and entered.acquire(timeout=5)
+    # WHEN
+    execution.stop("Cancelled", "by a test")
+    release.set()
+    # THEN
+    [map_run] = execution.map_runs
+    deadline = time.monotonic() + 5
+    while map_run.status == "RUNNING" and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert (execution.status, map_run.status) == (Status.ABORTED, "ABORTED")
+    assert [str(child.status) for child in map_run.executions] == ["ABORTED", "ABORTED"]
