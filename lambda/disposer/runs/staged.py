@@ -29,8 +29,9 @@ from disposer.runs.writes import Writer, pinned
 MAX_ITEMS_PER_PART = 400
 
 
-def split_parts(plan: Plan, size: int = MAX_ITEMS_PER_PART) -> list[tuple[PlanItem, ...]]:
-    """The plan's writes in plan order, cut into parts of at most `size`."""
+def split_parts(plan: Plan, size: int | None = None) -> list[tuple[PlanItem, ...]]:
+    """The plan's writes in plan order, cut into parts of at most `size` (MAX_ITEMS_PER_PART)."""
+    size = size or MAX_ITEMS_PER_PART
     changes = plan.changes
     return [changes[start : start + size] for start in range(0, len(changes), size)]
 

@@ -14,7 +14,7 @@ def notice(run: Run, body: RunReportBody) -> dict[str, Any]:
     detail: dict[str, Any] = {
         "runId": run.run_id,
         "policy": run.policy.name,
-        "mode": body.mode,
+        "mode": "apply" if run.applies else "plan",
         "trigger": run.record.trigger,
         "totals": body.totals.model_dump(mode="json", by_alias=True),
         "planDigest": body.plan_digest,

@@ -97,6 +97,9 @@ def _reason(state: RunState, failure: StepFailure) -> str:
         return f"the plan was not approved within {hours:g} hours; nothing was disposed"
     if failure.error == "PlanChanged":
         return f"{message}; nothing was disposed"
+    if failure.error == "States.ExceedToleratedFailureThreshold":
+        # Only the PlanShards map tolerates no failure: a shard could not be planned.
+        return f"a plan shard failed ({message}: see the execution's PlanShards map run); nothing was disposed"
     return f"the run failed ({failure.error}: {message}); nothing was disposed"
 
 
