@@ -9,6 +9,7 @@ from, so only the first local run after a change pays for the synthesis.
 
 import hashlib
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,10 @@ def workflow_definition(*, cache: bool = True) -> dict[str, Any]:
     definition = resolve_definition(synthesized_template())
     if cache:
         CACHE_DIR.mkdir(exist_ok=True)
-        cached.write_text(json.dumps(definition, indent=1))
+        # Written whole, then renamed: parallel test workers never read half a file.
+        partial = cached.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(json.dumps(definition, indent=1))
+        partial.replace(cached)
     return definition
 
 
