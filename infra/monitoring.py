@@ -20,9 +20,10 @@ from infra.alarm_model import AlarmSpec, Comparison, WatchedResource
 from infra.alarms import ALARMS
 from infra.config import DisposerConfig
 from infra.constants import SERVICE_NAME
-from infra.dashboard import DEFAULT_INTERVAL, dashboard_widgets
+from infra.dashboard import dashboard_widgets
 from infra.fanout import FanOut
 from infra.queries import SAVED_QUERIES
+from infra.widgets import DEFAULT_INTERVAL
 
 CLOUDWATCH_PRINCIPAL = "cloudwatch.amazonaws.com"
 
