@@ -1,6 +1,5 @@
 """RetentionSchedules: EventBridge rules that start retention-policy runs (manual PutEvents and schedules)."""
 
-import hashlib
 import json
 from collections.abc import Mapping, Sequence
 
@@ -14,10 +13,10 @@ from constructs import Construct
 from disposer.constants import EVENTBRIDGE_SOURCE
 from disposer.retention.policy import RetentionPolicy
 from infra.constants import RUN_EVENT_DETAIL_TYPE, RUN_EVENT_SOURCE, SERVICE_NAME
+from infra.names import bounded_name
 
 # EventBridge limits: rule names are at most 64 of [.-_A-Za-z0-9], input templates at most 8192 characters.
 RULE_NAME_MAX_LENGTH = 64
-RULE_NAME_HASH_LENGTH = 8
 INPUT_TEMPLATE_MAX_LENGTH = 8192
 
 # Placeholders filled from the scheduled event that fires the rule; the rule's own ARN comes from
@@ -35,11 +34,7 @@ def schedule_rule_name(prefix: str, policy_name: str) -> str:
 
     Deterministic (the same policy keeps its rule across deploys) and distinct for distinct names.
     """
-    name = f"{prefix}-{policy_name}"
-    if len(name) <= RULE_NAME_MAX_LENGTH:
-        return name
-    digest = hashlib.sha256(name.encode()).hexdigest()[:RULE_NAME_HASH_LENGTH]
-    return f"{name[: RULE_NAME_MAX_LENGTH - RULE_NAME_HASH_LENGTH - 1]}-{digest}"
+    return bounded_name(prefix, policy_name, max_length=RULE_NAME_MAX_LENGTH)
 
 
 def policy_detail(policy: RetentionPolicy) -> str:
