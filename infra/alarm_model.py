@@ -24,12 +24,9 @@ class WatchedResource(StrEnum):
     """What an alarm's dimensions name."""
 
     SERVICE = "service"  # the service's own metrics: dimensions are literal
-    FUNCTION = "function"  # AWS/Lambda, FunctionName
-    FAILED_RUNS_QUEUE = "failed-runs-queue"  # AWS/SQS, QueueName
+    FUNCTION = "function"  # AWS/Lambda, FunctionName (the run function)
     API_STAGE = "api-stage"  # AWS/ApiGateway, ApiName + Stage
-    # Only with fanOut on: without it the stack has neither, and neither has an alarm.
-    WORKER_FUNCTION = "worker-function"  # AWS/Lambda, FunctionName
-    WORK_DEAD_LETTER_QUEUE = "work-dead-letter-queue"  # AWS/SQS, QueueName
+    STATE_MACHINE = "state-machine"  # AWS/States, StateMachineArn (the run workflow's own executions)
 
 
 @dataclass(frozen=True)
@@ -50,11 +47,6 @@ class AlarmSpec:
     # Of the last `evaluation_periods` periods, how many must breach (None: all of them).
     datapoints_to_alarm: int | None = None
     period_minutes: int = 5
-    # A metric-math alarm: the expression the alarm watches, over `metric_name` (as `dispatched`) and
-    # `subtracted` (as `reported`), with `{overdue_seconds}` filled in by the construct from the plan's
-    # time-to-live; evaluation periods likewise (see RUNS_UNREPORTED).
-    expression: str | None = None
-    subtracted: str | None = None
 
     @property
     def runbook_anchor(self) -> str:

@@ -5,32 +5,18 @@ and OK actions notify the alarm topic, missing data counting as not breaching (n
 `SERVICE_METRIC_ALARMS` is the subset on the function's own EMF metrics (namespace
 METRICS_NAMESPACE): their dimensions are literal, so a test can check that the handler emits each
 metric under exactly that dimension set. The others watch an AWS namespace whose dimensions name a
-resource of the stack; `resource` says which, and the construct fills them in (a row whose resource
-the stack does not have, the worker without fan-out, makes no alarm).
+resource of the stack; `resource` says which, and the construct fills them in.
 """
 
 from disposer.constants import (
     METRIC_API_THROTTLES,
-    METRIC_DISPATCHED_RUNS_REPORTED,
     METRIC_DISPOSALS_DISABLED,
     METRIC_RUN_ABORTED,
-    METRIC_RUNS_DISPATCHED,
     METRIC_UNREADABLE_LEDGER_ITEMS,
     METRIC_VERSIONS_FAILED,
     METRICS_NAMESPACE,
 )
 from infra.alarm_model import AGGREGATE_DIMENSIONS, THROTTLES_PER_PERIOD, AlarmSpec, WatchedResource
-
-# A fanned-out run owes a report; a part dropped (received and deleted by someone, or lost) means it never
-# comes, and no queue metric sees a message that is gone. Both metrics are dated at the dispatch, so each
-# hourly datapoint of `dispatched - reported` is the runs dispatched in that hour still unreported. Only
-# hours older than the plan's time-to-live (plus the hour's own length) count: a run still within it may
-# yet report. Evaluated over the time-to-live plus a day, so an unreported run alarms for a day.
-UNREPORTED_EXPRESSION = (
-    "IF(EPOCH(FILL(dispatched, 0)) <= MAX(EPOCH(FILL(dispatched, 0))) - {overdue_seconds}, "
-    "FILL(dispatched, 0) - FILL(reported, 0), 0)"
-)
-UNREPORTED_WINDOW_HOURS = 24
 
 ALARMS: tuple[AlarmSpec, ...] = (
     AlarmSpec(
@@ -64,9 +50,10 @@ ALARMS: tuple[AlarmSpec, ...] = (
         description=(
             "A retention-policy run stopped: its plan exceeded maxDisposalsPerRun or maxDisposalsPercent (nothing "
             "was disposed), the kill switch was off (see DisposalsDisabled), or its time ran out while planning. "
-            'Find its run report in the function\'s log group (Logs Insights: filter message = "run report" and '
-            'level = "ERROR"; abortedReason, totals, runId), check the plan with POST /plan; if the plan is '
-            "right, raise the limit in policies.json, else fix the policy's selection."
+            "Find its report: runs/<runId>/report.json in the reports bucket (stack output ReportsBucketName), or "
+            'Logs Insights on the audit trails, filter message = "run report" and level = "ERROR" (abortedReason, '
+            "totals, runId); the plan is runs/<runId>/plan.html. If the plan is right, raise the limit in "
+            "policies.json, else fix the policy's selection."
         ),
     ),
     AlarmSpec(
@@ -123,29 +110,6 @@ ALARMS: tuple[AlarmSpec, ...] = (
         ),
     ),
     AlarmSpec(
-        id="RunsUnreported",
-        metric_name=METRIC_RUNS_DISPATCHED,
-        subtracted=METRIC_DISPATCHED_RUNS_REPORTED,
-        expression=UNREPORTED_EXPRESSION,
-        namespace=METRICS_NAMESPACE,
-        dimensions=AGGREGATE_DIMENSIONS,
-        statistic="Sum",
-        threshold=0,
-        comparison="GreaterThanThreshold",
-        evaluation_periods=UNREPORTED_WINDOW_HOURS,
-        datapoints_to_alarm=1,
-        period_minutes=60,
-        description=(
-            "A fanned-out run was dispatched longer ago than the plan's time-to-live (planTtlHours) and has not "
-            "reported: some part never finished. Either it is in the work DLQ (alarm WorkDeadLetters) or its "
-            "message is gone: received and deleted by a principal other than the worker (the queue's policy "
-            "denies that; check CloudTrail and the policy), or lost. Find the run: the run table's items with "
-            "reported false and started_at that long ago (done/parts say how many parts finished); the "
-            "worker's records with its run_id. Run the policy again (PutEvents, deployed policy): what was "
-            "disposed is gone, the rest is planned anew. The alarm clears a day after the dispatch."
-        ),
-    ),
-    AlarmSpec(
         id="FunctionErrors",
         metric_name="Errors",
         namespace="AWS/Lambda",
@@ -156,28 +120,10 @@ ALARMS: tuple[AlarmSpec, ...] = (
         comparison="GreaterThanOrEqualToThreshold",
         evaluation_periods=1,
         description=(
-            "The disposer function ended an invocation with an unhandled error (a scheduled run that failed "
-            "or aborted, an invalid run event, a timeout, a crash). API errors answered as HTTP 4XX are not "
-            "counted. Read the function's log group around the alarm time (level ERROR); a failed scheduled run "
-            "is not retried: it lands in the failed-runs queue (alarm FailedRuns)."
-        ),
-    ),
-    AlarmSpec(
-        id="FailedRuns",
-        metric_name="ApproximateNumberOfMessagesVisible",
-        namespace="AWS/SQS",
-        dimensions=None,
-        resource=WatchedResource.FAILED_RUNS_QUEUE,
-        statistic="Maximum",
-        threshold=1,
-        comparison="GreaterThanOrEqualToThreshold",
-        evaluation_periods=1,
-        description=(
-            "A scheduled or PutEvents run failed (runs are not retried) or waited more than 6 hours, and its "
-            "invocation record is in the failed-runs queue (stack output FailedRunsQueueUrl). Read the message: "
-            "requestContext.condition, responsePayload (the error), requestPayload (the run event). Fix the "
-            "cause, re-send the event's detail with PutEvents if the run is still wanted, then delete the "
-            "message: the alarm stays on while messages are visible."
+            "The run function (the API) ended an invocation with an unhandled error: a crash, a timeout or a "
+            "setting that does not parse. API errors answered as HTTP 4XX are not counted; the caller got a 5XX "
+            "(see Api5xx). Read the function's log group (stack output FunctionLogGroup) around the alarm time, "
+            "level ERROR; a timeout shows as Lambda's 'Task timed out' line."
         ),
     ),
     AlarmSpec(
@@ -198,41 +144,56 @@ ALARMS: tuple[AlarmSpec, ...] = (
         ),
     ),
     AlarmSpec(
-        id="WorkerErrors",
-        metric_name="Errors",
-        namespace="AWS/Lambda",
+        id="ExecutionsFailed",
+        metric_name="ExecutionsFailed",
+        namespace="AWS/States",
         dimensions=None,
-        resource=WatchedResource.WORKER_FUNCTION,
+        resource=WatchedResource.STATE_MACHINE,
         statistic="Sum",
         threshold=1,
         comparison="GreaterThanOrEqualToThreshold",
         evaluation_periods=1,
         description=(
-            "The worker function failed a whole batch of work messages: every message of the batch failed, "
-            "or it timed out or crashed (a message that fails alone is reported as a partial batch failure "
-            "and is not counted here). The batch's messages are received again after the queue's visibility "
-            "timeout; after three receives a message goes to the work DLQ (alarm WorkDeadLetters). Read the "
-            "worker's log group (stack output WorkerLogGroup) around the alarm time, level ERROR; a timeout "
-            "shows as Lambda's 'Task timed out' line."
+            "A run of the run workflow failed. Usually it was aborted (its cap, its breaker, the kill switch, a "
+            "changed plan: RunAborted fires too, and a Run Aborted notification went out); else the Start step "
+            "refused its event (an unknown policy, a bad detail), or its Report step failed after retries. Open "
+            "the execution (stack output RunStateMachineArn; an API run's execution is named after its runId): "
+            "the failed state's error and cause say which. An aborted run's report is runs/<runId>/report.json "
+            "in the reports bucket. Runs are not retried: once fixed, start the run again."
         ),
     ),
     AlarmSpec(
-        id="WorkDeadLetters",
-        metric_name="ApproximateNumberOfMessagesVisible",
-        namespace="AWS/SQS",
+        id="ExecutionsTimedOut",
+        metric_name="ExecutionsTimedOut",
+        namespace="AWS/States",
         dimensions=None,
-        resource=WatchedResource.WORK_DEAD_LETTER_QUEUE,
-        statistic="Maximum",
+        resource=WatchedResource.STATE_MACHINE,
+        statistic="Sum",
         threshold=1,
         comparison="GreaterThanOrEqualToThreshold",
         evaluation_periods=1,
         description=(
-            "A work message (part of one package's planned disposals of a fanned-out run) failed in the "
-            "worker three times and is parked in the work DLQ (stack output WorkDeadLetterQueueUrl). Its run "
-            "never completes, so no run report or run metrics are written for it. Read the message (run_id, "
-            "package, items) and the worker's ERROR records with that run_id; fix the cause, then redrive the "
-            "DLQ to the work queue (SQS StartMessageMoveTask): parts already applied are skipped. The alarm "
-            "stays on while messages are visible."
+            "An execution of the run workflow timed out. The workflow sets no timeout of its own (an approval "
+            "that waits past its timeoutSeconds is caught and reported), so Step Functions' own limit ended it: "
+            "a run that waited a year. Open the execution (stack output RunStateMachineArn) to see the state it "
+            "was in; nothing was disposed after it stopped. Start the run again if it is still wanted."
+        ),
+    ),
+    AlarmSpec(
+        id="ExecutionsAborted",
+        metric_name="ExecutionsAborted",
+        namespace="AWS/States",
+        dimensions=None,
+        resource=WatchedResource.STATE_MACHINE,
+        statistic="Sum",
+        threshold=1,
+        comparison="GreaterThanOrEqualToThreshold",
+        evaluation_periods=1,
+        description=(
+            "Someone stopped a run (StopExecution: the API, the console or the CLI). If that was meant, nothing "
+            "to do. Otherwise find who in CloudTrail (StopExecution on the stack output RunStateMachineArn). What "
+            "was disposed before the stop stays disposed and is in the audit trail; the run wrote no report, so "
+            "its runs/<runId>/ files in the reports bucket are all there is. Start the run again if it is wanted."
         ),
     ),
 )

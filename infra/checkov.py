@@ -3,7 +3,7 @@
 checkov reads `Metadata.checkov.skip` on each resource, so `cdk synth` output scanned by anyone gives
 the same verdict as the test that scans it (tests/infra/test_template_scans.py). Everything else
 checkov asks for is fixed in the stack: the log groups, the audit trail among them, are encrypted
-with the stack's own key (infra/encryption.py).
+with the stack's own key (infra/encryption.py), the reports bucket with a key of its own (infra/reports.py).
 """
 
 from collections.abc import Callable, Mapping
@@ -25,13 +25,14 @@ SKIPS: Mapping[str, tuple[CheckovSkip, ...]] = {
     "AWS::Lambda::Function": (
         CheckovSkip(
             "CKV_AWS_116",
-            "async runs that fail go to the FailedRuns on-failure destination (which keeps the error too); the "
-            "worker's failed messages go to the work queue's DLQ; a function DLQ would duplicate either",
+            "both functions are invoked synchronously (the run function by API Gateway, the steps function by Step "
+            "Functions, which retries and catches its errors into the run's report): a DLQ receives only "
+            "asynchronous invocations, and there are none",
         ),
         CheckovSkip(
             "CKV_AWS_117",
-            "it calls only AWS APIs (CodeArtifact, DynamoDB, SQS) over TLS and holds no network resource: a VPC "
-            "would need a NAT gateway or five interface endpoints and protect nothing more",
+            "it calls only AWS APIs (CodeArtifact, DynamoDB, S3, SSM, Step Functions) over TLS and holds no network "
+            "resource: a VPC would need a NAT gateway or six interface endpoints and protect nothing more",
         ),
         CheckovSkip(
             "CKV_AWS_173",
@@ -40,25 +41,32 @@ SKIPS: Mapping[str, tuple[CheckovSkip, ...]] = {
         ),
         CheckovSkip(
             "CKV_AWS_115",
-            "the worker's concurrency is capped by its SQS event source (workerConcurrency); a reservation equal to "
-            "it would only make Lambda throttle the poller",
+            "the steps function is capped by the run workflow's Map states (planConcurrency, workerConcurrency), "
+            "and a reservation would hold that much of the account's concurrency while no run is on; the run "
+            "function reserves reservedConcurrency unless it is false (an account still at the new-account quota)",
             applies=lambda resource: (
                 isinstance(resource, lambda_.CfnFunction) and resource.reserved_concurrent_executions is None
             ),
         ),
     ),
-    "AWS::SQS::Queue": (
-        CheckovSkip(
-            "CKV_AWS_27",
-            "encrypted at rest with SQS-managed keys (SqsManagedSseEnabled) and TLS-only; work messages are "
-            "references (run id, part) and failed runs their events, nothing a CMK would protect further",
-        ),
-    ),
     "AWS::DynamoDB::Table": (
         CheckovSkip(
             "CKV_AWS_119",
-            "encrypted at rest with an AWS owned key; the tables hold run coordination and what the service "
-            "remembers (publish times, holds, quarantine records), no secret, and only the functions write them",
+            "encrypted at rest with an AWS owned key; the ledger holds what the service remembers (publish times, "
+            "holds, quarantine records), no secret, and only the functions write it",
+        ),
+    ),
+    "AWS::S3::Bucket": (
+        CheckovSkip(
+            "CKV_AWS_18",
+            "the reports bucket's policy fixes who may read and write run files and every use of its KMS key is in "
+            "CloudTrail; server access logs would need a second bucket, unencrypted by KMS; turn on CloudTrail S3 "
+            "data events where each read must be audited",
+        ),
+        CheckovSkip(
+            "CKV_AWS_21",
+            "run files are written by one run and expire after reportsRetentionDays; only the deployment's roles may "
+            "write or delete them (bucket policy), so versions would keep copies nobody reads",
         ),
     ),
     "AWS::ApiGateway::Stage": (

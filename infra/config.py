@@ -15,21 +15,23 @@ from infra.constants import (
     DEFAULT_API_BURST_LIMIT,
     DEFAULT_API_RATE_LIMIT,
     DEFAULT_AUDIT_LOG_RETENTION_DAYS,
-    DEFAULT_FAN_OUT,
     DEFAULT_LOG_LEVEL,
     DEFAULT_LOG_RETENTION_DAYS,
     DEFAULT_MEASURE_BYTES,
+    DEFAULT_PLAN_CONCURRENCY,
     DEFAULT_PLAN_TTL_HOURS,
     DEFAULT_POLICIES_FILE,
     DEFAULT_QUOTA_SHARE,
+    DEFAULT_REPORTS_RETENTION_DAYS,
     DEFAULT_RESERVED_CONCURRENCY,
     DEFAULT_STACK_NAME,
     DEFAULT_THREADS,
     DEFAULT_WORKER_CONCURRENCY,
+    MAX_PLAN_CONCURRENCY,
     MAX_PLAN_TTL_HOURS,
+    MAX_REPORTS_RETENTION_DAYS,
     MAX_THREADS,
     MAX_WORKER_CONCURRENCY,
-    MIN_WORKER_CONCURRENCY,
     REPO_ROOT,
 )
 
@@ -107,6 +109,13 @@ def _dedupe(names: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
+def _no_names(value: object) -> object:
+    # `-c operatorRoleArns=` (empty) or false means none, like leaving the key out.
+    if value is False:
+        return ()
+    return _split_names(value)
+
+
 # CodeArtifact's own limits (botocore model); `*` and `?` are the glob characters, and they are also
 # exactly IAM's ARN wildcards, so a pattern maps to a resource ARN unchanged.
 DomainName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9\-]{0,48}[a-z0-9]$")]
@@ -115,6 +124,11 @@ RepositoryPattern = Annotated[str, Field(pattern=r"^[A-Za-z0-9*?][A-Za-z0-9._\-*
 StackName = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9-]{0,127}$")]
 RetentionDaysValue = Annotated[int, AfterValidator(_check_retention)]
 EmailAddress = Annotated[str, AfterValidator(_check_email)]
+OptionalEmail = Annotated[EmailAddress | None, BeforeValidator(_no_email)]
+# An IAM role's ARN as IAM spells it (partition, 12-digit account, optional path, name of at most 64).
+RoleArn = Annotated[
+    str, Field(pattern=r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/(?:[\w+=,.@-]+/)*[\w+=,.@-]{1,64}$", max_length=2048)
+]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 ReservedConcurrency = Annotated[Annotated[int, Field(ge=1, le=1000)] | None, BeforeValidator(_no_reservation)]
 
@@ -148,33 +162,37 @@ class DisposerConfig(BaseModel):
     # The retention policies file (README, "Writing a policy"): one schedule rule per policy with a `schedule`.
     policies_file: Annotated[str, Field(min_length=1)] = DEFAULT_POLICIES_FILE
     # Subscribed (e-mail, confirmation required) to the alarm topic; None: no subscription.
-    alarm_email: Annotated[EmailAddress | None, BeforeValidator(_no_email)] = None
-    # Scheduled runs send their planned disposals to a work queue drained by the worker function
-    # (infra/fanout.py); False: no queue, table or worker, and every run applies inline.
-    fan_out: bool = DEFAULT_FAN_OUT
-    # At most this many worker invocations at once (the SQS event source's maximum concurrency).
-    worker_concurrency: Annotated[int, Field(ge=MIN_WORKER_CONCURRENCY, le=MAX_WORKER_CONCURRENCY)] = (
-        DEFAULT_WORKER_CONCURRENCY
-    )
+    alarm_email: OptionalEmail = None
+    # Subscribed (e-mail, confirmation required) to the run notifications topic; None: no subscription.
+    notify_email: OptionalEmail = None
+    # The run workflow: at most this many shards planned at once (PlanShards' MaxConcurrency) ...
+    plan_concurrency: Annotated[int, Field(ge=1, le=MAX_PLAN_CONCURRENCY)] = DEFAULT_PLAN_CONCURRENCY
+    # ... and at most this many parts applied at once (ApplyParts' MaxConcurrency).
+    worker_concurrency: Annotated[int, Field(ge=1, le=MAX_WORKER_CONCURRENCY)] = DEFAULT_WORKER_CONCURRENCY
+    # The reports bucket expires every object (a run's plan, parts, approval and report) after this many days.
+    reports_retention_days: Annotated[int, Field(ge=1, le=MAX_REPORTS_RETENTION_DAYS)] = DEFAULT_REPORTS_RETENTION_DAYS
+    # Roles that may read the reports bucket besides the deployment's own (operators, a reporting job).
+    operator_role_arns: Annotated[tuple[RoleArn, ...], BeforeValidator(_no_names), AfterValidator(_dedupe)] = ()
     # The share of each CodeArtifact account quota the whole deployment may use (disposer/pacing.py).
     quota_share: Annotated[float, Field(gt=0, le=1)] = DEFAULT_QUOTA_SHARE
     # CodeArtifact calls in flight per invocation.
     threads: Annotated[int, Field(ge=1, le=MAX_THREADS)] = DEFAULT_THREADS
     # BytesReclaimed: one ListPackageVersionAssets call per disposed version, before it is disposed.
     measure_bytes: bool = DEFAULT_MEASURE_BYTES
-    # A fanned-out part not applied within this many hours of its plan is reported EXPIRED, never applied.
+    # A part not applied within this many hours of its plan is reported EXPIRED, never applied.
     plan_ttl_hours: Annotated[float, Field(gt=0, le=MAX_PLAN_TTL_HOURS)] = DEFAULT_PLAN_TTL_HOURS
 
     @property
     def concurrent_invocations(self) -> int:
         """How many invocations may call CodeArtifact at once: each paces itself to 1/this of the share.
 
-        One run function (a scheduled run plans, then dispatches) plus every worker the event source
-        may start. The run function's reserved concurrency is not counted: it bounds overlapping runs
-        and API calls, which are the exception (spread the schedules); counting it would slow every
-        run down for them, and the quota left over by `quotaShare` absorbs them (throttles are retried).
+        A run's steps plan up to `planConcurrency` shards at once, then apply up to `workerConcurrency`
+        parts at once, never both; the other steps run alone. API calls (the run function) and
+        overlapping runs are not counted: they are the exception (spread the schedules), counting them
+        would slow every run down for them, and the quota left over by `quotaShare` absorbs them
+        (throttles are retried).
         """
-        return self.worker_concurrency + 1 if self.fan_out else 1
+        return max(self.plan_concurrency, self.worker_concurrency)
 
     @property
     def policies_path(self) -> Path:
@@ -193,6 +211,11 @@ class DisposerConfig(BaseModel):
 
 
 CONTEXT_KEYS: tuple[str, ...] = tuple(field.alias or name for name, field in DisposerConfig.model_fields.items())
+# Keys an earlier version read; set now, they would be ignored without a word.
+RETIRED_KEYS: Mapping[str, str] = {
+    "fanOut": "every scheduled and PutEvents run is a run of the run workflow now; remove the key "
+    "(workerConcurrency still sets how many parts are applied at once)",
+}
 
 
 def _describe(error: ErrorDetails) -> str:
@@ -213,5 +236,10 @@ def parse_config(context: Mapping[str, object]) -> DisposerConfig:
 
 def load_config(node: Node) -> DisposerConfig:
     """Read this service's keys from the CDK context (cdk.json, cdk.context.json, -c) and validate them."""
+    for key, why in RETIRED_KEYS.items():
+        if node.try_get_context(key) is not None:
+            raise ConfigError(
+                f"invalid deploy configuration in cdk.json context: context key '{key}' is retired: {why}"
+            )
     # A null in cdk.json does not survive the trip through jsii: null and absent both mean "default".
     return parse_config({key: value for key in CONTEXT_KEYS if (value := node.try_get_context(key)) is not None})

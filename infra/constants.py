@@ -14,7 +14,6 @@ from disposer.constants import (
     RUN_EVENT_SOURCE,
     RUN_HANDLER,
     SERVICE_NAME,
-    WORKER_HANDLER,
 )
 from disposer.settings import (
     DEFAULT_MEASURE_BYTES,
@@ -29,11 +28,12 @@ from disposer.settings import (
     ENV_PLAN_TTL_HOURS,
     ENV_POLICIES_FILE,
     ENV_QUOTA_SHARE,
+    ENV_REPORTS_BUCKET,
     ENV_REPOSITORIES,
-    ENV_RUN_TABLE,
+    ENV_STATE_MACHINE_ARN,
     ENV_SWITCH_PARAMETER,
     ENV_THREADS,
-    ENV_WORK_QUEUE_URL,
+    MAX_CONCURRENT_INVOCATIONS,
     MAX_PLAN_TTL_HOURS,
     MAX_THREADS,
     SWITCH_ENABLED,
@@ -56,16 +56,15 @@ __all__ = [
     "ENV_QUOTA_SHARE",
     "ENV_REPOSITORIES",
     "ENV_POLICIES_FILE",
-    "ENV_RUN_TABLE",
+    "ENV_REPORTS_BUCKET",
+    "ENV_STATE_MACHINE_ARN",
     "ENV_SWITCH_PARAMETER",
     "SWITCH_ENABLED",
     "ENV_THREADS",
-    "ENV_WORK_QUEUE_URL",
     "METRICS_NAMESPACE",
     "RUN_EVENT_DETAIL_TYPE",
     "RUN_EVENT_SOURCE",
     "SERVICE_NAME",
-    "WORKER_HANDLER",
 ]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -94,32 +93,14 @@ LAMBDA_HANDLER = RUN_HANDLER
 # vCPUs: little more for Python threads). The memory itself is not what a run needs (under 200 MB at
 # 110,700 versions); at arm64 prices a 2 s run costs about $0.00005 either way.
 LAMBDA_MEMORY_MB = 1769
-# Scheduled runs may page through large repositories; API calls are cut at 29 s by API Gateway anyway.
+# API calls end within their own budget, before API Gateway's 29 s, whatever the timeout says.
 LAMBDA_TIMEOUT = Duration.minutes(15)
-# Async (EventBridge) invocations: each schedule firing is one run, so a failed run (aborted by its
-# cap, say) is not repeated but goes straight to the failed-runs queue; a stale one is dropped after
-# 6 h because the plan it would apply is pinned to what it saw when it started.
-LAMBDA_ASYNC_RETRY_ATTEMPTS = 0
-LAMBDA_ASYNC_MAX_EVENT_AGE = Duration.hours(6)
-# Failed async runs wait here for an operator; 14 days is SQS's maximum retention.
-FAILED_RUNS_RETENTION = Duration.days(14)
 
-# Fan-out (infra/fanout.py). The worker applies a batch of up to WORKER_BATCH_SIZE messages of up to
-# 400 versions each (disposer/fanout.py), one after another; with measureBytes every version costs a
-# paced ListPackageVersionAssets call, at share x 200 / (workerConcurrency + 1) per second: 4,000
-# versions take 2 minutes at the defaults and 7 at workerConcurrency 10. Hence Lambda's maximum, so
-# that a full batch finishes rather than times out and is redelivered.
-WORKER_TIMEOUT = Duration.minutes(15)
-WORKER_BATCH_SIZE = 10
-# AWS recommends a visibility timeout of at least six times the function timeout for an SQS event
-# source, so that a message is not redelivered while a throttled or retried batch still holds it.
-WORK_QUEUE_VISIBILITY_TIMEOUT = Duration.seconds(6 * WORKER_TIMEOUT.to_seconds())
-# Three receives, then the message is a poison message: parked in the DLQ (alarm WorkDeadLetters).
-WORK_MAX_RECEIVE_COUNT = 3
-WORK_DLQ_RETENTION = Duration.days(14)
-# The run table's key and TTL attribute (disposer/run_table.py).
-RUN_TABLE_PARTITION_KEY = "pk"
-RUN_TABLE_TTL_ATTRIBUTE = "expires_at"
+# The steps function serves every Task of the run workflow (infra/workflow_definition.py); the handler
+# reads the Payload's "step". Lambda's maximum: a shard of packages plans, or a part applies, within it.
+STEPS_HANDLER = "disposer.steps.lambda_handler"
+STEPS_TIMEOUT = Duration.minutes(15)
+
 # The ledger table's keys and TTL attribute (disposer/ledger/table.py).
 LEDGER_PARTITION_KEY = "pk"
 LEDGER_SORT_KEY = "sk"
@@ -140,9 +121,22 @@ DEFAULT_API_RATE_LIMIT = 10.0
 DEFAULT_API_BURST_LIMIT = 20
 # Relative paths are resolved against REPO_ROOT, not the working directory.
 DEFAULT_POLICIES_FILE = "policies.json"
-DEFAULT_FAN_OUT = True
-# The SQS event source's maximum concurrency: AWS accepts 2 to 1000; 999 so that the workers plus the
-# run function stay within the 1000 invocations the handler's settings accept.
+# The run workflow's Map states: PlanShards plans this many shards at once, ApplyParts applies
+# workerConcurrency parts at once. Each steps invocation paces itself to 1/max(both) of the share, and
+# the handler's settings accept at most MAX_CONCURRENT_INVOCATIONS.
+DEFAULT_PLAN_CONCURRENCY = 10
+MAX_PLAN_CONCURRENCY = 100
 DEFAULT_WORKER_CONCURRENCY = 2
-MIN_WORKER_CONCURRENCY = 2
-MAX_WORKER_CONCURRENCY = 999
+MAX_WORKER_CONCURRENCY = MAX_CONCURRENT_INVOCATIONS
+# The reports bucket keeps every run's shards, plan, parts, approval and report this long (S3 lifecycle).
+DEFAULT_REPORTS_RETENTION_DAYS = 90
+MAX_REPORTS_RETENTION_DAYS = 3650
+# The notifications the run workflow puts on the default event bus (infra/workflow_definition.py): the
+# source, and each detail-type by the state that sends it.
+NOTIFICATION_SOURCE = "codeartifact.disposer"
+RUN_PLANNED = "Run Planned"
+APPROVAL_NEEDED = "Approval Needed"
+VERSIONS_QUARANTINED = "Versions Quarantined"
+RUN_FINISHED = "Run Finished"
+RUN_ABORTED = "Run Aborted"
+NOTIFICATION_DETAIL_TYPES = (RUN_PLANNED, APPROVAL_NEEDED, VERSIONS_QUARANTINED, RUN_FINISHED, RUN_ABORTED)

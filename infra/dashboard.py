@@ -1,4 +1,4 @@
-"""The service's CloudWatch dashboard: run figures (aggregate and per policy), Lambda, fan-out, API, audit log."""
+"""The service's CloudWatch dashboard: run figures (aggregate, per policy), the run workflow, Lambda, API, audit log."""
 
 from collections.abc import Sequence
 
@@ -6,7 +6,7 @@ from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_stepfunctions as sfn
 
 from disposer.constants import (
     METRIC_API_THROTTLES,
@@ -26,7 +26,6 @@ from disposer.constants import (
     SERVICE_NAME,
 )
 from infra.alarm_model import RUNBOOK, THROTTLES_PER_PERIOD
-from infra.fanout import FanOut
 from infra.queries import LATEST_DISPOSALS
 from infra.widgets import (
     ERROR_CODE_LABEL,
@@ -39,19 +38,56 @@ from infra.widgets import (
     search_expression,
     service_metric,
 )
+from infra.workflow_definition import APPLY_PARTS_LABEL, PLAN_SHARDS_LABEL
+
+# The executions graphed for the run workflow and for each Map's child executions.
+EXECUTION_METRICS: tuple[tuple[str, str], ...] = (
+    ("ExecutionsStarted", "started"), ("ExecutionsSucceeded", "succeeded"), ("ExecutionsFailed", "failed"),
+    ("ExecutionsAborted", "aborted"), ("ExecutionsTimedOut", "timed out"),
+)  # fmt: skip
+
+
+def executions(state_machine_arn: str, *, title: str, width: int = 8) -> cloudwatch.GraphWidget:
+    """Executions of one state machine ARN, by outcome (AWS/States, Sum)."""
+    return graph(
+        title,
+        [
+            cloudwatch.Metric(
+                namespace="AWS/States",
+                metric_name=name,
+                dimensions_map={"StateMachineArn": state_machine_arn},
+                statistic="Sum",
+                period=PERIOD,
+                label=label,
+            )
+            for name, label in EXECUTION_METRICS
+        ],
+        width=width,
+    )
+
+
+def workflow_row(state_machine: sfn.IStateMachine) -> list[cloudwatch.IWidget]:
+    """The run executions, then each Map's child executions (their metrics carry `<machine ARN>/<Label>`)."""
+    arn = state_machine.state_machine_arn
+    return [
+        executions(arn, title="Run workflow executions"),
+        executions(f"{arn}/{PLAN_SHARDS_LABEL}", title="Map runs: shards planned (PlanShards)"),
+        executions(f"{arn}/{APPLY_PARTS_LABEL}", title="Map runs: parts applied (ApplyParts)"),
+    ]
 
 
 # Longer than 50 lines: the dashboard's widgets, one declaration each, in the order they are laid out.
 def dashboard_widgets(
     *,
     function: lambda_.IFunction,
-    log_group: logs.ILogGroup,
-    failed_runs_queue: sqs.IQueue,
+    steps: lambda_.IFunction,
+    state_machine: sfn.IStateMachine,
+    log_groups: Sequence[logs.ILogGroup],
     api_stage: apigw.Stage,
     alarms: Sequence[cloudwatch.IAlarm],
-    fan_out: FanOut | None = None,
+    steps_concurrency: int,
 ) -> list[list[cloudwatch.IWidget]]:
-    """The dashboard, row by row (the fan-out row only with a fan-out)."""
+    """The dashboard, row by row; `log_groups` are the audit trails, `steps_concurrency` the Maps' most."""
     header = cloudwatch.TextWidget(
         markdown=(
             f"# {SERVICE_NAME}\n"
@@ -120,14 +156,28 @@ def dashboard_widgets(
             ],
         ),
     ]
-    lambda_row: list[cloudwatch.IWidget] = [
-        *function_widgets(function, "Lambda", width=6),
+    lambda_row = function_widgets(function, "Run function (API)", width=8)
+    steps_row: list[cloudwatch.IWidget] = [
+        *function_widgets(
+            steps,
+            "Steps function",
+            width=6,
+            concurrency_limit=cloudwatch.HorizontalAnnotation(
+                value=steps_concurrency, label="max(planConcurrency, workerConcurrency)"
+            ),
+        ),
         graph(
-            "Failed runs waiting (queue)",
+            "Run workflow duration (ms)",
             [
-                failed_runs_queue.metric_approximate_number_of_messages_visible(
-                    period=PERIOD, statistic="Maximum", label="messages"
+                cloudwatch.Metric(
+                    namespace="AWS/States",
+                    metric_name="ExecutionTime",
+                    dimensions_map={"StateMachineArn": state_machine.state_machine_arn},
+                    statistic=statistic,
+                    period=PERIOD,
+                    label=label,
                 )
+                for statistic, label in (("p50", "p50"), ("Maximum", "max"))
             ],
             width=6,
         ),
@@ -150,7 +200,6 @@ def dashboard_widgets(
             ],
         ),
     ]
-    log_groups = [log_group] + ([fan_out.worker.log_group] if fan_out is not None else [])
     latest = cloudwatch.LogQueryWidget(
         title=LATEST_DISPOSALS.title,
         log_group_names=[group.log_group_name for group in log_groups],
@@ -159,7 +208,6 @@ def dashboard_widgets(
         width=WIDTH,
         height=8,
     )
-    fan_out_rows = [fan_out_row(fan_out)] if fan_out is not None else []
     return [
         [header],
         [alarm_status],
@@ -167,48 +215,9 @@ def dashboard_widgets(
         per_policy_row,
         health,
         safety,
+        workflow_row(state_machine),
+        steps_row,
         lambda_row,
-        *fan_out_rows,
         api_row,
         [latest],
-    ]
-
-
-def fan_out_row(fan_out: FanOut) -> list[cloudwatch.IWidget]:
-    """The worker function, the work queue and its DLQ."""
-    worker = fan_out.worker.function
-    queue = fan_out.queue
-    return [
-        *function_widgets(
-            worker,
-            "Worker",
-            width=4,
-            concurrency_limit=cloudwatch.HorizontalAnnotation(value=fan_out.max_concurrency, label="workerConcurrency"),
-        ),
-        graph(
-            "Work queue",
-            [
-                queue.metric_approximate_number_of_messages_visible(
-                    period=PERIOD, statistic="Maximum", label="waiting"
-                ),
-                queue.metric_approximate_number_of_messages_not_visible(
-                    period=PERIOD, statistic="Maximum", label="in flight"
-                ),
-            ],
-            right=[
-                queue.metric_approximate_age_of_oldest_message(
-                    period=PERIOD, statistic="Maximum", label="oldest message age (s)"
-                )
-            ],
-            width=6,
-        ),
-        graph(
-            "Work DLQ (poison messages)",
-            [
-                fan_out.dead_letter_queue.metric_approximate_number_of_messages_visible(
-                    period=PERIOD, statistic="Maximum", label="messages"
-                )
-            ],
-            width=6,
-        ),
     ]

@@ -1,4 +1,4 @@
-"""DisposerLambda, the shared shape of every function of the asset; DisposerFunction, the run function."""
+"""DisposerLambda, the shared shape of every function of the asset; DisposerFunction, the run function (the API)."""
 
 from collections.abc import Mapping
 
@@ -6,7 +6,6 @@ from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
@@ -23,10 +22,7 @@ from infra.constants import (
     ENV_QUOTA_SHARE,
     ENV_REPOSITORIES,
     ENV_THREADS,
-    FAILED_RUNS_RETENTION,
     LAMBDA_ARCHITECTURE,
-    LAMBDA_ASYNC_MAX_EVENT_AGE,
-    LAMBDA_ASYNC_RETRY_ATTEMPTS,
     LAMBDA_HANDLER,
     LAMBDA_MEMORY_MB,
     LAMBDA_RUNTIME,
@@ -35,7 +31,6 @@ from infra.constants import (
     SERVICE_NAME,
 )
 from infra.permissions import RUN_PACKAGE_ACTIONS, codeartifact_statements, package_actions
-from infra.queues import secure_queue
 
 # Lambda's log-level filter uses its own names; it must agree with POWERTOOLS_LOG_LEVEL, or Lambda
 # drops records Powertools chose to write.
@@ -131,7 +126,8 @@ class DisposerLambda(Construct):
 
 
 class DisposerFunction(DisposerLambda):
-    """The disposer Lambda (API and EventBridge entry point) with its least-privilege role and failed-runs queue."""
+    """The run function: the API's entry point (plans, applies and disposes inline, starts and steers runs of
+    the run workflow), with its least-privilege role."""
 
     def __init__(
         self,
@@ -150,28 +146,21 @@ class DisposerFunction(DisposerLambda):
             code=code,
             handler=LAMBDA_HANDLER,
             timeout=LAMBDA_TIMEOUT,
-            description="disposes CodeArtifact package versions (API and scheduled runs)",
+            description="disposes CodeArtifact package versions (the API)",
             reserved_concurrency=config.reserved_concurrency,
             # Relative to the code root, where the bundling put the deployment's policies file.
             environment={ENV_POLICIES_FILE: DEPLOYED_POLICIES_FILE},
         )
-        for statement in codeartifact_statements(
-            Stack.of(self),
-            domain=config.domain,
-            domain_owner=self.domain_owner,
-            repositories=config.repositories,
-            actions=package_actions(RUN_PACKAGE_ACTIONS, measure_bytes=config.measure_bytes),
-        ):
-            self.role.add_to_policy(statement)
+        grant_codeartifact(self, config)
 
-        # Async invocations (every EventBridge rule: the run rule and each schedule rule) that fail, or
-        # expire, land here; API calls are synchronous and never do. An on-failure destination rather than
-        # the function's dead_letter_queue: both receive the same failed async invocations, but the
-        # destination's record also carries the error the function returned, the condition
-        # (RetriesExhausted, EventAgeExceeded) and the original event, ready to re-send.
-        self.failed_runs_queue = secure_queue(self, "FailedRuns", retention_period=FAILED_RUNS_RETENTION)
-        self.function.configure_async_invoke(
-            retry_attempts=LAMBDA_ASYNC_RETRY_ATTEMPTS,
-            max_event_age=LAMBDA_ASYNC_MAX_EVENT_AGE,
-            on_failure=destinations.SqsDestination(self.failed_runs_queue),
-        )
+
+def grant_codeartifact(function: DisposerLambda, config: DisposerConfig) -> None:
+    """The CodeArtifact calls a run makes (list, describe, dispose, archive), on the configured scope only."""
+    for statement in codeartifact_statements(
+        Stack.of(function),
+        domain=config.domain,
+        domain_owner=function.domain_owner,
+        repositories=config.repositories,
+        actions=package_actions(RUN_PACKAGE_ACTIONS, measure_bytes=config.measure_bytes),
+    ):
+        function.role.add_to_policy(statement)

@@ -4,8 +4,9 @@ Remembered publish times spare a steady daily run its DescribePackageVersion cal
 holds holds and quarantine records, whose loss would change what is disposed: so point-in-time
 recovery is on and the table is retained when the stack is deleted.
 
-Who writes what: only the two functions' roles may write or delete any item, the holds partition
-included (an explicit deny in the table's resource policy, which no identity policy overrides). A
+Who writes what: only the two functions' roles (the run function's and the steps function's) may write
+or delete any item, the holds partition included (an explicit deny in the table's resource policy,
+which no identity policy overrides). A
 forged publish time or quarantine record could make a version look old, or its quarantine over; a
 hold deleted straight in the table would re-enable a disposal with no record in the service's logs.
 So holds are placed and removed through the API, attributed to its caller; reads stay with IAM.
@@ -19,19 +20,12 @@ from constructs import Construct
 from infra.constants import ENV_LEDGER_TABLE, LEDGER_PARTITION_KEY, LEDGER_SORT_KEY, LEDGER_TTL_ATTRIBUTE
 from infra.function import DisposerFunction, DisposerLambda
 
-# Exactly the calls disposer/ledger/ makes for each function (tests/iam.py holds them to it). The run
-# function reads a package's partition and the holds (Query), remembers publish times and quarantine
-# records (BatchWriteItem), marks a quarantined version restored (UpdateItem), and places and removes
-# holds for the API (PutItem, DeleteItem). The worker reads the holds before it writes (Query) and
-# records the versions it archived (BatchWriteItem).
-RUN_LEDGER_ACTIONS = (
-    "dynamodb:Query",
-    "dynamodb:BatchWriteItem",
-    "dynamodb:UpdateItem",
-    "dynamodb:PutItem",
-    "dynamodb:DeleteItem",
-)
-WORKER_LEDGER_ACTIONS = ("dynamodb:Query", "dynamodb:BatchWriteItem")
+# Exactly the calls disposer/ledger/ makes for each function (tests/iam.py holds them to it). A run, in
+# either function, reads a package's partition and the holds (Query), remembers publish times and
+# quarantine records (BatchWriteItem) and marks a quarantined version restored (UpdateItem); only the
+# run function places and removes holds, for the API (PutItem, DeleteItem).
+STEPS_LEDGER_ACTIONS = ("dynamodb:Query", "dynamodb:BatchWriteItem", "dynamodb:UpdateItem")
+RUN_LEDGER_ACTIONS = (*STEPS_LEDGER_ACTIONS, "dynamodb:PutItem", "dynamodb:DeleteItem")
 # Every action that writes or deletes an item: denied to all but the functions' roles, holds included.
 # TransactWriteItems and BatchWriteItem are authorized as well as the Put/Update/DeleteItem they carry;
 # ExecuteStatement and BatchExecuteStatement as the PartiQL actions.
@@ -47,16 +41,15 @@ LEDGER_WRITE_ACTIONS = (
 
 
 class Ledger(Construct):
-    """The ledger table, and the run function's grants on it."""
+    """The ledger table, and both functions' grants on it."""
 
-    # Longer than 50 lines: the ledger table and its resource policy, which must name the roles allowed to write.
     def __init__(
         self,
         scope: Construct,
         construct_id: str,
         *,
         run_function: DisposerFunction,
-        worker: DisposerLambda | None = None,
+        steps: DisposerLambda,
     ) -> None:
         super().__init__(scope, construct_id)
         self.table = dynamodb.Table(
@@ -72,7 +65,7 @@ class Ledger(Construct):
             encryption=dynamodb.TableEncryption.DEFAULT,
             removal_policy=RemovalPolicy.RETAIN,
         )
-        functions = [run_function.role.role_arn] + ([worker.role.role_arn] if worker is not None else [])
+        functions = [run_function.role.role_arn, steps.role.role_arn]
         # Every item write, whatever the API (PartiQL and transactions are authorized as these actions), to
         # every principal but the functions' roles; no exception for any partition.
         self.table.add_to_resource_policy(
@@ -89,12 +82,9 @@ class Ledger(Construct):
         run_function.role.add_to_policy(
             iam.PolicyStatement(sid="UseTheLedger", actions=list(RUN_LEDGER_ACTIONS), resources=[self.table.table_arn])
         )
-        if worker is not None:
-            worker.function.add_environment(ENV_LEDGER_TABLE, self.table.table_name)
-            worker.role.add_to_policy(
-                iam.PolicyStatement(
-                    sid="ReadHoldsRecordQuarantine",
-                    actions=list(WORKER_LEDGER_ACTIONS),
-                    resources=[self.table.table_arn],
-                )
+        steps.function.add_environment(ENV_LEDGER_TABLE, self.table.table_name)
+        steps.role.add_to_policy(
+            iam.PolicyStatement(
+                sid="UseTheLedgerForRuns", actions=list(STEPS_LEDGER_ACTIONS), resources=[self.table.table_arn]
             )
+        )

@@ -1,7 +1,6 @@
 """Monitoring: the alarm topic, the alarms of infra/alarms.py, the dashboard and the saved audit queries."""
 
-import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigw
@@ -13,7 +12,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
-from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from infra.alarm_model import AlarmSpec, Comparison, WatchedResource
@@ -21,7 +20,6 @@ from infra.alarms import ALARMS
 from infra.config import DisposerConfig
 from infra.constants import SERVICE_NAME
 from infra.dashboard import dashboard_widgets
-from infra.fanout import FanOut
 from infra.queries import SAVED_QUERIES
 from infra.widgets import DEFAULT_INTERVAL
 
@@ -41,34 +39,14 @@ def alarm_name(stack_name: str, spec: AlarmSpec) -> str:
     return f"{stack_name}-{spec.id}"
 
 
-def _ttl_periods(spec: AlarmSpec, plan_ttl_hours: float) -> int:
-    """The periods a metric-math alarm looks back beyond its own window: the plan's time-to-live."""
-    return math.ceil(plan_ttl_hours * 60 / spec.period_minutes) if spec.expression is not None else 0
-
-
-def alarm_metric(
-    spec: AlarmSpec, dimensions: Mapping[WatchedResource, Mapping[str, str]], *, plan_ttl_hours: float
-) -> cloudwatch.IMetric:
-    """The metric (or, for a row with an expression, the metric math) the row's alarm watches."""
-
-    def metric(name: str) -> cloudwatch.Metric:
-        return cloudwatch.Metric(
-            namespace=spec.namespace,
-            metric_name=name,
-            dimensions_map=dict(spec.dimensions if spec.dimensions is not None else dimensions[spec.resource]),
-            statistic=spec.statistic,
-            period=Duration.minutes(spec.period_minutes),
-        )
-
-    if spec.expression is None:
-        return metric(spec.metric_name)
-    assert spec.subtracted is not None, spec.id
-    overdue_seconds = int(plan_ttl_hours * 3600) + spec.period_minutes * 60
-    return cloudwatch.MathExpression(
-        expression=spec.expression.format(overdue_seconds=overdue_seconds),
-        using_metrics={"dispatched": metric(spec.metric_name), "reported": metric(spec.subtracted)},
+def alarm_metric(spec: AlarmSpec, dimensions: Mapping[WatchedResource, Mapping[str, str]]) -> cloudwatch.Metric:
+    """The metric the row's alarm watches, under its literal dimensions or those of its resource."""
+    return cloudwatch.Metric(
+        namespace=spec.namespace,
+        metric_name=spec.metric_name,
+        dimensions_map=dict(spec.dimensions if spec.dimensions is not None else dimensions[spec.resource]),
+        statistic=spec.statistic,
         period=Duration.minutes(spec.period_minutes),
-        label=spec.id,
     )
 
 
@@ -87,10 +65,10 @@ class Monitoring(Construct):
         *,
         config: DisposerConfig,
         function: lambda_.IFunction,
-        log_group: logs.ILogGroup,
-        failed_runs_queue: sqs.IQueue,
+        steps: lambda_.IFunction,
+        state_machine: sfn.IStateMachine,
+        audit_log_groups: Sequence[logs.ILogGroup],
         api_stage: apigw.Stage,
-        fan_out: FanOut | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
@@ -147,29 +125,21 @@ class Monitoring(Construct):
 
         dimensions: dict[WatchedResource, Mapping[str, str]] = {
             WatchedResource.FUNCTION: {"FunctionName": function.function_name},
-            WatchedResource.FAILED_RUNS_QUEUE: {"QueueName": failed_runs_queue.queue_name},
             WatchedResource.API_STAGE: {"ApiName": api_stage.rest_api.rest_api_name, "Stage": api_stage.stage_name},
+            WatchedResource.STATE_MACHINE: {"StateMachineArn": state_machine.state_machine_arn},
         }
-        if fan_out is not None:
-            dimensions[WatchedResource.WORKER_FUNCTION] = {"FunctionName": fan_out.worker.function.function_name}
-            dimensions[WatchedResource.WORK_DEAD_LETTER_QUEUE] = {"QueueName": fan_out.dead_letter_queue.queue_name}
         action = cw_actions.SnsAction(self.topic)
         self.alarms: dict[str, cloudwatch.Alarm] = {}
         for spec in ALARMS:
-            if spec.dimensions is None and spec.resource not in dimensions:
-                continue  # the stack does not have what this alarm watches (no fan-out)
-            if spec.expression is not None and fan_out is None:
-                continue  # no run is ever dispatched
-            metric = alarm_metric(spec, dimensions, plan_ttl_hours=config.plan_ttl_hours)
             alarm = cloudwatch.Alarm(
                 self,
                 spec.id,
                 alarm_name=alarm_name(prefix, spec),
                 alarm_description=f"{spec.description} Runbook: {spec.runbook_anchor}",
-                metric=metric,
+                metric=alarm_metric(spec, dimensions),
                 threshold=spec.threshold,
                 comparison_operator=COMPARISON_OPERATORS[spec.comparison],
-                evaluation_periods=spec.evaluation_periods + _ttl_periods(spec, config.plan_ttl_hours),
+                evaluation_periods=spec.evaluation_periods,
                 datapoints_to_alarm=spec.datapoints_to_alarm,
                 treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             )
@@ -185,20 +155,19 @@ class Monitoring(Construct):
             default_interval=DEFAULT_INTERVAL,
             widgets=dashboard_widgets(
                 function=function,
-                log_group=log_group,
-                failed_runs_queue=failed_runs_queue,
+                steps=steps,
+                state_machine=state_machine,
+                log_groups=audit_log_groups,
                 api_stage=api_stage,
                 alarms=list(self.alarms.values()),
-                fan_out=fan_out,
+                steps_concurrency=config.concurrent_invocations,
             ),
         )
         self.dashboard_url = dashboard_url(stack.region, self.dashboard_name)
 
-        # Console folders: "<stack>/<title>". With fan-out, a scheduled run's audit records and report
-        # are written by the worker: every query reads both audit trails.
-        self.audit_log_group_names = [log_group.log_group_name] + (
-            [fan_out.worker.log_group.log_group_name] if fan_out is not None else []
-        )
+        # Console folders: "<stack>/<title>". A workflow run's audit records and report are the steps
+        # function's, an API call's the run function's: every query reads both audit trails.
+        self.audit_log_group_names = [group.log_group_name for group in audit_log_groups]
         self.queries: dict[str, logs.CfnQueryDefinition] = {
             query.id: logs.CfnQueryDefinition(
                 self,

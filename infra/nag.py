@@ -10,6 +10,7 @@ from constructs import IConstruct
 from infra.config import DisposerConfig
 from infra.function import DisposerLambda
 from infra.permissions import codeartifact_arn
+from infra.reports import RUNS_PREFIX
 
 if TYPE_CHECKING:
     from infra.stack import DisposerStack
@@ -19,11 +20,51 @@ XRAY_REASON = (
     "resource-level permissions (Service Authorization Reference), so Resource must be '*'; both only write "
     "telemetry."
 )
+RUN_FUNCTION_WILDCARD_REASON = (
+    f"{XRAY_REASON} States SendTaskSuccess and SendTaskFailure, with which the API approves or refuses a run "
+    "waiting at AskApproval, support no resource-level permissions either (Service Authorization Reference): "
+    "the task token names the task, and only this deployment's waiting runs hand a token to the API."
+)
+STATE_MACHINE_WILDCARD_REASON = (
+    "X-Ray tracing (xray:PutTraceSegments, PutTelemetryRecords, GetSamplingRules, GetSamplingTargets) and "
+    "Step Functions' delivery of execution logs to CloudWatch Logs (logs:CreateLogDelivery, GetLogDelivery, "
+    "UpdateLogDelivery, DeleteLogDelivery, ListLogDeliveries, PutResourcePolicy, DescribeResourcePolicies, "
+    "DescribeLogGroups) support no resource-level permissions, so Step Functions documents Resource '*' for "
+    "both; they only write telemetry and set up the delivery to this stack's log group."
+)
+RUN_FILES_REASON = (
+    f"A run's files are named by its run id, known only at run time: {RUNS_PREFIX}<runId>/... in the reports "
+    "bucket of this stack. The prefix is the narrowest static ARN; the bucket holds nothing else, and its policy "
+    "denies object access to every principal but the deployment's roles (and reads to the operator roles)."
+)
+EXECUTIONS_REASON = (
+    "Execution ARNs end with the execution's name, the run id, known only at run time. The ARN names the "
+    "executions of this stack's run state machine and nothing else: the API reads (DescribeExecution) and "
+    "stops (StopExecution) runs of it, and the state machine starts, reads, stops and redrives its own Map runs' "
+    "child executions (what CDK grants a distributed Map)."
+)
+STEPS_VERSIONS_REASON = (
+    "CDK's LambdaInvoke grants lambda:InvokeFunction on the steps function and its versions and aliases "
+    "(<arn>:*); the state machine invokes the steps function only, by its unqualified ARN."
+)
+TOPIC_KEY_REASON = (
+    "What CDK's SNS grant asks for to publish to a KMS-encrypted topic: kms:GenerateDataKey* (GenerateDataKey "
+    "and GenerateDataKeyWithoutPlaintext) and kms:Decrypt, on the notifications topic's own key only, for the "
+    "role EventBridge publishes the run notifications as."
+)
+REPORTS_ACCESS_LOGS_REASON = (
+    "The reports bucket holds run files the deployment rewrites from scratch on every run (plans, parts, "
+    "reports; expired after reportsRetentionDays), no secrets. Who may read or write objects is fixed by its "
+    "policy (the deployment's roles, the configured operator roles) and every use of its KMS key is in "
+    "CloudTrail; the record of what was disposed is the functions' audit trail. Turn on CloudTrail S3 data "
+    "events for the bucket where each read of a report must be audited: server access logs would need a "
+    "second, unencrypted (SSE-S3 only) bucket and are best-effort."
+)
 PACKAGE_ARN_REASON = (
     "CodeArtifact package ARNs are package/{{domain}}/{{repository}}/{{format}}/{{namespace}}/{{name}}. The trailing * "
     "spans the packages of configured repository '{repository}' in domain '{domain}' only: which packages a "
-    "policy run, API call or work message disposes is decided at run time, so no narrower static ARN exists. "
-    "The only write action is DisposePackageVersions."
+    "policy run, API call or run part disposes is decided at run time, so no narrower static ARN exists. "
+    "The writes are DisposePackageVersions and UpdatePackageVersionsStatus (archive, for quarantine)."
 )
 REPOSITORY_GLOB_REASON = (
     "The cdk.json 'repositories' entry '{repository}' is a glob the operator chose; it maps unchanged to an IAM "
@@ -32,11 +73,6 @@ REPOSITORY_GLOB_REASON = (
 RUNTIME_REASON = (
     "Python 3.13 on purpose: the asset's wheels (pydantic-core) are resolved for cp313 and the shipped asset is "
     "import-tested on 3.13 (tests/infra). Moving to a newer runtime is a deliberate change of infra/constants.py."
-)
-FAILED_RUNS_QUEUE_REASON = (
-    "This queue is itself the dead-letter store: the function's on-failure destination for async runs that "
-    "failed after Lambda's retries, kept 14 days. No consumer processes it (an operator reads a record and "
-    "re-sends its event), so no receive can fail and a redrive queue behind it would never get a message."
 )
 CLOUDWATCH_ROLE_REASON = (
     "API Gateway's account-level logging role (one per account and region) uses the AWS-managed "
@@ -84,14 +120,10 @@ def _nag_resource(stack: Stack, *, owner: str, resource: str, name: str) -> str:
     return flatten_cfn_reference(stack.resolve(codeartifact_arn(stack, owner=owner, resource=resource, name=name)))
 
 
-def _acknowledge_function(stack: Stack, config: DisposerConfig, function: DisposerLambda, *, discovery: bool) -> None:
-    _acknowledge(function.role, "AwsSolutions-IAM5[Resource::*]", XRAY_REASON)
-    # The same ARNs infra/permissions.py grants, rebuilt to name each finding exactly (the worker has
-    # no repository statement: it never lists).
+def _acknowledge_function(stack: Stack, config: DisposerConfig, function: DisposerLambda) -> None:
+    # The same ARNs infra/permissions.py grants, rebuilt to name each finding exactly.
     for repository in config.repositories:
-        names = {"package": f"{config.domain}/{repository}/*"}
-        if discovery:
-            names["repository"] = f"{config.domain}/{repository}"
+        names = {"package": f"{config.domain}/{repository}/*", "repository": f"{config.domain}/{repository}"}
         for resource, name in names.items():
             arn = _nag_resource(stack, owner=function.domain_owner, resource=resource, name=name)
             if "*" in arn:
@@ -106,10 +138,11 @@ def suppress_acknowledged_findings(stack: "DisposerStack") -> None:
     config = stack.config
     disposer = stack.disposer
 
-    _acknowledge_function(stack, config, disposer, discovery=True)
-    _acknowledge(disposer.failed_runs_queue, "AwsSolutions-SQS3", FAILED_RUNS_QUEUE_REASON)
-    if stack.fan_out is not None:
-        _acknowledge_function(stack, config, stack.fan_out.worker, discovery=False)
+    _acknowledge_function(stack, config, disposer)
+    _acknowledge_function(stack, config, stack.steps)
+    _acknowledge(disposer.role, "AwsSolutions-IAM5[Resource::*]", RUN_FUNCTION_WILDCARD_REASON)
+    _acknowledge(stack.steps.role, "AwsSolutions-IAM5[Resource::*]", XRAY_REASON)
+    _acknowledge_workflow(stack)
 
     api = stack.api
     cloudwatch_role = api.rest_api.node.try_find_child("CloudWatchRole")
@@ -121,3 +154,27 @@ def suppress_acknowledged_findings(stack: "DisposerStack") -> None:
     _acknowledge(api.rest_api.deployment_stage, "AwsSolutions-APIG3", WAF_REASON)
     for method in api.methods.values():
         _acknowledge(method, "AwsSolutions-COG4", COGNITO_REASON)
+
+
+def _acknowledge_workflow(stack: "DisposerStack") -> None:
+    """The run workflow's roles: the state machine's, the run files of the functions, the notifications'."""
+    workflow, reports = stack.workflow, stack.reports
+    run_files = f"AwsSolutions-IAM5[Resource::{flatten_cfn_reference(stack.resolve(reports.runs_arn))}]"
+    for role in (stack.disposer.role, stack.steps.role, workflow.role):
+        _acknowledge(role, run_files, RUN_FILES_REASON)
+    executions = flatten_cfn_reference(stack.resolve(workflow.execution_arns))
+    _acknowledge(stack.disposer.role, f"AwsSolutions-IAM5[Resource::{executions}]", EXECUTIONS_REASON)
+    _acknowledge(workflow.role, "AwsSolutions-IAM5[Resource::*]", STATE_MACHINE_WILDCARD_REASON)
+    steps_versions = flatten_cfn_reference(stack.resolve(f"{stack.steps.function.function_arn}:*"))
+    _acknowledge(workflow.role, f"AwsSolutions-IAM5[Resource::{steps_versions}]", STEPS_VERSIONS_REASON)
+    # CDK's distributed-Map policy names this machine's executions by splitting its ARN.
+    map_policy = workflow.state_machine.node.try_find_child("DistributedMapPolicy")
+    cfn_policy = map_policy.node.default_child if map_policy else None
+    if map_policy and isinstance(cfn_policy, iam.CfnPolicy):
+        for statement in stack.resolve(cfn_policy.policy_document)["Statement"]:
+            resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            for resource in map(flatten_cfn_reference, resources):
+                if ":execution:" in resource and resource.endswith(":*"):
+                    _acknowledge(map_policy, f"AwsSolutions-IAM5[Resource::{resource}]", EXECUTIONS_REASON)
+    _acknowledge(stack.notifications.role, "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]", TOPIC_KEY_REASON)
+    _acknowledge(reports.bucket, "AwsSolutions-S1", REPORTS_ACCESS_LOGS_REASON)

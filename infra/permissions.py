@@ -7,19 +7,13 @@ from aws_cdk import aws_iam as iam
 
 # Exactly the calls the Lambda's CodeArtifact gateway makes; the writes are DisposePackageVersions and,
 # for quarantine, UpdatePackageVersionsStatus (to Archived only: the code sends no other target).
-# The run function plans (lists, describes where an age decides) and writes inline (API calls, and
-# runs without fan-out); a worker writes what a part pins and, when its message is redelivered,
-# lists the package first to count what an earlier attempt disposed.
+# Both functions plan (list, describe where an age decides) and write: the run function inline for the
+# API, the steps function a shard's plan and a part's disposals for the run workflow.
 RUN_PACKAGE_ACTIONS = (
     "codeartifact:DisposePackageVersions",
     "codeartifact:UpdatePackageVersionsStatus",
     "codeartifact:ListPackageVersions",
     "codeartifact:DescribePackageVersion",
-)
-WORKER_PACKAGE_ACTIONS = (
-    "codeartifact:DisposePackageVersions",
-    "codeartifact:UpdatePackageVersionsStatus",
-    "codeartifact:ListPackageVersions",
 )
 # BytesReclaimed: the assets of each version, listed before it is disposed (measureBytes only).
 MEASURE_ACTIONS = ("codeartifact:ListPackageVersionAssets",)
@@ -52,12 +46,11 @@ def codeartifact_statements(
     domain_owner: str,
     repositories: Sequence[str],
     actions: Sequence[str],
-    discovery: bool = True,
 ) -> list[iam.PolicyStatement]:
     """Statements scoped to one domain and the given repository names or globs (IAM wildcards).
 
-    `actions` on the repositories' packages; with `discovery`, also listing the packages of those
-    repositories and the domain's repositories (what planning needs, and a worker does not).
+    `actions` on the repositories' packages, and listing the packages of those repositories and the
+    domain's repositories (what planning needs).
     """
     # Package ARNs are package/{domain}/{repo}/{format}/{namespace}/{name}; the trailing `*` spans
     # every format, namespace and name inside the repository, never another repository.
@@ -66,8 +59,6 @@ def codeartifact_statements(
         for repo in repositories
     ]
     statements = [iam.PolicyStatement(sid="DisposeAndReadPackageVersions", actions=list(actions), resources=packages)]
-    if not discovery:
-        return statements
     repos = [
         codeartifact_arn(stack, owner=domain_owner, resource="repository", name=f"{domain}/{repo}")
         for repo in repositories

@@ -1,4 +1,8 @@
-"""RetentionSchedules: EventBridge rules that start retention-policy runs (manual PutEvents and schedules)."""
+"""RetentionSchedules: EventBridge rules that start retention-policy runs (manual PutEvents and schedules).
+
+Every rule starts the run workflow (infra/workflow.py) with the run event as the execution's input,
+through one role that may start that state machine and nothing else.
+"""
 
 import json
 from collections.abc import Mapping, Sequence
@@ -6,7 +10,8 @@ from collections.abc import Mapping, Sequence
 from aws_cdk import Stack
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
-from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk.interfaces import aws_events as events_refs
 from constructs import Construct
 
@@ -92,24 +97,35 @@ class RetentionSchedules(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        function: lambda_.IFunction,
+        state_machine: sfn.IStateMachine,
         policies: Sequence[RetentionPolicy] = (),
     ) -> None:
         super().__init__(scope, construct_id)
+        stack = Stack.of(self)
+
+        # One role for every rule: EventBridge may start this state machine, for this account's rules only.
+        self.role = iam.Role(
+            self,
+            "StartRunsRole",
+            assumed_by=iam.ServicePrincipal(
+                "events.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": stack.account}}
+            ),
+            description=f"{SERVICE_NAME}: EventBridge starts the run workflow for run events and schedules",
+        )
+        state_machine.grant_start_execution(self.role)
 
         # Anyone allowed events:PutEvents on the default bus can start a run with this source and
-        # detail-type (a documented entry point); the detail is validated by the handler.
+        # detail-type (a documented entry point); the workflow's Start step validates the detail.
         self.run_rule = events.Rule(
             self,
             "RunRule",
             description=f"{SERVICE_NAME}: run the retention policy in the event detail",
             event_pattern=events.EventPattern(source=[RUN_EVENT_SOURCE], detail_type=[RUN_EVENT_DETAIL_TYPE]),
-            targets=[targets.LambdaFunction(function)],
+            targets=[targets.SfnStateMachine(state_machine, role=self.role)],
         )
 
         # Policies arrive validated (infra/policies.py, at synth). A schedule rule delivers the same
-        # event as a manual run, so the handler has one path; a policy without a schedule is API-only.
-        prefix = Stack.of(self).stack_name
+        # event as a manual run, so the workflow has one path; a policy without a schedule is API-only.
         self.schedule_rules: dict[str, events.Rule] = {}
         for policy in policies:
             if policy.schedule is None:
@@ -117,8 +133,8 @@ class RetentionSchedules(Construct):
             self.schedule_rules[policy.name] = events.Rule(
                 self,
                 f"Schedule-{policy.name}",
-                rule_name=schedule_rule_name(prefix, policy.name),
+                rule_name=schedule_rule_name(stack.stack_name, policy.name),
                 description=f"{SERVICE_NAME}: scheduled {policy.mode} run of retention policy {policy.name}",
                 schedule=events.Schedule.expression(policy.schedule),
-                targets=[targets.LambdaFunction(function, event=RunEventInput(policy))],
+                targets=[targets.SfnStateMachine(state_machine, input=RunEventInput(policy), role=self.role)],
             )

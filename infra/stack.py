@@ -1,4 +1,4 @@
-"""DisposerStack: composes the function, the fan-out, the API, the run schedules and monitoring; build_app wires it."""
+"""DisposerStack: composes the functions, the run workflow, the API, schedules and monitoring; build_app wires it."""
 
 import os
 from collections.abc import Sequence
@@ -14,14 +14,17 @@ from infra.checkov import skip_acknowledged_checks
 from infra.config import DisposerConfig, load_config
 from infra.constants import RUN_EVENT_DETAIL_TYPE, RUN_EVENT_SOURCE, SERVICE_NAME
 from infra.encryption import LogEncryption
-from infra.fanout import FanOut
 from infra.function import DisposerFunction
 from infra.ledger import Ledger
 from infra.monitoring import Monitoring
 from infra.nag import suppress_acknowledged_findings
+from infra.notifications import Notifications
 from infra.policies import load_policy_file
+from infra.reports import ReportsBucket
 from infra.schedules import RetentionSchedules
+from infra.steps import StepsFunction
 from infra.switch import KillSwitch
+from infra.workflow import RunWorkflow
 
 
 class DisposerStack(cdk.Stack):
@@ -44,36 +47,74 @@ class DisposerStack(cdk.Stack):
             description=f"{SERVICE_NAME}: disposes CodeArtifact package versions in domain {config.domain}",
         )
         self.config = config
-        # One asset for both functions: the worker is the same code with another handler.
+        # One asset for both functions: the steps function is the same code with another handler.
         code = lambda_code(config.policies_path)
         self.log_encryption = LogEncryption(self, "LogEncryption")
         log_key = self.log_encryption.key
         self.disposer = DisposerFunction(self, "Disposer", config=config, log_key=log_key, code=code)
-        self.fan_out = (
-            FanOut(self, "FanOut", config=config, dispatcher=self.disposer, log_key=log_key, code=code)
-            if config.fan_out
-            else None
-        )
-        worker = self.fan_out.worker if self.fan_out is not None else None
-        self.ledger = Ledger(self, "Ledger", run_function=self.disposer, worker=worker)
+        self.steps = StepsFunction(self, "Steps", config=config, log_key=log_key, code=code)
+        self.ledger = Ledger(self, "Ledger", run_function=self.disposer, steps=self.steps)
         self.switch = KillSwitch(
-            self, "KillSwitch", stack_name=config.stack_name, functions=[self.disposer, *([worker] if worker else [])]
+            self, "KillSwitch", stack_name=config.stack_name, functions=[self.disposer, self.steps]
         )
+        self.reports = ReportsBucket(self, "Reports", config=config)
+        self.workflow = RunWorkflow(
+            self, "RunWorkflow", config=config, steps=self.steps, reports=self.reports, log_key=log_key
+        )
+        for function in (self.disposer, self.steps):
+            self.reports.grant_function(function)
+        self.workflow.grant_control(self.disposer)
+        self.reports.admit(functions=[self.disposer.role, self.steps.role], state_machine=self.workflow.role)
         self.api = DisposeApi(self, "Api", function=self.disposer.function, config=config, log_key=log_key)
-        self.schedules = RetentionSchedules(self, "Schedules", function=self.disposer.function, policies=policies)
+        self.schedules = RetentionSchedules(
+            self, "Schedules", state_machine=self.workflow.state_machine, policies=policies
+        )
+        self.notifications = Notifications(self, "Notifications", config=config)
         self.monitoring = Monitoring(
             self,
             "Monitoring",
             config=config,
             function=self.disposer.function,
-            log_group=self.disposer.log_group,
-            failed_runs_queue=self.disposer.failed_runs_queue,
+            steps=self.steps.function,
+            state_machine=self.workflow.state_machine,
+            audit_log_groups=[self.disposer.log_group, self.steps.log_group],
             api_stage=self.api.rest_api.deployment_stage,
-            fan_out=self.fan_out,
         )
+        self._outputs()
+        suppress_acknowledged_findings(self)
+        skip_acknowledged_checks(self)
 
+    # Longer than 50 lines: one declaration per output, each with what the operator does with it.
+    def _outputs(self) -> None:
+        """What an operator needs to find: where to call, what to read, what to subscribe to."""
         cdk.CfnOutput(self, "ApiUrl", value=self.api.rest_api.url, description="Base URL (SigV4, service execute-api)")
         cdk.CfnOutput(self, "FunctionName", value=self.disposer.function.function_name)
+        cdk.CfnOutput(self, "FunctionLogGroup", value=self.disposer.log_group.log_group_name)
+        cdk.CfnOutput(self, "StepsFunctionName", value=self.steps.function.function_name)
+        cdk.CfnOutput(
+            self,
+            "StepsLogGroup",
+            value=self.steps.log_group.log_group_name,
+            description="The audit trail of workflow runs: their decisions, disposals and reports",
+        )
+        cdk.CfnOutput(
+            self,
+            "RunStateMachineArn",
+            value=self.workflow.state_machine.state_machine_arn,
+            description="The run workflow: every scheduled, PutEvents and API-started run is an execution",
+        )
+        cdk.CfnOutput(
+            self,
+            "ReportsBucketName",
+            value=self.reports.bucket.bucket_name,
+            description="Every run's files under runs/<runId>/ (plan, parts, approval, report.json)",
+        )
+        cdk.CfnOutput(
+            self,
+            "NotificationTopicArn",
+            value=self.notifications.topic.topic_arn,
+            description="Every run notification (planned, approval needed, quarantined, finished, aborted)",
+        )
         cdk.CfnOutput(self, "LedgerTableName", value=self.ledger.table.table_name)
         cdk.CfnOutput(
             self,
@@ -81,29 +122,6 @@ class DisposerStack(cdk.Stack):
             value=self.switch.parameter.parameter_name,
             description="Kill switch: any value but 'enabled' stops every disposal within 10 s",
         )
-        cdk.CfnOutput(self, "FunctionLogGroup", value=self.disposer.log_group.log_group_name)
-        cdk.CfnOutput(
-            self,
-            "FailedRunsQueueUrl",
-            value=self.disposer.failed_runs_queue.queue_url,
-            description="Scheduled and PutEvents runs that failed after Lambda's retries (on-failure destination)",
-        )
-        if self.fan_out is not None:
-            cdk.CfnOutput(
-                self,
-                "WorkQueueUrl",
-                value=self.fan_out.queue.queue_url,
-                description="Scheduled runs send their planned disposals here; the worker function applies them",
-            )
-            cdk.CfnOutput(
-                self,
-                "WorkDeadLetterQueueUrl",
-                value=self.fan_out.dead_letter_queue.queue_url,
-                description="Work messages that failed three times (alarm WorkDeadLetters)",
-            )
-            cdk.CfnOutput(self, "WorkerFunctionName", value=self.fan_out.worker.function.function_name)
-            cdk.CfnOutput(self, "WorkerLogGroup", value=self.fan_out.worker.log_group.log_group_name)
-            cdk.CfnOutput(self, "RunTableName", value=self.fan_out.table.table_name)
         cdk.CfnOutput(
             self,
             "AlarmTopicArn",
@@ -118,8 +136,6 @@ class DisposerStack(cdk.Stack):
             value=f"source={RUN_EVENT_SOURCE} detail-type={RUN_EVENT_DETAIL_TYPE}",
             description="PutEvents on the default bus with this source and detail-type runs the policy in detail",
         )
-        suppress_acknowledged_findings(self)
-        skip_acknowledged_checks(self)
 
 
 def build_app(app: cdk.App) -> DisposerStack:

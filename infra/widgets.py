@@ -84,7 +84,7 @@ def function_widgets(
     width: int,
     concurrency_limit: cloudwatch.HorizontalAnnotation | None = None,
 ) -> list[cloudwatch.IWidget]:
-    """A function's errors and throttles, duration, and concurrency (the run function and the worker)."""
+    """A function's errors and throttles, duration, and concurrency (the run function and the steps function)."""
     return [
         graph(
             f"{name} errors / throttles",

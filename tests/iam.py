@@ -1,7 +1,10 @@
 """IAM equals the calls: every AWS call a function makes in the tests, checked against that function's role in
 the synthesized template.
 
-`RECORDER` wraps both Lambda entry points and botocore's client creation: a client made while an entry
+The template side: `Role.of` reads a function's role (by its handler: the run function, the steps
+function) and `Role.of_state_machine` the run state machine's, each with the resource policies that may
+deny what it allows (the ledger table, the reports bucket). The recording side: `RECORDER` wraps the
+Lambda entry points and botocore's client creation: a client made while an entry
 point runs is the function's, and its calls (botocore's `before-parameter-build`, which sees the API
 parameters) are attributed to the function whose invocation makes them. Clients a test makes itself
 (to seed or check) are never recorded, even when the test uses them inside a handler.
@@ -22,12 +25,15 @@ from typing import Any
 import botocore.session
 from aws_cdk.assertions import Template
 
-from disposer.constants import RUN_HANDLER, WORKER_HANDLER
+from disposer.constants import RUN_HANDLER
 from disposer.settings import Settings
+from infra.constants import STEPS_HANDLER
 
 REGION = "us-east-1"
 ACCOUNT = "111122223333"
-FUNCTIONS = {"run": RUN_HANDLER, "worker": WORKER_HANDLER}
+FUNCTIONS = {"run": RUN_HANDLER, "steps": STEPS_HANDLER}
+# The principal the run state machine's tasks and Maps act as: a name for calls attributed to it.
+STATE_MACHINE = "state-machine"
 
 # CodeArtifact operations and the resource type each authorizes against.
 CODEARTIFACT_RESOURCE = {
@@ -39,8 +45,22 @@ CODEARTIFACT_RESOURCE = {
     "DisposePackageVersions": "package",
     "UpdatePackageVersionsStatus": "package",
 }
-# Operations authorized as another action (SendMessageBatch is SendMessage to IAM).
-ACTION_OF = {"sqs:SendMessageBatch": "sqs:SendMessage", "sqs:DeleteMessageBatch": "sqs:DeleteMessage"}
+# Operations authorized as another action (SendMessageBatch is SendMessage to IAM; S3's reads and uploads).
+ACTION_OF = {
+    "sqs:SendMessageBatch": "sqs:SendMessage",
+    "sqs:DeleteMessageBatch": "sqs:DeleteMessage",
+    "s3:HeadObject": "s3:GetObject",
+    "s3:ListObjectsV2": "s3:ListBucket",
+    "s3:ListObjects": "s3:ListBucket",
+    "s3:CreateMultipartUpload": "s3:PutObject",
+    "s3:UploadPart": "s3:PutObject",
+    "s3:CompleteMultipartUpload": "s3:PutObject",
+}
+# With SSE-KMS, S3 uses the bucket's key as the caller: a read decrypts, a write generates a data key.
+S3_KEY_ACTION = {"s3:GetObject": "kms:Decrypt", "s3:PutObject": "kms:GenerateDataKey"}
+# Step Functions operations on an execution rather than on the state machine; the task answers name none.
+EXECUTION_OPERATIONS = {"DescribeExecution", "StopExecution", "GetExecutionHistory"}
+UNSCOPED_OPERATIONS = {"SendTaskSuccess", "SendTaskFailure", "SendTaskHeartbeat"}
 
 
 @dataclass(frozen=True)
@@ -94,11 +114,37 @@ def describe_call(function: str, service: str, operation: str, params: Mapping[s
         # arn:...:parameter/a/b for "/a/b": the name (its leading slash included) ends the ARN; which
         # parameter the name is comes from the template's environment, as for tables and queues.
         resources = [f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter{{{_configured(params['Name'])}}}"]
+    elif service == "s3":
+        return _s3_calls(function, action, params, settings)
+    elif service == "states":
+        resources = [_states_resource(operation, params)]
     else:
         resources = [f"unknown:{service}"]
     return [
         AwsCall(function, action, resource, settings.measure_bytes, settings.repositories) for resource in resources
     ]
+
+
+def _s3_calls(function: str, action: str, params: Mapping[str, Any], settings: Settings) -> list[AwsCall]:
+    """An S3 call on the bucket (`{env:VARIABLE}`, a ListBucket) or an object (`{env:VARIABLE}/<key>`), and
+    the KMS call S3 makes with the bucket's key as the caller (`key-of:{env:VARIABLE}`)."""
+    bucket = "{" + _configured(params["Bucket"]) + "}"
+    resource = f"{bucket}/{params['Key']}" if "Key" in params else bucket
+    calls = [AwsCall(function, action, resource, settings.measure_bytes, settings.repositories)]
+    if action in S3_KEY_ACTION:
+        calls.append(
+            AwsCall(function, S3_KEY_ACTION[action], f"key-of:{bucket}", settings.measure_bytes, settings.repositories)
+        )
+    return calls
+
+
+def _states_resource(operation: str, params: Mapping[str, Any]) -> str:
+    """The state machine (as the variable that holds its ARN), an execution's ARN, or "*" for a task answer."""
+    if operation in UNSCOPED_OPERATIONS:
+        return "*"
+    if operation in EXECUTION_OPERATIONS:
+        return str(params["executionArn"])
+    return _configured(params["stateMachineArn"])
 
 
 class CallRecorder:
@@ -111,7 +157,6 @@ class CallRecorder:
 
     def install(self) -> None:
         import disposer.handler
-        import disposer.worker
 
         create_client = botocore.session.Session.create_client
         recorder = self
@@ -124,7 +169,6 @@ class CallRecorder:
 
         botocore.session.Session.create_client = create_recorded_client  # type: ignore[method-assign,assignment]
         disposer.handler.lambda_handler = self._acting_as("run", disposer.handler.lambda_handler)
-        disposer.worker.lambda_handler = self._acting_as("worker", disposer.worker.lambda_handler)
 
     def _acting_as(self, function: str, handler: Callable[..., Any]) -> Callable[..., Any]:
         def invoke(event: Any, context: Any) -> Any:
@@ -155,20 +199,28 @@ class CallRecorder:
 RECORDER = CallRecorder()
 
 
-def _resolve(value: Any) -> str:
-    """A CloudFormation value as this checker compares it: pseudo parameters filled in, references to a
-    resource written `resource:<logical id>`."""
+def _resolve(value: Any, resources: Mapping[str, Any] | None = None) -> str:
+    """A CloudFormation value as this checker compares it: pseudo parameters filled in, a named state machine
+    by its ARN (the execution ARNs granted are built from it), references to any other resource written
+    `resource:<logical id>`."""
     if isinstance(value, str):
         return value
     if "Ref" in value:
-        return {"AWS::Partition": "aws", "AWS::Region": REGION, "AWS::AccountId": ACCOUNT}.get(
-            value["Ref"], f"resource:{value['Ref']}"
-        )
+        name = value["Ref"]
+        pseudo = {"AWS::Partition": "aws", "AWS::Region": REGION, "AWS::AccountId": ACCOUNT}
+        machine = (resources or {}).get(name, {})
+        if machine.get("Type") == "AWS::StepFunctions::StateMachine" and "StateMachineName" in machine["Properties"]:
+            return f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{machine['Properties']['StateMachineName']}"
+        return pseudo.get(name, f"resource:{name}")
     if "Fn::GetAtt" in value:
         return f"resource:{value['Fn::GetAtt'][0]}"
     if "Fn::Join" in value:
         separator, parts = value["Fn::Join"]
-        return str(separator).join(_resolve(part) for part in parts)
+        return str(separator).join(_resolve(part, resources) for part in parts)
+    if "Fn::Select" in value:
+        index, listed = value["Fn::Select"]
+        separator, source = listed["Fn::Split"]
+        return _resolve(source, resources).split(str(separator))[int(index)]
     raise ValueError(f"unsupported CloudFormation value: {value}")
 
 
@@ -177,7 +229,7 @@ def _as_list(value: Any) -> list[Any]:
 
 
 def resource_policy_statements(template: Mapping[str, Any], logical_id: str) -> list[dict[str, Any]]:
-    """The statements of the resource policy of one table or queue (its QueuePolicy) of the template."""
+    """The statements of the resource policy of one table, queue (its QueuePolicy) or bucket (its BucketPolicy)."""
     resources = template["Resources"]
     resource = resources.get(logical_id, {})
     statements: list[dict[str, Any]] = []
@@ -186,17 +238,27 @@ def resource_policy_statements(template: Mapping[str, Any], logical_id: str) -> 
     for policy in resources.values():
         if policy["Type"] == "AWS::SQS::QueuePolicy" and {"Ref": logical_id} in policy["Properties"]["Queues"]:
             statements += policy["Properties"]["PolicyDocument"]["Statement"]
+        if policy["Type"] == "AWS::S3::BucketPolicy" and policy["Properties"]["Bucket"] == {"Ref": logical_id}:
+            statements += policy["Properties"]["PolicyDocument"]["Statement"]
     return statements
 
 
-def denied_by_resource_policy(template: Mapping[str, Any], logical_id: str, action: str, principal: str) -> bool:
+def denied_by_resource_policy(
+    template: Mapping[str, Any], logical_id: str, action: str, principal: str, resource: str | None = None
+) -> bool:
     """Whether an explicit Deny of the resource's own policy refuses `action` to `principal` (a resolved
-    role ARN, `resource:<logical id>`, or a literal ARN). Only the conditions the stack uses are read; any
-    other makes this raise, so a new kind of condition cannot pass unchecked."""
+    role ARN, `resource:<logical id>`, or a literal ARN), on `resource` when given (resolved, as
+    `resource:<bucket>/<key>` for an object), else on any resource the statement names. Only the
+    conditions the stack uses are read; any other makes this raise, so a new kind of condition cannot
+    pass unchecked."""
+    resources = template["Resources"]
     for statement in resource_policy_statements(template, logical_id):
         if statement["Effect"] != "Deny":
             continue
         if not any(fnmatchcase(action.lower(), a.lower()) for a in _as_list(statement["Action"])):
+            continue
+        named = [_resolve(r, resources) for r in _as_list(statement.get("Resource", "*"))]
+        if resource is not None and not any(fnmatchcase(resource, r) for r in named):
             continue
         if all(
             _condition_holds(op, key, values, principal)
@@ -218,8 +280,8 @@ def _condition_holds(operator: str, key: str, values: Any, principal: str) -> bo
 
 @dataclass(frozen=True)
 class Role:
-    """A function's environment, the Allow statements of its role, resolved, and the template (for the
-    resource policies that may deny what the role allows)."""
+    """A principal's environment (a function's; none for the state machine), the Allow statements of its
+    role, resolved, and the template (for the resource policies that may deny what the role allows)."""
 
     environment: Mapping[str, str]
     grants: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
@@ -228,39 +290,62 @@ class Role:
 
     @classmethod
     def of(cls, template: Mapping[str, Any], handler: str) -> "Role":
+        """The role of the function running `handler`, with that function's environment."""
         resources = template["Resources"]
         (function,) = [
             r["Properties"]
             for r in resources.values()
             if r["Type"] == "AWS::Lambda::Function" and r["Properties"]["Handler"] == handler
         ]
-        role = {"Ref": function["Role"]["Fn::GetAtt"][0]}
+        variables = function.get("Environment", {}).get("Variables", {})
+        environment = {k: _resolve(v, resources) for k, v in variables.items()}
+        return cls._of_role(template, function["Role"]["Fn::GetAtt"][0], environment)
+
+    @classmethod
+    def of_state_machine(cls, template: Mapping[str, Any]) -> "Role":
+        """The run state machine's role: what its tasks, Maps and log delivery act as."""
+        (machine,) = [
+            r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::StepFunctions::StateMachine"
+        ]
+        return cls._of_role(template, machine["RoleArn"]["Fn::GetAtt"][0], {})
+
+    @classmethod
+    def _of_role(cls, template: Mapping[str, Any], role_id: str, environment: Mapping[str, str]) -> "Role":
+        resources = template["Resources"]
         grants = [
-            (tuple(_as_list(s["Action"])), tuple(_resolve(r) for r in _as_list(s["Resource"])))
+            (tuple(_as_list(s["Action"])), tuple(_resolve(r, resources) for r in _as_list(s["Resource"])))
             for r in resources.values()
-            if r["Type"] == "AWS::IAM::Policy" and role in r["Properties"]["Roles"]
+            if r["Type"] == "AWS::IAM::Policy" and {"Ref": role_id} in r["Properties"]["Roles"]
             for s in r["Properties"]["PolicyDocument"]["Statement"]
             if s["Effect"] == "Allow"
         ]
-        environment = {k: _resolve(v) for k, v in function.get("Environment", {}).get("Variables", {}).items()}
-        return cls(environment=environment, grants=tuple(grants), arn=_resolve(function["Role"]), template=template)
+        return cls(environment=environment, grants=tuple(grants), arn=f"resource:{role_id}", template=template)
 
     def allows(self, call: AwsCall) -> bool:
         resource = call.resource
         if resource.startswith("env:"):
             resource = self.environment.get(resource.removeprefix("env:"), resource)
-        # A name inside an ARN: arn:...:parameter{env:VARIABLE}.
+        # A name inside an ARN: arn:...:parameter{env:VARIABLE}, {env:VARIABLE}/key of a bucket.
         resource = re.sub(r"\{env:(\w+)\}", lambda m: self.environment.get(m[1], m[0]), resource)
+        if resource.startswith("key-of:"):
+            resource = self._bucket_key(resource.removeprefix("key-of:"))
         allowed = any(
             any(fnmatchcase(call.action.lower(), a.lower()) for a in actions)
             and any(fnmatchcase(resource, r) for r in granted)
             for actions, granted in self.grants
         )
-        # An explicit Deny in the table's or queue's own policy wins over any Allow.
+        # An explicit Deny in the table's, queue's or bucket's own policy wins over any Allow.
         if allowed and self.template is not None and resource.startswith("resource:"):
-            own = resource.removeprefix("resource:")
-            return not denied_by_resource_policy(self.template, own, call.action, self.arn)
+            own = resource.removeprefix("resource:").split("/")[0]
+            return not denied_by_resource_policy(self.template, own, call.action, self.arn, resource)
         return allowed
+
+    def _bucket_key(self, bucket: str) -> str:
+        """The KMS key a bucket (`resource:<logical id>`) encrypts with, as a resolved ARN."""
+        assert self.template is not None
+        properties = self.template["Resources"][bucket.removeprefix("resource:")]["Properties"]
+        (rule,) = properties["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+        return _resolve(rule["ServerSideEncryptionByDefault"]["KMSMasterKeyID"])
 
 
 def missing_permissions(
@@ -270,7 +355,12 @@ def missing_permissions(
     missing: list[str] = []
     for call in sorted(set(calls), key=str):
         template = template_for(call.measure_bytes, call.repositories)
-        if not Role.of(template, FUNCTIONS[call.function]).allows(call):
+        role = (
+            Role.of_state_machine(template)
+            if call.function == STATE_MACHINE
+            else Role.of(template, FUNCTIONS[call.function])
+        )
+        if not role.allows(call):
             missing.append(str(call))
     return missing
 

@@ -8,7 +8,7 @@ from typing import Any
 import aws_cdk as cdk
 from aws_cdk.assertions import Template
 
-from infra.constants import LAMBDA_HANDLER, WORKER_HANDLER
+from infra.constants import LAMBDA_HANDLER, STEPS_HANDLER
 from infra.nag import flatten_cfn_reference
 from infra.stack import DisposerStack, build_app
 
@@ -74,13 +74,13 @@ def function_with_handler(template: Template, handler: str) -> tuple[str, dict[s
 
 
 def run_function(template: Template) -> tuple[str, dict[str, Any]]:
-    """The run function (API and EventBridge entry point)."""
+    """The run function (the API's entry point)."""
     return function_with_handler(template, LAMBDA_HANDLER)
 
 
-def worker_function(template: Template) -> tuple[str, dict[str, Any]]:
-    """The fan-out worker function (SQS entry point)."""
-    return function_with_handler(template, WORKER_HANDLER)
+def steps_function(template: Template) -> tuple[str, dict[str, Any]]:
+    """The steps function (every Task of the run workflow)."""
+    return function_with_handler(template, STEPS_HANDLER)
 
 
 def role_statements(template: Template, function: dict[str, Any]) -> list[dict[str, Any]]:
@@ -146,6 +146,34 @@ VARIANT_CONTEXT: Mapping[str, Any] = {
     "auditLogRetentionDays": 2557,
     "logRetentionDays": 14,
 }
+
+
+# The tuned deployment's operators (conftest.TUNED_CONTEXT): one role with a path, one without.
+OPERATOR_ROLE_ARNS = (
+    "arn:aws:iam::111122223333:role/platform/ReportsReader",
+    "arn:aws:iam::444455556666:role/AuditJob",
+)
+TUNED_NOTIFY_EMAIL = "releases+runs@example.com"
+
+
+def logical_id(construct: Any) -> str:
+    """The logical id of a construct's CloudFormation resource (its default child)."""
+    stack = cdk.Stack.of(construct)
+    resource = construct if isinstance(construct, cdk.CfnElement) else construct.node.default_child
+    return stack.get_logical_id(resource)
+
+
+def state_machine_definition(template: Template) -> dict[str, Any]:
+    """The run state machine's definition, parsed, with the steps function's ARN written <Steps.Arn>."""
+    definition: dict[str, Any] = json.loads(state_machine_definition_text(template))
+    return definition
+
+
+def state_machine_definition_text(template: Template) -> str:
+    """The DefinitionString as one string, each reference written <Name> (the JSON text itself kept)."""
+    (_, machine) = only_resource(template, "AWS::StepFunctions::StateMachine")
+    delimiter, parts = machine["Properties"]["DefinitionString"]["Fn::Join"]
+    return str(delimiter).join(part if isinstance(part, str) else flat(part) for part in parts)
 
 
 def render_input_template(template_text: str, values: Mapping[str, str]) -> str:

@@ -5,7 +5,7 @@ import pytest
 from aws_cdk.assertions import Template
 
 from infra.stack import DisposerStack
-from tests.infra.cdk_testkit import VARIANT_CONTEXT, synth_stack
+from tests.infra.cdk_testkit import OPERATOR_ROLE_ARNS, TUNED_NOTIFY_EMAIL, VARIANT_CONTEXT, synth_stack
 
 
 @pytest.fixture(scope="session")
@@ -29,22 +29,26 @@ def variant_template(variant_stack: tuple[cdk.App, DisposerStack]) -> Template:
     return Template.from_stack(variant_stack[1])
 
 
-@pytest.fixture(scope="session")
-def inline_stack() -> tuple[cdk.App, DisposerStack]:
-    """The stack with fanOut false: no work queue, run table or worker; runs apply inline."""
-    return synth_stack({"fanOut": False})
+# Every workflow and pacing key away from its default: 20 shards planned and 5 parts applied at once, a
+# quarter of each quota, 4 threads, bytes measured, run files kept 30 days, two operator roles that may
+# read them, and run notifications mailed.
+TUNED_CONTEXT = {
+    "planConcurrency": 20,
+    "workerConcurrency": 5,
+    "quotaShare": 0.25,
+    "threads": 4,
+    "measureBytes": True,
+    "reportsRetentionDays": 30,
+    "operatorRoleArns": list(OPERATOR_ROLE_ARNS),
+    "notifyEmail": TUNED_NOTIFY_EMAIL,
+}
 
 
 @pytest.fixture(scope="session")
-def inline_template(inline_stack: tuple[cdk.App, DisposerStack]) -> Template:
-    return Template.from_stack(inline_stack[1])
-
-
-# Every fan-out and pacing key away from its default.
-TUNED_CONTEXT = {"workerConcurrency": 5, "quotaShare": 0.25, "threads": 4, "measureBytes": True}
+def tuned_stack() -> tuple[cdk.App, DisposerStack]:
+    return synth_stack(TUNED_CONTEXT)
 
 
 @pytest.fixture(scope="session")
-def tuned_template() -> Template:
-    """The stack with workerConcurrency 5, quotaShare 0.25, threads 4 and measureBytes true."""
-    return Template.from_stack(synth_stack(TUNED_CONTEXT)[1])
+def tuned_template(tuned_stack: tuple[cdk.App, DisposerStack]) -> Template:
+    return Template.from_stack(tuned_stack[1])

@@ -18,7 +18,7 @@ from tests.infra.cdk_testkit import make_app
 
 PYTHON_313 = Path(LAMBDA_PYTHON)
 HANDLER_FILE = LAMBDA_PACKAGE_DIR / "handler.py"
-WORKER_FILE = LAMBDA_PACKAGE_DIR / "worker.py"
+STEPS_FILE = LAMBDA_PACKAGE_DIR / "steps.py"
 
 
 @pytest.fixture(scope="module")
@@ -84,13 +84,13 @@ def test_bundle_arm64_disposer_package_matches_source(arm64_asset: Path):
 
 @pytest.mark.skipif(not PYTHON_313.exists(), reason=f"{PYTHON_313} (Lambda's Python version) is not installed")
 @pytest.mark.skipif(not HANDLER_FILE.exists(), reason="lambda/disposer/handler.py does not exist yet")
-@pytest.mark.skipif(not WORKER_FILE.exists(), reason="lambda/disposer/worker.py does not exist yet")
+@pytest.mark.skipif(not STEPS_FILE.exists(), reason="lambda/disposer/steps.py does not exist yet")
 def test_bundle_host_platform_imports_both_handlers_on_python_313(host_asset: Path, runtime_packages: Path):
     # GIVEN the asset bundled for this host, boto3 as the runtime provides it, and the functions' environment
     script = (
         "import sys; sys.path[:0] = sys.argv[1:3]\n"
-        "import disposer.handler, disposer.worker, pydantic_core\n"
-        "assert callable(disposer.handler.lambda_handler) and callable(disposer.worker.lambda_handler)\n"
+        "import disposer.handler, disposer.steps, pydantic_core\n"
+        "assert callable(disposer.handler.lambda_handler) and callable(disposer.steps.lambda_handler)\n"
         "print(disposer.handler.__file__); print(pydantic_core.__file__)\n"
     )
     environment = {
@@ -105,8 +105,8 @@ def test_bundle_host_platform_imports_both_handlers_on_python_313(host_asset: Pa
         "DISPOSER_REPOSITORIES": "releases,snapshots",
     }
 
-    # WHEN Python 3.13 in isolated mode imports the run and worker handlers (LAMBDA_HANDLER,
-    # WORKER_HANDLER) with only those two directories added
+    # WHEN Python 3.13 in isolated mode imports the run and steps handlers (LAMBDA_HANDLER,
+    # STEPS_HANDLER) with only those two directories added
     result = subprocess.run(
         [str(PYTHON_313), "-I", "-c", script, str(host_asset), str(runtime_packages)],
         capture_output=True,

@@ -25,7 +25,7 @@ def test_parse_config_cdk_json_example_returns_example_values():
     assert config.log_retention_days == 30
     assert config.audit_log_retention_days == 365
     assert config.alarm_email is None
-    assert (config.fan_out, config.worker_concurrency, config.quota_share) == (True, 2, 0.5)
+    assert (config.plan_concurrency, config.worker_concurrency, config.quota_share) == (10, 2, 0.5)
     assert (config.threads, config.measure_bytes) == (8, False)
 
 
@@ -154,55 +154,85 @@ def test_build_app_bad_context_raises_config_error():
     assert app.node.children == []
 
 
-def test_parse_config_fan_out_keys_default_to_the_documented_values():
-    # GIVEN none of the fan-out and pacing keys / WHEN parsed
+def test_parse_config_workflow_keys_default_to_the_documented_values():
+    # GIVEN none of the workflow and pacing keys / WHEN parsed
     config = parse_config(VALID)
 
-    # THEN fan-out on, 2 workers, half of each quota, 8 threads, bytes measured; 3 invocations share it
-    assert (config.fan_out, config.worker_concurrency, config.quota_share) == (True, 2, 0.5)
+    # THEN 10 shards planned and 2 parts applied at once, half of each quota, 8 threads, bytes not
+    # measured; run files kept 90 days, no operator role, no notification mail
+    assert (config.plan_concurrency, config.worker_concurrency, config.quota_share) == (10, 2, 0.5)
     assert (config.threads, config.measure_bytes) == (8, False)
-    assert config.concurrent_invocations == 3
+    assert (config.reports_retention_days, config.operator_role_arns, config.notify_email) == (90, (), None)
+    # AND each invocation takes 1/10 of the share: at most 10 run at once (the shards), never both Maps
+    assert config.concurrent_invocations == 10
 
 
-def test_parse_config_cli_strings_for_fan_out_keys_are_converted():
+def test_parse_config_cli_strings_for_workflow_keys_are_converted():
     # GIVEN the keys as `cdk synth -c key=value` passes them: strings
-    context = {**VALID, "fanOut": "false", "workerConcurrency": "10", "quotaShare": "1", "measureBytes": "false"}
+    context = {
+        **VALID,
+        "planConcurrency": "4",
+        "workerConcurrency": "12",
+        "quotaShare": "1",
+        "measureBytes": "false",
+        "reportsRetentionDays": "365",
+        "operatorRoleArns": "arn:aws:iam::111122223333:role/Ops, arn:aws:iam::111122223333:role/ops/Audit",
+        "notifyEmail": "releases@example.com",
+    }
 
-    # WHEN / THEN they are typed, and without fan-out the run function is the only invocation
+    # WHEN / THEN they are typed, the role list split, and the larger Map sets the pacing
     config = parse_config(context)
-    assert (config.fan_out, config.worker_concurrency, config.quota_share, config.measure_bytes) == (
-        False,
-        10,
-        1.0,
-        False,
+    assert (config.plan_concurrency, config.worker_concurrency, config.quota_share) == (4, 12, 1.0)
+    assert (config.measure_bytes, config.reports_retention_days) == (False, 365)
+    assert config.operator_role_arns == (
+        "arn:aws:iam::111122223333:role/Ops",
+        "arn:aws:iam::111122223333:role/ops/Audit",
     )
-    assert config.concurrent_invocations == 1
+    assert config.notify_email == "releases@example.com"
+    assert config.concurrent_invocations == 12
 
 
-def test_parse_config_worker_concurrency_counts_the_run_function_too():
-    # GIVEN 10 workers / WHEN / THEN 11 invocations may call CodeArtifact at once
-    assert parse_config({**VALID, "workerConcurrency": 10}).concurrent_invocations == 11
+def test_parse_config_no_operator_roles_or_notification_mail_when_empty():
+    # GIVEN `-c operatorRoleArns=` and `-c notifyEmail=` / WHEN parsed / THEN neither is set
+    config = parse_config({**VALID, "operatorRoleArns": "", "notifyEmail": ""})
+    assert (config.operator_role_arns, config.notify_email) == ((), None)
 
 
 @pytest.mark.parametrize(
     ("key", "value"),
     [
-        ("workerConcurrency", 1),  # the SQS event source's maximum concurrency is at least 2
+        ("planConcurrency", 0),
+        ("planConcurrency", 101),
         ("workerConcurrency", 0),
-        ("workerConcurrency", 1000),  # 999 workers + the run function is the handler's limit
+        ("workerConcurrency", 1001),  # the handler's settings accept at most 1000 invocations
+        ("reportsRetentionDays", 0),
+        ("reportsRetentionDays", 3651),
+        ("operatorRoleArns", ["arn:aws:iam::111122223333:user/alice"]),
+        ("operatorRoleArns", ["arn:aws:iam::1111:role/Ops"]),
+        ("operatorRoleArns", ["Ops"]),
+        ("notifyEmail", "releases"),
         ("quotaShare", 0),
         ("quotaShare", -0.5),
         ("quotaShare", 1.5),
         ("threads", 0),
         ("threads", 65),
-        ("fanOut", "sometimes"),
         ("measureBytes", 2),
     ],
 )
-def test_parse_config_bad_fan_out_key_raises_naming_key(key: str, value: object):
-    # GIVEN an out-of-range or untyped fan-out or pacing value
+def test_parse_config_bad_workflow_key_raises_naming_key(key: str, value: object):
+    # GIVEN an out-of-range or malformed workflow or pacing value
     context = {**VALID, key: value}
 
     # WHEN / THEN
-    with pytest.raises(ConfigError, match=rf"context key '{key}'"):
+    with pytest.raises(ConfigError, match=rf"context key '{key}"):
         parse_config(context)
+
+
+def test_build_app_retired_fan_out_key_raises_naming_it():
+    # GIVEN cdk.json (or -c) still setting fanOut, which the run workflow retired
+    app = make_app({"fanOut": False})
+
+    # WHEN / THEN building the app fails saying so, rather than ignoring the key
+    with pytest.raises(ConfigError, match=r"context key 'fanOut' is retired: every scheduled and PutEvents run"):
+        build_app(app)
+    assert app.node.children == []

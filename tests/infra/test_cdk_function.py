@@ -1,9 +1,7 @@
-"""DisposerFunction (the run function): runtime, environment, tracing, log group, role, failed runs."""
+"""DisposerFunction (the run function, the API's): runtime, environment, tracing, log group, role."""
 
 from typing import Any
 
-import aws_cdk as cdk
-from aws_cdk import aws_sqs as sqs
 from aws_cdk.assertions import Template
 
 from infra.constants import (
@@ -16,23 +14,21 @@ from infra.constants import (
     ENV_PLAN_TTL_HOURS,
     ENV_POLICIES_FILE,
     ENV_QUOTA_SHARE,
+    ENV_REPORTS_BUCKET,
     ENV_REPOSITORIES,
-    ENV_RUN_TABLE,
+    ENV_STATE_MACHINE_ARN,
     ENV_SWITCH_PARAMETER,
     ENV_THREADS,
-    ENV_WORK_QUEUE_URL,
     LAMBDA_HANDLER,
     LAMBDA_MEMORY_MB,
     METRICS_NAMESPACE,
     SERVICE_NAME,
 )
 from infra.permissions import WRITE_ACTIONS
-from infra.stack import DisposerStack
 from tests.infra.cdk_testkit import (
     as_list,
     flat,
     granted,
-    only_resource,
     policy_statements,
     role_statements,
     run_function,
@@ -71,10 +67,11 @@ def test_function_environment_carries_config_and_powertools_names(template: Temp
     variables = _function(template)["Environment"]["Variables"]
 
     # THEN it is exactly these variables, with the shared spellings from disposer/constants.py: the
-    # scope, the pacing (share 0.5 split between the run function and 2 workers), the deployed policies
-    # shipped in the asset, the fan-out, the ledger and the kill switch (test_cdk_fanout.py,
-    # test_cdk_ledger.py and test_cdk_safety.py check where the last four point)
-    pointers = (ENV_WORK_QUEUE_URL, ENV_RUN_TABLE, ENV_LEDGER_TABLE, ENV_SWITCH_PARAMETER)
+    # scope, the pacing (share 0.5 split max(planConcurrency 10, workerConcurrency 2) ways), the deployed
+    # policies shipped in the asset, the run workflow, the reports bucket, the ledger and the kill switch
+    # (test_cdk_workflow.py, test_cdk_reports.py, test_cdk_ledger.py and test_cdk_steps.py check where
+    # the last four point)
+    pointers = (ENV_STATE_MACHINE_ARN, ENV_REPORTS_BUCKET, ENV_LEDGER_TABLE, ENV_SWITCH_PARAMETER)
     assert {key: value for key, value in variables.items() if key not in pointers} == {
         "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
         "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
@@ -83,7 +80,7 @@ def test_function_environment_carries_config_and_powertools_names(template: Temp
         ENV_DOMAIN_OWNER: "111122223333",
         ENV_REPOSITORIES: "releases,snapshots",
         ENV_QUOTA_SHARE: "0.5",
-        ENV_CONCURRENT_INVOCATIONS: "3",
+        ENV_CONCURRENT_INVOCATIONS: "10",
         ENV_THREADS: "8",
         ENV_MEASURE_BYTES: "false",
         ENV_POLICIES_FILE: DEPLOYED_POLICIES_FILE,
@@ -123,11 +120,13 @@ def test_function_log_group_explicit_with_configured_retention(template: Templat
 
 
 def test_log_groups_all_have_retention(template: Template):
-    # GIVEN every log group of the stack (run function, worker, API access logs, API execution logs)
+    # GIVEN every log group of the stack (run function, steps function, API access logs, API execution
+    # logs, the run workflow's execution logs)
     log_groups = template.find_resources("AWS::Logs::LogGroup")
 
-    # WHEN / THEN none keeps logs forever: both audit trails a year, the API logs logRetentionDays
+    # WHEN / THEN none keeps logs forever: both audit trails a year, the others logRetentionDays
     assert sorted(log_group["Properties"].get("RetentionInDays") for log_group in log_groups.values()) == [
+        30,
         30,
         30,
         365,
@@ -203,14 +202,47 @@ def test_role_measure_bytes_true_adds_list_package_version_assets(tuned_template
     assert "codeartifact:DisposePackageVersions" in actions
 
 
-def test_role_only_wildcard_resource_is_xray_telemetry(template: Template):
+# Actions with no resource-level permissions (Service Authorization Reference): X-Ray's, Step Functions' task
+# answers, and the CloudWatch Logs delivery setup Step Functions makes for its execution logs.
+NO_RESOURCE_TYPE = {
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "xray:GetSamplingRules",
+    "xray:GetSamplingTargets",
+    "states:SendTaskSuccess",
+    "states:SendTaskFailure",
+    "logs:CreateLogDelivery",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies",
+    "logs:DescribeLogGroups",
+}
+
+
+def test_role_only_wildcard_resource_is_for_actions_without_resource_types(template: Template):
     # GIVEN / WHEN statements with Resource "*"
     wildcard = [s for s in policy_statements(template) if "*" in as_list(s["Resource"])]
 
-    # THEN they are only X-Ray's, which has no resource-level permissions
+    # THEN they are only for actions that support no resource-level permissions
     assert wildcard
     for statement in wildcard:
-        assert set(as_list(statement["Action"])) <= {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+        assert set(as_list(statement["Action"])) <= NO_RESOURCE_TYPE, statement
+    # AND the run function's are X-Ray's and the approval answers
+    run = {
+        a
+        for s in role_statements(template, _function(template))
+        if "*" in as_list(s["Resource"])
+        for a in as_list(s["Action"])
+    }
+    assert run == {
+        "xray:PutTraceSegments",
+        "xray:PutTelemetryRecords",
+        "states:SendTaskSuccess",
+        "states:SendTaskFailure",
+    }
 
 
 def test_function_role_has_no_managed_policies(template: Template):
@@ -222,7 +254,7 @@ def test_function_role_has_no_managed_policies(template: Template):
         == {"Service": "lambda.amazonaws.com"}
     ]
 
-    # WHEN / THEN there are two (run function, worker), each relying on inline least-privilege
+    # WHEN / THEN there are two (run function, steps function), each relying on inline least-privilege
     # statements only
     assert len(lambda_roles) == 2
     assert all("ManagedPolicyArns" not in role for role in lambda_roles)
@@ -250,63 +282,13 @@ def test_role_repository_glob_maps_to_iam_wildcard(variant_template: Template):
     assert variables[ENV_REPOSITORIES] == "releases,snapshots-*"
 
 
-def _queue(template: Template, queue: sqs.IQueue) -> tuple[str, dict[str, Any]]:
-    logical_id = cdk.Stack.of(queue).get_logical_id(queue.node.default_child)  # type: ignore[arg-type]
-    properties: dict[str, Any] = template.to_json()["Resources"][logical_id]["Properties"]
-    return logical_id, properties
+def test_no_queue_and_no_async_invocation_config(template: Template):
+    # GIVEN the run workflow, which runs every scheduled and PutEvents run (its Maps took the work queue's place)
+    # WHEN the template is read
+    resource_types = {resource["Type"] for resource in template.to_json()["Resources"].values()}
 
-
-def test_failed_runs_queue_encrypted_retained_14_days_ssl_only(
-    default_stack: tuple[cdk.App, DisposerStack], template: Template
-):
-    # GIVEN the failed-runs queue
-    queue_id, queue = _queue(template, default_stack[1].disposer.failed_runs_queue)
-
-    # WHEN / THEN SQS-managed SSE, SQS's maximum retention, and a policy denying plain HTTP
-    assert queue["SqsManagedSseEnabled"] is True
-    assert queue["MessageRetentionPeriod"] == 14 * 24 * 3600
-    (queue_policy,) = [
-        resource["Properties"]
-        for resource in template.find_resources("AWS::SQS::QueuePolicy").values()
-        if resource["Properties"]["Queues"] == [{"Ref": queue_id}]
-    ]
-    (statement,) = queue_policy["PolicyDocument"]["Statement"]
-    assert statement["Effect"] == "Deny"
-    assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-
-
-def test_function_async_failures_not_retried_go_to_failed_runs_queue(
-    default_stack: tuple[cdk.App, DisposerStack], template: Template
-):
-    # GIVEN the function's async invoke config (used by every EventBridge rule, manual and scheduled)
-    queue_id, _ = _queue(template, default_stack[1].disposer.failed_runs_queue)
-    function_id = run_function(template)[0]
-    config = only_resource(template, "AWS::Lambda::EventInvokeConfig")[1]["Properties"]
-
-    # WHEN / THEN a run that fails (aborted by its cap, say) is not repeated, since each schedule firing
-    # is one run: it lands in the queue at once, as does one that waited more than 6 h
-    assert config["FunctionName"] == {"Ref": function_id}
-    assert config["MaximumRetryAttempts"] == 0
-    assert config["MaximumEventAgeInSeconds"] == 6 * 3600
-    assert config["DestinationConfig"] == {"OnFailure": {"Destination": {"Fn::GetAtt": [queue_id, "Arn"]}}}
+    # THEN no function is invoked asynchronously (no on-failure destination to configure), no SQS queue is
+    # left, and no role may use one
+    assert not {"AWS::Lambda::EventInvokeConfig", "AWS::SQS::Queue", "AWS::Lambda::EventSourceMapping"} & resource_types
+    assert not granted(policy_statements(template), "sqs:")
     assert "DeadLetterConfig" not in _function(template)
-
-
-def test_role_may_send_to_failed_runs_and_work_queues_only(
-    default_stack: tuple[cdk.App, DisposerStack], template: Template
-):
-    # GIVEN the run function's SQS grants
-    stack = default_stack[1]
-    assert stack.fan_out is not None
-    failed_runs = f"<{_queue(template, stack.disposer.failed_runs_queue)[0]}.Arn>"
-    work = f"<{_queue(template, stack.fan_out.queue)[0]}.Arn>"
-    grants = granted(role_statements(template, _function(template)), "sqs:")
-
-    # WHEN / THEN it may send to those two queues (the destination also reads the failed-runs queue's
-    # attributes), and never receive or delete
-    assert grants == {
-        ("sqs:SendMessage", failed_runs),
-        ("sqs:GetQueueAttributes", failed_runs),
-        ("sqs:GetQueueUrl", failed_runs),
-        ("sqs:SendMessage", work),
-    }

@@ -10,7 +10,7 @@ from infra.constants import ENV_LEDGER_TABLE
 from infra.stack import DisposerStack
 from local.tables import create_ledger_table
 from tests.iam import denied_by_resource_policy
-from tests.infra.cdk_testkit import granted, role_statements, run_function, worker_function
+from tests.infra.cdk_testkit import granted, role_statements, run_function, steps_function
 
 
 def _ledger(stack: DisposerStack, template: Template) -> tuple[str, dict[str, Any]]:
@@ -43,7 +43,7 @@ def test_ledger_grants_each_function_exactly_its_calls(
     # GIVEN both functions' roles and environments
     stack = default_stack[1]
     logical_id, _ = _ledger(stack, template)
-    run, worker = run_function(template)[1], worker_function(template)[1]
+    run, steps = run_function(template)[1], steps_function(template)[1]
     arn = f"<{logical_id}.Arn>"
 
     def on_ledger(function: dict[str, Any]) -> set[str]:
@@ -51,7 +51,7 @@ def test_ledger_grants_each_function_exactly_its_calls(
 
     # WHEN / THEN both are told the table; the run function reads partitions and holds, remembers times
     # and quarantine records, marks restores, and places and removes holds for the API
-    for function in (run, worker):
+    for function in (run, steps):
         assert function["Environment"]["Variables"][ENV_LEDGER_TABLE] == {"Ref": logical_id}
     assert on_ledger(run) == {
         "dynamodb:Query",
@@ -60,8 +60,9 @@ def test_ledger_grants_each_function_exactly_its_calls(
         "dynamodb:PutItem",
         "dynamodb:DeleteItem",
     }
-    # AND the worker reads the holds before it writes, and records what it archived
-    assert on_ledger(worker) == {"dynamodb:Query", "dynamodb:BatchWriteItem"}
+    # AND the steps function, which runs the workflow's runs, does what a run does there, no more: reads
+    # partitions and holds, remembers times and quarantine records, marks restores; never a hold's put or delete
+    assert on_ledger(steps) == {"dynamodb:Query", "dynamodb:BatchWriteItem", "dynamodb:UpdateItem"}
 
 
 WRITES = ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "PartiQLInsert", "PartiQLUpdate", "PartiQLDelete")
@@ -95,8 +96,7 @@ def test_ledger_policy_denies_every_write_to_all_but_the_functions_holds_include
 
 
 def _roles(stack: DisposerStack) -> list[Any]:
-    assert stack.fan_out is not None
-    return [stack.disposer.role, stack.fan_out.worker.role]
+    return [stack.disposer.role, stack.steps.role]
 
 
 class _Recorder:

@@ -11,11 +11,11 @@ from disposer import constants
 from infra.alarms import ALARMS
 from infra.queries import LATEST_DISPOSALS
 from infra.stack import DisposerStack
-from tests.infra.cdk_testkit import VARIANT_ALARM_EMAIL, flat, only_resource, resources_of
+from tests.infra.cdk_testkit import VARIANT_ALARM_EMAIL, flat, logical_id, only_resource, resources_of
 
-# Every run metric but the two dated at a run's dispatch (a report lands in the period of its dispatch, so
-# they graph nothing a reader expects); the RunsUnreported alarm, on the dashboard's alarm status, reads them.
-DATED_AT_DISPATCH = {constants.METRIC_RUNS_DISPATCHED, constants.METRIC_DISPATCHED_RUNS_REPORTED}
+# Every run metric but the two the fan-out published at a run's dispatch (spelled out: the function's package
+# may drop them with the fan-out), which nothing graphs or alarms on any more.
+DATED_AT_DISPATCH = {"RunsDispatched", "DispatchedRunsReported"}
 SERVICE_METRICS = sorted(
     value
     for name, value in vars(constants).items()
@@ -32,7 +32,7 @@ def test_topic_encrypted_with_rotating_customer_key_cloudwatch_may_use(
 ):
     # GIVEN / WHEN the alarm topic and its key are read
     stack = default_stack[1]
-    topic = only_resource(template, "AWS::SNS::Topic")[1]["Properties"]
+    topic = template.to_json()["Resources"][logical_id(stack.monitoring.topic)]["Properties"]
     key_id = _logical(stack, stack.monitoring.topic_key)
     key = template.to_json()["Resources"][key_id]
 
@@ -48,13 +48,20 @@ def test_topic_encrypted_with_rotating_customer_key_cloudwatch_may_use(
     ]
     assert cloudwatch["Effect"] == "Allow"
     assert sorted(cloudwatch["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey*"]
-    assert _ref(stack, stack.monitoring.topic.topic_arn) == {"Ref": only_resource(template, "AWS::SNS::Topic")[0]}
+    assert _ref(stack, stack.monitoring.topic.topic_arn) == {"Ref": logical_id(stack.monitoring.topic)}
 
 
-def test_topic_policy_denies_plain_http_admits_only_this_stacks_alarms(template: Template):
+def test_topic_policy_denies_plain_http_admits_only_this_stacks_alarms(
+    default_stack: tuple[cdk.App, DisposerStack], template: Template
+):
     # GIVEN / WHEN the topic policy is read
-    topic_id = only_resource(template, "AWS::SNS::Topic")[0]
-    policy = only_resource(template, "AWS::SNS::TopicPolicy")[1]["Properties"]
+    topic_id = logical_id(default_stack[1].monitoring.topic)
+    (policy,) = [
+        policy
+        for policy in template.find_resources("AWS::SNS::TopicPolicy").values()
+        if policy["Properties"]["Topics"] == [{"Ref": topic_id}]
+    ]
+    policy = policy["Properties"]
     statements = policy["PolicyDocument"]["Statement"]
 
     # THEN publishing without TLS is denied to everyone (cdk-nag SNS3)
@@ -71,15 +78,17 @@ def test_topic_policy_denies_plain_http_admits_only_this_stacks_alarms(template:
     assert allow["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
 
 
-def test_topic_email_subscription_only_when_configured(template: Template, variant_template: Template):
-    # GIVEN cdk.json (no alarmEmail) and the variant (alarmEmail set)
+def test_topic_email_subscription_only_when_configured(
+    template: Template, variant_stack: tuple[cdk.App, DisposerStack], variant_template: Template
+):
+    # GIVEN cdk.json (no alarmEmail, no notifyEmail) and the variant (alarmEmail set)
     # WHEN their subscriptions are read
     default_subscriptions = resources_of(template, "AWS::SNS::Subscription")
     (subscription,) = resources_of(variant_template, "AWS::SNS::Subscription").values()
 
     # THEN only the variant mails the address, from the alarm topic
     assert default_subscriptions == {}
-    topic_id = only_resource(variant_template, "AWS::SNS::Topic")[0]
+    topic_id = logical_id(variant_stack[1].monitoring.topic)
     assert (subscription["Protocol"], subscription["Endpoint"]) == ("email", VARIANT_ALARM_EMAIL)
     assert subscription["TopicArn"] == {"Ref": topic_id}
 
@@ -136,82 +145,70 @@ def test_dashboard_shows_every_service_metric_aggregate_and_per_policy(template:
     assert {("RunDuration", "p50"), ("RunDuration", "Maximum")} <= aggregate
 
 
-def test_dashboard_shows_lambda_api_queue_alarms_and_latest_disposals(
+def test_dashboard_shows_lambda_api_alarms_and_latest_disposals(
     default_stack: tuple[cdk.App, DisposerStack], template: Template
 ):
     # GIVEN the default stack / WHEN the dashboard's widgets are read
     stack = default_stack[1]
     _, widgets = _dashboard(template)
     rows = [entry["row"] for _, entry in _graphed(widgets) if "row" in entry]
-    function = flat(_ref(stack, stack.disposer.function.function_name))
-    queue = flat(_ref(stack, stack.disposer.failed_runs_queue.queue_name))
     stage = flat(_ref(stack, stack.api.rest_api.deployment_stage.stage_name))
 
-    # THEN Lambda, API Gateway and the failed-runs queue are graphed
-    for metric in ("Errors", "Throttles", "Duration", "ConcurrentExecutions"):
-        assert ["AWS/Lambda", metric, "FunctionName", function] in rows, metric
+    # THEN both functions and API Gateway are graphed
+    for function in (stack.disposer.function, stack.steps.function):
+        name = flat(_ref(stack, function.function_name))
+        for metric in ("Errors", "Throttles", "Duration", "ConcurrentExecutions"):
+            assert ["AWS/Lambda", metric, "FunctionName", name] in rows, metric
     for metric in ("Count", "4XXError", "5XXError", "Latency"):
         assert ["AWS/ApiGateway", metric, "ApiName", "CodeArtifactDisposer-api", "Stage", stage] in rows, metric
-    assert ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", queue] in rows
+    # AND the steps function's concurrency is marked at the most the Maps run at once
+    (concurrency,) = [w for w in widgets if w["properties"].get("title") == "Steps function concurrency"]
+    assert concurrency["properties"]["annotations"]["horizontal"][0]["value"] == 10
+    # AND no queue is graphed any more
+    assert not [row for row in rows if row[:1] == ["AWS/SQS"]]
     # AND every alarm's state
     (alarm_widget,) = [widget for widget in widgets if widget["type"] == "alarm"]
     assert alarm_widget["properties"]["alarms"] == [
         flat(_ref(stack, alarm.alarm_arn)) for alarm in stack.monitoring.alarms.values()
     ]
     assert len(alarm_widget["properties"]["alarms"]) == len(ALARMS)
-    # AND a Logs Insights table of the latest disposals, from both audit log groups (with fan-out, the
-    # worker writes a scheduled run's audit records)
-    assert stack.fan_out is not None
+    # AND a Logs Insights table of the latest disposals, from both audit log groups (a workflow run's audit
+    # records are the steps function's, an API call's the run function's)
     (log_widget,) = [widget for widget in widgets if widget["type"] == "log"]
     run_log_group = flat(_ref(stack, stack.disposer.log_group.log_group_name))
-    worker_log_group = flat(_ref(stack, stack.fan_out.worker.log_group.log_group_name))
+    steps_log_group = flat(_ref(stack, stack.steps.log_group.log_group_name))
     assert log_widget["properties"]["query"] == (
-        f"SOURCE '{run_log_group}' | SOURCE '{worker_log_group}' | {LATEST_DISPOSALS.query_string}"
+        f"SOURCE '{run_log_group}' | SOURCE '{steps_log_group}' | {LATEST_DISPOSALS.query_string}"
     )
 
 
-def test_dashboard_shows_worker_work_queue_and_dead_letter_queue(
+EXECUTIONS = ["ExecutionsStarted", "ExecutionsSucceeded", "ExecutionsFailed", "ExecutionsAborted", "ExecutionsTimedOut"]
+
+
+def test_dashboard_shows_the_run_executions_and_each_maps_child_executions(
     default_stack: tuple[cdk.App, DisposerStack], template: Template
 ):
-    # GIVEN the default stack (fanOut on) / WHEN the dashboard's graphs are read
+    # GIVEN the default stack / WHEN the dashboard's graphs are read, by widget
     stack = default_stack[1]
-    assert stack.fan_out is not None
     _, widgets = _dashboard(template)
-    graphed = _graphed(widgets)
-    rows = [entry["row"] for _, entry in graphed if "row" in entry]
-    worker = flat(_ref(stack, stack.fan_out.worker.function.function_name))
-    queue = flat(_ref(stack, stack.fan_out.queue.queue_name))
-    dead_letters = flat(_ref(stack, stack.fan_out.dead_letter_queue.queue_name))
+    by_title: dict[str, list[list[str]]] = {}
+    for title, entry in _graphed(widgets):
+        by_title.setdefault(title, []).append(entry["row"])
+    machine = flat(_ref(stack, stack.workflow.state_machine.state_machine_arn))
 
-    # THEN the worker's errors, throttles, duration and concurrency (marked at workerConcurrency) are graphed
-    for metric in ("Errors", "Throttles", "Duration", "ConcurrentExecutions"):
-        assert ["AWS/Lambda", metric, "FunctionName", worker] in rows, metric
-    (concurrency,) = [widget for widget in widgets if widget["properties"].get("title") == "Worker concurrency"]
-    assert concurrency["properties"]["annotations"]["horizontal"][0]["value"] == 2
-    # AND the work queue's depth, in-flight messages and oldest message's age, and the DLQ's depth
-    for metric in (
-        "ApproximateNumberOfMessagesVisible",
-        "ApproximateNumberOfMessagesNotVisible",
-        "ApproximateAgeOfOldestMessage",
-    ):
-        assert ["AWS/SQS", metric, "QueueName", queue] in rows, metric
-    assert ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", dead_letters] in rows
-
-
-def test_dashboard_fan_out_false_no_worker_row_log_widget_one_group(
-    inline_stack: tuple[cdk.App, DisposerStack], inline_template: Template
-):
-    # GIVEN fanOut false / WHEN the dashboard is read
-    stack = inline_stack[1]
-    _, widgets = _dashboard(inline_template)
-    titles = {widget["properties"].get("title") for widget in widgets}
-
-    # THEN nothing of the fan-out is graphed, and the latest disposals come from the run function alone
-    assert stack.fan_out is None
-    assert not {"Worker errors / throttles", "Work queue", "Work DLQ (poison messages)"} & titles
-    (log_widget,) = [widget for widget in widgets if widget["type"] == "log"]
-    run_log_group = flat(_ref(stack, stack.disposer.log_group.log_group_name))
-    assert log_widget["properties"]["query"] == f"SOURCE '{run_log_group}' | {LATEST_DISPOSALS.query_string}"
+    # THEN the run executions by outcome (started, succeeded, failed, aborted, timed out) ...
+    assert by_title["Run workflow executions"] == [
+        ["AWS/States", metric, "StateMachineArn", machine] for metric in EXECUTIONS
+    ]
+    # AND the Map runs' child executions, which Step Functions reports under <machine ARN>/<Map label>
+    assert by_title["Map runs: shards planned (PlanShards)"] == [
+        ["AWS/States", metric, "StateMachineArn", f"{machine}/PlanShards"] for metric in EXECUTIONS
+    ]
+    assert by_title["Map runs: parts applied (ApplyParts)"] == [
+        ["AWS/States", metric, "StateMachineArn", f"{machine}/ApplyParts"] for metric in EXECUTIONS
+    ]
+    # AND how long runs take
+    assert by_title["Run workflow duration (ms)"] == [["AWS/States", "ExecutionTime", "StateMachineArn", machine]] * 2
 
 
 def test_outputs_alarm_topic_and_dashboard(default_stack: tuple[cdk.App, DisposerStack], template: Template):
@@ -268,8 +265,9 @@ def test_log_groups_encrypted_with_the_stacks_retained_rotating_key(
     key_id = _logical(stack, stack.log_encryption.key)
     key = template.to_json()["Resources"][key_id]
     groups = resources_of(template, "AWS::Logs::LogGroup")
-    # THEN every log group - the audit trails and the API's logs - is encrypted with it
-    assert len(groups) == 4
+    # THEN every log group - the audit trails, the API's logs, the run workflow's execution logs - is
+    # encrypted with it
+    assert len(groups) == 5
     assert all(group["KmsKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]} for group in groups.values())
     # AND it rotates, outlives the stack like the audit trail it protects, and admits CloudWatch Logs for
     # this account's log groups only

@@ -234,28 +234,15 @@ def test_query_run_by_id_shows_the_report_figures(records: list[dict[str, Any]])
 def test_queries_saved_on_both_audit_log_groups(default_stack: tuple[cdk.App, DisposerStack], template: Template):
     # GIVEN / WHEN the stack's query definitions are read
     stack = default_stack[1]
-    assert stack.fan_out is not None
     definitions = {query["Name"]: query for query in resources_of(template, "AWS::Logs::QueryDefinition").values()}
     run_log_group = stack.resolve(stack.disposer.log_group.log_group_name)
-    worker_log_group = stack.resolve(stack.fan_out.worker.log_group.log_group_name)
+    steps_log_group = stack.resolve(stack.steps.log_group.log_group_name)
 
-    # THEN the four queries are saved under the stack's folder, each on both audit log groups: with
-    # fan-out, a scheduled run's audit records and report are the worker's
+    # THEN the four queries are saved under the stack's folder, each on both audit log groups: a workflow
+    # run's audit records and report are the steps function's, an API call's the run function's
     assert sorted(definitions) == sorted(f"CodeArtifactDisposer/{query.title}" for query in SAVED_QUERIES)
     assert len(definitions) == 4
     for query in SAVED_QUERIES:
         definition = definitions[f"CodeArtifactDisposer/{query.title}"]
         assert definition["QueryString"] == query.query_string
-        assert definition["LogGroupNames"] == [run_log_group, worker_log_group]
-
-
-def test_queries_fan_out_false_on_the_run_function_log_group_only(
-    inline_stack: tuple[cdk.App, DisposerStack], inline_template: Template
-):
-    # GIVEN fanOut false / WHEN the query definitions are read
-    stack = inline_stack[1]
-    log_group = stack.resolve(stack.disposer.log_group.log_group_name)
-
-    # THEN each reads the one audit log group there is
-    for definition in resources_of(inline_template, "AWS::Logs::QueryDefinition").values():
-        assert definition["LogGroupNames"] == [log_group]
+        assert definition["LogGroupNames"] == [run_log_group, steps_log_group]

@@ -1,4 +1,5 @@
-"""RetentionSchedules: the manual-run rule, one schedule rule per scheduled policy, the contract run event."""
+"""RetentionSchedules: the manual-run rule, one schedule rule per scheduled policy, the contract run event, each
+starting the run workflow."""
 
 import json
 from datetime import UTC, datetime
@@ -6,7 +7,7 @@ from typing import Any
 
 import aws_cdk as cdk
 import pytest
-from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk.assertions import Template
 
 from disposer.constants import EVENTBRIDGE_SOURCE
@@ -21,11 +22,14 @@ from infra.schedules import (
     run_event_template,
     schedule_rule_name,
 )
+from infra.stack import DisposerStack
 from tests.infra.cdk_testkit import (
     VARIANT_POLICIES_FILE,
+    granted,
+    logical_id,
     make_app,
     render_input_template,
-    run_function,
+    role_statements,
     schedule_rules,
 )
 
@@ -99,15 +103,21 @@ def _assert_contract_event(delivered: str, policy: RetentionPolicy, rule_name: s
 
 def _schedules_template(policies: tuple[RetentionPolicy, ...]) -> Template:
     stack = cdk.Stack(make_app(), "SchedulesTest")
-    function = lambda_.Function(
-        stack,
-        "Function",
-        runtime=lambda_.Runtime.PYTHON_3_13,
-        handler="index.handler",
-        code=lambda_.Code.from_inline("def handler(event, context): return None"),
+    machine = sfn.StateMachine(
+        stack, "Machine", definition_body=sfn.DefinitionBody.from_chainable(sfn.Pass(stack, "P"))
     )
-    RetentionSchedules(stack, "Schedules", function=function, policies=policies)
+    RetentionSchedules(stack, "Schedules", state_machine=machine, policies=policies)
     return Template.from_stack(stack)
+
+
+def _machine(stack: DisposerStack) -> dict[str, Any]:
+    """A rule target's Arn: the run state machine's Ref."""
+    return {"Ref": logical_id(stack.workflow.state_machine)}
+
+
+def _starts_the_workflow(target: dict[str, Any], stack: DisposerStack) -> None:
+    assert target["Arn"] == _machine(stack)
+    assert target["RoleArn"] == {"Fn::GetAtt": [logical_id(stack.schedules.role), "Arn"]}
 
 
 def _run_rule(template: Template) -> tuple[str, dict[str, Any]]:
@@ -119,32 +129,41 @@ def _run_rule(template: Template) -> tuple[str, dict[str, Any]]:
     return run_rule
 
 
-def test_run_rule_matches_run_event_and_targets_function(template: Template):
-    # GIVEN the stack's only event-pattern rule
-    _, properties = _run_rule(template)
-    function_id = run_function(template)[0]
+def test_run_rule_matches_run_event_and_starts_the_workflow(
+    default_stack: tuple[cdk.App, DisposerStack], template: Template
+):
+    # GIVEN the run rule (the notifications rule, with another source, is test_cdk_notifications.py's)
+    properties = template.to_json()["Resources"][logical_id(default_stack[1].schedules.run_rule)]["Properties"]
 
-    # WHEN / THEN it matches our source and detail-type on the default bus and passes the event unchanged
+    # WHEN / THEN it matches our source and detail-type on the default bus and starts the run workflow with
+    # the event unchanged as the execution's input
     assert properties["EventPattern"] == {"source": [RUN_EVENT_SOURCE], "detail-type": [RUN_EVENT_DETAIL_TYPE]}
     assert "EventBusName" not in properties
     assert properties["State"] == "ENABLED"
     (target,) = properties["Targets"]
-    assert target["Arn"] == {"Fn::GetAtt": [function_id, "Arn"]}
+    _starts_the_workflow(target, default_stack[1])
     assert "Input" not in target and "InputTransformer" not in target
 
 
-def test_rules_each_may_invoke_function_scoped_to_itself(template: Template):
-    # GIVEN the Lambda permissions granted to EventBridge
-    rule_ids = set(template.find_resources("AWS::Events::Rule"))
-    source_arns = [
-        resource["Properties"]["SourceArn"]
-        for resource in template.find_resources("AWS::Lambda::Permission").values()
-        if resource["Properties"]["Principal"] == "events.amazonaws.com"
-    ]
+def test_rules_start_runs_as_one_role_that_may_only_start_the_workflow(
+    default_stack: tuple[cdk.App, DisposerStack], template: Template
+):
+    # GIVEN the role every run and schedule rule starts executions as
+    stack = default_stack[1]
+    role = template.to_json()["Resources"][logical_id(stack.schedules.role)]["Properties"]
+    statements = role_statements(template, {"Role": {"Fn::GetAtt": [logical_id(stack.schedules.role), "Arn"]}})
 
-    # WHEN / THEN there is exactly one per rule, each scoped to that rule's ARN
-    assert sorted(arn["Fn::GetAtt"][0] for arn in source_arns) == sorted(rule_ids)
-    assert all(arn["Fn::GetAtt"][1] == "Arn" for arn in source_arns)
+    # WHEN / THEN EventBridge of this account assumes it, and it may start the run state machine, nothing else
+    (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "events.amazonaws.com"}
+    assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+    assert granted(statements, "") == {("states:StartExecution", f"<{logical_id(stack.workflow.state_machine)}>")}
+    # AND no rule invokes a function any more: EventBridge has no Lambda permission
+    assert not [
+        permission
+        for permission in template.find_resources("AWS::Lambda::Permission").values()
+        if permission["Properties"]["Principal"] == "events.amazonaws.com"
+    ]
 
 
 def test_schedules_one_rule_per_policy_in_policies_json(template: Template):
@@ -173,15 +192,15 @@ def test_schedules_unscheduled_policy_gets_no_rule(variant_template: Template):
 
 
 @pytest.mark.parametrize(
-    ("template_fixture", "policies_file"),
-    [("template", "policies.json"), ("variant_template", VARIANT_POLICIES_FILE)],
+    ("stack_fixture", "template_fixture", "policies_file"),
+    [("default_stack", "template", "policies.json"), ("variant_stack", "variant_template", VARIANT_POLICIES_FILE)],
 )
 def test_schedules_target_delivers_contract_event_with_policy_as_detail(
-    template_fixture: str, policies_file: str, request: pytest.FixtureRequest
+    stack_fixture: str, template_fixture: str, policies_file: str, request: pytest.FixtureRequest
 ):
     # GIVEN every schedule rule of a stack, and the policies it was built from
     template: Template = request.getfixturevalue(template_fixture)
-    function_id = run_function(template)[0]
+    stack: DisposerStack = request.getfixturevalue(stack_fixture)[1]
     policies = {
         schedule_rule_name("CodeArtifactDisposer", p.name): p
         for p in load_policies(REPO_ROOT / policies_file)
@@ -193,14 +212,14 @@ def test_schedules_target_delivers_contract_event_with_policy_as_detail(
     for rule_name, rule in rules.items():
         policy = policies[rule_name]
         (target,) = rule["Targets"]
-        assert target["Arn"] == {"Fn::GetAtt": [function_id, "Arn"]}
+        _starts_the_workflow(target, stack)
         transformer = target["InputTransformer"]
         assert transformer["InputPathsMap"] == dict(RUN_EVENT_INPUT_PATHS)
 
         # WHEN the schedule fires and EventBridge fills the template
         delivered = _fire(transformer, rule_name)
 
-        # THEN the function receives exactly the contract event, its detail the policy
+        # THEN the execution's input is exactly the contract event, its detail the policy
         _assert_contract_event(delivered, policy, rule_name)
 
 

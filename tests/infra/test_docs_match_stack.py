@@ -6,7 +6,7 @@ from typing import Any
 
 from aws_cdk.assertions import Template
 
-from tests.infra.cdk_testkit import as_list, role_statements, run_function, worker_function
+from tests.infra.cdk_testkit import as_list, logical_id, role_statements, run_function, steps_function
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
@@ -35,11 +35,13 @@ def allowed(template: Template, function: dict[str, Any]) -> set[str]:
     }
 
 
-def test_docs_iam_actions_per_role_match_the_template(template):
+def test_docs_iam_actions_per_role_match_the_template(default_stack, template):
     # GIVEN the synthesized stack / WHEN each role's allowed actions are read
-    # THEN docs/deploy.md lists exactly them, per role
+    # THEN docs/deploy.md lists exactly them, per role: both functions' and the state machine's
+    machine_role = {"Role": {"Fn::GetAtt": [logical_id(default_stack[1].workflow.role), "Arn"]}}
     assert marked(DOCS / "deploy.md", "iam:run") == allowed(template, run_function(template)[1])
-    assert marked(DOCS / "deploy.md", "iam:worker") == allowed(template, worker_function(template)[1])
+    assert marked(DOCS / "deploy.md", "iam:steps") == allowed(template, steps_function(template)[1])
+    assert marked(DOCS / "deploy.md", "iam:state-machine") == allowed(template, machine_role)
 
 
 def test_docs_resource_types_match_the_template(template):

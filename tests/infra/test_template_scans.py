@@ -2,7 +2,7 @@
 
 checkov skips only what infra/checkov.py writes into the template, each with its reason; everything
 else it checks must pass. Both scan the template as `cdk synth` writes it, for the cdk.json deployment
-and for the variant one (fan-out off, no reservation, a repository glob).
+and for the variant one (no reservation, a repository glob) and the tuned one (operator roles, notification mail).
 """
 
 import json
@@ -29,7 +29,7 @@ def _written(tmp_path: Path, stack: DisposerStack) -> Path:
     return path
 
 
-@pytest.fixture(params=["default_stack", "inline_stack", "variant_stack"])
+@pytest.fixture(params=["default_stack", "variant_stack", "tuned_stack"])
 def template_file(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
     stack: tuple[cdk.App, DisposerStack] = request.getfixturevalue(request.param)
     return _written(tmp_path, stack[1])

@@ -97,11 +97,11 @@ def test_service_alarm_metric_emitted_by_handler_under_its_dimensions(
 
 
 def test_function_errors_and_failed_runs_alarms_see_a_failed_invocation(lambda_context, emulator):
-    # GIVEN the alarms on the function's errors and on its failed-runs (on-failure) queue
+    # GIVEN the alarms on the function's errors and on the run workflow's failed executions
     watched = {spec.resource for spec in ALARMS}
-    assert {WatchedResource.FUNCTION, WatchedResource.FAILED_RUNS_QUEUE} <= watched
-    # WHEN a run must not proceed (a future clock), the invocation fails: Lambda counts an error and
-    # sends the event to the on-failure destination
+    assert {WatchedResource.FUNCTION, WatchedResource.STATE_MACHINE} <= watched
+    # WHEN a run must not proceed (a future clock), the invocation fails: Lambda counts an error (and the
+    # workflow's Start step, failing the same way, fails its execution)
     with pytest.raises(FutureClockError):
         from disposer.handler import lambda_handler
         from tests.integration.harness import scheduled_event
