@@ -16,6 +16,7 @@ the function's role that grants both.
 import os
 import re
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
@@ -152,11 +153,13 @@ class CallRecorder:
 
     def __init__(self) -> None:
         self.function: str | None = None
+        self._active: Counter[str] = Counter()
         self.calls: list[AwsCall] = []
         self._lock = threading.Lock()
 
     def install(self) -> None:
         import disposer.handler
+        import disposer.steps
 
         create_client = botocore.session.Session.create_client
         recorder = self
@@ -169,15 +172,26 @@ class CallRecorder:
 
         botocore.session.Session.create_client = create_recorded_client  # type: ignore[method-assign,assignment]
         disposer.handler.lambda_handler = self._acting_as("run", disposer.handler.lambda_handler)
+        # The local workflow looks the steps function up on the package at each invocation.
+        disposer.steps.lambda_handler = self._acting_as("steps", disposer.steps.lambda_handler)
 
     def _acting_as(self, function: str, handler: Callable[..., Any]) -> Callable[..., Any]:
         def invoke(event: Any, context: Any) -> Any:
-            # One function at a time in a test process, as in Lambda; worker threads inherit the name.
-            previous, self.function = self.function, function
+            # One function at a time in a test process, as in Lambda; threads the handler starts inherit it. The
+            # workflow's Maps invoke one function from several threads at once: it stays current until the last
+            # of them returns.
+            with self._lock:
+                previous = self.function if not self._active else None
+                self._active[function] += 1
+                self.function = function
             try:
                 return handler(event, context)
             finally:
-                self.function = previous
+                with self._lock:
+                    self._active[function] -= 1
+                    if not self._active[function]:
+                        del self._active[function]
+                        self.function = previous if not self._active else next(iter(self._active))
 
         return invoke
 

@@ -44,6 +44,9 @@ def workflow_definition(*, cache: bool = True) -> dict[str, Any]:
 
 def synthesized_template() -> dict[str, Any]:
     """The stack's CloudFormation template, synthesized here from cdk.json's context (no bundling)."""
+    # The CDK's JavaScript runtime warns about Node versions on every start: not the newcomer's concern here.
+    os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "1")
     import aws_cdk as cdk
 
     from infra.stack import build_app
