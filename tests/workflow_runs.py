@@ -75,22 +75,26 @@ class Workflow:
     s3: Any
     sfn: Any
     machine_arn: str
+    bucket: str = BUCKET
 
     @property
     def store(self) -> RunStore:
-        return RunStore(BUCKET, aws.client("s3"))
+        return RunStore(self.bucket, aws.client("s3"))
+
+    def execution_arn(self, name: str) -> str:
+        return f"{self.machine_arn.replace(':stateMachine:', ':execution:')}:{name}"
 
     def answering(self) -> AnsweringMachine:
         return AnsweringMachine(StateMachine(self.machine_arn, aws.client("stepfunctions")))
 
     def read(self, key: str) -> Any:
         try:
-            return json.loads(self.s3.get_object(Bucket=BUCKET, Key=key)["Body"].read())
+            return json.loads(self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read())
         except self.s3.exceptions.NoSuchKey:
             return None
 
     def write(self, key: str, document: Any) -> None:
-        self.s3.put_object(Bucket=BUCKET, Key=key, Body=json.dumps(document).encode())
+        self.s3.put_object(Bucket=self.bucket, Key=key, Body=json.dumps(document).encode())
 
     def execute(self, name: str, document: dict[str, Any]) -> str:
         """An execution started as EventBridge or the API would start it; its ARN."""
@@ -131,14 +135,22 @@ class Workflow:
         )
 
 
-def make_workflow() -> Workflow:
-    """The bucket and the machine, in whatever moto the caller started."""
-    s3 = boto3.client("s3", region_name="us-east-1")
-    s3.create_bucket(Bucket=BUCKET)
-    sfn = boto3.client("stepfunctions", region_name="us-east-1")
+@dataclass
+class Runs:
+    """A workflow the function is configured to use, and the answers sent to its waiting runs."""
+
+    workflow: Workflow
+    answers: list[dict[str, Any]]
+
+
+def make_workflow(endpoint_url: str | None = None, *, bucket: str = BUCKET, machine: str = MACHINE) -> Workflow:
+    """The bucket and the machine, in whatever moto the caller started (at `endpoint_url`: moto's server)."""
+    s3 = boto3.client("s3", region_name="us-east-1", endpoint_url=endpoint_url)
+    s3.create_bucket(Bucket=bucket)
+    sfn = boto3.client("stepfunctions", region_name="us-east-1", endpoint_url=endpoint_url)
     definition = {"StartAt": "Wait", "States": {"Wait": {"Type": "Pass", "End": True}}}
-    arn = sfn.create_state_machine(name=MACHINE, definition=json.dumps(definition), roleArn=ROLE)["stateMachineArn"]
-    return Workflow(s3, sfn, str(arn))
+    arn = sfn.create_state_machine(name=machine, definition=json.dumps(definition), roleArn=ROLE)["stateMachineArn"]
+    return Workflow(s3, sfn, str(arn), bucket)
 
 
 @pytest.fixture

@@ -10,11 +10,14 @@ from typing import Any
 import boto3
 import pytest
 
+from disposer import services
+from disposer.settings import Settings
 from local.launcher import moto_process
 from local.tables import create_ledger_table, create_run_table
 from tests.iam import RECORDER, missing_permissions, synthesized
 from tests.integration.harness import FanOut
 from tests.integration.seeds import API_SEED
+from tests.workflow_runs import AnsweringMachine, Runs, make_workflow
 
 
 @pytest.fixture(autouse=True)
@@ -92,6 +95,26 @@ def switch(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> Switch:
     monkeypatch.setenv("DISPOSER_SWITCH_PARAMETER", name)
     monkeypatch.setenv("DISPOSER_SWITCH_CACHE_SECONDS", "0")
     return Switch(ssm, name)
+
+
+@pytest.fixture
+def runs(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> Runs:
+    """A reports bucket and a state machine of their own in moto, the function configured to use them."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", moto_url)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SFN", moto_url)
+    suffix = uuid.uuid4().hex[:8]
+    workflow = make_workflow(moto_url, bucket=f"reports-{suffix}", machine=f"runs-{suffix}")
+    monkeypatch.setenv("DISPOSER_REPORTS_BUCKET", workflow.bucket)
+    monkeypatch.setenv("DISPOSER_STATE_MACHINE_ARN", workflow.machine_arn)
+    answers: list[dict[str, Any]] = []
+    made = services.state_machine
+
+    def answering(settings: Settings) -> AnsweringMachine | None:
+        machine = made(settings)
+        return None if machine is None else AnsweringMachine(machine, answers)
+
+    monkeypatch.setattr(services, "state_machine", answering)
+    return Runs(workflow, answers)
 
 
 # Every AWS call a function makes in this tier is recorded, and checked against its role in the stack.

@@ -42,7 +42,7 @@ def test_start_writes_the_request_then_starts_an_execution_named_after_the_run(w
     execution = workflow.sfn.describe_execution(executionArn=started.execution_arn)
     assert execution["name"] == started.run_id
     assert json.loads(execution["input"]) == {"runId": started.run_id}
-    assert started.execution_arn == workflow.machine_arn.replace(":stateMachine:", ":execution:") + f":{started.run_id}"
+    assert started.execution_arn == workflow.execution_arn(started.run_id)
 
 
 def test_show_a_run_whose_start_step_has_not_run_reads_its_request(workflow: Workflow):
@@ -139,8 +139,7 @@ def test_a_run_that_does_not_wait_is_refused_and_nothing_is_sent(workflow: Workf
         directory.approve(run_id, DIGEST, APPROVER)
     # an execution someone stopped
     workflow.awaiting(run_id)
-    execution_arn = workflow.machine_arn.replace(":stateMachine:", ":execution:") + f":{run_id}"
-    workflow.sfn.stop_execution(executionArn=execution_arn)
+    workflow.sfn.stop_execution(executionArn=workflow.execution_arn(run_id))
     with pytest.raises(NotAwaitingApprovalError, match="ABORTED"):
         directory.reject(run_id, APPROVER)
     assert answers == []
