@@ -94,36 +94,11 @@ def describe_call(function: str, service: str, operation: str, params: Mapping[s
         # arn:...:parameter/a/b for "/a/b": the name (its leading slash included) ends the ARN; which
         # parameter the name is comes from the template's environment, as for tables and queues.
         resources = [f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter{{{_configured(params['Name'])}}}"]
-    elif service in ("s3", "states"):
-        return [
-            AwsCall(function, each_action, resource, settings.measure_bytes, settings.repositories)
-            for each_action, resource in _workflow_call(action, params)
-        ]
     else:
         resources = [f"unknown:{service}"]
     return [
         AwsCall(function, action, resource, settings.measure_bytes, settings.repositories) for resource in resources
     ]
-
-
-def _workflow_call(action: str, params: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """The reports bucket's and the state machine's calls: (action, resource) pairs."""
-    if action.startswith("s3:"):
-        # An object of a configured bucket: {env:VARIABLE}/key, as the template's object ARNs resolve.
-        found = [(action, f"{{{_configured(params['Bucket'])}}}/{params['Key']}")]
-        if action == "s3:GetObject":
-            # Without ListBucket, S3 answers a missing key AccessDenied, not NoSuchKey: reads expect 404.
-            found.append(("s3:ListBucket", _configured(params["Bucket"])))
-        return found
-    if "stateMachineArn" in params:
-        return [(action, _configured(params["stateMachineArn"]))]
-    if "executionArn" in params:
-        # arn:...:execution:<machine name>:<name>: which machine comes from the template's environment.
-        machine_arn, name = str(params["executionArn"]).rsplit(":", 1)
-        machine = _configured(machine_arn.replace(":execution:", ":stateMachine:", 1))
-        return [(action, f"{{executions-of-{machine}}}:{name}")]
-    # SendTaskSuccess and SendTaskFailure name a task token, no resource.
-    return [(action, "*")]
 
 
 class CallRecorder:
@@ -166,7 +141,7 @@ class CallRecorder:
         function = self.function
         if function is None:
             return
-        # The signing name is the IAM service prefix (codeartifact, dynamodb, sqs, ssm, s3, states).
+        # The signing name is the IAM service prefix (codeartifact, dynamodb, sqs, ssm).
         service = model.service_model.signing_name
         with self._lock:
             self.calls.extend(describe_call(function, service, model.name, params))
@@ -276,7 +251,6 @@ class Role:
             resource = self.environment.get(resource.removeprefix("env:"), resource)
         # A name inside an ARN: arn:...:parameter{env:VARIABLE}.
         resource = re.sub(r"\{env:(\w+)\}", lambda m: self.environment.get(m[1], m[0]), resource)
-        resource = re.sub(r"\{executions-of-env:(\w+)\}", lambda m: self._executions(m[1]) or m[0], resource)
         allowed = any(
             any(fnmatchcase(call.action.lower(), a.lower()) for a in actions)
             and any(fnmatchcase(resource, r) for r in granted)
@@ -287,14 +261,6 @@ class Role:
             own = resource.removeprefix("resource:")
             return not denied_by_resource_policy(self.template, own, call.action, self.arn)
         return allowed
-
-    def _executions(self, variable: str) -> str | None:
-        """arn:...:execution:<name> of the state machine the environment's `variable` names (a resource of the
-        template with a literal StateMachineName), or None."""
-        logical = self.environment.get(variable, "").removeprefix("resource:")
-        resource = (self.template or {}).get("Resources", {}).get(logical, {})
-        name = resource.get("Properties", {}).get("StateMachineName")
-        return f"arn:aws:states:{REGION}:{ACCOUNT}:execution:{name}" if isinstance(name, str) else None
 
 
 def missing_permissions(
