@@ -14,9 +14,9 @@ from typing import Any
 import boto3
 
 from disposer.model.report import RunReportBody
+from disposer.pages.view import PlanView
 from disposer.retention.loader import load_policies
 from disposer_cli.output import print_summary, print_table
-from disposer_cli.view import PlanView
 from local import demo_safety, demo_workflow
 from local.events import LambdaContext, api_gateway_event, process_clock, run_event
 from local.launcher import emulator_process, moto_process

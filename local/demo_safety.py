@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 import boto3
 
 from disposer.model.report import RunReportBody
+from disposer.pages.view import PlanView
 from disposer_cli.output import print_summary
-from disposer_cli.view import PlanView
 from local.tables import create_ledger_table
 
 if TYPE_CHECKING:

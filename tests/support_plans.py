@@ -5,8 +5,9 @@ from datetime import UTC, datetime, timedelta
 from disposer.model.packages import PackageFormat, PackageRef, PackageVersionStatus
 from disposer.model.plans import Action, PackagePlan, Plan, PlanItem, Rule
 from disposer.model.runs import RunContext
+from disposer.pages.view import ItemKey, PlanView
 from disposer.runs.report import RunReport
-from disposer_cli.view import ItemKey, PlanView, whole_body
+from disposer_cli.view import whole_body
 
 AS_OF = datetime(2026, 6, 1, tzinfo=UTC)
 

@@ -12,10 +12,15 @@ from disposer.version import __version__
 from disposer_cli.exits import EXIT_CODES
 from disposer_cli.output import MAX_TABLE_ROWS
 
+# `runs list` shows at most this many runs (the API's pages followed); the statuses it filters by.
+MAX_LISTED_RUNS = 1000
+MAX_REJECT_REASON = 500
+RUN_STATUSES = ("RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE")
+
 PROG = "codeartifact-disposer"
 DESCRIPTION = (
     "codeartifact-disposer: plan or apply a retention policy from a policies file, place holds, flip the kill\n"
-    "switch, with the Lambda function's own engine and adapters."
+    "switch, with the Lambda function's own engine and adapters; follow, approve or reject a deployment's runs."
 )
 
 # `plan` prints this; `apply --expect-digest` takes nothing else (disposer/safety/digest.py makes it).
@@ -36,7 +41,7 @@ def aware_time(text: str) -> datetime:
 
 
 def plan_digest(text: str) -> str:
-    """A plan digest as `plan` prints it (apply --expect-digest)."""
+    """A plan digest as `plan` prints it (apply --expect-digest, runs approve --plan-digest)."""
     if not DIGEST_PATTERN.fullmatch(text):
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a plan digest: it is v1: and 32 lowercase hex digits, as `plan` prints it "
@@ -72,8 +77,8 @@ def global_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
     parser.add_argument(
         "--api-url",
         default=default(None),
-        help="the stack's ApiUrl: `hold` commands go through the API, as a deployment requires "
-        "(default: $DISPOSER_API_URL; without it they write a local ledger table)",
+        help="the stack's ApiUrl: `hold` and `runs` commands go through the API, as a deployment requires "
+        "(default: $DISPOSER_API_URL; without it `hold` writes a local ledger table)",
     )
     parser.add_argument(
         "--audit-log", type=Path, default=default(None), help="append the audit records (JSON lines) to this file"
@@ -123,7 +128,59 @@ def parser() -> argparse.ArgumentParser:
                 help="the plan digest `plan` printed (v1: and 32 hex digits): dispose nothing if the plan changed",
             )
     _safety_commands(commands, parents=[common])
+    _runs_commands(commands, parents=[common])
     return parser
+
+
+def reject_reason(text: str) -> str:
+    """Why a plan is rejected (runs reject --reason): 1 to 500 characters, as the API takes."""
+    if not 1 <= len(text) <= MAX_REJECT_REASON:
+        raise argparse.ArgumentTypeError(f"a reason is 1 to {MAX_REJECT_REASON} characters ({len(text)} given)")
+    return text
+
+
+def run_limit(text: str) -> int:
+    """How many runs `runs list` shows (1 to MAX_LISTED_RUNS)."""
+    if not text.isdigit() or not 1 <= int(text) <= MAX_LISTED_RUNS:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a count of runs from 1 to {MAX_LISTED_RUNS}")
+    return int(text)
+
+
+def _runs_commands(commands: Any, parents: Sequence[argparse.ArgumentParser] = ()) -> None:
+    """The commands on a deployment's workflow runs, through its API (--api-url)."""
+    runs = commands.add_parser(
+        "runs",
+        help="list a deployment's workflow runs, show one, approve or reject the plan one waits on (--api-url)",
+        description="A deployment's workflow runs, through its API (--api-url, or $DISPOSER_API_URL: the stack's "
+        "ApiUrl), each request signed with SigV4 from your credentials.",
+        parents=list(parents),
+    )
+    actions = runs.add_subparsers(dest="runs_command", required=True, metavar="ACTION")
+    listed = actions.add_parser("list", help="the newest runs first", parents=list(parents))
+    listed.add_argument("--status", choices=RUN_STATUSES, help="only runs whose execution has this status")
+    listed.add_argument("--limit", type=run_limit, default=20, help=f"how many runs (1 to {MAX_LISTED_RUNS}; 20)")
+    show = actions.add_parser(
+        "show", help="a run's status, the plan it waits to have approved, its report", parents=list(parents)
+    )
+    approve = actions.add_parser(
+        "approve",
+        help="approve the plan a run waits on: it plans again and applies exactly that plan",
+        parents=list(parents),
+    )
+    reject = actions.add_parser(
+        "reject", help="reject the plan a run waits on: the run is aborted, nothing disposed", parents=list(parents)
+    )
+    for action in (show, approve, reject):
+        action.add_argument("run_id", metavar="RUN_ID", help="the run's id (runs list, or its notification)")
+    approve.add_argument(
+        "--plan-digest",
+        required=True,
+        type=plan_digest,
+        help="the digest `runs show` gives for the plan (another one aborts the run)",
+    )
+    reject.add_argument("--reason", type=reject_reason, help="why (1 to 500 characters)")
+    for action in (listed, show, approve, reject):
+        action.add_argument("--json", action="store_true", help="print the API's answer as JSON")
 
 
 def _safety_commands(commands: Any, parents: Sequence[argparse.ArgumentParser] = ()) -> None:

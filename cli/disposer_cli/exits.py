@@ -6,15 +6,20 @@ from disposer.model.report import RunReportBody
 from disposer.runs.report import RunReport
 
 EXIT_OK, EXIT_FAILURES, EXIT_BAD_INPUT, EXIT_CAP, EXIT_AWS, EXIT_DECLINED = 0, 1, 2, 3, 4, 5
-EXIT_INCOMPLETE, EXIT_UNREACHABLE = 6, 7
+EXIT_INCOMPLETE, EXIT_UNREACHABLE, EXIT_NOT_WAITING = 6, 7, 8
 EXIT_CODES = f"""exit codes (when several apply, the first listed here after 0 wins):
   {EXIT_OK}  done: everything the policy names was read, and every version acted on as planned
-  {EXIT_BAD_INPUT}  bad input or environment: a file, an option, the region or credentials (the message says which)
+  {EXIT_BAD_INPUT}  bad input or environment: a file, an option, the region or credentials (the message says which);
+     runs: a run id no run has, or a deployment without the run workflow
   {EXIT_DECLINED}  the confirmation was not given: nothing disposed
   {EXIT_CAP}  a guard stopped the run, nothing disposed: maxDisposalsPerRun, maxDisposalsPercent, a plan changed
-     since its digest was reviewed, or the kill switch off
-  {EXIT_UNREACHABLE}  CodeArtifact could not be reached (connection refused, DNS, timeout): the plan is incomplete
-  {EXIT_AWS}  AWS refused a whole call (access denied, throttled after retries)
+     since its digest was reviewed (runs approve: another digest than the plan's, and the run is aborted), or the
+     kill switch off
+  {EXIT_NOT_WAITING}  runs approve or reject: the run does not wait for an approval (not yet, or no longer);
+     nothing sent
+  {EXIT_UNREACHABLE}  CodeArtifact (runs: the deployment's API) could not be reached (connection refused, DNS,
+     timeout): the plan is incomplete
+  {EXIT_AWS}  AWS refused a whole call (access denied, throttled after retries; runs: the API refused)
   {EXIT_INCOMPLETE}  something the policy names could not be read or does not exist (a repository, a package, a
      literal name): the plan covers only the rest
   {EXIT_FAILURES}  some versions could not be disposed (each is named)

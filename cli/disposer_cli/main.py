@@ -6,6 +6,7 @@ switch, with the Lambda function's own engine and adapters.
     codeartifact-disposer plan NAME [--show-kept] [--all] [--json] [--html FILE] [--as-of TIME]
     codeartifact-disposer apply NAME [--yes] [--expect-digest DIGEST] [--json] [--html FILE]
     codeartifact-disposer hold add|list|remove ...      codeartifact-disposer switch on|off|status
+    codeartifact-disposer runs list | show RUN_ID | approve RUN_ID --plan-digest DIGEST | reject RUN_ID
 
 It talks to the account in the environment's AWS credentials, or to the emulator with --endpoint-url
 (placeholder region and credentials are then set for you). Tables go to stdout (--json: the run
@@ -25,7 +26,7 @@ from botocore.exceptions import BotoCoreError, NoCredentialsError, NoRegionError
 from disposer.errors import CodeArtifactError, DisposerError, PolicyError, RunAbortedError
 from disposer.observability import logger
 from disposer.retention.loader import load_policies
-from disposer_cli import environment, safety
+from disposer_cli import environment, runs, safety
 from disposer_cli.arguments import parser as command_line
 from disposer_cli.exits import (
     EXIT_AWS,
@@ -99,6 +100,9 @@ def _dispatch(arguments: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> i
         os.environ["DISPOSER_LEDGER_TABLE"] = arguments.ledger_table
     if arguments.switch_parameter:
         os.environ["DISPOSER_SWITCH_PARAMETER"] = arguments.switch_parameter
+    if arguments.command == "runs":
+        environment.prepare(endpoint_url=None, region=arguments.region)
+        return runs.run(arguments, stdout)
     if arguments.command in ("hold", "switch"):
         environment.prepare(endpoint_url=arguments.endpoint_url, region=arguments.region)
         route_audit(arguments, RunProgress(sys.stderr))

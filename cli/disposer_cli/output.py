@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 
 from disposer.model.report import RunItem, RunReportBody
-from disposer_cli.view import NOT_CANDIDATE, UNKNOWN_TIME_REASON, PlanView, is_candidate, shown_action
+from disposer.pages.view import NOT_CANDIDATE, UNKNOWN_TIME_REASON, PlanView, is_candidate, shown_action
 
 ACTION_STYLE = {"dispose": "red", "archive": "yellow", "keep": "green", NOT_CANDIDATE: "dim"}
 

@@ -13,6 +13,7 @@ from disposer import services
 from disposer.budget import Budget
 from disposer.model.runs import RunContext
 from disposer.observability import logger
+from disposer.pages.view import PlanView
 from disposer.retention.policy import RetentionPolicy
 from disposer.runs.executors import InlineExecutor
 from disposer.runs.pipeline import RunRequest, execute
@@ -23,7 +24,7 @@ from disposer.settings import Settings
 from disposer_cli import environment
 from disposer_cli.exits import EXIT_DECLINED, exit_code
 from disposer_cli.output import AuditSink, RunProgress, print_summary, print_table
-from disposer_cli.view import PlanView, published_times, whole_body
+from disposer_cli.view import published_times, whole_body
 
 # Where an apply keeps its audit records unless --audit-log says otherwise.
 DEFAULT_APPLY_AUDIT = Path("codeartifact-disposer-audit.jsonl")
@@ -165,7 +166,7 @@ def _show(view: PlanView, report: RunReport, arguments: argparse.Namespace, stdo
 
 
 def _write_html(view: PlanView, path: Path) -> None:
-    from disposer_cli.html import render_plan_html
+    from disposer.pages.plan import render_plan_html
 
     path.write_text(render_plan_html(view.body, view=view), encoding="utf-8")
     print(f"plan page: {path}", file=sys.stderr)

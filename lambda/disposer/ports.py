@@ -1,15 +1,17 @@
 """What the run pipeline and the safety use cases need of the outside world, as Protocols.
 
-The adapters implement them (codeartifact/client.py, ledger/table.py, safety's switch over SSM); the
-tests' fakes implement them too, so both type-check against the same contract.
+The adapters implement them (codeartifact/client.py, ledger/table.py, safety's switch over SSM, the run
+workflow's state machine in stepfunctions/machine.py); the tests' fakes implement them too, so both
+type-check against the same contract.
 """
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from disposer.budget import Budget
+from disposer.model.executions import Execution
 from disposer.model.holds import Hold, UnreadableHold
 from disposer.model.memory import PackageMemory, VersionRevision
 from disposer.model.outcomes import BatchOutcome
@@ -124,3 +126,23 @@ class PackageDirectory(Protocol):
     """Whether a package exists (CodeArtifact, for placing a hold)."""
 
     def package_exists(self, ref: PackageRef) -> bool: ...
+
+
+class Workflow(Protocol):
+    """The run workflow's state machine: start a run, read and list its executions, answer a waiting approval."""
+
+    def execution_arn(self, name: str) -> str: ...
+
+    def start(self, name: str, document: Mapping[str, Any]) -> str:
+        """Start an execution named `name` with `document` as its input; its ARN."""
+        ...
+
+    def describe(self, execution_arn: str) -> Execution | None: ...
+
+    def list_executions(
+        self, *, status: str | None, limit: int, token: str | None
+    ) -> tuple[list[Execution], str | None]: ...
+
+    def send_task_success(self, token: str, output: Mapping[str, Any]) -> None: ...
+
+    def send_task_failure(self, token: str, *, error: str, cause: str) -> None: ...

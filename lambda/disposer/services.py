@@ -17,14 +17,17 @@ from disposer.safety.holds import HoldBook
 from disposer.safety.switch import DisposalSwitch
 from disposer.settings import Settings
 from disposer.ssm.parameter import SwitchParameter
+from disposer.stepfunctions.machine import StateMachine
+from disposer.workflow.directory import RunDirectory
 
 if TYPE_CHECKING:
     from mypy_boto3_codeartifact import CodeArtifactClient as Boto3Client
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_stepfunctions import SFNClient
 else:
-    Boto3Client = DynamoDBClient = S3Client = SQSClient = Any
+    Boto3Client = DynamoDBClient = S3Client = SFNClient = SQSClient = Any
 
 
 # An API request's 25 s: a read attempt may start until 7 s before its end (a listing answers in well under
@@ -54,6 +57,11 @@ def _dynamodb(endpoint_url: str | None) -> DynamoDBClient:
 @cache
 def _s3(endpoint_url: str | None) -> S3Client:
     return cast("S3Client", aws.client("s3", endpoint_url=endpoint_url))
+
+
+@cache
+def _sfn(endpoint_url: str | None) -> SFNClient:
+    return cast("SFNClient", aws.client("stepfunctions", endpoint_url=endpoint_url))
 
 
 @cache
@@ -118,3 +126,16 @@ def reports(settings: Settings) -> RunStore | None:
     if settings.reports_bucket is None:
         return None
     return RunStore(settings.reports_bucket, _s3(settings.s3_endpoint))
+
+
+def state_machine(settings: Settings) -> StateMachine | None:
+    """The run workflow's state machine, or None where the deployment has none."""
+    if settings.state_machine_arn is None:
+        return None
+    return StateMachine(settings.state_machine_arn, _sfn(settings.sfn_endpoint))
+
+
+def run_directory(settings: Settings) -> RunDirectory | None:
+    """The workflow's runs (start, read, list, approve), or None without both the state machine and the bucket."""
+    store, machine = reports(settings), state_machine(settings)
+    return None if store is None or machine is None else RunDirectory(store, machine)

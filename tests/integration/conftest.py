@@ -9,12 +9,16 @@ from typing import Any
 
 import boto3
 import pytest
+from moto import mock_aws
 
+from disposer import services
+from disposer.settings import Settings
 from local.launcher import moto_process
 from local.tables import create_ledger_table, create_run_table
-from tests.iam import RECORDER, missing_permissions, synthesized
+from tests.iam import ACCOUNT, RECORDER, missing_permissions, synthesized
 from tests.integration.harness import FanOut
 from tests.integration.seeds import API_SEED
+from tests.workflow_runs import MACHINE, AnsweringMachine, Runs, make_workflow
 
 
 @pytest.fixture(autouse=True)
@@ -92,6 +96,37 @@ def switch(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> Switch:
     monkeypatch.setenv("DISPOSER_SWITCH_PARAMETER", name)
     monkeypatch.setenv("DISPOSER_SWITCH_CACHE_SECONDS", "0")
     return Switch(ssm, name)
+
+
+@pytest.fixture
+def runs(monkeypatch: pytest.MonkeyPatch) -> Iterator[Runs]:
+    """A reports bucket and a state machine in moto's in-process mock, the function configured to use them.
+    The machine has the stack's account and name, so its executions are the ones the stack's grants name;
+    the answers sent to waiting runs are kept (tests/workflow_runs.py)."""
+    monkeypatch.setenv("MOTO_ACCOUNT_ID", ACCOUNT)
+    with mock_aws():
+        workflow = make_workflow(machine=stack_machine_name())
+        monkeypatch.setenv("DISPOSER_REPORTS_BUCKET", workflow.bucket)
+        monkeypatch.setenv("DISPOSER_STATE_MACHINE_ARN", workflow.machine_arn)
+        answers: list[dict[str, Any]] = []
+        made = services.state_machine
+
+        def answering(settings: Settings) -> AnsweringMachine | None:
+            machine = made(settings)
+            return None if machine is None else AnsweringMachine(machine, answers)
+
+        monkeypatch.setattr(services, "state_machine", answering)
+        yield Runs(workflow, answers)
+
+
+def stack_machine_name() -> str:
+    """The run state machine's name in the synthesized stack (the tests' own where the stack has none)."""
+    names = [
+        resource["Properties"].get("StateMachineName")
+        for resource in synthesized(False)["Resources"].values()
+        if resource["Type"] == "AWS::StepFunctions::StateMachine"
+    ]
+    return names[0] if names and isinstance(names[0], str) else MACHINE
 
 
 # Every AWS call a function makes in this tier is recorded, and checked against its role in the stack.

@@ -48,16 +48,19 @@ def invoke_api(
     event_name: str = "api_dispose.json",
     query: dict[str, str] | None = None,
     caller_arn: str | None = None,
+    resource: str | None = None,
+    path_parameters: dict[str, str] | None = None,
 ) -> ApiResponse:
     """Send one API Gateway REST proxy event, shaped as API Gateway sends it, through the real handler
-    (signed by `caller_arn` when given, else by the event file's caller)."""
+    (signed by `caller_arn` when given, else by the event file's caller). A route with path parameters
+    names its `resource` (e.g. /runs/{runId}) and their values."""
     from disposer.handler import lambda_handler
 
     event = load_event(event_name)
-    event.update(httpMethod=method, path=path, resource=path)
+    event.update(httpMethod=method, path=path, resource=resource or path, pathParameters=path_parameters)
     if query:
         event.update(queryStringParameters=query, multiValueQueryStringParameters={k: [v] for k, v in query.items()})
-    event["requestContext"].update(httpMethod=method, resourcePath=path)
+    event["requestContext"].update(httpMethod=method, resourcePath=resource or path)
     if caller_arn is not None:
         identity = event["requestContext"]["identity"]
         identity.update(userArn=caller_arn, caller=caller_arn.rsplit("/", 1)[-1], user=caller_arn.rsplit("/", 1)[-1])

@@ -17,6 +17,7 @@ from disposer_cli.exits import (
     EXIT_DECLINED,
     EXIT_FAILURES,
     EXIT_INCOMPLETE,
+    EXIT_NOT_WAITING,
     EXIT_OK,
     EXIT_UNREACHABLE,
 )
@@ -428,7 +429,12 @@ def _complete(line: str) -> str:
 
 @pytest.mark.parametrize(
     ("line", "expected"),
-    [("codeartifact-disposer pl", "plan"), ("codeartifact-disposer plan x --endp", "--endpoint-url")],
+    [
+        ("codeartifact-disposer pl", "plan"),
+        ("codeartifact-disposer plan x --endp", "--endpoint-url"),
+        ("codeartifact-disposer runs ap", "approve"),
+        ("codeartifact-disposer runs list --status TIMED", "TIMED_OUT"),
+    ],
 )
 def test_cli_completion_completes_subcommands_and_options(line: str, expected: str):
     # GIVEN the environment a shell's completion hook sets / WHEN the CLI is asked / THEN it answers completions
@@ -452,4 +458,5 @@ def test_cli_readme_exit_code_table_matches_the_cli():
         EXIT_DECLINED,
         EXIT_INCOMPLETE,
         EXIT_UNREACHABLE,
+        EXIT_NOT_WAITING,
     }

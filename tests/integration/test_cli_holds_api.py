@@ -2,58 +2,24 @@
 local stand-in for API Gateway that hands each request, as a REST proxy event, to the real handler."""
 
 import io
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from disposer.handler import lambda_handler
 from disposer_cli.exits import EXIT_BAD_INPUT, EXIT_OK
 from disposer_cli.main import main
-from local.events import LambdaContext, api_gateway_event
+from tests.integration.local_gateway import local_api
 
 CALLER = "arn:aws:sts::111122223333:assumed-role/PlatformOps/cli-user"
-
-
-class _ApiGateway(BaseHTTPRequestHandler):
-    """Each request to the real handler as API Gateway would send it; the signatures it saw are kept."""
-
-    signatures: list[str] = []
-
-    def _serve(self) -> None:
-        self.signatures.append(self.headers.get("Authorization", ""))
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length).decode() if length else None
-        url = urlsplit(self.path)
-        # API Gateway's proxy event names the path below the stage.
-        event = api_gateway_event(self.command, url.path.removeprefix("/v1"), body, caller_arn=CALLER)
-        query = {name: values[-1] for name, values in parse_qs(url.query).items()}
-        event["queryStringParameters"] = query or None
-        event["multiValueQueryStringParameters"] = {k: [v] for k, v in query.items()} or None
-        answer: dict[str, Any] = lambda_handler(event, LambdaContext())
-        payload = answer["body"].encode()
-        self.send_response(answer["statusCode"])
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    do_GET = do_POST = do_DELETE = _serve
-
-    def log_message(self, *_: Any) -> None:
-        return None
+SIGNATURES: list[str] = []
 
 
 @pytest.fixture
 def api_url(emulator: Any, ledger_name: str) -> Iterator[str]:
-    _ApiGateway.signatures = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _ApiGateway)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    server.shutdown()
+    SIGNATURES.clear()
+    with local_api(CALLER, SIGNATURES) as url:
+        yield url
 
 
 def _cli(api_url: str, *args: str) -> tuple[int, str]:
@@ -78,9 +44,7 @@ def test_cli_holds_through_the_api_add_list_remove_signed(api_url: str, monkeypa
     # THEN each went through the API, signed for execute-api, and the hold is gone
     assert code == EXIT_OK and f"removed hold {hold_id}" in removed
     assert "no holds in force" in _cli(api_url, "hold", "list")[1]
-    assert _ApiGateway.signatures and all(
-        s.startswith("AWS4-HMAC-SHA256") and "/execute-api/aws4_request" in s for s in _ApiGateway.signatures
-    )
+    assert SIGNATURES and all(s.startswith("AWS4-HMAC-SHA256") and "/execute-api/aws4_request" in s for s in SIGNATURES)
 
 
 def test_cli_holds_through_the_api_refusal_is_one_line_naming_the_code(

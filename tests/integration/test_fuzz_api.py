@@ -28,7 +28,16 @@ REAL_PACKAGES = [
     {"domain": "acme", "repository": "releases", "format": "generic", "namespace": "ci", "package": "builds"},
 ]
 REAL_VERSIONS = [f"1.{i}.0" for i in range(8)] + ["0.9.0", "0.8.0"] + [f"build-{i:04d}" for i in range(250)]
-ROUTES = [("POST", "/dispose"), ("POST", "/plan"), ("POST", "/apply"), ("GET", "/openapi.json")]
+ROUTES = [
+    ("POST", "/dispose"),
+    ("POST", "/plan"),
+    ("POST", "/apply"),
+    ("GET", "/openapi.json"),
+    ("GET", "/runs"),
+    ("GET", "/runs/0b6c9a5e-5d0f-4d5e-9f1c-1b2c3d4e5f60"),
+    ("POST", "/runs/0b6c9a5e-5d0f-4d5e-9f1c-1b2c3d4e5f60/approve"),
+    ("POST", "/runs/0b6c9a5e-5d0f-4d5e-9f1c-1b2c3d4e5f60/reject"),
+]
 
 
 def _schema(name: str) -> dict[str, Any]:
@@ -82,6 +91,18 @@ policy_bodies = st.one_of(
     from_schema(_schema("RetentionPolicy")).map(_in_the_seeded_domain),
     costly_policies,
 )
+apply_bodies = st.one_of(
+    from_schema(_schema("ApplyRequest")),
+    from_schema(_schema("ApplyRequest")).map(_in_the_seeded_domain),
+    costly_policies,
+)
+# The bodies a route takes, by its path's last segment; a policy for /plan.
+route_bodies = {
+    "/dispose": dispose_bodies,
+    "/apply": apply_bodies,
+    "approve": from_schema(_schema("ApproveRequest")),
+    "reject": from_schema(_schema("RejectRequest")),
+}
 malformed_bodies = st.one_of(
     json_values.map(json.dumps),
     st.text(max_size=60),
@@ -97,7 +118,7 @@ def requests(draw: st.DrawFn) -> dict[str, Any]:
     if method == "POST":
         body = draw(
             st.one_of(
-                (dispose_bodies if path == "/dispose" else policy_bodies).map(json.dumps),
+                route_bodies.get(path, route_bodies.get(path.rsplit("/", 1)[-1], policy_bodies)).map(json.dumps),
                 malformed_bodies,
             )
         )
@@ -108,17 +129,21 @@ def requests(draw: st.DrawFn) -> dict[str, Any]:
     elif twist == "path":
         event["path"] = draw(
             st.one_of(
-                st.sampled_from(["/dispose/", "/Dispose", "/", "/holds", "/plan/x", "//dispose"]),
+                st.sampled_from(
+                    ["/dispose/", "/Dispose", "/", "/holds", "/plan/x", "//dispose", "/runs/", "/runs//approve"]
+                ),
                 # Any text, lone surrogates included (API Gateway passes a path on as it came).
                 st.builds(
                     "/{}".format, st.text(st.one_of(st.characters(), st.characters(categories=["Cs"])), max_size=12)
                 ),
+                st.builds("/runs/{}/reject".format, st.text(st.characters(), max_size=70)),
             )
         )
     elif twist == "content-type":
         event["headers"]["Content-Type"] = draw(st.sampled_from(["text/plain", "application/JSON", "", "x/y"]))
     elif twist == "query":
-        event["queryStringParameters"] = {"dryRun": "true"}
+        names = st.sampled_from(["dryRun", "limit", "status", "nextToken"])
+        event["queryStringParameters"] = draw(st.dictionaries(names, st.text(max_size=30), min_size=1, max_size=3))
     elif twist == "base64":
         event["isBase64Encoded"] = True
     return event

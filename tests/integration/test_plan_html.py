@@ -1,5 +1,5 @@
 """The plan page (`plan --html`): a real plan made through the handler against the emulator, rendered by
-disposer_cli.html, checked by parsing and, where a headless Chromium and Playwright exist, in a browser."""
+disposer.pages.plan, checked by parsing and, where a headless Chromium and Playwright exist, in a browser."""
 
 import shutil
 import time
@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from disposer.model.report import RunItem, RunReportBody
-from disposer_cli.html import render_plan_html
+from disposer.pages.plan import render_plan_html
 from tests.integration.harness import invoke_api
 from tests.integration.seeds import POLICY, retention_seed
 from tests.support_plans import large_view

@@ -41,8 +41,8 @@ def test_import_contracts_hold():
 @pytest.mark.parametrize(
     ("upper", "lower"),
     [
-        ("runs | services", "safety"),
-        ("safety", "codeartifact | ledger | fanout | ssm | reports"),
+        ("runs | services", "safety | workflow"),
+        ("safety | workflow", "codeartifact | ledger | fanout | ssm | reports | stepfunctions"),
         ("settings", "model | errors | constants | budget | aws | version | clock"),
         ("api | run_events | steps", "runs | services"),
     ],

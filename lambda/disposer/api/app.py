@@ -1,4 +1,4 @@
-"""The HTTP API: one Powertools resolver with its routers (runs, holds, docs), and every error answered once.
+"""The HTTP API: one Powertools resolver and its routers (runs, workflow runs, holds, docs); errors answered once.
 
 `resolve` refuses what Powertools would parse too leniently (precheck.py), then routes; Powertools
 validates each body against its model. Any DisposerError becomes its own status and the error body,
@@ -13,7 +13,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from disposer.api import docs, holds, runs
+from disposer.api import docs, holds, runs, workflow_runs
 from disposer.api.models import ErrorDetail
 from disposer.api.precheck import check_request, normalize
 from disposer.api.responses import error_response
@@ -24,6 +24,7 @@ from disposer.settings import Settings
 
 app = APIGatewayRestResolver(enable_validation=True)
 app.include_router(runs.router)
+app.include_router(workflow_runs.router)
 app.include_router(holds.router)
 app.include_router(docs.router)
 

@@ -181,6 +181,16 @@ class ErrorResponse(ApiModel):
 
 
 class ApplyRequest(RetentionPolicy):
-    """`POST /apply`: a retention policy, and optionally the planDigest of the plan its caller reviewed."""
+    """`POST /apply`: a retention policy, optionally the planDigest of the plan its caller reviewed, and whether
+    to run it in the run workflow (`async`) rather than within the request."""
 
     expected_plan_digest: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    run_async: StrictBool = Field(
+        default=False,
+        alias="async",
+        description="start the run in the run workflow and answer 202 with its runId at once",
+    )
+
+    def as_policy(self) -> RetentionPolicy:
+        """The policy alone, without the request's own fields."""
+        return RetentionPolicy.model_validate(self.model_dump(exclude={"expected_plan_digest", "run_async"}))

@@ -34,3 +34,8 @@ def run_context(router: Router, *, dry_run: bool, policy: str | None = None) -> 
         dry_run=dry_run,
         policy=policy,
     )
+
+
+def caller_of(router: Router) -> str | None:
+    """Who sent the request (its IAM principal's ARN), as the audit records name them."""
+    return run_context(router, dry_run=True).caller

@@ -95,7 +95,7 @@ class PackageNotFoundError(DisposerError):
 
 
 class InvalidNextTokenError(DisposerError):
-    """GET /holds was sent a nextToken no answer gave."""
+    """GET /holds or GET /runs was sent a nextToken that no answer of that route gave."""
 
     code = "InvalidNextToken"
     status = HTTPStatus.UNPROCESSABLE_ENTITY

@@ -126,3 +126,26 @@ def record_unreadable_hold(message: str, entry: "UnreadableHold", *, removed_by:
         removed_by=removed_by,
         override=removed_by is not None,
     )
+
+
+def record_run(
+    message: str,
+    *,
+    run_id: str,
+    policy: str,
+    requested_by: str | None,
+    decided_by: str | None,
+    plan_digest: str | None,
+    **fields: Any,
+) -> None:
+    """A workflow run requested, approved or rejected: the run, who asked for it and who decided (an audit record)."""
+    logger.info(
+        message,
+        audit=True,
+        run_id=run_id,
+        policy=policy,
+        requested_by=requested_by,
+        decided_by=decided_by,
+        plan_digest=plan_digest,
+        **fields,
+    )

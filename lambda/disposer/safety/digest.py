@@ -13,6 +13,8 @@ from collections.abc import Iterator, Sequence
 from disposer.model.plans import Plan
 
 DIGEST_VERSION = "v1"
+# What plan_digest gives: the recipe's name and 32 lowercase hex digits.
+DIGEST_PATTERN = rf"^{DIGEST_VERSION}:[0-9a-f]{{32}}$"
 # Rows serialized at a time: a plan of 100,000 writes is hashed without holding its whole JSON text.
 _ROWS_PER_CHUNK = 1000
 

@@ -1,12 +1,14 @@
 """A run's plan as one self-contained HTML page, for a reviewer to open or attach to a change request.
 
-`plan --html FILE` and `apply --html FILE` write it. The page shows the policy, its domain and account,
-the mode, the decision clock and run id; the plan digest (which `apply --expect-digest` takes to apply
-exactly the plan reviewed); the totals (versions that were never candidates, already Disposed, Deleted or
-Unfinished, apart), the breakers and, when measured, the bytes reclaimed; two charts (keep/dispose/archive
-per package, versions per deciding rule); and every decision with its reason, publish date and age where
-known, in a table sorted by any column and filtered by text and by action. The CLI gives it every
-decision; a report that lists fewer (an API response) says so at the top, with how to get them all.
+`plan --html FILE` and `apply --html FILE` write it, and a workflow run keeps one as its plan.html. The
+page shows the policy, its domain and account, the mode, the decision clock and run id; the plan digest
+(which `apply --expect-digest` takes to apply exactly the plan reviewed); the totals (versions that were
+never candidates, already Disposed, Deleted or Unfinished, apart), the breakers and, when measured, the
+bytes reclaimed; two charts (keep/dispose/archive per package, versions per deciding rule); and every
+decision with its reason, publish date and age where known, in a table sorted by any column and filtered
+by text and by action. The CLI gives it every decision; a report that lists fewer (an API response, a
+workflow run's report) says so at the top, with where they all are (the report's planLocation) or how to
+get them.
 
 It works offline and loads nothing: the charts are inline SVG drawn here, the filters a few lines of inline
 JavaScript, the styles inline, and a Content-Security-Policy forbids any fetch. Every value from the
@@ -17,8 +19,8 @@ from collections import Counter
 from html import escape
 
 from disposer.model.report import RunItem, RunReportBody
-from disposer_cli.page_assets import CSP, SCRIPT, STYLE
-from disposer_cli.view import NOT_CANDIDATE, UNKNOWN_TIME_REASON, PlanView, is_candidate
+from disposer.pages.assets import CSP, SCRIPT, STYLE
+from disposer.pages.view import NOT_CANDIDATE, UNKNOWN_TIME_REASON, PlanView, is_candidate
 
 ACTIONS = ("keep", "dispose", "archive", "not-candidate")
 LABELS = {"not-candidate": NOT_CANDIDATE}
@@ -86,12 +88,17 @@ def _header(view: PlanView, title: str) -> str:
         for e in body.errors
     ]
     if body.items_omitted:
+        every = (
+            f"Every decision is kept, one JSON line each, at <code>{_e(body.plan_location)}</code>."
+            if body.plan_location
+            else f"<code>codeartifact-disposer plan {_e(body.policy)} --html FILE</code> writes a page with every "
+            "decision."
+        )
         warnings.insert(
             0,
             f'<p class="warn" id="omitted">This page lists {len(body.items)} of {body.totals.versions} decisions (an '
             f"API response lists at most {len(body.items) or 'none'}); the {body.items_omitted} others are neither "
-            "listed nor charted per package, though the totals count them. <code>codeartifact-disposer plan "
-            f"{_e(body.policy)} --html FILE</code> writes a page with every decision.</p>",
+            f"listed nor charted per package, though the totals count them. {every}</p>",
         )
     if view.domain is None:
         where = ""
