@@ -18,9 +18,11 @@ from typing import Any, Literal
 
 import boto3
 
+from disposer import services
 from disposer.constants import RUN_EVENT_DETAIL_TYPE
 from disposer.reports import layout
 from disposer.reports.store import RunStore
+from disposer.settings import Settings
 from local.asl import Clock, Environment, Execution, StepFunctions, SystemClock, local_stepfunctions
 from local.events import LOCAL_ACCOUNT, LOCAL_REGION, LambdaContext, process_clock
 from local.tables import create_ledger_table
@@ -29,7 +31,7 @@ from local.workflow.definition import STEPS_FUNCTION, workflow_definition
 Decision = Literal["approve", "reject"]
 LOCAL_BUCKET = "disposer-reports-local"
 LOCAL_LEDGER = "disposer-ledger-local"
-MACHINE_NAME = "disposer-runs"
+MACHINE_NAME = "CodeArtifactDisposer-runs"
 # The steps function's timeout in AWS: each invocation here gets the same budget.
 STEP_TIMEOUT_MS = 900_000
 OPERATOR = f"arn:aws:sts::{LOCAL_ACCOUNT}:assumed-role/PlatformOps/local"
@@ -91,7 +93,9 @@ class LocalWorkflow:
         first = len(self.events)
         sizes = {"DISPOSER_SHARD_PACKAGES": str(shard_packages)} if shard_packages else {}
         with process_clock(as_of) if as_of is not None else _nothing(), _environment(sizes):
-            execution = self.service.start_execution(self.machine_arn, json.dumps(event), name=str(uuid.uuid4()))
+            # Named by the run id, as the API names the runs it starts (a redelivered event gets a name of its own).
+            name = event["id"] if first_start(self.service, self.machine_arn, event["id"]) else str(uuid.uuid4())
+            execution = self.service.start_execution(self.machine_arn, json.dumps(event), name=name)
             if decision is not None:
                 self._decide(execution, event["id"], decision)
             execution.wait()
@@ -100,17 +104,18 @@ class LocalWorkflow:
         return RunResult(execution, report, self.events[first:], len(shards))
 
     def _decide(self, execution: Execution, run_id: str, decision: Decision) -> None:
-        """Wait for the run to end, or to ask for an approval, which is then answered as `decision` says."""
+        """Wait for the run to end, or to ask for an approval, then answer it as `decision` says, through the
+        same use case as the API's POST /runs/{runId}/approve and /reject (Step Functions' task token)."""
         while not execution.wait(timeout=0.05):
             approval = self.store.get_json(layout.approval_key(run_id))
             if approval is None:
                 continue
-            token = str(approval["token"])
+            directory = services.run_directory(Settings.from_environment())
+            assert directory is not None, "local_workflow names the state machine and the bucket"
             if decision == "approve":
-                answer = {"planDigest": approval["planDigest"], "approvedBy": OPERATOR}
-                self.service.send_task_success(token, json.dumps(answer))
+                directory.approve(run_id, str(approval["planDigest"]), OPERATOR)
             else:
-                self.service.send_task_failure(token, "Rejected", f"rejected by {OPERATOR}: local run")
+                directory.reject(run_id, OPERATOR, "rejected in a local run")
             return
 
 
@@ -215,3 +220,8 @@ def _environment(values: Mapping[str, str]) -> Iterator[None]:
 @contextmanager
 def _nothing() -> Iterator[None]:
     yield
+
+
+def first_start(service: StepFunctions, machine_arn: str, name: str) -> bool:
+    """True if no execution of the machine has this name yet."""
+    return all(execution.name != name for execution in service.list_executions(machine_arn))

@@ -18,6 +18,7 @@ from disposer.model.plan_lines import item_of
 from disposer.model.report import RunError, RunReportBody, RunTotals
 from disposer.model.workflow import RunState, StepFailure
 from disposer.observability.audit import record_outcome
+from disposer.pages.plan import render_plan_html
 from disposer.reports import layout
 from disposer.runs.finish import publish
 from disposer.settings import Settings
@@ -38,6 +39,8 @@ def report(payload: dict[str, Any], settings: Settings, budget: Budget) -> dict[
     started = datetime.fromisoformat(run.record.started_at)
     body = body.model_copy(update={"duration_seconds": round((clock.now() - started).total_seconds(), 3)})
     publish(body, metrics=True, workflow={"shards": state.shards, "parts": state.parts})
+    # The page first: a report in the bucket means the run is over and everything it keeps is there.
+    run.store.put_text(layout.plan_page_key(run.run_id), render_plan_html(body), "text/html; charset=utf-8")
     run.store.put_json(layout.report_key(run.run_id), body.model_dump(mode="json", by_alias=True))
     return state.model_copy(
         update={"aborted": body.aborted_reason, "event": notice(run, body), "quarantined": quarantined(run, body)}
