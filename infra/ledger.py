@@ -20,12 +20,14 @@ from infra.constants import ENV_LEDGER_TABLE, LEDGER_PARTITION_KEY, LEDGER_SORT_
 from infra.function import DisposerFunction, DisposerLambda
 
 # Exactly the calls disposer/ledger/ makes for each function (tests/iam.py holds them to it). The run
-# function reads a package's partition and the holds (Query), remembers publish times and quarantine
-# records (BatchWriteItem), marks a quarantined version restored (UpdateItem), and places and removes
-# holds for the API (PutItem, DeleteItem). The worker reads the holds before it writes (Query) and
-# records the versions it archived (BatchWriteItem).
+# function reads packages' remembered publish times (BatchGetItem, 100 packages a request), quarantine
+# records, the times an earlier version stored and the holds (Query), remembers publish times and
+# places and removes holds for the API (PutItem, DeleteItem), records quarantined versions
+# (BatchWriteItem), and marks one restored (UpdateItem). The worker reads the holds before it writes
+# (Query) and records the versions it archived (BatchWriteItem).
 RUN_LEDGER_ACTIONS = (
     "dynamodb:Query",
+    "dynamodb:BatchGetItem",
     "dynamodb:BatchWriteItem",
     "dynamodb:UpdateItem",
     "dynamodb:PutItem",

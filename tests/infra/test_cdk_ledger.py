@@ -49,12 +49,14 @@ def test_ledger_grants_each_function_exactly_its_calls(
     def on_ledger(function: dict[str, Any]) -> set[str]:
         return {a for a, r in granted(role_statements(template, function), "dynamodb:") if r == arn}
 
-    # WHEN / THEN both are told the table; the run function reads partitions and holds, remembers times
-    # and quarantine records, marks restores, and places and removes holds for the API
+    # WHEN / THEN both are told the table; the run function reads remembered times in batches, partitions
+    # and holds, remembers times and quarantine records, marks restores, and places and removes holds for
+    # the API
     for function in (run, worker):
         assert function["Environment"]["Variables"][ENV_LEDGER_TABLE] == {"Ref": logical_id}
     assert on_ledger(run) == {
         "dynamodb:Query",
+        "dynamodb:BatchGetItem",
         "dynamodb:BatchWriteItem",
         "dynamodb:UpdateItem",
         "dynamodb:PutItem",
