@@ -61,6 +61,10 @@ def _steady_rows(steady: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             "steady 100 x 120: wall seconds (no ledger, naive)",
             f"{wall['ledger']} ({wall['no_ledger']}, {wall.get('naive')})",
         ),
+        _row(
+            "steady 100 x 120 a day later: DynamoDB requests",
+            ", ".join(f"{op} {n}" for op, n in steady["next_day"]["dynamodb_requests"].items()),
+        ),
     ]
 
 

@@ -9,7 +9,10 @@ clock, in turns:
 
 - `ledger`: the deployed defaults (ledger and kill switch on): every age it needs is remembered;
 - `no_ledger`: the same run without a ledger table: it describes what it needs afresh;
-- `naive`: the naive baseline (bench.naive), 32 threads wide, as in the small benchmark.
+- `naive`: the naive baseline (bench.naive), 32 threads wide, as in the small benchmark;
+- `next_day`: last, the deployed defaults a day later, as a daily schedule runs: each cutoff has moved
+  by a day, so a package whose versions crossed it describes the few around it no run has seen, and
+  writes its times back.
 
 Each of ours counts its CodeArtifact calls and the DynamoDB requests its process sent (botocore's
 `before-send`, so a retried request counts again). Prints one JSON line.
@@ -29,17 +32,18 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from unittest import mock
 
 import boto3
 
-from bench import small_bench
+from bench import scale_bench, small_bench
 from bench.cpu_share import CpuLimit, cpu_limit, lambda_vcpus
 from bench.naive import run_naive
 from bench.retention_bench import LOCAL_AWS, NOW, build_packages, seed_document
-from bench.scale_bench import ROOT, WORKER_TIMEOUT_SECONDS, _emulator_args, _worker, _worker_environment
+from bench.scale_bench import ROOT, WORKER_TIMEOUT_SECONDS, _emulator_args, _worker_environment
 from local.launcher import emulator_process, moto_process
 from local.tables import create_ledger_table
 
@@ -58,8 +62,9 @@ class _Services:
     switch_parameter: str
 
 
-def _worker_counting(policy: dict[str, Any], out: Path) -> None:
-    """scale_bench's worker, counting the DynamoDB requests this process sends."""
+def _worker_counting(policy: dict[str, Any], out: Path, days_later: int) -> None:
+    """scale_bench's worker, `days_later` days after the seed's clock, counting the DynamoDB requests this process
+    sends."""
     from disposer import aws
 
     sent: Counter[str] = Counter()
@@ -70,7 +75,8 @@ def _worker_counting(policy: dict[str, Any], out: Path) -> None:
         sent[(target.decode() if isinstance(target, bytes) else str(target)).rpartition(".")[2]] += 1
 
     aws._session().register("before-send.dynamodb", count)  # noqa: SLF001 - the process's one botocore session
-    _worker(policy, out)
+    with mock.patch.object(scale_bench, "NOW", NOW + timedelta(days=days_later)):
+        scale_bench._worker(policy, out)  # noqa: SLF001 - the small and scale benchmarks' worker
     figures = json.loads(out.read_text())
     figures["dynamodb"] = dict(sent)
     out.write_text(json.dumps(figures))
@@ -90,11 +96,12 @@ def _environment(services: _Services, *, ledger: bool) -> dict[str, str]:
     return environment
 
 
-def _run(services: _Services, limit: CpuLimit, *, ledger: bool) -> dict[str, Any]:
+def _run(services: _Services, limit: CpuLimit, *, ledger: bool, days_later: int = 0) -> dict[str, Any]:
     policy = small_bench.POLICY.model_dump(mode="json", by_alias=True, exclude_none=True)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "worker.json"
         command = [sys.executable, "-m", "bench.steady_bench", "--worker", str(out), "--policy", json.dumps(policy)]
+        command += ["--days-later", str(days_later)]
         done = subprocess.run(
             limit.wrap(command),
             cwd=ROOT,
@@ -165,6 +172,7 @@ def measure(turns: int = TURNS, *, baseline: bool = True, whole_machine: bool = 
                 with mock.patch.dict(os.environ, LOCAL_AWS):
                     threads = small_bench.BASELINE_THREADS
                     naive = run_naive(services.codeartifact, small_bench.POLICY, NOW, threads=threads)
+            next_day = _run(services, limit, ledger=True, days_later=1)
     steady = ledger[0]
     per_package = max(run["dynamodb_requests_per_package"] for run in ledger)
     figures: dict[str, Any] = {
@@ -174,6 +182,7 @@ def measure(turns: int = TURNS, *, baseline: bool = True, whole_machine: bool = 
         "first": first,
         "ledger": ledger,
         "no_ledger": no_ledger,
+        "next_day": next_day,
         "wall_seconds": {"ledger": _median(ledger, "wall_seconds"), "no_ledger": _median(no_ledger, "wall_seconds")},
         **limit.figures(),
     }
@@ -199,9 +208,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--whole-machine", action="store_true", help="give ours every core")
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--policy", help=argparse.SUPPRESS)
+    parser.add_argument("--days-later", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker is not None:
-        _worker_counting(json.loads(args.policy), args.worker)
+        _worker_counting(json.loads(args.policy), args.worker, args.days_later)
         return
     print(json.dumps(measure(args.turns, baseline=not args.no_baseline, whole_machine=args.whole_machine)), flush=True)
 
