@@ -2,6 +2,8 @@
 for a package without today's, written back 25 packages a request, only for versions still listed, and never
 over a memory that could not be read."""
 
+import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
@@ -9,6 +11,7 @@ from typing import cast
 
 import pytest
 
+from disposer.budget import Budget
 from disposer.errors import LedgerError
 from disposer.model.memory import RememberedTimes, TimesSource, VersionRevision
 from disposer.model.packages import PackageFormat, PackageListing, PackageRef, PackageVersionStatus, VersionSummary
@@ -121,3 +124,26 @@ def test_remembered_times_a_failed_batch_is_unread_and_described_afresh(pool):
     memory.keep(_ref(0), remembered, _described("1.0.0"), _listing("1.0.0"))
     memory.flush()
     assert ledger.writes == []
+
+
+class _SlowLedger(_Ledger):
+    """A ledger whose batch reads answer only once `answer` is set."""
+
+    def __init__(self) -> None:
+        super().__init__({})
+        self.answer = threading.Event()
+
+    def remembered_times(self, refs: Sequence[PackageRef]) -> Mapping[PackageRef, RememberedTimes]:
+        self.answer.wait(10)
+        return super().remembered_times(refs)
+
+
+def test_remembered_times_not_in_within_the_time_budget_are_unread(pool):
+    # GIVEN a batch read that does not answer, and 0.2 s of budget
+    ledger = _SlowLedger()
+    memory = TimesMemory(cast(Ledger, ledger), [_ref(0)], pool, Budget.starting_now(0.2))
+    # WHEN the package's times are asked for / THEN unread once the budget is spent, not waited for
+    started = time.monotonic()
+    assert memory.read(_ref(0)).source is TimesSource.UNREAD
+    assert time.monotonic() - started < 5
+    ledger.answer.set()

@@ -103,7 +103,7 @@ def discover(
     searchers = ThreadPoolExecutor(max_workers=codeartifact.threads, thread_name_prefix="ages")
     remembering = ThreadPoolExecutor(max_workers=MEMORY_READERS, thread_name_prefix="memory")
     if ledger is not None and policy_cutoffs(policy, now):
-        reader = replace(reader, memory=TimesMemory(ledger, refs, remembering))
+        reader = replace(reader, memory=TimesMemory(ledger, refs, remembering, codeartifact.budget))
     try:
         yield from _read_all(reader, refs, listers, searchers, on_listed or (lambda _: None))
     finally:

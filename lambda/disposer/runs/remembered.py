@@ -4,7 +4,9 @@ packages are listed; written back, 25 packages a request, when their age searche
 A publish time never changes for a version at a revision, so a remembered one costs no describe. The
 listing stays the truth of what exists: a remembered time is used only for a version listed at that
 revision, and what is written back holds only versions still listed. What cannot be read is described
-afresh, never guessed: a batch the ledger fails or leaves unprocessed, or a memory that does not decode.
+afresh, never guessed: a batch the ledger fails, leaves unprocessed or does not answer within the time
+budget, or a memory that does not decode. Two runs that write one package's times at once keep the
+last one's: the other's new times are described again by a later run (a cache, never a wrong time).
 """
 
 import threading
@@ -13,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from datetime import datetime
 
+from disposer.budget import Budget
 from disposer.errors import LedgerError
 from disposer.model.memory import RememberedTimes, TimesSource, VersionRevision
 from disposer.model.packages import PackageListing, PackageRef, VersionSummary
@@ -32,8 +35,11 @@ class TimesMemory:
     """The remembered times of a run's packages: every batch is asked for on `pool` as soon as this is made; what
     is to be written back waits for 24 other packages' (`flush` writes the rest)."""
 
-    def __init__(self, ledger: Ledger, refs: Sequence[PackageRef], pool: ThreadPoolExecutor) -> None:
+    def __init__(
+        self, ledger: Ledger, refs: Sequence[PackageRef], pool: ThreadPoolExecutor, budget: Budget | None = None
+    ) -> None:
         self._ledger = ledger
+        self._budget = budget or Budget.unlimited()
         self._batches: dict[PackageRef, Batch] = {}
         self._lock = threading.Lock()
         self._unwritten: dict[PackageRef, Mapping[VersionRevision, datetime]] = {}
@@ -55,8 +61,8 @@ class TimesMemory:
         what an earlier version stored of it: one Query, and the run writes it back in today's form)."""
         future = self._batches.get(ref)
         try:
-            remembered = UNREAD if future is None else future.result().get(ref, UNREAD)
-        except CancelledError:
+            remembered = UNREAD if future is None else future.result(self._budget.remaining()).get(ref, UNREAD)
+        except (CancelledError, TimeoutError):
             return UNREAD
         if remembered.source is TimesSource.ABSENT:
             try:
