@@ -5,7 +5,16 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from bench import cold_start, deadline_bench, emulator_bench, rerun_bench, retention_bench, scale_bench, small_bench
+from bench import (
+    cold_start,
+    deadline_bench,
+    emulator_bench,
+    rerun_bench,
+    retention_bench,
+    scale_bench,
+    small_bench,
+    steady_bench,
+)
 from infra import asset_size
 
 
@@ -36,6 +45,29 @@ def _run_rows(name: str, figures: dict[str, Any]) -> list[tuple[str, str, str, s
     ]
 
 
+def _steady_rows(steady: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    ledger, no_ledger = steady["ledger"][0], steady["no_ledger"][0]
+    wall = steady["wall_seconds"]
+    naive = steady.get("naive", {"calls": {"total": None}})
+    limit = steady_bench.TARGETS["dynamodb_requests_per_package"]
+    per_package = max(run["dynamodb_requests_per_package"] for run in steady["ledger"])
+    return [
+        _row("steady 100 x 120: DynamoDB requests per package", per_package, f"<={limit}", per_package <= limit),
+        _row(
+            "steady 100 x 120: CodeArtifact calls (no ledger, naive)",
+            f"{ledger['calls']['total']} ({no_ledger['calls']['total']}, {naive['calls']['total']})",
+        ),
+        _row(
+            "steady 100 x 120: wall seconds (no ledger, naive)",
+            f"{wall['ledger']} ({wall['no_ledger']}, {wall.get('naive')})",
+        ),
+        _row(
+            "steady 100 x 120 a day later: DynamoDB requests",
+            ", ".join(f"{op} {n}" for op, n in steady["next_day"]["dynamodb_requests"].items()),
+        ),
+    ]
+
+
 def table(results: dict[str, dict[str, Any]]) -> str:
     rows: list[tuple[str, str, str, str]] = [("figure", "measured", "target", "met")]
     cold = results["cold_import"]
@@ -61,6 +93,7 @@ def table(results: dict[str, dict[str, Any]]) -> str:
             rerun["unchanged_fewer_calls_than_first"] >= 5,
         )
     )
+    rows += _steady_rows(results["steady"])
     deadline = results["deadline"]
     rows.append(
         _row(
@@ -84,6 +117,7 @@ def main() -> None:
         "deadline": deadline_bench.measure,
         "small": lambda: scale_bench.measure(small_bench.config()) | {"benchmark": "small"},
         "rerun": rerun_bench.measure,
+        "steady": steady_bench.measure,
         "scale": scale_bench.measure,
     }
     results: dict[str, dict[str, Any]] = {}

@@ -21,10 +21,11 @@ from infra.constants import ENV_LEDGER_TABLE, LEDGER_PARTITION_KEY, LEDGER_SORT_
 from infra.function import DisposerFunction, DisposerLambda
 
 # Exactly the calls disposer/ledger/ makes for each function (tests/iam.py holds them to it). A run, in
-# either function, reads a package's partition and the holds (Query), remembers publish times and
-# quarantine records (BatchWriteItem) and marks a quarantined version restored (UpdateItem); only the
-# run function places and removes holds, for the API (PutItem, DeleteItem).
-STEPS_LEDGER_ACTIONS = ("dynamodb:Query", "dynamodb:BatchWriteItem", "dynamodb:UpdateItem")
+# either function, reads packages' remembered publish times (BatchGetItem, 100 packages a request), a
+# package's quarantine records, the times an earlier version stored and the holds (Query), remembers
+# publish times and quarantine records (BatchWriteItem) and marks a quarantined version restored
+# (UpdateItem); only the run function places and removes holds, for the API (PutItem, DeleteItem).
+STEPS_LEDGER_ACTIONS = ("dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:UpdateItem")
 RUN_LEDGER_ACTIONS = (*STEPS_LEDGER_ACTIONS, "dynamodb:PutItem", "dynamodb:DeleteItem")
 # Every action that writes or deletes an item: denied to all but the functions' roles, holds included.
 # TransactWriteItems and BatchWriteItem are authorized as well as the Put/Update/DeleteItem they carry;

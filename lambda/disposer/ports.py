@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from disposer.budget import Budget
 from disposer.model.executions import Execution
 from disposer.model.holds import Hold, UnreadableHold
-from disposer.model.memory import PackageMemory, VersionRevision
+from disposer.model.memory import RememberedTimes, VersionRevision
 from disposer.model.outcomes import BatchOutcome
 from disposer.model.packages import PackageFormat, PackageListing, PackageRef, PackageVersionStatus
 from disposer.model.quarantine import QuarantineRecord
@@ -97,11 +97,21 @@ class CodeArtifact(Protocol):
 class Ledger(Protocol):
     """The ledger table: holds, quarantine records, remembered publish times."""
 
-    def package_memory(self, ref: PackageRef, policy: str | None) -> PackageMemory: ...
+    def remembered_times(self, refs: Sequence[PackageRef]) -> Mapping[PackageRef, RememberedTimes]:
+        """What is remembered of each package's publish times, read in batches (one request per 100 packages)."""
+        ...
 
-    def remember_publish_times(
-        self, ref: PackageRef, times: Mapping[VersionRevision, datetime], *, now: float
-    ) -> None: ...
+    def earlier_times(self, ref: PackageRef) -> RememberedTimes:
+        """The publish times an earlier version stored for a package without today's memory."""
+        ...
+
+    def store_publish_times(
+        self, memories: Mapping[PackageRef, Mapping[VersionRevision, datetime]], *, now: float
+    ) -> None:
+        """Store packages' remembered publish times, each in place of what was stored."""
+        ...
+
+    def quarantine_records(self, ref: PackageRef, policy: str) -> Mapping[str, QuarantineRecord]: ...
 
     def record_quarantine(self, ref: PackageRef, policy: str, records: Sequence[QuarantineRecord]) -> None: ...
 

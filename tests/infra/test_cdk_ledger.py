@@ -49,12 +49,13 @@ def test_ledger_grants_each_function_exactly_its_calls(
     def on_ledger(function: dict[str, Any]) -> set[str]:
         return {a for a, r in granted(role_statements(template, function), "dynamodb:") if r == arn}
 
-    # WHEN / THEN both are told the table; the run function reads partitions and holds, remembers times
-    # and quarantine records, marks restores, and places and removes holds for the API
+    # WHEN / THEN both are told the table; each reads remembered times in batches, partitions and holds,
+    # remembers times and quarantine records, marks restores; the run function also places and removes holds
     for function in (run, steps):
         assert function["Environment"]["Variables"][ENV_LEDGER_TABLE] == {"Ref": logical_id}
     assert on_ledger(run) == {
         "dynamodb:Query",
+        "dynamodb:BatchGetItem",
         "dynamodb:BatchWriteItem",
         "dynamodb:UpdateItem",
         "dynamodb:PutItem",
@@ -62,7 +63,7 @@ def test_ledger_grants_each_function_exactly_its_calls(
     }
     # AND the steps function, which runs the workflow's runs, does what a run does there, no more: reads
     # partitions and holds, remembers times and quarantine records, marks restores; never a hold's put or delete
-    assert on_ledger(steps) == {"dynamodb:Query", "dynamodb:BatchWriteItem", "dynamodb:UpdateItem"}
+    assert on_ledger(steps) == {"dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:UpdateItem"}
 
 
 WRITES = ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "PartiQLInsert", "PartiQLUpdate", "PartiQLDelete")

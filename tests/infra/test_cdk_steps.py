@@ -112,7 +112,7 @@ def test_steps_role_exactly_a_runs_calls(default_stack: tuple[cdk.App, DisposerS
     # AND the ledger: read, remember, mark restored; never a hold's PutItem or DeleteItem (the API's)
     ledger = f"<{logical_id(stack.ledger.table)}.Arn>"
     assert granted(statements, "dynamodb:") == {
-        (f"dynamodb:{action}", ledger) for action in ("Query", "BatchWriteItem", "UpdateItem")
+        (f"dynamodb:{action}", ledger) for action in ("Query", "BatchGetItem", "BatchWriteItem", "UpdateItem")
     }
     # AND run files in the reports bucket through its key (test_cdk_reports.py), the kill switch, its own logs
     # and X-Ray; no Step Functions, no queue

@@ -3,15 +3,17 @@
 Key design (partition key `pk`, sort key `sk`, TTL `expires_at`), one item family per use:
 
 - `pk` `pkg#<domain>##<repo>#<format>#<namespace>#<package>` (the owner's segment always empty), `sk`
-  `time#<version>#<revision>`:
-  the version's publish time, as DescribePackageVersion gave it;
-- the same package's partition, `sk` `quarantine#<policy>#<version>`: a version a policy archived
-  (revision, status before, start, run, and when a run first saw it restored);
+  `memory#0` (and `memory#1`, ... past 350 KB): every publish time runs described of the package's versions,
+  by version and revision, compressed (ledger/memory.py). A run reads 100 packages' at a time
+  (BatchGetItem) and writes a package's again when it learns a time;
+- the same partition, `sk` `time#<version>#<revision>`: one publish time, as earlier versions stored them.
+  Read only for a package without `memory#0`, which the run then writes; these expire on their own;
+- the same partition, `sk` `quarantine#<policy>#<version>`: a version a policy archived (revision, status
+  before, start, run, and when a run first saw it restored), one readable item per version, read with
+  one Query per package by a policy that quarantines;
 - `pk` `holds`, `sk` `hold#<hold id>`: one hold (it expires from the table a day after its `until`).
 
-A package's remembered times and quarantine records share its partition, so one Query reads all a run
-needs of a package; holds are at most 10,000 (safety/holds.py), and one Query reads them all. `#`
-appears in none of the names
+Holds are at most 10,000 (safety/holds.py), and one Query reads them all. `#` appears in none of the names
 (CodeArtifact forbids it in versions, packages and namespaces; a revision comes last).
 """
 
@@ -23,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from disposer.errors import LedgerError
+from disposer.ledger.batch import batch_put
 from disposer.ledger.holds import (
     HOLDS_KEY,
     HoldEntry,
@@ -33,8 +36,9 @@ from disposer.ledger.holds import (
     in_force,
     read_entry,
 )
+from disposer.ledger.memory import memory_items, read_memories
 from disposer.model.holds import Hold
-from disposer.model.memory import PackageMemory, VersionRevision
+from disposer.model.memory import RememberedTimes, TimesSource, VersionRevision
 from disposer.model.packages import PackageRef, PackageVersionStatus
 from disposer.model.quarantine import QuarantineRecord
 
@@ -47,10 +51,8 @@ TIME_PREFIX = "time#"
 QUARANTINE_PREFIX = "quarantine#"
 # A quarantine record outlives any grace (365 days at most) by far; a restored one is remembered as long.
 QUARANTINE_DAYS = 800
-# A publish time not seen again for this long is forgotten (re-described at most once if it comes back).
+# A package's times not written again for this long are forgotten (each described again at most once).
 REMEMBER_DAYS = 400
-BATCH_WRITE_ITEMS = 25
-BATCH_WRITE_ATTEMPTS = 5
 
 
 @contextmanager
@@ -85,37 +87,64 @@ class LedgerTable:
         self.name = name
         self._client = client
 
-    def _package_items(self, key: str) -> Iterator[Mapping[str, Any]]:
+    def _query(self, key: str, prefix: str) -> Iterator[Mapping[str, Any]]:
+        """The items of partition `key` whose sort key starts with `prefix`, page after page."""
         paginator = self._client.get_paginator("query")
         pages = paginator.paginate(
             TableName=self.name,
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": key}},
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues={":pk": {"S": key}, ":prefix": {"S": prefix}},
         )
         for page in pages:
             yield from page.get("Items", [])
 
-    def publish_times(self, ref: PackageRef) -> dict[VersionRevision, datetime]:
-        """Every publish time remembered for the package, by (version, revision): one Query."""
-        return self.package_memory(ref, policy=None).times
-
-    def package_memory(self, ref: PackageRef, policy: str | None) -> PackageMemory:
-        """The package's remembered times and `policy`'s quarantine records: one Query of its partition (and,
-        for a policy that names the owner, one of the partition an earlier version wrote; today's wins)."""
-        memory = PackageMemory()
-        quarantine = f"{QUARANTINE_PREFIX}{policy}#"
-        legacy = legacy_package_key(ref) if policy is not None else None
-        keys = [key for key in (legacy, package_key(ref)) if key is not None]
+    def remembered_times(self, refs: Sequence[PackageRef]) -> dict[PackageRef, RememberedTimes]:
+        """What is remembered of each package's publish times: 100 packages a BatchGetItem (a memory past 350 KB
+        takes a key per further chunk). LedgerError if the table cannot be read at all."""
+        partitions = {ref: package_key(ref) for ref in refs}
         with _translated():
-            for item in (item for key in keys for item in self._package_items(key)):
-                sk = item["sk"]["S"]
-                if sk.startswith(TIME_PREFIX):
-                    version, _, revision = sk.removeprefix(TIME_PREFIX).partition("#")
-                    memory.times[(version, revision)] = datetime.fromtimestamp(float(item["published"]["N"]), UTC)
-                elif policy is not None and sk.startswith(quarantine):
-                    record = _quarantine_record(sk.removeprefix(quarantine), item)
-                    memory.quarantine[record.version] = record
-        return memory
+            found = read_memories(self._client, self.name, sorted(set(partitions.values())))
+        return {ref: found[partition] for ref, partition in partitions.items()}
+
+    def earlier_times(self, ref: PackageRef) -> RememberedTimes:
+        """The publish times earlier versions stored for the package, one item per time: one Query. An item
+        that does not parse is left out (its version is described again)."""
+        times: dict[VersionRevision, datetime] = {}
+        with _translated():
+            for item in self._query(package_key(ref), TIME_PREFIX):
+                version, _, revision = str(item["sk"]["S"]).removeprefix(TIME_PREFIX).partition("#")
+                try:
+                    times[(version, revision)] = datetime.fromtimestamp(float(item["published"]["N"]), UTC)
+                except (KeyError, TypeError, ValueError, OverflowError):
+                    continue
+        return RememberedTimes(times, TimesSource.EARLIER_LAYOUT)
+
+    def store_publish_times(
+        self, memories: Mapping[PackageRef, Mapping[VersionRevision, datetime]], *, now: float
+    ) -> None:
+        """Store packages' remembered publish times, each in place of what was stored: 25 packages a BatchWriteItem.
+        A memory of several chunks is put chunk by chunk, the first last, as it names the others (a read in
+        between finds two generations: DAMAGED, never mixed)."""
+        expires = int(now) + REMEMBER_DAYS * 86400
+        keyed = {package_key(ref): times for ref, times in memories.items()}
+        stored = {key: memory_items(key, times, expires_at=expires) for key, times in keyed.items()}
+        with _translated():
+            for items in (items for items in stored.values() if len(items) > 1):
+                for item in [*items[1:], items[0]]:
+                    self._client.put_item(TableName=self.name, Item=item)
+        self._batch_put([items[0] for items in stored.values() if len(items) == 1])
+
+    def quarantine_records(self, ref: PackageRef, policy: str) -> dict[str, QuarantineRecord]:
+        """`policy`'s quarantine records of the package, by version: one Query of its partition (and, for a policy
+        that names the owner, one of the partition an earlier version wrote; today's wins)."""
+        prefix = f"{QUARANTINE_PREFIX}{policy}#"
+        records: dict[str, QuarantineRecord] = {}
+        with _translated():
+            for key in (legacy_package_key(ref), package_key(ref)):
+                for item in self._query(key, prefix) if key is not None else ():
+                    record = _quarantine_record(str(item["sk"]["S"]).removeprefix(prefix), item)
+                    records[record.version] = record
+        return records
 
     def record_quarantine(self, ref: PackageRef, policy: str, records: Sequence[QuarantineRecord]) -> None:
         """Remember versions `policy` archived (the start is the run's clock), 25 a call."""
@@ -198,7 +227,7 @@ class LedgerTable:
         return found, encode_token(answer.get("LastEvaluatedKey"))
 
     def get_hold(self, hold_id: str) -> HoldEntry | None:
-        # A Query of the one key rather than GetItem: the functions' roles read the ledger by Query only.
+        # A Query of the one key rather than GetItem: the functions' roles read single items by Query only.
         key = hold_key(hold_id)
         with _translated():
             answer = self._client.query(
@@ -217,31 +246,11 @@ class LedgerTable:
         old = answer.get("Attributes")
         return None if not old else read_entry(old)
 
-    def remember_publish_times(self, ref: PackageRef, times: Mapping[VersionRevision, datetime], *, now: float) -> None:
-        """Remember publish times (never changing for a version at a revision), 25 a call."""
-        expires = str(int(now) + REMEMBER_DAYS * 86400)
-        self._batch_put(
-            [
-                {
-                    "pk": {"S": package_key(ref)},
-                    "sk": {"S": f"{TIME_PREFIX}{version}#{revision}"},
-                    "published": {"N": repr(published.timestamp())},
-                    "expires_at": {"N": expires},
-                }
-                for (version, revision), published in times.items()
-            ]
-        )
-
     def _batch_put(self, items: Sequence[Mapping[str, Any]]) -> None:
-        requests: list[Any] = [{"PutRequest": {"Item": item}} for item in items]
-        for start in range(0, len(requests), BATCH_WRITE_ITEMS):
-            pending = requests[start : start + BATCH_WRITE_ITEMS]
-            for _ in range(BATCH_WRITE_ATTEMPTS):
-                with _translated():
-                    answer = self._client.batch_write_item(RequestItems={self.name: pending})
-                pending = answer.get("UnprocessedItems", {}).get(self.name, [])
-                if not pending:
-                    break
+        with _translated():
+            left = batch_put(self._client, self.name, items)
+        if left:
+            raise LedgerError(f"the ledger table left {left} of {len(items)} items unwritten after every attempt")
 
 
 def _quarantine_record(version: str, item: Mapping[str, Any]) -> QuarantineRecord:

@@ -18,10 +18,14 @@ from disposer.retention.bound import disposal_bound
 from disposer.retention.engine import PackageVersions
 from disposer.retention.patterns import is_glob, literal_prefix, repository_prefix
 from disposer.retention.policy import RetentionPolicy
+from disposer.retention.selection import policy_cutoffs
 from disposer.runs.listing import ListedPackage, list_package, package_ages
+from disposer.runs.remembered import TimesMemory
 
 ErrorSink = Callable[[RunProblem], None]
 T = TypeVar("T")
+# Batches of remembered times in flight at once: a batch is one request, and listings take far longer.
+MEMORY_READERS = 2
 
 
 def repositories(codeartifact: CodeArtifact, policy: RetentionPolicy, in_scope: Callable[[str], bool]) -> list[str]:
@@ -93,15 +97,21 @@ def discover(
     if refs is None:
         refs = reader.refs(in_scope)
     # Two pools: listings go as fast as their own quota lets them (they bound the plan), and age searches
-    # use the read quota that leaves, at the same time.
+    # use the read quota that leaves, at the same time. A third reads the remembered publish times ahead,
+    # 100 packages a request, while the packages are listed; only an age search waits for them.
     listers = ThreadPoolExecutor(max_workers=codeartifact.threads, thread_name_prefix="list")
     searchers = ThreadPoolExecutor(max_workers=codeartifact.threads, thread_name_prefix="ages")
+    remembering = ThreadPoolExecutor(max_workers=MEMORY_READERS, thread_name_prefix="memory")
+    if ledger is not None and policy_cutoffs(policy, now):
+        reader = replace(reader, memory=TimesMemory(ledger, refs, remembering, codeartifact.budget))
     try:
         yield from _read_all(reader, refs, listers, searchers, on_listed or (lambda _: None))
     finally:
         # A caller that stops early (the time budget) leaves queued reads unsent.
-        listers.shutdown(wait=True, cancel_futures=True)
-        searchers.shutdown(wait=True, cancel_futures=True)
+        for pool in (listers, searchers, remembering):
+            pool.shutdown(wait=True, cancel_futures=True)
+        if reader.memory is not None:
+            reader.memory.flush()
 
 
 def _read_all(
@@ -160,6 +170,8 @@ class _Reader:
     holds: Sequence[Hold]
     # The function's own clock: which holds are in force.
     trusted_now: datetime
+    # The remembered publish times (None: no ledger, or a policy without ages).
+    memory: TimesMemory | None = None
 
     def refs(self, in_scope: Callable[[str], bool]) -> list[PackageRef]:
         """Every package the policy covers. A missing domain, or a repository the policy names literally,
@@ -187,7 +199,7 @@ class _Reader:
 
     def aged(self, found: ListedPackage) -> Sequence[PackageVersions]:
         try:
-            return [package_ages(self.codeartifact, self.policy, found, self.now, self.ledger)]
+            return [package_ages(self.codeartifact, self.policy, found, self.now, self.memory)]
         except CodeArtifactError as error:
             # Listed, so counted in the bound and the breaker's whole: it stays in the plan, every version
             # kept (as if none had a publish time), and the error is reported.

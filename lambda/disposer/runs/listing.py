@@ -1,21 +1,20 @@
 """One package as a run reads it: its listing, what the ledger remembers of it, and its age cutoffs."""
 
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from disposer.errors import LedgerError
 from disposer.model.holds import Hold
-from disposer.model.memory import PackageMemory
+from disposer.model.memory import RememberedTimes
 from disposer.model.packages import DISPOSABLE_STATUSES, PackageListing, PackageRef, VersionSummary
-from disposer.observability import logger
+from disposer.model.quarantine import QuarantineRecord
 from disposer.ports import CodeArtifact, Ledger
 from disposer.retention.ages import MemoizedTimes, count_newer_than_each
 from disposer.retention.engine import PackageVersions
 from disposer.retention.holds import on_package
 from disposer.retention.policy import RetentionPolicy
 from disposer.retention.selection import needs_ages, policy_cutoffs
+from disposer.runs.remembered import TimesMemory
 
 
 class _NoPublishTime(Exception):
@@ -24,11 +23,11 @@ class _NoPublishTime(Exception):
 
 @dataclass(frozen=True)
 class ListedPackage:
-    """One package as listed, with what the ledger remembers of it and the holds on it."""
+    """One package as listed, with the policy's quarantine records of it and the holds on it."""
 
     ref: PackageRef
     listing: PackageListing
-    memory: PackageMemory
+    quarantine: Mapping[str, QuarantineRecord] = field(default_factory=dict)
     holds: tuple[Hold, ...] = ()
 
     def unaged(self, policy: RetentionPolicy) -> PackageVersions:
@@ -38,7 +37,7 @@ class ListedPackage:
             self.listing.versions,
             self.listing.default_display_version,
             holds=self.holds,
-            quarantine=self.memory.quarantine if policy.quarantine is not None else {},
+            quarantine=self.quarantine if policy.quarantine is not None else {},
         )
 
 
@@ -50,9 +49,11 @@ def list_package(
     ledger: Ledger | None = None,
     holds: Sequence[Hold] = (),
 ) -> ListedPackage:
-    """List one package's versions and read what the ledger remembers of it (one Query)."""
+    """List one package's versions and, for a policy that quarantines, read its records of the package (one Query:
+    they decide what is disposed, so a ledger that cannot be read fails the run)."""
     listing = codeartifact.list_versions(ref)
-    return ListedPackage(ref, listing, _memory(ledger, ref, policy), on_package(holds, ref, trusted_now))
+    quarantine = {} if ledger is None or policy.quarantine is None else ledger.quarantine_records(ref, policy.name)
+    return ListedPackage(ref, listing, quarantine, on_package(holds, ref, trusted_now))
 
 
 def package_ages(
@@ -60,16 +61,16 @@ def package_ages(
     policy: RetentionPolicy,
     found: ListedPackage,
     now: datetime,
-    ledger: Ledger | None = None,
+    memory: TimesMemory | None = None,
 ) -> PackageVersions:
     """A listed package's versions with the age cutoffs the policy needs, found by searching the listing.
 
     ListPackageVersions has no publish times; DescribePackageVersion has one per call. The listing is
     sorted by publish time, so each cutoff costs a few describes (retention/ages.py), and none when no
     version's age can change the plan. A publish time never changes for a version at a revision, so the
-    ones an earlier run described are read back from the ledger (with the listing, one Query per
-    package), bound the search, and cost no describe; the new ones are remembered there. The listing
-    stays the truth of what exists.
+    ones an earlier run described are read back from the ledger (`memory`: read ahead in batches while
+    the packages are listed), bound the search, and cost no describe; the new ones are remembered
+    there. The listing stays the truth of what exists.
 
     Only the versions that could be candidates (Published, Unlisted, Archived) are searched: the others
     are never disposed, and an Unfinished version may have no publish time, so its place in the listing
@@ -82,15 +83,17 @@ def package_ages(
     cutoffs = policy_cutoffs(policy, now)
     if not cutoffs or not needs_ages(policy, found.ref, found.listing.versions, unaged.quarantine):
         return replace(unaged, newer_counts={})
+    remembered = memory.read(found.ref) if memory is not None else RememberedTimes()
     search = _AgeSearch(codeartifact, found)
-    times = MemoizedTimes(search.time_of, search.remembered())
+    times = MemoizedTimes(search.time_of, search.remembered(remembered))
     try:
         times(len(search.candidates) - 1)
         counted = count_newer_than_each(len(search.candidates), times, cutoffs)
     except _NoPublishTime:
         return replace(unaged, versions=search.every_candidate_described(), described=True)
     finally:
-        _remember(ledger, found.ref, search.described_times())
+        if memory is not None:
+            memory.keep(found.ref, remembered, search.described_times(), found.listing)
     return replace(unaged, newer_counts=search.counts(counted), learnt_times=search.learnt(times.known))
 
 
@@ -106,9 +109,9 @@ class _AgeSearch:
         self.versions = self.found.listing.versions
         self.candidates = [i for i, version in enumerate(self.versions) if version.status in DISPOSABLE_STATUSES]
 
-    def remembered(self) -> dict[int, datetime]:
-        """The candidates' publish times the ledger remembers, by candidate position."""
-        times = self.found.memory.times
+    def remembered(self, remembered: RememberedTimes) -> dict[int, datetime]:
+        """The candidates' publish times the ledger remembers (at their listed revision), by candidate position."""
+        times = remembered.times
         keys = [(self.versions[index].version, self.versions[index].revision or "") for index in self.candidates]
         return {position: times[key] for position, key in enumerate(keys) if key in times}
 
@@ -140,27 +143,3 @@ class _AgeSearch:
 
     def learnt(self, known: Mapping[int, datetime]) -> dict[str, datetime]:
         return {self.versions[self.candidates[position]].version: moment for position, moment in known.items()}
-
-
-def _memory(ledger: Ledger | None, ref: PackageRef, policy: RetentionPolicy) -> PackageMemory:
-    if ledger is None:
-        return PackageMemory()
-    try:
-        return ledger.package_memory(ref, policy.name if policy.quarantine is not None else None)
-    except LedgerError as error:
-        if policy.quarantine is not None:
-            # Quarantine records decide what is disposed: without them, nothing of the package is.
-            raise
-        # Only a cache for a policy without quarantine: the run describes what it needs instead.
-        logger.warning("publish times not read from the ledger", package=ref.package, error_message=error.message)
-        return PackageMemory()
-
-
-def _remember(ledger: Ledger | None, ref: PackageRef, times: dict[VersionSummary, datetime]) -> None:
-    pinned = {(version.version, version.revision): t for version, t in times.items() if version.revision}
-    if ledger is None or not pinned:
-        return
-    try:
-        ledger.remember_publish_times(ref, pinned, now=time.time())
-    except LedgerError as error:
-        logger.warning("publish times not written to the ledger", package=ref.package, error_message=error.message)
