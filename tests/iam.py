@@ -1,10 +1,11 @@
 """IAM equals the calls: every AWS call a function makes in the tests, checked against that function's role in
 the synthesized template.
 
-`RECORDER` wraps both Lambda entry points and botocore's client creation: a client made while an entry
-point runs is the function's, and its calls (botocore's `before-parameter-build`, which sees the API
-parameters) are attributed to the function whose invocation makes them. Clients a test makes itself
-(to seed or check) are never recorded, even when the test uses them inside a handler.
+`RECORDER` wraps the Lambda entry points (the run function's, and the steps function's, which the local run
+workflow invokes) and botocore's client creation: a client made while an entry point runs is the function's,
+and its calls (botocore's `before-parameter-build`, which sees the API parameters) are attributed to the
+function whose invocation makes them. Clients a test makes itself (to seed or check) are never recorded,
+even when the test uses them inside a handler.
 `missing_permissions` turns each call into the IAM action and resource AWS would authorize (the
 Service Authorization Reference's resource type per operation) and looks for an Allow statement in
 the function's role that grants both.
@@ -13,6 +14,7 @@ the function's role that grants both.
 import os
 import re
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
@@ -22,12 +24,12 @@ from typing import Any
 import botocore.session
 from aws_cdk.assertions import Template
 
-from disposer.constants import RUN_HANDLER, WORKER_HANDLER
+from disposer.constants import RUN_HANDLER, STEPS_HANDLER
 from disposer.settings import Settings
 
 REGION = "us-east-1"
 ACCOUNT = "111122223333"
-FUNCTIONS = {"run": RUN_HANDLER, "worker": WORKER_HANDLER}
+FUNCTIONS = {"run": RUN_HANDLER, "steps": STEPS_HANDLER}
 
 # CodeArtifact operations and the resource type each authorizes against.
 CODEARTIFACT_RESOURCE = {
@@ -108,10 +110,12 @@ class CallRecorder:
         self.function: str | None = None
         self.calls: list[AwsCall] = []
         self._lock = threading.Lock()
+        # Invocations under way, per function: a Map's iterations invoke the steps function on several threads.
+        self._running: Counter[str] = Counter()
 
     def install(self) -> None:
         import disposer.handler
-        import disposer.worker
+        import disposer.steps
 
         create_client = botocore.session.Session.create_client
         recorder = self
@@ -124,16 +128,21 @@ class CallRecorder:
 
         botocore.session.Session.create_client = create_recorded_client  # type: ignore[method-assign,assignment]
         disposer.handler.lambda_handler = self._acting_as("run", disposer.handler.lambda_handler)
-        disposer.worker.lambda_handler = self._acting_as("worker", disposer.worker.lambda_handler)
+        disposer.steps.lambda_handler = self._acting_as("steps", disposer.steps.lambda_handler)
 
     def _acting_as(self, function: str, handler: Callable[..., Any]) -> Callable[..., Any]:
         def invoke(event: Any, context: Any) -> Any:
-            # One function at a time in a test process, as in Lambda; worker threads inherit the name.
-            previous, self.function = self.function, function
+            # One function at a time in a test process (the run function's API calls are never made while a
+            # workflow's steps run); the threads of an invocation, and concurrent ones, share its name.
+            with self._lock:
+                self._running[function] += 1
+                self.function = function
             try:
                 return handler(event, context)
             finally:
-                self.function = previous
+                with self._lock:
+                    self._running[function] -= 1
+                    self.function = next((name for name, count in self._running.items() if count > 0), None)
 
         return invoke
 
@@ -307,3 +316,11 @@ def without(template: Mapping[str, Any], function: str, action: str) -> dict[str
                 kept: Sequence[str] = [a for a in _as_list(statement["Action"]) if a.lower() != action.lower()]
                 statement["Action"] = list(kept) or ["none:Removed"]
     return changed
+
+
+def deploys(template: Mapping[str, Any], function: str) -> bool:
+    """Whether the template has the function (a Lambda function with its handler)."""
+    return any(
+        r["Type"] == "AWS::Lambda::Function" and r["Properties"].get("Handler") == FUNCTIONS[function]
+        for r in template["Resources"].values()
+    )
