@@ -6,6 +6,7 @@ METRICS_NAMESPACE = "CodeArtifactDisposal"
 # The functions' entry points in the asset.
 RUN_HANDLER = "disposer.handler.lambda_handler"
 STEPS_HANDLER = "disposer.steps.lambda_handler"
+# The stack's fan-out, being retired: infra/ still names its worker (whose module is gone) by this.
 WORKER_HANDLER = "disposer.worker.lambda_handler"
 
 # The EventBridge event that starts a retention-policy run (schedule rules and manual PutEvents).
@@ -34,8 +35,7 @@ METRIC_QUARANTINE_DISPOSALS = "VersionsDisposedFromQuarantine"
 METRIC_VERSIONS_HELD = "VersionsHeld"
 # 1 for a run or request the kill switch stopped (before or during its writes).
 METRIC_DISPOSALS_DISABLED = "DisposalsDisabled"
-# A fanned-out run dispatched, and that run reported; both dated at its dispatch, so that per period their
-# difference is the runs dispatched then and never reported (a part dropped), whenever the report came.
+# The stack's fan-out, being retired: infra/ still alarms on these (RunsUnreported); nothing emits them.
 METRIC_RUNS_DISPATCHED = "RunsDispatched"
 METRIC_DISPATCHED_RUNS_REPORTED = "DispatchedRunsReported"
 # Ledger items that do not parse (a hold that cannot be read), counted each time a request meets one.

@@ -42,7 +42,7 @@ def test_import_contracts_hold():
     ("upper", "lower"),
     [
         ("runs | services", "safety"),
-        ("safety", "codeartifact | ledger | fanout | ssm | reports"),
+        ("safety", "codeartifact | ledger | ssm | reports"),
         ("settings", "model | errors | constants | budget | aws | version | clock"),
         ("api | run_events | steps", "runs | services"),
     ],
