@@ -2,17 +2,18 @@
 switch turned off since sends nothing (each version DISPOSALS_DISABLED, the run reported aborted). A hold placed
 while a gated run waits for its approval changes the approved plan, so that run disposes nothing at all."""
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 
-from disposer import services
 from disposer.reports import layout
-from disposer.settings import Settings
+from disposer.reports.store import RunStore
 from local.workflow.runner import LocalWorkflow, local_workflow, steps_function
 from tests.integration.conftest import Switch
 from tests.integration.harness import calls, invoke_api
@@ -25,10 +26,10 @@ COORDINATES = ("repository", "format", "namespace", "package", "version")
 
 
 def _first_disposal(run_id: str) -> dict[str, Any]:
-    """The first disposal of the run's merged plan, as its report lists it."""
-    store = services.reports(Settings.from_environment())
-    assert store is not None
-    merged = store.get_json(layout.merged_key(run_id))
+    """The first disposal of the run's merged plan, as its report lists it (read with a client of the test's own,
+    never one the functions share: the IAM recorder knows a client's function by when it was made)."""
+    s3 = boto3.client("s3", endpoint_url=os.environ["AWS_ENDPOINT_URL"])
+    merged = RunStore(os.environ["DISPOSER_REPORTS_BUCKET"], s3).get_json(layout.merged_key(run_id))
     return next(item for item in merged["report"]["items"] if item["action"] == "dispose")
 
 
