@@ -7,8 +7,8 @@ enabled and the X-Ray SDK takes its Lambda path, as deployed), times what each e
 first event is handled:
 
 - `api`: disposer.handler, then the HTTP API's routes (imported on the first request);
-- `run`: disposer.handler, then the run events' module (imported on the first schedule);
-- `worker`: disposer.worker.
+- `run`: disposer.handler, then the run events' module (imported on the first run event);
+- `steps`: disposer.steps, the run workflow's steps function (every step's module).
 
 Prints one JSON line: per entry the median and fastest of `RUNS` wall times, and the heaviest imports
 of the `api` entry (`python -X importtime`, run separately so its overhead is not in the times).
@@ -31,7 +31,7 @@ TARGET_MS = 250.0
 ENTRIES = {
     "api": ("disposer.handler", "disposer.api.app"),
     "run": ("disposer.handler", "disposer.run_events"),
-    "worker": ("disposer.worker",),
+    "steps": ("disposer.steps",),
 }
 _IMPORT_LINE = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \|(\s*)(\S+)$")
 

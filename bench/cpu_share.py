@@ -1,10 +1,10 @@
-"""Lambda's CPU share for the benchmarks' worker process.
+"""Lambda's CPU share for the process in which a benchmark runs our handler.
 
 Lambda gives a function CPU in proportion to its memory: one vCPU's worth (a vCPU-second of credit per
 second) at 1,769 MB. A run is CPU-bound in places (botocore, audit records, under one GIL), so a bench
-whose worker had a whole machine would flatter a deployment with less. Where this machine lets us
-create a cgroup (root, cgroup v1 or v2), the worker runs inside one capped at the deployed memory's
-share; elsewhere it runs unconstrained and the figures say so.
+whose run had a whole machine would flatter a deployment with less. Where this machine lets us
+create a cgroup (root, cgroup v1 or v2), the run's process goes inside one capped at the deployed
+memory's share; elsewhere it runs unconstrained and the figures say so.
 """
 
 import contextlib
@@ -68,7 +68,7 @@ def cpu_limit(vcpus: float) -> Iterator[CpuLimit]:
         if group is not None:
             with contextlib.suppress(OSError):
                 group.rmdir()
-        yield CpuLimit(vcpus, None, f"the worker ran unconstrained (no cgroup to cap its CPU: {error})")
+        yield CpuLimit(vcpus, None, f"the run ran unconstrained (no cgroup to cap its CPU: {error})")
         return
     try:
         yield CpuLimit(vcpus, group)

@@ -31,7 +31,7 @@ LOCAL_AWS = {
     "AWS_SECRET_ACCESS_KEY": "bench",
     "AWS_DEFAULT_REGION": "us-east-1",
     "DISPOSER_MEASURE_BYTES": "true",
-    # As deployed by default: quotaShare 0.5 split between the run function and 2 workers, so sizes are
+    # quotaShare 0.5 paced for three invocations at once (as every earlier run of this bench), so sizes are
     # read at about 33 a second and the budget, not the work, ends the request.
     "DISPOSER_QUOTA_SHARE": "0.5",
     "DISPOSER_CONCURRENT_INVOCATIONS": "3",

@@ -96,18 +96,18 @@ def client(url: str) -> Any:
 
 
 def run_phase(threads: int, work: Callable[[Any, int, Callable[[], bool]], int], url: str) -> dict[str, Any]:
-    """Run `work(client, worker_index, should_continue)` on `threads` threads; requests per second."""
+    """Run `work(client, thread_index, should_continue)` on `threads` threads; requests per second."""
     clients = [client(url) for _ in range(threads)]
     deadline = time.perf_counter() + PHASE_SECONDS
     barrier = threading.Barrier(threads)
 
-    def worker(index: int) -> int:
+    def thread(index: int) -> int:
         barrier.wait()
         return work(clients[index], index, lambda: time.perf_counter() < deadline)
 
     started = time.perf_counter()
     with ThreadPoolExecutor(threads) as pool:
-        requests = sum(pool.map(worker, range(threads)))
+        requests = sum(pool.map(thread, range(threads)))
     elapsed = time.perf_counter() - started
     return {"threads": threads, "requests": requests, "seconds": round(elapsed, 3), "rps": round(requests / elapsed, 1)}
 

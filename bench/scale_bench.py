@@ -6,7 +6,7 @@ enforced (ThrottlingException above them), seeded from one temporary file: 1,003
 repository it does not, 110,700 versions in all (bench.retention_bench's seed, shape and plan).
 
 - Ours: the real handler, `disposer.handler.lambda_handler(run_event(policy), LambdaContext())` with
-  the policy in apply mode, in a fresh process (so its peak RSS is the worker's alone), configured
+  the policy in apply mode, in a fresh process (so its peak RSS is the run's alone), configured
   only through the deployment's environment variables; its log records go to a null sink.
 - The baseline (bench.naive): list every version, describe every version, dispose, with the same
   number of threads, on the second emulator.
@@ -79,7 +79,7 @@ QUOTA_SHARE = 1.0
 # The baseline runs whole at this size (about 3 minutes); 0.2 would run a random fifth and extrapolate.
 BASELINE_SAMPLE = 1.0
 SAMPLE_SEED = 7
-WORKER_TIMEOUT_SECONDS = 900
+RUN_TIMEOUT_SECONDS = 900
 CPU_SAMPLE_SECONDS = 0.25
 
 TARGETS = {
@@ -146,7 +146,7 @@ def early_start_seconds(calls: Mapping[str, int], share: float) -> float:
 
 
 # ---------------------------------------------------------------------------------------------------
-# The worker: the real handler in its own process
+# Our run: the real handler in its own process
 
 
 class _AuditTap(logging.Filter):
@@ -169,7 +169,7 @@ class _AuditTap(logging.Filter):
         return True
 
 
-def _worker(policy: dict[str, Any], out: Path) -> None:
+def _run_in_process(policy: dict[str, Any], out: Path) -> None:
     """Run `policy` once through the handler as Lambda would; write figures to `out`, audit to `out`.audit."""
     from disposer.handler import lambda_handler
     from disposer.observability import logger
@@ -214,7 +214,7 @@ def _peak_rss_mb(usage: resource.struct_rusage) -> float:
     return int(line.split()[1]) / 1024
 
 
-def _worker_environment(url: str, config: ScaleConfig) -> dict[str, str]:
+def _run_environment(url: str, config: ScaleConfig) -> dict[str, str]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "DISPOSER_", "POWERTOOLS_"))}
     environment.update(LOCAL_AWS)
     environment.update(
@@ -314,8 +314,8 @@ class _CpuSampler:
 
 @dataclass(frozen=True)
 class OurRun:
-    figures: dict[str, Any]  # what the worker wrote
-    process_seconds: float  # the worker process from launch to exit: interpreter, imports, handler
+    figures: dict[str, Any]  # what the run's process wrote
+    process_seconds: float  # the run's process from launch to exit: interpreter, imports, handler
     planned: set[VersionKey]  # the plan's disposals, from the audit records (one per planned version)
     final: dict[VersionKey, str]
     emulator_stats: dict[str, Any]
@@ -341,30 +341,30 @@ def _run_ours(config: ScaleConfig, seed_path: Path, packages: list[SeedPackage])
         tempfile.TemporaryDirectory() as tmp,
         contextlib.nullcontext(None) if vcpus is None else cpu_limit(vcpus) as limit,
     ):
-        out = Path(tmp) / "worker.json"
-        command = [sys.executable, "-m", "bench.scale_bench", "--worker", str(out), "--policy", json.dumps(policy)]
+        out = Path(tmp) / "run.json"
+        command = [sys.executable, "-m", "bench.scale_bench", "--run", str(out), "--policy", json.dumps(policy)]
         if limit is not None:
             command = limit.wrap(command)
         _control(url, "reset-stats", {})
         process = subprocess.Popen(
             command,
             cwd=ROOT,
-            env=_worker_environment(url, config),
+            env=_run_environment(url, config),
             stdout=subprocess.DEVNULL,  # the function's EMF lines
             stderr=subprocess.PIPE,
             text=True,
         )
         launched = time.perf_counter()
-        with _CpuSampler({"worker": process.pid, "emulator": _emulator_pid()}) as sampler:
+        with _CpuSampler({"run": process.pid, "emulator": _emulator_pid()}) as sampler:
             try:
-                _, errors = process.communicate(timeout=WORKER_TIMEOUT_SECONDS)
+                _, errors = process.communicate(timeout=RUN_TIMEOUT_SECONDS)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.communicate()
                 raise
         process_seconds = time.perf_counter() - launched
         if process.returncode != 0:
-            raise RuntimeError(f"the worker failed ({process.returncode}): {errors[-3000:]}")
+            raise RuntimeError(f"the run's process failed ({process.returncode}): {errors[-3000:]}")
         figures: dict[str, Any] = json.loads(out.read_text())
         planned = set()
         for line in out.with_suffix(".audit").read_text().splitlines():
@@ -381,8 +381,8 @@ def _run_ours(config: ScaleConfig, seed_path: Path, packages: list[SeedPackage])
         planned=planned,
         final=final,
         emulator_stats=stats,
-        plan_cores={name: sampler.cores(name, started, boundary) for name in ("worker", "emulator")},
-        apply_cores={name: sampler.cores(name, boundary, ended) for name in ("worker", "emulator")},
+        plan_cores={name: sampler.cores(name, started, boundary) for name in ("run", "emulator")},
+        apply_cores={name: sampler.cores(name, boundary, ended) for name in ("run", "emulator")},
         cpu=limit.figures() if limit is not None else {"lambda_vcpus": None, "cpu_limited": False},
     )
 
@@ -547,9 +547,9 @@ def measure(config: ScaleConfig = ScaleConfig()) -> dict[str, Any]:
                 "quota_floor_seconds": round(apply_floor, 3),
                 "cpu_cores": ours.apply_cores,
             },
-            "worker_cpu_seconds": round(figures["cpu_seconds"], 2),
+            "run_cpu_seconds": round(figures["cpu_seconds"], 2),
             # Interpreter start and imports (a cold start) and exit, outside wall_seconds.
-            "worker_process_seconds": round(ours.process_seconds, 3),
+            "run_process_seconds": round(ours.process_seconds, 3),
         },
         "plan_matches_expected": ours.planned == expected_disposals,
         "disposed_outside_plan": len(disposed - ours.planned),
@@ -585,11 +585,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--whole-machine", action="store_true", help="give ours every core, not Lambda's share of the deployed memory"
     )
-    parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--run", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--policy", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.worker is not None:
-        _worker(json.loads(args.policy), args.worker)
+    if args.run is not None:
+        _run_in_process(json.loads(args.policy), args.run)
         return
     config = ScaleConfig(
         shape=SeedShape(packages_per_repository=args.packages_per_repository),

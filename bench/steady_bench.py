@@ -43,7 +43,7 @@ from bench import scale_bench, small_bench
 from bench.cpu_share import CpuLimit, cpu_limit, lambda_vcpus
 from bench.naive import run_naive
 from bench.retention_bench import LOCAL_AWS, NOW, build_packages, seed_document
-from bench.scale_bench import ROOT, WORKER_TIMEOUT_SECONDS, _emulator_args, _worker_environment
+from bench.scale_bench import ROOT, RUN_TIMEOUT_SECONDS, _emulator_args, _run_environment
 from local.launcher import emulator_process, moto_process
 from local.tables import create_ledger_table
 
@@ -62,7 +62,7 @@ class _Services:
     switch_parameter: str
 
 
-def _worker_counting(policy: dict[str, Any], out: Path, days_later: int) -> None:
+def _run_counting(policy: dict[str, Any], out: Path, days_later: int) -> None:
     """scale_bench's worker, `days_later` days after the seed's clock, counting the DynamoDB requests this process
     sends."""
     from disposer import aws
@@ -76,14 +76,14 @@ def _worker_counting(policy: dict[str, Any], out: Path, days_later: int) -> None
 
     aws._session().register("before-send.dynamodb", count)  # noqa: SLF001 - the process's one botocore session
     with mock.patch.object(scale_bench, "NOW", NOW + timedelta(days=days_later)):
-        scale_bench._worker(policy, out)  # noqa: SLF001 - the small and scale benchmarks' worker
+        scale_bench._run_in_process(policy, out)  # noqa: SLF001 - the small and scale benchmarks' run
     figures = json.loads(out.read_text())
     figures["dynamodb"] = dict(sent)
     out.write_text(json.dumps(figures))
 
 
 def _environment(services: _Services, *, ledger: bool) -> dict[str, str]:
-    environment = _worker_environment(services.codeartifact, small_bench.config())
+    environment = _run_environment(services.codeartifact, small_bench.config())
     environment.update(
         {
             "AWS_ENDPOINT_URL_DYNAMODB": services.moto,
@@ -99,8 +99,8 @@ def _environment(services: _Services, *, ledger: bool) -> dict[str, str]:
 def _run(services: _Services, limit: CpuLimit, *, ledger: bool, days_later: int = 0) -> dict[str, Any]:
     policy = small_bench.POLICY.model_dump(mode="json", by_alias=True, exclude_none=True)
     with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "worker.json"
-        command = [sys.executable, "-m", "bench.steady_bench", "--worker", str(out), "--policy", json.dumps(policy)]
+        out = Path(tmp) / "run.json"
+        command = [sys.executable, "-m", "bench.steady_bench", "--run", str(out), "--policy", json.dumps(policy)]
         command += ["--days-later", str(days_later)]
         done = subprocess.run(
             limit.wrap(command),
@@ -109,11 +109,11 @@ def _run(services: _Services, limit: CpuLimit, *, ledger: bool, days_later: int 
             stdout=subprocess.DEVNULL,  # the function's EMF lines
             stderr=subprocess.PIPE,
             text=True,
-            timeout=WORKER_TIMEOUT_SECONDS,
+            timeout=RUN_TIMEOUT_SECONDS,
             check=False,
         )
         if done.returncode != 0:
-            raise RuntimeError(f"the worker failed ({done.returncode}): {done.stderr[-3000:]}")
+            raise RuntimeError(f"the run failed ({done.returncode}): {done.stderr[-3000:]}")
         figures: dict[str, Any] = json.loads(out.read_text())
     calls: dict[str, int] = figures["calls"]
     dynamodb: dict[str, int] = figures["dynamodb"]
@@ -206,12 +206,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--turns", type=int, default=TURNS, help=f"steady runs of each kind (default {TURNS})")
     parser.add_argument("--no-baseline", action="store_true", help="skip the naive baseline")
     parser.add_argument("--whole-machine", action="store_true", help="give ours every core")
-    parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--run", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--policy", help=argparse.SUPPRESS)
     parser.add_argument("--days-later", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.worker is not None:
-        _worker_counting(json.loads(args.policy), args.worker, args.days_later)
+    if args.run is not None:
+        _run_counting(json.loads(args.policy), args.run, args.days_later)
         return
     print(json.dumps(measure(args.turns, baseline=not args.no_baseline, whole_machine=args.whole_machine)), flush=True)
 

@@ -96,9 +96,9 @@ LAMBDA_MEMORY_MB = 1769
 # API calls end within their own budget, before API Gateway's 29 s, whatever the timeout says.
 LAMBDA_TIMEOUT = Duration.minutes(15)
 
-# The steps function serves every Task of the run workflow (infra/workflow_definition.py); the handler
-# reads the Payload's "step". Lambda's maximum: a shard of packages plans, or a part applies, within it.
-STEPS_HANDLER = "disposer.steps.lambda_handler"
+# The steps function (STEPS_HANDLER) serves every Task of the run workflow (infra/workflow_definition.py);
+# the handler reads the Payload's "step". Lambda's maximum: a shard of packages plans, or a part applies,
+# within it.
 STEPS_TIMEOUT = Duration.minutes(15)
 
 # The ledger table's keys and TTL attribute (disposer/ledger/table.py).

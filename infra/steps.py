@@ -11,8 +11,9 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
+from disposer.constants import STEPS_HANDLER
 from infra.config import DisposerConfig
-from infra.constants import DEPLOYED_POLICIES_FILE, ENV_POLICIES_FILE, STEPS_HANDLER, STEPS_TIMEOUT
+from infra.constants import DEPLOYED_POLICIES_FILE, ENV_POLICIES_FILE, STEPS_TIMEOUT
 from infra.function import DisposerLambda, grant_codeartifact
 
 

@@ -1,4 +1,4 @@
-"""The stack's DynamoDB tables, created in moto with the key design infra/ declares (tests, bench, demo)."""
+"""The stack's DynamoDB table, created in moto with the key design infra/ declares (tests, bench, demo)."""
 
 from typing import Any
 
@@ -12,17 +12,6 @@ def create_ledger_table(dynamodb: Any, name: str) -> str:
             {"AttributeName": "sk", "AttributeType": "S"},
         ],
         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    return name
-
-
-def create_run_table(dynamodb: Any, name: str) -> str:
-    """The run table: one item per run and per part, keyed by `pk`."""
-    dynamodb.create_table(
-        TableName=name,
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
         BillingMode="PAY_PER_REQUEST",
     )
     return name

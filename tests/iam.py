@@ -26,9 +26,8 @@ from typing import Any
 import botocore.session
 from aws_cdk.assertions import Template
 
-from disposer.constants import RUN_HANDLER
+from disposer.constants import RUN_HANDLER, STEPS_HANDLER
 from disposer.settings import Settings
-from infra.constants import STEPS_HANDLER
 
 REGION = "us-east-1"
 ACCOUNT = "111122223333"
@@ -153,9 +152,10 @@ class CallRecorder:
 
     def __init__(self) -> None:
         self.function: str | None = None
-        self._active: Counter[str] = Counter()
         self.calls: list[AwsCall] = []
         self._lock = threading.Lock()
+        # Invocations under way, per function: a Map's iterations invoke the steps function on several threads.
+        self._running: Counter[str] = Counter()
 
     def install(self) -> None:
         import disposer.handler
@@ -172,26 +172,21 @@ class CallRecorder:
 
         botocore.session.Session.create_client = create_recorded_client  # type: ignore[method-assign,assignment]
         disposer.handler.lambda_handler = self._acting_as("run", disposer.handler.lambda_handler)
-        # The local workflow looks the steps function up on the package at each invocation.
         disposer.steps.lambda_handler = self._acting_as("steps", disposer.steps.lambda_handler)
 
     def _acting_as(self, function: str, handler: Callable[..., Any]) -> Callable[..., Any]:
         def invoke(event: Any, context: Any) -> Any:
-            # One function at a time in a test process, as in Lambda; threads the handler starts inherit it. The
-            # workflow's Maps invoke one function from several threads at once: it stays current until the last
-            # of them returns.
+            # One function at a time in a test process (the run function's API calls are never made while a
+            # workflow's steps run); the threads of an invocation, and concurrent ones, share its name.
             with self._lock:
-                previous = self.function if not self._active else None
-                self._active[function] += 1
+                self._running[function] += 1
                 self.function = function
             try:
                 return handler(event, context)
             finally:
                 with self._lock:
-                    self._active[function] -= 1
-                    if not self._active[function]:
-                        del self._active[function]
-                        self.function = previous if not self._active else next(iter(self._active))
+                    self._running[function] -= 1
+                    self.function = next((name for name, count in self._running.items() if count > 0), None)
 
         return invoke
 
@@ -411,3 +406,11 @@ def without(template: Mapping[str, Any], function: str, action: str) -> dict[str
                 kept: Sequence[str] = [a for a in _as_list(statement["Action"]) if a.lower() != action.lower()]
                 statement["Action"] = list(kept) or ["none:Removed"]
     return changed
+
+
+def deploys(template: Mapping[str, Any], function: str) -> bool:
+    """Whether the template has the function (a Lambda function with its handler)."""
+    return any(
+        r["Type"] == "AWS::Lambda::Function" and r["Properties"].get("Handler") == FUNCTIONS[function]
+        for r in template["Resources"].values()
+    )

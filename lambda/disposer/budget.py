@@ -1,7 +1,7 @@
 """The time one invocation may spend, taken when its event arrives and spent by every phase of its run.
 
 An API request gets API_BUDGET_SECONDS from its arrival (API Gateway gives up after 29 s); a scheduled
-run or a worker gets what Lambda leaves it, less a margin to write its report. The CodeArtifact
+run or a workflow step gets what Lambda leaves it, less a margin to write its report. The CodeArtifact
 adapter starts no call once the budget is spent, so whatever was not reached is reported, never done
 after the caller has gone.
 """
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 # API Gateway's integration timeout is 29 s: the answer must be on its way well before.
 API_BUDGET_SECONDS = 25.0
-# What a scheduled run or a worker keeps back from Lambda's timeout to log its report and metrics.
+# What a scheduled run or a workflow step keeps back from Lambda's timeout to log its report and metrics.
 REPORT_MARGIN_SECONDS = 30.0
 
 Clock = Callable[[], float]

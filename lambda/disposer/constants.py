@@ -5,7 +5,7 @@ METRICS_NAMESPACE = "CodeArtifactDisposal"
 
 # The functions' entry points in the asset.
 RUN_HANDLER = "disposer.handler.lambda_handler"
-WORKER_HANDLER = "disposer.worker.lambda_handler"
+STEPS_HANDLER = "disposer.steps.lambda_handler"
 
 # The EventBridge event that starts a retention-policy run (schedule rules and manual PutEvents).
 RUN_EVENT_SOURCE = "codeartifact-disposer"
@@ -33,10 +33,6 @@ METRIC_QUARANTINE_DISPOSALS = "VersionsDisposedFromQuarantine"
 METRIC_VERSIONS_HELD = "VersionsHeld"
 # 1 for a run or request the kill switch stopped (before or during its writes).
 METRIC_DISPOSALS_DISABLED = "DisposalsDisabled"
-# A fanned-out run dispatched, and that run reported; both dated at its dispatch, so that per period their
-# difference is the runs dispatched then and never reported (a part dropped), whenever the report came.
-METRIC_RUNS_DISPATCHED = "RunsDispatched"
-METRIC_DISPATCHED_RUNS_REPORTED = "DispatchedRunsReported"
 # Ledger items that do not parse (a hold that cannot be read), counted each time a request meets one.
 METRIC_UNREADABLE_LEDGER_ITEMS = "UnreadableLedgerItems"
 # Dimension sets: the alarms watch the aggregate; the dashboard breaks down by policy and trigger.

@@ -12,23 +12,20 @@ from disposer.budget import Budget
 from disposer.errors import DisposalsDisabledError
 from disposer.model.runs import RunContext
 from disposer.observability import logger
-from disposer.ports import CodeArtifact
 from disposer.retention.policy import PolicyMode
-from disposer.runs.dispatch import FanOutExecutor
 from disposer.runs.event_input import caller_of, read_run_event
 from disposer.runs.executors import InlineExecutor
 from disposer.runs.pipeline import RunRequest, execute
 from disposer.runs.planner import PolicyPlanner
-from disposer.runs.protocols import Executor
 from disposer.safety.scope import Scope
 from disposer.settings import Settings
 
 
 def run_event(raw: dict[str, Any], settings: Settings, budget: Budget) -> dict[str, Any]:
-    """Run the policy the event may run, as its `mode` says; return the run's report (or what was dispatched).
+    """Run the policy the event may run, as its `mode` says; return the run's report.
 
-    An event that runs nothing is refused loudly: an error record, and the invocation fails (to the
-    failed-runs queue). So does a run that failed; one the kill switch stopped is reported and returns.
+    An event that runs nothing is refused loudly: an error record, and the invocation fails. So does a run
+    that failed; one the kill switch stopped is reported and returns.
     """
     event, policy = read_run_event(raw, settings)
     Scope.of(settings).check(
@@ -45,7 +42,7 @@ def run_event(raw: dict[str, Any], settings: Settings, budget: Budget) -> dict[s
             context=context,
             source=PolicyPlanner(codeartifact, policy, event.time, Scope.of(settings).allows_repository, ledger),
             codeartifact=codeartifact,
-            executor=_executor(settings, codeartifact) if apply else None,
+            executor=InlineExecutor(codeartifact, measure=settings.measure_bytes, ledger=ledger) if apply else None,
             cap=policy.max_disposals_per_run,
             max_percent=policy.max_disposals_percent,
             early_start=True,
@@ -55,16 +52,4 @@ def run_event(raw: dict[str, Any], settings: Settings, budget: Budget) -> dict[s
     # DisposalsDisabled metrics, and their alarm); the invocation itself succeeds.
     if not isinstance(report.error, DisposalsDisabledError):
         report.raise_error()
-    if report.duplicate:
-        return {"runId": event.id, "dispatched": 0, "duplicate": True}
-    if report.dispatched:
-        return {**report.to_body(max_items=0).summary(), "dispatched": report.dispatched, "duplicate": False}
     return report.to_body().model_dump(mode="json", by_alias=True)
-
-
-def _executor(settings: Settings, codeartifact: CodeArtifact) -> Executor:
-    """The fan-out to the worker where the deployment has one, else the inline executor."""
-    table, queue = services.run_table(settings), services.work_queue(settings)
-    if table is not None and queue is not None:
-        return FanOutExecutor(table=table, queue=queue)
-    return InlineExecutor(codeartifact, measure=settings.measure_bytes, ledger=services.ledger(settings))

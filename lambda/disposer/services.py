@@ -9,8 +9,6 @@ from disposer import aws
 from disposer.budget import Budget
 from disposer.codeartifact.client import CodeArtifactClient, Timeouts, create_client
 from disposer.codeartifact.pacing import PacingPlan, QuotaPacer
-from disposer.fanout.queue import WorkQueue
-from disposer.fanout.table import RunTable
 from disposer.ledger.table import LedgerTable
 from disposer.reports.store import RunStore
 from disposer.safety.holds import HoldBook
@@ -24,15 +22,14 @@ if TYPE_CHECKING:
     from mypy_boto3_codeartifact import CodeArtifactClient as Boto3Client
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
-    from mypy_boto3_sqs import SQSClient
     from mypy_boto3_stepfunctions import SFNClient
 else:
-    Boto3Client = DynamoDBClient = S3Client = SFNClient = SQSClient = Any
+    Boto3Client = DynamoDBClient = S3Client = SFNClient = Any
 
 
 # An API request's 25 s: a read attempt may start until 7 s before its end (a listing answers in well under
 # a second), a write until 18 s before, because its answer is waited for in full: a write is never done
-# after the request is answered. Scheduled runs and workers, with minutes, wait 15 s for any answer.
+# after the request is answered. Scheduled runs and the workflow's steps, with minutes, wait 15 s for any answer.
 API_READS = Timeouts(connect=2.0, read=5.0)
 API_WRITES = Timeouts(connect=3.0, read=15.0)
 
@@ -62,11 +59,6 @@ def _s3(endpoint_url: str | None) -> S3Client:
 @cache
 def _sfn(endpoint_url: str | None) -> SFNClient:
     return cast("SFNClient", aws.client("stepfunctions", endpoint_url=endpoint_url))
-
-
-@cache
-def _sqs(endpoint_url: str | None) -> SQSClient:
-    return cast("SQSClient", aws.client("sqs", endpoint_url=endpoint_url))
 
 
 def codeartifact(settings: Settings, budget: Budget, *, api: bool = False) -> CodeArtifactClient:
@@ -101,18 +93,10 @@ def switch(settings: Settings) -> DisposalSwitch | None:
     return _switch(settings.switch_parameter, settings.ssm_endpoint, settings.switch_cache_seconds)
 
 
-def run_table(settings: Settings) -> RunTable | None:
-    return None if settings.run_table is None else RunTable(settings.run_table, _dynamodb(settings.dynamodb_endpoint))
-
-
 def ledger(settings: Settings) -> LedgerTable | None:
     if settings.ledger_table is None:
         return None
     return LedgerTable(settings.ledger_table, _dynamodb(settings.dynamodb_endpoint))
-
-
-def work_queue(settings: Settings) -> WorkQueue | None:
-    return None if settings.work_queue_url is None else WorkQueue(settings.work_queue_url, _sqs(settings.sqs_endpoint))
 
 
 def holds(settings: Settings) -> HoldBook | None:

@@ -46,7 +46,6 @@ class Settings(BaseSettings):
     # Endpoints that point the clients at local stand-ins (the emulator, moto); None: AWS itself.
     codeartifact_endpoint: str | None = _endpoint("AWS_ENDPOINT_URL_CODEARTIFACT")
     dynamodb_endpoint: str | None = _endpoint("AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL")
-    sqs_endpoint: str | None = _endpoint("AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL")
     ssm_endpoint: str | None = _endpoint("AWS_ENDPOINT_URL_SSM", "AWS_ENDPOINT_URL")
     s3_endpoint: str | None = _endpoint("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL")
     sfn_endpoint: str | None = _endpoint("AWS_ENDPOINT_URL_SFN", "AWS_ENDPOINT_URL")
@@ -59,9 +58,6 @@ class Settings(BaseSettings):
     quota_share: float = Field(default=DEFAULT_QUOTA_SHARE, gt=0, le=1)
     concurrent_invocations: int = Field(default=1, ge=1, le=MAX_CONCURRENT_INVOCATIONS)
     threads: int = Field(default=DEFAULT_THREADS, ge=1, le=MAX_THREADS)
-    # Fan-out: without both, a run applies inline (the emulator, the demo, the tests by default).
-    work_queue_url: str | None = None
-    run_table: str | None = None
     # The run workflow: the state machine that runs scheduled and asynchronous runs, and the bucket that
     # keeps every run's shards, full plan, parts, approval and report.
     state_machine_arn: str | None = None
@@ -102,11 +98,6 @@ class Settings(BaseSettings):
             ]
             raise SettingsError("; ".join(problems)) from None
 
-    @property
-    def fans_out(self) -> bool:
-        """True if scheduled runs send their disposals to the worker function."""
-        return self.work_queue_url is not None and self.run_table is not None
-
 
 def variable(field: str) -> str:
     """The environment variable a setting is read from (its first, for an endpoint)."""
@@ -116,7 +107,7 @@ def variable(field: str) -> str:
     return f"{ENV_PREFIX}{field.upper()}"
 
 
-# The variables the stack sets (infra/function.py and the fan-out, ledger and switch constructs).
+# The variables the stack sets (infra/function.py and the ledger, switch and workflow constructs).
 ENV_DOMAIN = variable("domain")
 ENV_DOMAIN_OWNER = variable("domain_owner")
 ENV_REPOSITORIES = variable("repositories")
@@ -125,8 +116,6 @@ ENV_QUOTA_SHARE = variable("quota_share")
 ENV_CONCURRENT_INVOCATIONS = variable("concurrent_invocations")
 ENV_THREADS = variable("threads")
 ENV_MEASURE_BYTES = variable("measure_bytes")
-ENV_WORK_QUEUE_URL = variable("work_queue_url")
-ENV_RUN_TABLE = variable("run_table")
 ENV_POLICIES_FILE = variable("policies_file")
 ENV_LEDGER_TABLE = variable("ledger_table")
 ENV_PLAN_TTL_HOURS = variable("plan_ttl_hours")

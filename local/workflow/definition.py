@@ -13,11 +13,12 @@ import os
 from pathlib import Path
 from typing import Any
 
+from disposer.constants import STEPS_HANDLER
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CACHE_DIR = REPO_ROOT / ".build"
 # The name local runs register the steps function under (any name would do: the ARN is resolved to it).
 STEPS_FUNCTION = "steps"
-STEPS_HANDLER = "disposer.steps.lambda_handler"
 LOCAL_ACCOUNT = "111122223333"
 LOCAL_REGION = "us-east-1"
 _SOURCES = ("app.py", "cdk.json", "infra")

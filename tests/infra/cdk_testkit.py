@@ -8,7 +8,8 @@ from typing import Any
 import aws_cdk as cdk
 from aws_cdk.assertions import Template
 
-from infra.constants import LAMBDA_HANDLER, STEPS_HANDLER
+from disposer.constants import STEPS_HANDLER
+from infra.constants import LAMBDA_HANDLER
 from infra.nag import flatten_cfn_reference
 from infra.stack import DisposerStack, build_app
 

@@ -63,7 +63,12 @@ def test_ledger_grants_each_function_exactly_its_calls(
     }
     # AND the steps function, which runs the workflow's runs, does what a run does there, no more: reads
     # partitions and holds, remembers times and quarantine records, marks restores; never a hold's put or delete
-    assert on_ledger(steps) == {"dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:UpdateItem"}
+    assert on_ledger(steps) == {
+        "dynamodb:Query",
+        "dynamodb:BatchGetItem",
+        "dynamodb:BatchWriteItem",
+        "dynamodb:UpdateItem",
+    }
 
 
 WRITES = ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "PartiQLInsert", "PartiQLUpdate", "PartiQLDelete")

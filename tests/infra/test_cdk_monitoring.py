@@ -13,13 +13,9 @@ from infra.queries import LATEST_DISPOSALS
 from infra.stack import DisposerStack
 from tests.infra.cdk_testkit import VARIANT_ALARM_EMAIL, flat, logical_id, only_resource, resources_of
 
-# Every run metric but the two the fan-out published at a run's dispatch (spelled out: the function's package
-# may drop them with the fan-out), which nothing graphs or alarms on any more.
-DATED_AT_DISPATCH = {"RunsDispatched", "DispatchedRunsReported"}
+# Every run metric the function's package names.
 SERVICE_METRICS = sorted(
-    value
-    for name, value in vars(constants).items()
-    if name.startswith("METRIC_") and isinstance(value, str) and value not in DATED_AT_DISPATCH
+    value for name, value in vars(constants).items() if name.startswith("METRIC_") and isinstance(value, str)
 )
 
 

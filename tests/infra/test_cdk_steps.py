@@ -6,6 +6,7 @@ from typing import Any
 import aws_cdk as cdk
 from aws_cdk.assertions import Template
 
+from disposer.constants import STEPS_HANDLER
 from infra.constants import (
     ENV_CONCURRENT_INVOCATIONS,
     ENV_MEASURE_BYTES,
@@ -14,7 +15,6 @@ from infra.constants import (
     ENV_SWITCH_PARAMETER,
     ENV_THREADS,
     LAMBDA_HANDLER,
-    STEPS_HANDLER,
 )
 from infra.stack import DisposerStack
 from tests.infra.cdk_testkit import as_list, granted, logical_id, role_statements, run_function, steps_function

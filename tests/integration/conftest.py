@@ -14,9 +14,8 @@ from moto import mock_aws
 from disposer import services
 from disposer.settings import Settings
 from local.launcher import moto_process
-from local.tables import create_ledger_table, create_run_table
+from local.tables import create_ledger_table
 from tests.iam import ACCOUNT, RECORDER, missing_permissions, synthesized
-from tests.integration.harness import FanOut
 from tests.integration.seeds import API_SEED
 from tests.workflow_runs import MACHINE, AnsweringMachine, Runs, make_workflow
 
@@ -39,24 +38,9 @@ def seed() -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def moto_url() -> Iterator[str]:
-    """moto in server mode on a free loopback port, for SQS and DynamoDB."""
+    """moto in server mode on a free loopback port, for DynamoDB, SSM, S3 and EventBridge."""
     with moto_process() as url:
         yield url
-
-
-@pytest.fixture
-def fanout(moto_url: str, emulator: Any, monkeypatch: pytest.MonkeyPatch) -> FanOut:
-    """A work queue and a run table of their own in moto, and the functions configured to use them."""
-    monkeypatch.setenv("AWS_ENDPOINT_URL_SQS", moto_url)
-    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", moto_url)
-    sqs = boto3.client("sqs", endpoint_url=moto_url)
-    dynamodb = boto3.client("dynamodb", endpoint_url=moto_url)
-    name = f"work-{uuid.uuid4().hex[:8]}"
-    queue_url = sqs.create_queue(QueueName=name)["QueueUrl"]
-    create_run_table(dynamodb, name)
-    monkeypatch.setenv("DISPOSER_WORK_QUEUE_URL", queue_url)
-    monkeypatch.setenv("DISPOSER_RUN_TABLE", name)
-    return FanOut(sqs, queue_url, dynamodb, name)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The benchmarks' CPU cap: a worker placed in the cgroup gets Lambda's share of the deployed memory, no more."""
+"""The benchmarks' CPU cap: a process placed in the cgroup gets Lambda's share of the deployed memory, no more."""
 
 import subprocess
 import sys
@@ -19,7 +19,7 @@ def test_one_vcpu_at_lambdas_memory_for_it():
     assert round(lambda_vcpus(512), 2) == 0.29
 
 
-def test_a_capped_worker_gets_its_share_and_the_cap_is_removed_after():
+def test_a_capped_process_gets_its_share_and_the_cap_is_removed_after():
     with cpu_limit(0.25) as limit:
         if limit.group is None:
             pytest.skip(f"this machine cannot cap a process's CPU: {limit.why_not}")

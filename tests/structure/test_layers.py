@@ -42,7 +42,7 @@ def test_import_contracts_hold():
     ("upper", "lower"),
     [
         ("runs | services", "safety | workflow"),
-        ("safety | workflow", "codeartifact | ledger | fanout | ssm | reports | stepfunctions"),
+        ("safety | workflow", "codeartifact | ledger | ssm | reports | stepfunctions"),
         ("settings", "model | errors | constants | budget | aws | version | clock"),
         ("api | run_events | steps", "runs | services"),
     ],

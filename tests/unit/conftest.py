@@ -1,4 +1,4 @@
-"""Fixtures shared by the unit tests: the stack's DynamoDB tables in moto's in-process mock."""
+"""Fixtures shared by the unit tests: the stack's DynamoDB table in moto's in-process mock."""
 
 from collections.abc import Iterator
 
@@ -6,17 +6,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from disposer.fanout.table import RunTable
 from disposer.ledger.table import LedgerTable
-from local.tables import create_ledger_table, create_run_table
-
-
-@pytest.fixture
-def run_table() -> Iterator[RunTable]:
-    """An empty run table."""
-    with mock_aws():
-        client = boto3.client("dynamodb", region_name="us-east-1")
-        yield RunTable(create_run_table(client, "runs"), client)
+from local.tables import create_ledger_table
 
 
 @pytest.fixture

@@ -40,7 +40,6 @@ def test_transient_errors_are_the_ones_a_retry_can_fix():
         "DeadlineExceededError",
         "ThrottledError",
         "UpstreamError",
-        "WorkQueueError",
         "RetryLaterError",
         "LedgerError",
         "PlanIncompleteError",

@@ -36,7 +36,7 @@ def _plan(disposals: int, keeps: int = 1) -> Plan:
 class RecordingExecutor:
     """Disposes every planned version on paper, and remembers that it was asked (never starts early)."""
 
-    # False: another invocation completes and reports the run (a fan-out).
+    # False: another invocation completes and reports the run (a workflow's report step).
     complete: bool = True
     applied: list[RunReport] = field(default_factory=list)
 
@@ -133,8 +133,8 @@ def test_execute_not_approved_applies_nothing(printed):
     assert executor.applied == [] and not report.applied
 
 
-def test_execute_dispatched_run_is_reported_later_not_now(printed):
-    # GIVEN an executor that hands the run to someone else (a fan-out dispatch)
+def test_execute_staged_run_is_reported_later_not_now(printed):
+    # GIVEN an executor that hands the run to someone else (a workflow's plan staged in parts)
     execute(_request(FixedPlan(_plan(2)), RecordingExecutor(complete=False)))
     # THEN no report or metrics yet: whoever completes the run reports it
     assert _reports(printed) == ([], [])

@@ -40,7 +40,7 @@ def _caller() -> str | None:
 
 @router.post(
     "/holds",
-    summary="Place a hold: no policy, /dispose or worker disposes the versions it covers until it expires",
+    summary="Place a hold: no policy run or /dispose disposes the versions it covers until it expires",
     responses={201: {"description": "The hold placed"}, **ERROR_RESPONSES},
 )
 @tracer.capture_method(capture_response=False)

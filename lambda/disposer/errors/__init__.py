@@ -37,9 +37,7 @@ from disposer.errors.runs import (
     RunNotFoundError,
     ShardNotPlannedError,
     UnknownStepError,
-    UnknownWorkError,
     WorkflowRequiredError,
-    WorkQueueError,
 )
 from disposer.errors.upstream import (
     AccessDeniedError,
@@ -90,10 +88,8 @@ __all__ = [
     "ThrottledError",
     "TooManyHoldsError",
     "UnknownStepError",
-    "UnknownWorkError",
     "UpstreamError",
     "UpstreamValidationError",
-    "WorkQueueError",
     "WorkflowError",
     "WorkflowRequiredError",
     "WriteUnconfirmedError",

@@ -57,30 +57,11 @@ class PlanIncompleteError(DisposerError):
     transient = True
 
 
-# Fan-out (the run table and the work queue)
-
-
-class WorkQueueError(DisposerError):
-    """Some work messages could not be sent; parts before `sent` were (parts are numbered from 0)."""
-
-    code = "WorkQueueError"
-    status = HTTPStatus.BAD_GATEWAY
-    transient = True
-
-    def __init__(self, message: str, sent: int) -> None:
-        super().__init__(message)
-        self.sent = sent
-
-
-class UnknownWorkError(DisposerError):
-    """A work message for no part a run wrote: never applied."""
-
-    code = "UnknownWork"
-    status = HTTPStatus.BAD_REQUEST
+# The run workflow
 
 
 class RetryLaterError(DisposerError):
-    """Some versions of a part got no final answer; its message goes back to the queue."""
+    """Some versions of a part got no final answer: the workflow applies the part again (its ApplyPart retry)."""
 
     code = "RetryLater"
     status = HTTPStatus.SERVICE_UNAVAILABLE

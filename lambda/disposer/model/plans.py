@@ -1,8 +1,8 @@
 """What a plan is made of: one decision per version, grouped by package, with the rule behind it.
 
 A dispose item is also the pinned disposal: the same `PlanItem` object goes from the engine (or a
-`POST /dispose` request) to the run table of a fanned-out run and on to the DisposePackageVersions
-call, which pins it to `revision` and, when set, `expected_status`.
+`POST /dispose` request) to the parts of a workflow run (model/plan_lines.py) and on to the
+DisposePackageVersions call, which pins it to `revision` and, when set, `expected_status`.
 """
 
 from collections import Counter

@@ -14,13 +14,11 @@ from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit, single_m
 from disposer.constants import (
     METRIC_API_THROTTLES,
     METRIC_BYTES_RECLAIMED,
-    METRIC_DISPATCHED_RUNS_REPORTED,
     METRIC_DISPOSALS_DISABLED,
     METRIC_QUARANTINE_DISPOSALS,
     METRIC_RUN_ABORTED,
     METRIC_RUN_DURATION,
     METRIC_RUNS,
-    METRIC_RUNS_DISPATCHED,
     METRIC_UNREADABLE_LEDGER_ITEMS,
     METRIC_VERSIONS_ARCHIVED,
     METRIC_VERSIONS_DISPOSED,
@@ -107,28 +105,6 @@ def emit_run_metrics(run: RunFigures) -> None:
             default_dimensions={"service": SERVICE_NAME},
         ) as metric:
             metric.add_dimension(name="errorCode", value=code)
-
-
-def emit_run_dispatched(dispatched_at: float) -> None:
-    """One EMF line: a fanned-out run was dispatched (alarm RunsUnreported counts it until it reports)."""
-    _emit_dated(METRIC_RUNS_DISPATCHED, dispatched_at)
-
-
-def emit_dispatched_run_reported(dispatched_at: float) -> None:
-    """One EMF line: a fanned-out run reported, dated at its dispatch so it cancels that run's RunsDispatched
-    in the same period, however long after the report came."""
-    _emit_dated(METRIC_DISPATCHED_RUNS_REPORTED, dispatched_at)
-
-
-def _emit_dated(name: str, at: float) -> None:
-    with single_metric(
-        name=name,
-        unit=MetricUnit.Count,
-        value=1,
-        namespace=METRICS_NAMESPACE,
-        default_dimensions={"service": SERVICE_NAME},
-    ) as metric:
-        metric.set_timestamp(int(at * 1000))
 
 
 def count_unreadable_items(count: int) -> None:

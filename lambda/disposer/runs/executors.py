@@ -1,6 +1,6 @@
 """Executors that carry out a run's disposals in this invocation: for real, or as a prediction.
 
-The fan-out executor, which hands them to the worker function instead, is in runs/dispatch.py.
+The workflow's executors, which stage a plan in parts and apply one part, are in runs/staged.py.
 """
 
 from concurrent.futures import Future, ThreadPoolExecutor

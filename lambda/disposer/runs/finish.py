@@ -1,7 +1,7 @@
 """Finishing a run: its one `run report` record and its metrics, whichever way the run was made.
 
-An inline run is finished by the invocation that ran it; a fanned-out run by the worker that tallied
-its last part, from the tallies (runs/parts.py builds that body). Both come here.
+An inline run is finished by the invocation that ran it; a workflow run by its report step, from the
+merged plan and every part's outcomes (steps/report.py builds that body). Both come here.
 """
 
 from typing import Any

@@ -7,8 +7,10 @@ Every entry point builds a RunRequest and calls `execute`, which returns the run
 | POST /dispose          | the named versions (FixedPlan)  | inline, or a prediction (dryRun)|
 | POST /plan             | the policy (PolicyPlanner)      | none                            |
 | POST /apply, CLI apply | the policy                      | inline                          |
-| schedule / run event   | the policy                      | fan-out, or inline              |
-| worker (SQS)           | a part the run wrote (FixedPlan)| the part executor               |
+| run event              | the policy                      | inline                          |
+| workflow: plan_shard   | a shard's packages              | none                            |
+| workflow: merge        | the shards' writes (FixedPlan)  | staging (parts in the bucket)   |
+| workflow: apply_part   | a staged part (FixedPlan)       | the stored part executor        |
 
 A guard that stops a run (the cap, the breaker, the digest, the kill switch, the time budget) stops
 it before anything is disposed: the run is reported aborted (RunAborted) and the report's `error` says
@@ -16,12 +18,12 @@ why. An executor that fails part-way has its run reported with what it did, and 
 the report's `errors` and `error`. `execute` raises only for a run refused before it starts (a clock
 ahead of the real one); whatever happens after is in the report.
 
-Early start (scheduled runs): an executor that can (inline) is offered each package as soon as it is
+Early start (run events): an executor that can (inline) is offered each package as soon as it is
 planned, once every package is listed and the listings prove that no finished plan can fail a guard
 (at most the cap's number of versions are even candidates). Disposals then overlap the rest of the
 planning, which at the quotas' pace halves a run's wall time; every package's plan is still written
 to the audit trail before any of its disposals. When the bound is above the cap, when someone must
-approve the plan first, or when the executor hands the plan on (fan-out), the whole plan is made
+approve the plan first, or when the executor hands the plan on (staging), the whole plan is made
 before anything is disposed.
 """
 
@@ -40,7 +42,6 @@ from disposer.errors import (
 from disposer.model.outcomes import ARCHIVED, DISPOSED, OutcomeCode, VersionOutcome, switch_stop_reason
 from disposer.model.plans import Plan
 from disposer.model.runs import RunContext, RunProblem
-from disposer.observability.run_metrics import emit_dispatched_run_reported
 from disposer.ports import CodeArtifact
 from disposer.runs.finish import publish
 from disposer.runs.guards import check_clock, check_guards
@@ -64,8 +65,8 @@ class RunRequest:
     max_percent: int | None = None
     # The planDigest the caller reviewed: a plan made now that differs disposes nothing (PlanChanged).
     expected_digest: str | None = None
-    # With the kill switch off, refuse the run before it writes (reported aborted). A worker's part is
-    # not refused: its writes are stopped one by one, so each version is tallied DISPOSALS_DISABLED
+    # With the kill switch off, refuse the run before it writes (reported aborted). A workflow's part is
+    # not refused: its writes are stopped one by one, so each version is reported DISPOSALS_DISABLED
     # and the run still completes, reported once.
     refuse_when_disabled: bool = True
     # Asked between the guards and the apply (the CLI's confirmation): False disposes nothing.
@@ -194,11 +195,5 @@ def _finish(report: RunReport, request: RunRequest) -> None:
     counter = request.codeartifact.counter
     report.calls, report.throttles = counter.calls, counter.throttles
     report.duration_seconds = report.elapsed()
-    if not request.publish:
-        return
-    if report.completed_run is not None:
-        completed = report.completed_run
-        publish(completed.body, metrics=request.metrics, fanout={"parts": completed.parts})
-        emit_dispatched_run_reported(completed.dispatched_at)
-    elif not report.reported_elsewhere:
+    if request.publish and not report.reported_elsewhere:
         publish(report.to_body(max_items=0), metrics=request.metrics and not report.predicted)

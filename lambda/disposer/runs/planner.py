@@ -104,7 +104,7 @@ class PolicyPlanner:
 
 @dataclass(frozen=True)
 class FixedPlan:
-    """A plan made elsewhere: the versions a caller named, or a part a fanned-out run wrote."""
+    """A plan made elsewhere: the versions a caller named, a workflow run's merged shards or one of its parts."""
 
     fixed: Plan
     errors: Sequence[RunProblem] = ()

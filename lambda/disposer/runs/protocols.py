@@ -38,7 +38,7 @@ class PlanSource(Protocol):
 
 
 class Executor(Protocol):
-    """How a run's writes are carried out; what happened goes into the report (outcomes, dispatch, retry)."""
+    """How a run's writes are carried out; what happened goes into the report (outcomes, parts staged, retry)."""
 
     def apply(self, report: RunReport) -> None: ...
 

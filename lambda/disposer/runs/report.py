@@ -2,8 +2,8 @@
 
 Besides the plan and each version's outcome it says how the run ended: `error` (what stopped it: a
 guard, the time budget, a refused call), `aborted_reason` (a guard stopped it before anything was
-disposed), `dispatched` and `duplicate` (a scheduled run handed to the worker), and `retry` (a worker's
-part that goes back to its queue). Entry points read these and nothing else.
+disposed), `dispatched` (a workflow run's plan staged in parts, for the ApplyParts Map) and `retry` (a
+workflow part that Step Functions applies again). Entry points read these and nothing else.
 """
 
 import threading
@@ -32,23 +32,13 @@ from disposer.observability.audit import record_outcome
 from disposer.safety.digest import plan_digest
 
 
-@dataclass(frozen=True)
-class CompletedRun:
-    """A fanned-out run that this invocation completed (it tallied the last part): the whole run's report."""
-
-    body: RunReportBody
-    parts: int
-    # When the run function dispatched it (the run table's started_at), in seconds since the epoch.
-    dispatched_at: float
-
-
 @dataclass
 class RunReport:
     """What a run decided and did, filled in as the run goes; the body the API returns is made from it."""
 
     context: RunContext
     plan: Plan
-    # maxDisposalsPerRun when a policy set one (None: /dispose and fanned-out parts, which have no cap).
+    # maxDisposalsPerRun when a policy set one (None: /dispose and a workflow's parts, which have no cap).
     cap: int | None = None
     # maxDisposalsPercent (None: no relative breaker).
     max_percent: int | None = None
@@ -70,15 +60,12 @@ class RunReport:
     error: DisposerError | None = None
     # The plan was reviewed (an expected digest): every write is pinned to the status the plan saw.
     reviewed: bool = False
-    # A scheduled run handed to the worker: parts sent, and whether the event had been dispatched before.
+    # A workflow run's plan staged for the ApplyParts Map: how many parts.
     dispatched: int = 0
-    duplicate: bool = False
-    # A worker's part that got no final answer for some versions: its message goes back to the queue.
+    # A workflow part that got no final answer for some versions: Step Functions applies it again.
     retry: RetryLaterError | None = None
-    # Another invocation publishes the run's report (the worker of a fanned-out run's last part).
+    # Another invocation publishes the run's report (a workflow run's report step).
     reported_elsewhere: bool = False
-    # The whole run's report, when this invocation was the one that completed a fanned-out run.
-    completed_run: "CompletedRun | None" = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     # The digest of `plan`, worked out once (the guards, the run report and the response all show it).
     _digest: tuple[Plan, str] | None = field(default=None, repr=False)

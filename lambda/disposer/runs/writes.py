@@ -1,4 +1,4 @@
-"""Writing one package's planned changes, the same way inline and in the worker: holds read again first,
+"""Writing one package's planned changes, the same way inline and in a workflow's part: holds read again first,
 then disposals and archives (pinned as planned), then the archived versions recorded in the ledger."""
 
 from collections.abc import Sequence

@@ -2,8 +2,8 @@
 
 Every planned write is accounted for: a part with no outcomes (it never got a final answer, or the
 apply failed) has each of its versions reported NOT_ATTEMPTED here, with an audit record. A run that
-stopped before its writes (a guard, a failed shard, a rejection, an approval that never came) is
-reported aborted, and the state machine ends it with Run Aborted.
+stopped before its writes (a guard, a failed shard, a rejection, an approval that never came), or whose
+writes the kill switch stopped, is reported aborted, and the state machine ends it with Run Aborted.
 """
 
 import json
@@ -13,7 +13,7 @@ from typing import Any
 
 from disposer import clock
 from disposer.budget import Budget
-from disposer.model.outcomes import OutcomeCode, VersionOutcome
+from disposer.model.outcomes import OutcomeCode, VersionOutcome, switch_stop_reason
 from disposer.model.plan_lines import item_of
 from disposer.model.report import RunError, RunReportBody, RunTotals
 from disposer.model.workflow import RunState, StepFailure
@@ -48,7 +48,8 @@ def report(payload: dict[str, Any], settings: Settings, budget: Budget) -> dict[
 
 
 def _with_outcomes(run: Run, body: RunReportBody) -> RunReportBody:
-    """The report with every part's outcomes, calls and bytes added; a part without outcomes is NOT_ATTEMPTED."""
+    """The report with every part's outcomes, calls and bytes added; a part without outcomes is NOT_ATTEMPTED.
+    Versions the kill switch stopped make the run aborted (disposalsDisabled)."""
     outcomes: Counter[str] = Counter()
     calls: Counter[str] = Counter(body.calls)
     throttles, reclaimed, measured = body.throttles, 0, False
@@ -62,14 +63,17 @@ def _with_outcomes(run: Run, body: RunReportBody) -> RunReportBody:
         throttles += int(found["throttles"])
         if found.get("bytesReclaimed") is not None:
             measured, reclaimed = True, reclaimed + int(found["bytesReclaimed"])
-    return body.model_copy(
-        update={
-            "outcomes": dict(+outcomes),
-            "calls": dict(sorted(calls.items())),
-            "throttles": throttles,
-            "bytes_reclaimed": reclaimed if measured else None,
-        }
-    )
+    update: dict[str, Any] = {
+        "outcomes": dict(+outcomes),
+        "calls": dict(sorted(calls.items())),
+        "throttles": throttles,
+        "bytes_reclaimed": reclaimed if measured else None,
+    }
+    stopped = switch_stop_reason(outcomes)
+    if stopped is not None:
+        # The kill switch was turned off while parts were applied: the run is stopped, as a run in one invocation is.
+        update.update(disposals_disabled=True, aborted=True, aborted_reason=stopped)
+    return body.model_copy(update=update)
 
 
 def _not_attempted(run: Run, key: str) -> int:

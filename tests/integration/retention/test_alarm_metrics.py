@@ -2,11 +2,10 @@
 
 Alarms on the service's own metrics: the handler, driven into the condition, prints the metric under
 exactly the alarm's dimensions, with a value that counts towards the threshold. Alarms on AWS metrics
-(function errors, failed runs, poison work messages, API 5xx): the handler fails the invocation (or,
-for the API, never answers 5xx for anything a caller sends, which tests/integration checks).
+(function errors, failed runs, API 5xx): the handler fails the invocation (or, for the API, never
+answers 5xx for anything a caller sends, which tests/integration checks).
 """
 
-import json
 import os
 from collections.abc import Callable
 from typing import Any
@@ -17,7 +16,7 @@ import pytest
 from disposer.errors import CapExceededError, FutureClockError
 from infra.alarm_model import AlarmSpec, WatchedResource
 from infra.alarms import ALARMS, SERVICE_METRIC_ALARMS
-from tests.integration.harness import control, drain, invoke_api, receive, run_record, run_scheduled
+from tests.integration.harness import control, invoke_api, run_scheduled
 from tests.integration.seeds import UI_KIT
 
 
@@ -42,22 +41,6 @@ def throttled_calls(context, emulator, request) -> None:
     run_scheduled(context, mode="plan")
 
 
-def dropped_run(message: dict[str, Any]) -> str:
-    run_id: str = json.loads(message["Body"])["runId"]
-    return run_id
-
-
-def dropped_part(context, emulator, request) -> None:
-    # A fanned-out run one of whose work messages someone other than the worker received and deleted: the
-    # worker applies the rest, and the run never reports.
-    fanout = request.getfixturevalue("fanout")
-    run_scheduled(context)
-    dropped = receive(fanout)[0]
-    fanout.sqs.delete_message(QueueUrl=fanout.queue_url, ReceiptHandle=dropped["ReceiptHandle"])
-    assert drain(fanout, context) >= 1
-    assert not run_record(fanout, dropped_run(dropped)).get("reported", {}).get("BOOL", False)
-
-
 def unreadable_hold_met(context, emulator, request) -> None:
     ledger = request.getfixturevalue("ledger_name")
     item = {"pk": {"S": "holds"}, "sk": {"S": "hold#legacy"}, "package": {"S": "ui-kit"}}
@@ -70,7 +53,6 @@ CONDITIONS: dict[str, Callable[[Any, Any, Any], None]] = {
     "RunAborted": aborted_run,
     "DisposalsDisabled": switched_off,
     "ApiThrottles": throttled_calls,
-    "RunsDispatched": dropped_part,
     "UnreadableLedgerItems": unreadable_hold_met,
 }
 
@@ -109,20 +91,3 @@ def test_function_errors_and_failed_runs_alarms_see_a_failed_invocation(lambda_c
         event = scheduled_event()
         event["time"] = "2099-01-01T00:00:00Z"
         lambda_handler(event, lambda_context)
-
-
-def test_runs_unreported_dispatched_and_reported_cancel_at_the_dispatch_time(lambda_context, emulator, fanout, printed):
-    # GIVEN a fanned-out run whose work the worker applies
-    run_scheduled(lambda_context)
-    assert drain(fanout, lambda_context) >= 1
-    # WHEN its EMF lines are read
-    dated: dict[str, list[int]] = {}
-    for record in printed():
-        for directive in record.get("_aws", {}).get("CloudWatchMetrics", []):
-            for metric in directive["Metrics"]:
-                if metric["Name"] in ("RunsDispatched", "DispatchedRunsReported"):
-                    dated.setdefault(metric["Name"], []).append(record["_aws"]["Timestamp"])
-    # THEN the run is counted dispatched once and reported once, both dated at its dispatch: the alarm's
-    # difference is zero in that hour whenever the report came
-    assert len(dated["RunsDispatched"]) == len(dated["DispatchedRunsReported"]) == 1
-    assert dated["RunsDispatched"] == dated["DispatchedRunsReported"]

@@ -3,22 +3,27 @@ logged plan is disposed, and every planned disposal's fate is reported.
 
 About a fifth of the calls are throttled and one in twenty fails with a 500, each call waits a few
 milliseconds, and between the plan and the apply someone archives one version, republishes another
-(a new revision), deletes a third and unlists a fourth. Runs apply inline and fanned out; `make fuzz`
-repeats them with more random seeds.
+(a new revision), deletes a third and unlists a fourth. Runs apply inline (the run function) and through the
+run workflow (its parts applied after the changes); `make fuzz` repeats them with more random seeds.
 """
 
 import hashlib
+import json
 import os
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from disposer.model.plans import PackagePlan
 from disposer.runs.executors import InlineExecutor
+from local.asl import FakeClock
 from local.emulator import RunningEmulator
-from tests.integration.harness import FanOut, control, deliver, receive, run_scheduled
-from tests.integration.seeds import ci_builds_seed
+from local.workflow.definition import STEPS_FUNCTION
+from local.workflow.runner import local_workflow, steps_function
+from tests.integration.harness import control, run_scheduled
+from tests.integration.seeds import RUN_TIME, ci_builds_seed
 from tests.support import report_line
 
 PACKAGES = [f"svc-{i:02d}" for i in range(6)]
@@ -106,43 +111,52 @@ def _planned(records: list[dict[str, Any]]) -> dict[tuple[str, str], str]:
     }
 
 
-def _drain_with_retries(fanout: FanOut, context: Any, rounds: int = 60) -> None:
-    """Deliver until the queue is empty, failed messages coming back (as SQS returns them)."""
-    for _ in range(rounds):
-        messages = receive(fanout)
-        if not messages:
-            return
-        deliver(fanout, context, messages)
-    raise AssertionError("the work queue never drained")
+def _run_inline(context: Any, emulator: RunningEmulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The run function runs the policy; a package is disposed as soon as it is planned (early start), so each
+    change lands between its package's plan and its disposal."""
+    original = InlineExecutor.apply_package
+
+    def change_then_apply(self: InlineExecutor, report: Any, package: PackagePlan, *args: Any) -> None:
+        if package.ref.package in CHANGES:
+            _change(emulator, package.ref.package)
+        original(self, report, package, *args)
+
+    monkeypatch.setattr(InlineExecutor, "apply_package", change_then_apply)
+    run_scheduled(context, **POLICY)
+
+
+def _run_workflow(emulator: RunningEmulator, moto_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The run workflow runs the deployed policy; the changes are made once its parts are staged, before any is
+    applied. Step Functions' clock is a fake one: a part retried after throttles is retried at once."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_url)
+    policies = tmp_path / "policies.json"
+    policies.write_text(json.dumps({"policies": [POLICY]}))
+
+    def steps(event: Any) -> Any:
+        result = steps_function(event)
+        if event.get("step") == "merge":
+            _change_between_plan_and_apply(emulator)
+        return result
+
+    with local_workflow(policies, functions={STEPS_FUNCTION: steps}, clock=FakeClock()) as workflow:
+        result = workflow.run(POLICY["name"], as_of=RUN_TIME)
+    assert result.report is not None and result.report["mode"] == "apply", result.execution.cause
 
 
 @pytest.mark.parametrize("seed_random", SEEDS)
-@pytest.mark.parametrize("fan_out", [False, True], ids=["inline", "fan-out"])
+@pytest.mark.parametrize("way", ["inline", "workflow"])
 def test_faults_and_changes_never_dispose_outside_the_plan(
-    lambda_context, emulator, request, monkeypatch, printed, seed_random, fan_out
+    lambda_context, emulator, moto_url, monkeypatch, tmp_path, printed, seed_random, way
 ):
     # GIVEN faults on every call, and enough attempts for a run to get through them
     monkeypatch.setenv("DISPOSER_MAX_ATTEMPTS", "5")
     control(emulator, "faults", {"throttleRate": 0.2, "errorRate": 0.05, "latencyMs": 2, "seedRandom": seed_random})
     before = _state(emulator)
-    fanout: FanOut | None = request.getfixturevalue("fanout") if fan_out else None
-    if fanout is None:
-        # Inline, a package is disposed as soon as it is planned (early start): each change lands between
-        # its package's plan and its disposal.
-        original = InlineExecutor.apply_package
-
-        def change_then_apply(self: InlineExecutor, report: Any, package: PackagePlan, *args: Any) -> None:
-            if package.ref.package in CHANGES:
-                _change(emulator, package.ref.package)
-            original(self, report, package, *args)
-
-        monkeypatch.setattr(InlineExecutor, "apply_package", change_then_apply)
-    # WHEN the policy's schedule fires (and, fanned out, the workers get its parts after the changes)
-    result = run_scheduled(lambda_context, **POLICY)
-    if fanout is not None:
-        assert result["dispatched"] > 0
-        _change_between_plan_and_apply(emulator)
-        _drain_with_retries(fanout, lambda_context)
+    # WHEN the policy runs, and someone changes versions between its plan and its writes
+    if way == "inline":
+        _run_inline(lambda_context, emulator, monkeypatch)
+    else:
+        _run_workflow(emulator, moto_url, monkeypatch, tmp_path)
     records = printed()
     after = _state(emulator)
     planned = _planned(records)
@@ -173,7 +187,7 @@ def test_faults_and_changes_never_dispose_outside_the_plan(
     stats = control(emulator, "stats")
     faults = Counter({"throttled": sum(stats["throttles"].values()), "5xx": sum(stats["injected"].values())})
     report_line(
-        f"faults [{'fan-out' if fan_out else 'inline'}, seed {seed_random}]: {len(planned)} planned, "
+        f"faults [{way}, seed {seed_random}]: {len(planned)} planned, "
         f"{len(newly_disposed)} disposed, 0 outside the plan; outcomes {report['outcomes']}; "
         f"{sum(stats['calls'].values())} calls, {faults['throttled']} throttled, {faults['5xx']} 5xx injected"
     )

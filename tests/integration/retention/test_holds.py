@@ -12,7 +12,7 @@ from disposer.ledger.table import LedgerTable
 from disposer.model.holds import Hold
 from disposer.model.packages import PackageFormat, PackageRef
 from disposer.runs.executors import InlineExecutor
-from tests.integration.harness import calls, disposed, drain, invoke_api, run_scheduled
+from tests.integration.harness import calls, disposed, invoke_api, run_scheduled
 from tests.integration.seeds import EXPECTED_UI_KIT, UI_KIT
 
 CALLER = "arn:aws:sts::111122223333:assumed-role/PlatformOps/jane.doe"
@@ -140,14 +140,3 @@ def test_expired_hold_keeps_nothing(lambda_context, emulator, client, ledger_nam
     # WHEN the policy runs / THEN the version is disposed as planned
     run_scheduled(lambda_context)
     assert "1.3.0" in disposed(client, UI_KIT)
-
-
-def test_hold_placed_after_a_fanned_out_plan_wins_in_the_worker(lambda_context, emulator, client, ledger_name, fanout):
-    # GIVEN a run dispatched to the worker, then a hold placed before the worker gets its part
-    dispatched = run_scheduled(lambda_context)
-    assert dispatched["dispatched"] > 0
-    hold(lambda_context, "1.4.0", reason="placed while the part waited in the queue")
-    # WHEN the worker applies the parts
-    drain(fanout, lambda_context)
-    # THEN the held version was never sent, the others were disposed
-    assert disposed(client, UI_KIT) == EXPECTED_UI_KIT - {"1.4.0"}

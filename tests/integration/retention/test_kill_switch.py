@@ -3,7 +3,7 @@
 
 import pytest
 
-from tests.integration.harness import calls, disposed, drain, invoke_api, run_scheduled
+from tests.integration.harness import calls, disposed, invoke_api, run_scheduled
 from tests.integration.seeds import EXPECTED_UI_KIT, POLICY, UI_KIT
 
 
@@ -45,19 +45,3 @@ def test_switch_off_scheduled_run_plans_reports_aborted_and_disposes_nothing(
     assert disposed(client, UI_KIT) == set()
     (metrics,) = [r for r in printed() if "Runs" in r]
     assert (metrics["RunAborted"], metrics["DisposalsDisabled"]) == ([1.0], [1.0])
-
-
-def test_switch_off_worker_sends_nothing_and_reports_each_version(
-    lambda_context, emulator, client, switch, fanout, printed
-):
-    # GIVEN a run dispatched while writes were on, then the switch turned off
-    assert run_scheduled(lambda_context)["dispatched"] > 0
-    switch.off()
-    # WHEN the worker gets the parts
-    drain(fanout, lambda_context)
-    # THEN nothing was sent, and the run is reported once: every version DISPOSALS_DISABLED, aborted
-    assert disposed(client, UI_KIT) == set()
-    assert "DisposePackageVersions" not in calls(emulator)
-    (report,) = [r for r in printed() if r.get("message") == "run report" and r.get("mode") == "apply"]
-    assert report["outcomes"] == {"DISPOSALS_DISABLED": len(EXPECTED_UI_KIT) + 2}
-    assert report["aborted"] and report["disposalsDisabled"]

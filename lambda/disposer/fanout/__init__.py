@@ -1,1 +1,0 @@
-"""Fan-out of large runs: work messages, the SQS queue and the DynamoDB run table."""
