@@ -17,16 +17,24 @@ from local.workflow.runner import Decision, local_workflow
 FINISHED, FAILED, USAGE, ABORTED = 0, 1, 2, 3
 
 
-def _arguments(argv: list[str] | None) -> argparse.Namespace:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m local.workflow", description=__doc__.splitlines()[0])
     parser.add_argument("--policies", type=Path, required=True, help="the policies file (as deployed)")
     parser.add_argument("--policy", required=True, help="the name of the policy to run")
     parser.add_argument("--as-of", type=datetime.fromisoformat, help="run as if it were this time (ISO 8601)")
     parser.add_argument("--shard-packages", type=int, help="packages per plan shard (default: the deployment's)")
     decision = parser.add_mutually_exclusive_group()
-    decision.add_argument("--approve", action="store_const", const="approve", dest="decision")
-    decision.add_argument("--reject", action="store_const", const="reject", dest="decision")
-    return parser.parse_args(argv)
+    decision.add_argument(
+        "--approve", action="store_const", const="approve", dest="decision", help="approve the plan, if asked"
+    )
+    decision.add_argument(
+        "--reject", action="store_const", const="reject", dest="decision", help="reject the plan, if asked"
+    )
+    return parser
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    return build_parser().parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:

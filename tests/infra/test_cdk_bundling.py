@@ -18,7 +18,7 @@ from tests.infra.cdk_testkit import make_app
 
 PYTHON_313 = Path(LAMBDA_PYTHON)
 HANDLER_FILE = LAMBDA_PACKAGE_DIR / "handler.py"
-STEPS_FILE = LAMBDA_PACKAGE_DIR / "steps.py"
+STEPS_FILE = LAMBDA_PACKAGE_DIR / "steps" / "__init__.py"
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +84,7 @@ def test_bundle_arm64_disposer_package_matches_source(arm64_asset: Path):
 
 @pytest.mark.skipif(not PYTHON_313.exists(), reason=f"{PYTHON_313} (Lambda's Python version) is not installed")
 @pytest.mark.skipif(not HANDLER_FILE.exists(), reason="lambda/disposer/handler.py does not exist yet")
-@pytest.mark.skipif(not STEPS_FILE.exists(), reason="lambda/disposer/steps.py does not exist yet")
+@pytest.mark.skipif(not STEPS_FILE.exists(), reason="lambda/disposer/steps/ does not exist yet")
 def test_bundle_host_platform_imports_both_handlers_on_python_313(host_asset: Path, runtime_packages: Path):
     # GIVEN the asset bundled for this host, boto3 as the runtime provides it, and the functions' environment
     script = (

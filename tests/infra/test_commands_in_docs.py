@@ -18,6 +18,7 @@ import pytest
 
 from disposer_cli.arguments import parser as cli_parser
 from local.emulator.__main__ import build_parser as emulator_parser
+from local.workflow.__main__ import build_parser as workflow_parser
 from tests.infra.cdk_testkit import synth_stack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,6 +80,8 @@ def test_command_works_as_written(document: str, words: list[str], tmp_path: Pat
         _parses(cli_parser(), words[1:])
     elif words[:3] == ["python", "-m", "local.emulator"]:
         _parses(emulator_parser(), words[3:])
+    elif words[:3] == ["python", "-m", "local.workflow"]:
+        _parses(workflow_parser(), words[3:])
     elif program == "printf":
         subprocess.run(words, check=True, cwd=tmp_path, capture_output=True)
     elif words[:2] == ["cdk", "synth"]:

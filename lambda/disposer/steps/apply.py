@@ -29,7 +29,8 @@ def apply_part(payload: dict[str, Any], settings: Settings, budget: Budget) -> d
     part = PartRef.model_validate(payload["part"])
     logger.append_keys(part=part.part)
     run = Run.load(store_of(settings), state.run_id)
-    items = tuple(item_of(line) for line in run.store.lines(part.key))
+    # A part is only ever the one its run staged: its key is derived, never taken from the payload.
+    items = tuple(item_of(line) for line in run.store.lines(layout.part_key(run.run_id, part.part)))
     if not items:
         return {"part": part.part, "versions": 0}
     # A part names what it writes: each repository is checked against this deployment's scope again.

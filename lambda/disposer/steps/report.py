@@ -56,7 +56,9 @@ def _with_outcomes(run: Run, body: RunReportBody) -> RunReportBody:
     for part in run.store.get_json(layout.parts_key(run.run_id)) or []:
         found = run.store.get_json(layout.outcome_key(run.run_id, int(part["part"])))
         if found is None:
-            outcomes[OutcomeCode.NOT_ATTEMPTED.value] += _not_attempted(run, str(part["key"]))
+            outcomes[OutcomeCode.NOT_ATTEMPTED.value] += _not_attempted(
+                run, layout.part_key(run.run_id, int(part["part"]))
+            )
             continue
         outcomes.update(found["outcomes"])
         calls.update(found["calls"])

@@ -27,7 +27,8 @@ def plan_shard(payload: dict[str, Any], settings: Settings, budget: Budget) -> d
     shard = ShardRef.model_validate(payload["shard"])
     logger.append_keys(shard=shard.shard)
     run = Run.load(store_of(settings), state.run_id)
-    refs = [ref_of(line) for line in run.store.get_json(shard.key) or []]
+    # A shard is only ever the one its run's inventory wrote: its key is derived, never taken from the payload.
+    refs = [ref_of(line) for line in run.store.get_json(layout.shard_key(run.run_id, shard.shard)) or []]
     codeartifact, ledger = services.codeartifact(settings, budget), services.ledger(settings)
     planner = PolicyPlanner(
         codeartifact, run.policy, run.as_of, Scope.of(settings).allows_repository, ledger, refs=refs
