@@ -45,6 +45,7 @@ LAMBDA_TRANSIENT_ERRORS = (
     "Lambda.TooManyRequestsException",
 )
 RETRY_LATER_ERROR = "RetryLaterError"
+REPORTS_ERROR = "ReportsError"
 FAILURE_PATH = "$.failure"
 RUN_ABORTED_ERROR = "RunAborted"
 RUN_ABORTED_CAUSE = "the run was aborted: its report says why"
@@ -183,7 +184,11 @@ def apply_parts(scope: Construct, steps: lambda_.IFunction, *, concurrency: int)
         retry_on_service_exceptions=False,
         result_path=sfn.JsonPath.DISCARD,
     )
-    part.add_retry(errors=[RETRY_LATER_ERROR], interval=Duration.seconds(30), max_attempts=5, backoff_rate=2)
+    # A part that wrote and could not keep its outcomes (ReportsError) is retried too: a retry lists its
+    # packages first, so nothing is sent twice.
+    part.add_retry(
+        errors=[RETRY_LATER_ERROR, REPORTS_ERROR], interval=Duration.seconds(30), max_attempts=5, backoff_rate=2
+    )
     return parts.item_processor(_retry_transient(part))
 
 

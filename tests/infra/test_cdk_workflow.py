@@ -169,7 +169,7 @@ def test_definition_payloads_name_each_step(template: Template):
     }
     # AND a part asked to come back later is retried first, with a longer wait
     assert tasks["ApplyPart"]["Retry"] == [
-        {"ErrorEquals": ["RetryLaterError"], "IntervalSeconds": 30, "MaxAttempts": 5, "BackoffRate": 2},
+        {"ErrorEquals": ["RetryLaterError", "ReportsError"], "IntervalSeconds": 30, "MaxAttempts": 5, "BackoffRate": 2},
         TRANSIENT_RETRY,
     ]
 

@@ -25,6 +25,7 @@ from disposer.errors.requests import (
     TooManyHoldsError,
 )
 from disposer.errors.runs import (
+    ApprovalNotRecordedError,
     CapExceededError,
     DeadlineExceededError,
     DisposalsDisabledError,
@@ -54,6 +55,7 @@ from disposer.errors.upstream import (
 )
 
 __all__ = [
+    "ApprovalNotRecordedError",
     "AccessDeniedError",
     "CapExceededError",
     "CodeArtifactError",

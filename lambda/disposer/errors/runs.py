@@ -99,3 +99,10 @@ class WorkflowRequiredError(DisposerError):
 
     code = "WorkflowRequired"
     status = HTTPStatus.UNPROCESSABLE_ENTITY
+
+
+class ApprovalNotRecordedError(DisposerError):
+    """A workflow run was answered as approved, but the API recorded no approval of it: the run stops."""
+
+    code = "ApprovalNotRecorded"
+    status = HTTPStatus.CONFLICT

@@ -11,7 +11,7 @@ from typing import Any
 
 from disposer import clock, services
 from disposer.budget import Budget
-from disposer.errors import ShardNotPlannedError
+from disposer.errors import ApprovalNotRecordedError, ShardNotPlannedError
 from disposer.model.plan_lines import item_of
 from disposer.model.plans import PackagePlan, Plan, PlanSummary, PlanTotals, Rule
 from disposer.model.runs import RunProblem
@@ -31,8 +31,9 @@ def merge(payload: dict[str, Any], settings: Settings, budget: Budget) -> dict[s
     state = state_of(payload)
     run = Run.load(store_of(settings), state.run_id)
     plan, problems, calls, throttles = _read_shards(run)
+    approved = _approved(run) if state.approved is not None else None
     approval_needed = run.applies and run.policy.needs_approval and state.approved is None
-    expected = state.approved.plan_digest if state.approved is not None else run.record.expected_plan_digest
+    expected = approved if approved is not None else run.record.expected_plan_digest
     codeartifact = services.codeartifact(settings, budget)
     report = execute(
         RunRequest(
@@ -52,6 +53,17 @@ def merge(payload: dict[str, Any], settings: Settings, budget: Budget) -> dict[s
     report.calls.update(calls)
     report.throttles += throttles
     return _merged(run, state, report, approval_needed)
+
+
+def _approved(run: Run) -> str:
+    """The digest someone approved, as the API recorded it in the bucket (which only the functions write); the
+    task's answer itself proves nothing (anyone allowed SendTaskSuccess could send one)."""
+    decision = run.store.get_json(layout.approval_key(run.run_id)) or {}
+    if decision.get("decision") != "approved" or not isinstance(decision.get("planDigest"), str):
+        raise ApprovalNotRecordedError(
+            f"run {run.run_id} was told it is approved, but no approval is recorded for it: nothing is disposed"
+        )
+    return str(decision["planDigest"])
 
 
 def _merged(run: Run, state: RunState, report: RunReport, approval_needed: bool) -> dict[str, Any]:

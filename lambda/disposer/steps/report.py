@@ -11,19 +11,20 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from disposer import clock
+from disposer import clock, services
 from disposer.budget import Budget
-from disposer.model.outcomes import OutcomeCode, VersionOutcome, switch_stop_reason
+from disposer.model.outcomes import switch_stop_reason
 from disposer.model.plan_lines import item_of
 from disposer.model.report import RunError, RunReportBody, RunTotals
 from disposer.model.workflow import RunState, StepFailure
-from disposer.observability.audit import record_outcome
 from disposer.pages.plan import render_plan_html
+from disposer.ports import CodeArtifact
 from disposer.reports import layout
 from disposer.runs.finish import publish
 from disposer.settings import Settings
 from disposer.steps.common import Run, state_of, store_of
 from disposer.steps.notices import notice, quarantined
+from disposer.steps.unfinished import settle
 
 
 def report(payload: dict[str, Any], settings: Settings, budget: Budget) -> dict[str, Any]:
@@ -33,7 +34,7 @@ def report(payload: dict[str, Any], settings: Settings, budget: Budget) -> dict[
     body = RunReportBody.model_validate(merged["report"]) if merged is not None else _unplanned(run)
     applying = merged is not None and body.mode == "apply" and not body.aborted and not state.approval_needed
     if applying:
-        body = _with_outcomes(run, body)
+        body = _with_outcomes(run, body, services.codeartifact(settings, budget))
     if state.failure is not None:
         body = _failed(body, state, state.failure, after_writes=applying)
     started = datetime.fromisoformat(run.record.started_at)
@@ -47,7 +48,7 @@ def report(payload: dict[str, Any], settings: Settings, budget: Budget) -> dict[
     ).dump()
 
 
-def _with_outcomes(run: Run, body: RunReportBody) -> RunReportBody:
+def _with_outcomes(run: Run, body: RunReportBody, codeartifact: CodeArtifact) -> RunReportBody:
     """The report with every part's outcomes, calls and bytes added; a part without outcomes is NOT_ATTEMPTED.
     Versions the kill switch stopped make the run aborted (disposalsDisabled)."""
     outcomes: Counter[str] = Counter()
@@ -56,9 +57,8 @@ def _with_outcomes(run: Run, body: RunReportBody) -> RunReportBody:
     for part in run.store.get_json(layout.parts_key(run.run_id)) or []:
         found = run.store.get_json(layout.outcome_key(run.run_id, int(part["part"])))
         if found is None:
-            outcomes[OutcomeCode.NOT_ATTEMPTED.value] += _not_attempted(
-                run, layout.part_key(run.run_id, int(part["part"]))
-            )
+            staged = run.store.lines(layout.part_key(run.run_id, int(part["part"])))
+            outcomes.update(settle(run.context(), codeartifact, (item_of(line) for line in staged)))
             continue
         outcomes.update(found["outcomes"])
         calls.update(found["calls"])
@@ -76,15 +76,6 @@ def _with_outcomes(run: Run, body: RunReportBody) -> RunReportBody:
         # The kill switch was turned off while parts were applied: the run is stopped, as a run in one invocation is.
         update.update(disposals_disabled=True, aborted=True, aborted_reason=stopped)
     return body.model_copy(update=update)
-
-
-def _not_attempted(run: Run, key: str) -> int:
-    cause = "not sent: its part never got a final answer (see the execution's ApplyParts map run)"
-    count = 0
-    for line in run.store.lines(key):
-        record_outcome(run.context(), VersionOutcome.failure(item_of(line), OutcomeCode.NOT_ATTEMPTED, cause))
-        count += 1
-    return count
 
 
 def _failed(body: RunReportBody, state: RunState, failure: StepFailure, *, after_writes: bool) -> RunReportBody:

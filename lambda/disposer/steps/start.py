@@ -7,6 +7,7 @@ nothing. EventBridge delivers at least once: a second execution for the same eve
 claimed and ends at once (`duplicate`).
 """
 
+from datetime import datetime
 from typing import Any
 
 from disposer import clock
@@ -19,6 +20,7 @@ from disposer.reports.store import RunStore
 from disposer.retention.loader import parse_policy
 from disposer.retention.policy import PolicyMode, RetentionPolicy
 from disposer.runs.event_input import caller_of, read_run_event
+from disposer.runs.guards import MAX_EVENT_AGE, check_clock
 from disposer.safety.scope import Scope
 from disposer.settings import Settings
 from disposer.steps.common import store_of
@@ -55,6 +57,11 @@ def _record(raw: dict[str, Any], execution_arn: str, settings: Settings, store: 
     started = clock.now().isoformat()
     if raw.keys() == {"runId"}:
         request = _request(store, str(raw["runId"]))
+        # Only the API's own execution, named by the run id, runs a request, and only while it is fresh: a
+        # request left behind (its start failed) is never run later by someone else.
+        if execution_arn.rpartition(":")[2] != request.run_id:
+            raise RunNotFoundError(f"run {request.run_id} is started by the API's execution of that name only")
+        check_clock(datetime.fromisoformat(request.as_of), wall=clock.now(), max_age=MAX_EVENT_AGE)
         return RunRecord(
             run_id=request.run_id,
             execution_arn=execution_arn,

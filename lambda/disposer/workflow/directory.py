@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from disposer import clock
-from disposer.errors import NotAwaitingApprovalError, PlanChangedError, RunNotFoundError
+from disposer.errors import DisposerError, NotAwaitingApprovalError, PlanChangedError, RunNotFoundError
 from disposer.model.executions import ExecutionStatus
 from disposer.model.report import RunReportBody
 from disposer.model.workflow import RunRequestRecord
@@ -158,8 +158,15 @@ class RunDirectory:
             self.machine.send_task_failure(waiting.token, error="PlanChanged", cause=f"{cause}; approved by {who}")
             self._decide(waiting, "plan-changed", who, plan_digest=plan_digest)
             raise PlanChangedError(f"{cause}: the run is aborted, and disposes nothing")
-        self.machine.send_task_success(waiting.token, {"planDigest": plan_digest, "approvedBy": who})
-        return self._decide(waiting, "approved", who, plan_digest=plan_digest)
+        # Recorded first, in the bucket only the functions write: the run applies a plan only when approval.json
+        # says it was approved, and with that digest (a SendTaskSuccess from anyone else aborts it).
+        decided = self._decide(waiting, "approved", who, plan_digest=plan_digest)
+        try:
+            self.machine.send_task_success(waiting.token, {"planDigest": plan_digest, "approvedBy": who})
+        except DisposerError:
+            self.store.put_json(layout.approval_key(waiting.run.run_id), waiting.document)
+            raise
+        return decided
 
     def reject(self, run_id: str, caller: str | None, reason: str | None = None) -> Decision:
         """Abort the run waiting for an approval: it disposes nothing, and its report says who rejected it and why."""

@@ -113,3 +113,71 @@ def test_an_event_for_a_policy_that_is_not_deployed_runs_nothing(workflow: Local
     execution.wait()
     assert execution.error == "PolicyNotDeployedError"
     assert statuses() == before
+
+
+def crashing_after(step: str) -> Callable[[Any], Any]:
+    """The steps function, except that `step` crashes after it has done its work (its outcomes never kept)."""
+
+    def function(event: Any) -> Any:
+        result = steps_function(event)
+        if event.get("step") == step:
+            raise InvocationCrashed(f"{step} crashed after its writes")
+        return result
+
+    return function
+
+
+def test_a_part_that_wrote_and_then_crashed_is_reported_as_codeartifact_shows_it(
+    emulator: Any, aws: str, ledger_name: str, policies_file: Path, statuses: Statuses
+):
+    # GIVEN every part crashes once its writes are done, before it keeps its outcomes
+    before = statuses()
+    with local_workflow(policies_file, functions={"steps": crashing_after("apply_part")}) as workflow:
+        result = workflow.run("prune", as_of=RUN_TIME)
+    # THEN the report counts what CodeArtifact shows: every planned version disposed, none "not sent"
+    disposed = [key for key, status in statuses().items() if status == "Disposed" and before[key] != "Disposed"]
+    assert result.report is not None
+    assert result.report["outcomes"] == {"disposed": len(disposed)} == {"disposed": result.report["totals"]["dispose"]}
+
+
+def test_a_forged_approval_disposes_nothing(workflow: LocalWorkflow, statuses: Statuses):
+    # GIVEN someone allowed SendTaskSuccess answers a waiting run's token themselves, not through the API
+    before = statuses()
+
+    def forge(execution: Any, run_id: str, decision: Any) -> None:
+        while not execution.wait(timeout=0.05):
+            approval = workflow.store.get_json(f"runs/{run_id}/approval.json")
+            if approval is not None:
+                answer = {"planDigest": approval["planDigest"], "approvedBy": "someone else"}
+                workflow.service.send_task_success(approval["token"], json.dumps(answer))
+                return
+
+    workflow._decide = forge  # type: ignore[method-assign]
+    result = workflow.run("gated", as_of=RUN_TIME, decision="approve")
+    # THEN the run finds no approval recorded by the API, stops, and disposes nothing
+    assert result.report is not None and result.report["aborted"]
+    assert (
+        "ApprovalNotRecorded" in result.report["abortedReason"]
+        or "no approval is recorded" in result.report["abortedReason"]
+    )
+    assert statuses() == before
+
+
+def test_an_api_request_runs_only_in_the_execution_named_after_it(workflow: LocalWorkflow, statuses: Statuses):
+    # GIVEN a request the API wrote (its own start failed, say), started by someone else under another name
+    before = statuses()
+    run_id = "0f0e0d0c-0000-4000-8000-00000000abcd"
+    workflow.store.put_json(
+        f"runs/{run_id}/request.json",
+        {
+            "runId": run_id,
+            "policy": {"name": "ad-hoc", "mode": "apply", "domain": "acme", "keep": {"latest": 1}},
+            "asOf": datetime.now(UTC).isoformat(),
+            "caller": "arn:aws:iam::111122223333:user/alice",
+        },
+    )
+    execution = workflow.service.start_execution(workflow.machine_arn, json.dumps({"runId": run_id}), name="other")
+    execution.wait()
+    # THEN it runs nothing
+    assert execution.status.value == "FAILED" and execution.error == "RunNotFoundError"
+    assert statuses() == before
