@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     # invocations that can run at once; `threads` calls in flight per invocation.
     quota_share: float = Field(default=DEFAULT_QUOTA_SHARE, gt=0, le=1)
     concurrent_invocations: int = Field(default=1, ge=1, le=MAX_CONCURRENT_INVOCATIONS)
+    # The run workflow's steps: the Map that invokes plan_shard runs at most `plan_concurrency` of them at once,
+    # the one that invokes apply_part `apply_concurrency`, never both at once; each of those invocations
+    # paces itself to 1/that of the share. None: `concurrent_invocations`.
+    plan_concurrency: int | None = Field(default=None, ge=1, le=MAX_CONCURRENT_INVOCATIONS)
+    apply_concurrency: int | None = Field(default=None, ge=1, le=MAX_CONCURRENT_INVOCATIONS)
     threads: int = Field(default=DEFAULT_THREADS, ge=1, le=MAX_THREADS)
     # Fan-out: without both, a run applies inline (the emulator, the demo, the tests by default).
     work_queue_url: str | None = None
@@ -123,6 +128,8 @@ ENV_REPOSITORIES = variable("repositories")
 ENV_MAX_ATTEMPTS = variable("max_attempts")
 ENV_QUOTA_SHARE = variable("quota_share")
 ENV_CONCURRENT_INVOCATIONS = variable("concurrent_invocations")
+ENV_PLAN_CONCURRENCY = variable("plan_concurrency")
+ENV_APPLY_CONCURRENCY = variable("apply_concurrency")
 ENV_THREADS = variable("threads")
 ENV_MEASURE_BYTES = variable("measure_bytes")
 ENV_WORK_QUEUE_URL = variable("work_queue_url")

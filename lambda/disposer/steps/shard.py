@@ -28,7 +28,9 @@ def plan_shard(payload: dict[str, Any], settings: Settings, budget: Budget) -> d
     logger.append_keys(shard=shard.shard)
     run = Run.load(store_of(settings), state.run_id)
     refs = [ref_of(line) for line in run.store.get_json(shard.key) or []]
-    codeartifact, ledger = services.codeartifact(settings, budget), services.ledger(settings)
+    # Up to plan_concurrency shards are planned at once: this one takes its part of the share.
+    codeartifact = services.codeartifact(settings, budget, invocations=settings.plan_concurrency)
+    ledger = services.ledger(settings)
     planner = PolicyPlanner(
         codeartifact, run.policy, run.as_of, Scope.of(settings).allows_repository, ledger, refs=refs
     )
