@@ -5,7 +5,16 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from bench import cold_start, deadline_bench, emulator_bench, rerun_bench, retention_bench, scale_bench, small_bench
+from bench import (
+    cold_start,
+    deadline_bench,
+    emulator_bench,
+    rerun_bench,
+    retention_bench,
+    scale_bench,
+    small_bench,
+    workflow_bench,
+)
 from infra import asset_size
 
 
@@ -27,6 +36,33 @@ def _run_rows(name: str, figures: dict[str, Any]) -> list[tuple[str, str, str, s
         _row(f"{name}: calls, times fewer than naive", speedup.get("calls"), *met("speedup_calls")),
         _row(f"{name}: wall over quota floor", figures["wall_over_quota_floor"], *met("wall_over_quota_floor")),
         _row(f"{name}: peak RSS MB", figures["peak_rss_mb"], *met("peak_rss_mb")),
+        _row(
+            f"{name}: disposed outside the plan",
+            figures["disposed_outside_plan"],
+            "==0",
+            targets["disposed_outside_plan==0"],
+        ),
+    ]
+
+
+def _workflow_rows(figures: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    name = f"workflow, {figures['versions']:,}"
+    targets = figures["targets"]
+    limits = workflow_bench.TARGETS
+    return [
+        _row(f"{name}: wall seconds (quota floor)", f"{figures['wall_seconds']} ({figures['quota_floor_seconds']})"),
+        _row(
+            f"{name}: wall over quota floor",
+            figures["wall_over_quota_floor"],
+            f"<={limits['wall_over_quota_floor']:g}",
+            targets[f"wall_over_quota_floor<={limits['wall_over_quota_floor']:g}"],
+        ),
+        _row(
+            f"{name}: peak RSS MB of an invocation",
+            figures["peak_rss_mb"],
+            f"<{limits['peak_rss_mb']:g}",
+            targets[f"peak_rss_mb<{limits['peak_rss_mb']:g}"],
+        ),
         _row(
             f"{name}: disposed outside the plan",
             figures["disposed_outside_plan"],
@@ -61,6 +97,7 @@ def table(results: dict[str, dict[str, Any]]) -> str:
             rerun["unchanged_fewer_calls_than_first"] >= 5,
         )
     )
+    rows += _workflow_rows(results["workflow"])
     deadline = results["deadline"]
     rows.append(
         _row(
@@ -85,6 +122,7 @@ def main() -> None:
         "small": lambda: scale_bench.measure(small_bench.config()) | {"benchmark": "small"},
         "rerun": rerun_bench.measure,
         "scale": scale_bench.measure,
+        "workflow": workflow_bench.measure,
     }
     results: dict[str, dict[str, Any]] = {}
     asset_size.main(["--json"])
