@@ -14,6 +14,7 @@ from bench import (
     scale_bench,
     small_bench,
     steady_bench,
+    workflow_bench,
 )
 from infra import asset_size
 
@@ -68,6 +69,33 @@ def _steady_rows(steady: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     ]
 
 
+def _workflow_rows(figures: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    name = f"workflow, {figures['versions']:,}"
+    targets = figures["targets"]
+    limits = workflow_bench.TARGETS
+    return [
+        _row(f"{name}: wall seconds (quota floor)", f"{figures['wall_seconds']} ({figures['quota_floor_seconds']})"),
+        _row(
+            f"{name}: wall over quota floor",
+            figures["wall_over_quota_floor"],
+            f"<={limits['wall_over_quota_floor']:g}",
+            targets[f"wall_over_quota_floor<={limits['wall_over_quota_floor']:g}"],
+        ),
+        _row(
+            f"{name}: peak RSS MB of an invocation",
+            figures["peak_rss_mb"],
+            f"<{limits['peak_rss_mb']:g}",
+            targets[f"peak_rss_mb<{limits['peak_rss_mb']:g}"],
+        ),
+        _row(
+            f"{name}: disposed outside the plan",
+            figures["disposed_outside_plan"],
+            "==0",
+            targets["disposed_outside_plan==0"],
+        ),
+    ]
+
+
 def table(results: dict[str, dict[str, Any]]) -> str:
     rows: list[tuple[str, str, str, str]] = [("figure", "measured", "target", "met")]
     cold = results["cold_import"]
@@ -94,6 +122,7 @@ def table(results: dict[str, dict[str, Any]]) -> str:
         )
     )
     rows += _steady_rows(results["steady"])
+    rows += _workflow_rows(results["workflow"])
     deadline = results["deadline"]
     rows.append(
         _row(
@@ -119,6 +148,7 @@ def main() -> None:
         "rerun": rerun_bench.measure,
         "steady": steady_bench.measure,
         "scale": scale_bench.measure,
+        "workflow": workflow_bench.measure,
     }
     results: dict[str, dict[str, Any]] = {}
     asset_size.main(["--json"])

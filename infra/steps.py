@@ -12,6 +12,7 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from disposer.constants import STEPS_HANDLER
+from disposer.settings import ENV_APPLY_CONCURRENCY, ENV_PLAN_CONCURRENCY
 from infra.config import DisposerConfig
 from infra.constants import DEPLOYED_POLICIES_FILE, ENV_POLICIES_FILE, STEPS_TIMEOUT
 from infra.function import DisposerLambda, grant_codeartifact
@@ -42,7 +43,12 @@ class StepsFunction(DisposerLambda):
             handler=STEPS_HANDLER,
             timeout=STEPS_TIMEOUT,
             description="runs the steps of a retention-policy run (the run workflow's tasks)",
-            # The Start step runs only the deployed policies, as the run function does.
-            environment={ENV_POLICIES_FILE: DEPLOYED_POLICIES_FILE},
+            # The Start step runs only the deployed policies, as the run function does; a shard takes its part
+            # of the quota share as one of PlanShards' planConcurrency, a part as one of ApplyParts'.
+            environment={
+                ENV_POLICIES_FILE: DEPLOYED_POLICIES_FILE,
+                ENV_PLAN_CONCURRENCY: str(config.plan_concurrency),
+                ENV_APPLY_CONCURRENCY: str(config.worker_concurrency),
+            },
         )
         grant_codeartifact(self, config)

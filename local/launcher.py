@@ -47,13 +47,14 @@ def _wait_until_ready(process: subprocess.Popen[str]) -> str:
 
 
 @contextmanager
-def moto_process(timeout: float = 30.0) -> Iterator[str]:
-    """moto in server mode on a free loopback port (DynamoDB, SQS, SSM, STS); yield its URL once it answers."""
+def moto_process(timeout: float = 30.0, *, module: str = "moto.server") -> Iterator[str]:
+    """moto in server mode on a free loopback port (DynamoDB, SQS, SSM, STS); yield its URL once it answers.
+    `module` runs another entry point taking moto.server's arguments (a benchmark's patched moto)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        [sys.executable, "-m", module, "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -61,11 +61,14 @@ def _sfn(endpoint_url: str | None) -> SFNClient:
     return cast("SFNClient", aws.client("stepfunctions", endpoint_url=endpoint_url))
 
 
-def codeartifact(settings: Settings, budget: Budget, *, api: bool = False) -> CodeArtifactClient:
+def codeartifact(
+    settings: Settings, budget: Budget, *, api: bool = False, invocations: int | None = None
+) -> CodeArtifactClient:
     """The CodeArtifact adapter of one invocation: its own call counter, no attempt that could outlast `budget`,
     and no write while the kill switch is off. An API request's (`api`) reads and writes get the timeouts
-    that fit its 25 s."""
-    pacing = PacingPlan(share=settings.quota_share, invocations=settings.concurrent_invocations)
+    that fit its 25 s. It paces itself to 1/`invocations` of the share (None: the deployment's
+    concurrent invocations): a workflow step names how many of it its Map runs at once."""
+    pacing = PacingPlan(share=settings.quota_share, invocations=invocations or settings.concurrent_invocations)
 
     def client(timeouts: Timeouts) -> Boto3Client:
         return _codeartifact_client(

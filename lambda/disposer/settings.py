@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     # invocations that can run at once; `threads` calls in flight per invocation.
     quota_share: float = Field(default=DEFAULT_QUOTA_SHARE, gt=0, le=1)
     concurrent_invocations: int = Field(default=1, ge=1, le=MAX_CONCURRENT_INVOCATIONS)
+    # The run workflow's steps: the Map that invokes plan_shard runs at most `plan_concurrency` of them at once,
+    # the one that invokes apply_part `apply_concurrency`, never both at once; each of those invocations
+    # paces itself to 1/that of the share. None: `concurrent_invocations`.
+    plan_concurrency: int | None = Field(default=None, ge=1, le=MAX_CONCURRENT_INVOCATIONS)
+    apply_concurrency: int | None = Field(default=None, ge=1, le=MAX_CONCURRENT_INVOCATIONS)
     threads: int = Field(default=DEFAULT_THREADS, ge=1, le=MAX_THREADS)
     # The run workflow: the state machine that runs scheduled and asynchronous runs, and the bucket that
     # keeps every run's shards, full plan, parts, approval and report.
@@ -114,6 +119,8 @@ ENV_REPOSITORIES = variable("repositories")
 ENV_MAX_ATTEMPTS = variable("max_attempts")
 ENV_QUOTA_SHARE = variable("quota_share")
 ENV_CONCURRENT_INVOCATIONS = variable("concurrent_invocations")
+ENV_PLAN_CONCURRENCY = variable("plan_concurrency")
+ENV_APPLY_CONCURRENCY = variable("apply_concurrency")
 ENV_THREADS = variable("threads")
 ENV_MEASURE_BYTES = variable("measure_bytes")
 ENV_POLICIES_FILE = variable("policies_file")

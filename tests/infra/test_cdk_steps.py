@@ -7,6 +7,7 @@ import aws_cdk as cdk
 from aws_cdk.assertions import Template
 
 from disposer.constants import STEPS_HANDLER
+from disposer.settings import ENV_APPLY_CONCURRENCY, ENV_PLAN_CONCURRENCY
 from infra.constants import (
     ENV_CONCURRENT_INVOCATIONS,
     ENV_MEASURE_BYTES,
@@ -74,11 +75,17 @@ def test_environments_alike_but_only_the_api_knows_the_state_machine(template: T
     steps = steps_function(template)[1]["Environment"]["Variables"]
 
     # WHEN / THEN they are the same, the policies, ledger, switch and reports bucket included, except that
-    # only the run function (the API) is told the state machine it starts and steers; the steps function
-    # cannot be (the machine's definition names the function: a cycle)
-    assert {key: value for key, value in run.items() if key != ENV_STATE_MACHINE_ARN} == steps
+    # only the run function (the API) is told the state machine it starts and steers (the steps function
+    # cannot be: the machine's definition names the function, a cycle), and only the steps function each
+    # Map's concurrency
+    maps = {ENV_PLAN_CONCURRENCY, ENV_APPLY_CONCURRENCY}
+    assert {key: value for key, value in run.items() if key != ENV_STATE_MACHINE_ARN} == {
+        key: value for key, value in steps.items() if key not in maps
+    }
     assert ENV_STATE_MACHINE_ARN in run
-    # AND each invocation paces itself to 1/max(planConcurrency 10, workerConcurrency 2) of half of each quota
+    # AND a shard paces itself to 1/planConcurrency (10) of half of each quota, a part to 1/workerConcurrency (2);
+    # anything else of the function to 1/max of the two
+    assert (steps[ENV_PLAN_CONCURRENCY], steps[ENV_APPLY_CONCURRENCY]) == ("10", "2")
     assert (steps[ENV_QUOTA_SHARE], steps[ENV_CONCURRENT_INVOCATIONS]) == ("0.5", "10")
     assert (steps[ENV_THREADS], steps[ENV_MEASURE_BYTES]) == ("8", "false")
 

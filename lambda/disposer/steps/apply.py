@@ -37,7 +37,8 @@ def apply_part(payload: dict[str, Any], settings: Settings, budget: Budget) -> d
     for ref in {item.ref for item in items}:
         Scope.of(settings).check(domain=ref.domain, domain_owner=ref.domain_owner, repository=ref.repository)
     merged = run.store.get_json(layout.merged_key(run.run_id)) or {}
-    codeartifact = services.codeartifact(settings, budget)
+    # Up to apply_concurrency parts are applied at once (and no shard is planned meanwhile): this one takes its part.
+    codeartifact = services.codeartifact(settings, budget, invocations=settings.apply_concurrency)
     executor = StoredPartExecutor(
         codeartifact,
         services.ledger(settings),

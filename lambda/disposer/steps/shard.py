@@ -29,7 +29,9 @@ def plan_shard(payload: dict[str, Any], settings: Settings, budget: Budget) -> d
     run = Run.load(store_of(settings), state.run_id)
     # A shard is only ever the one its run's inventory wrote: its key is derived, never taken from the payload.
     refs = [ref_of(line) for line in run.store.get_json(layout.shard_key(run.run_id, shard.shard)) or []]
-    codeartifact, ledger = services.codeartifact(settings, budget), services.ledger(settings)
+    # Up to plan_concurrency shards are planned at once: this one takes its part of the share.
+    codeartifact = services.codeartifact(settings, budget, invocations=settings.plan_concurrency)
+    ledger = services.ledger(settings)
     planner = PolicyPlanner(
         codeartifact, run.policy, run.as_of, Scope.of(settings).allows_repository, ledger, refs=refs
     )
