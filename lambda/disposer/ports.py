@@ -17,6 +17,7 @@ from disposer.model.memory import RememberedTimes, VersionRevision
 from disposer.model.outcomes import BatchOutcome
 from disposer.model.packages import PackageFormat, PackageListing, PackageRef, PackageVersionStatus
 from disposer.model.quarantine import QuarantineRecord
+from disposer.model.usage import Covered, Download
 
 
 class CallCount(Protocol):
@@ -130,6 +131,36 @@ class Ledger(Protocol):
     def get_hold(self, hold_id: str) -> Hold | UnreadableHold | None: ...
 
     def delete_hold(self, hold_id: str) -> Hold | UnreadableHold | None: ...
+
+    def downloads(self, ref: PackageRef) -> Mapping[str, Download]:
+        """The latest download the recorder saw of each of the package's versions, by version (one Query)."""
+        ...
+
+    def covered(self, start: datetime, end: datetime) -> Sequence[Covered]:
+        """The covered stretches of the trail that overlap [start, end] (digests fully processed, hours
+        backfilled)."""
+        ...
+
+
+class UsageStore(Protocol):
+    """The ledger as the usage recorder and the backfill write it: downloads, which only move forward, and the
+    trail's coverage."""
+
+    def record_download(self, ref: PackageRef, version: str, download: Download) -> bool:
+        """Remember `download` if it is later than the version's last one; True if it was (a replay: False)."""
+        ...
+
+    def log_file_processed(self, key: str) -> None:
+        """A log file was read whole: it counts toward the coverage of the digest that lists it (once)."""
+        ...
+
+    def digest_processed(self, key: str, start: datetime, end: datetime, listed: Sequence[str]) -> None:
+        """A digest file was read: [start, end) is covered once every log file it lists is processed."""
+        ...
+
+    def hour_backfilled(self, start: datetime) -> None:
+        """Every event of the hour from `start` was read by a backfill: that hour is covered."""
+        ...
 
 
 class PackageDirectory(Protocol):

@@ -11,7 +11,8 @@ Key design (partition key `pk`, sort key `sk`, TTL `expires_at`), one item famil
 - the same partition, `sk` `quarantine#<policy>#<version>`: a version a policy archived (revision, status
   before, start, run, and when a run first saw it restored), one readable item per version, read with
   one Query per package by a policy that quarantines;
-- `pk` `holds`, `sk` `hold#<hold id>`: one hold (it expires from the table a day after its `until`).
+- `pk` `holds`, `sk` `hold#<hold id>`: one hold (it expires from the table a day after its `until`);
+- downloads (`usage#<version>` in the package's partition) and the trail's coverage: ledger/usage.py.
 
 Holds are at most 10,000 (safety/holds.py), and one Query reads them all. `#` appears in none of the names
 (CodeArtifact forbids it in versions, packages and namespaces; a revision comes last).
@@ -37,10 +38,12 @@ from disposer.ledger.holds import (
     read_entry,
 )
 from disposer.ledger.memory import memory_items, read_memories
+from disposer.ledger.usage import COVERAGE_KEY, USAGE_PREFIX, coverage_range, read_covered, read_download
 from disposer.model.holds import Hold
 from disposer.model.memory import RememberedTimes, TimesSource, VersionRevision
 from disposer.model.packages import PackageRef, PackageVersionStatus
 from disposer.model.quarantine import QuarantineRecord
+from disposer.model.usage import Covered, Download
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -190,6 +193,32 @@ class LedgerTable:
                 return False
             raise
         return True
+
+    # -- usage (ledger/usage.py) ------------------------------------------------------------------------
+
+    def downloads(self, ref: PackageRef) -> dict[str, Download]:
+        """The latest download the recorder saw of each of the package's versions: one Query."""
+        found: dict[str, Download] = {}
+        with _translated():
+            for item in self._query(package_key(ref), USAGE_PREFIX):
+                read = read_download(item)
+                if read is not None:
+                    found[read[0]] = read[1]
+        return found
+
+    def covered(self, start: datetime, end: datetime) -> list[Covered]:
+        """The covered stretches that can overlap [start, end]: one Query of the coverage partition (about 8,760
+        items for a year of hourly digests, two or three pages)."""
+        low, high = coverage_range(start, end)
+        paginator = self._client.get_paginator("query")
+        with _translated():
+            pages = paginator.paginate(
+                TableName=self.name,
+                KeyConditionExpression="pk = :pk AND sk BETWEEN :low AND :high",
+                ExpressionAttributeValues={":pk": {"S": COVERAGE_KEY}, ":low": {"S": low}, ":high": {"S": high}},
+            )
+            items = [item for page in pages for item in page.get("Items", [])]
+        return [stretch for stretch in map(read_covered, items) if stretch is not None]
 
     # -- holds (ledger/holds.py) ------------------------------------------------------------------------
 
