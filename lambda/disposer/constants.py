@@ -35,6 +35,16 @@ METRIC_VERSIONS_HELD = "VersionsHeld"
 METRIC_DISPOSALS_DISABLED = "DisposalsDisabled"
 # Ledger items that do not parse (a hold that cannot be read), counted each time a request meets one.
 METRIC_UNREADABLE_LEDGER_ITEMS = "UnreadableLedgerItems"
+# Usage (keep.downloadedWithinDays): candidates a run kept because usage was unknown (a coverage gap).
+METRIC_USAGE_UNKNOWN = "VersionsKeptUsageUnknown"
+# The usage recorder, per invocation (dimension set [service]): files read whole, files that could not be
+# read (never counted as processed, so their hour stays uncovered), records skipped as malformed, downloads
+# that moved a version's last download forward, and digest files read (one an hour while the trail delivers).
+METRIC_TRAIL_FILES_READ = "TrailFilesRead"
+METRIC_TRAIL_FILES_UNREADABLE = "TrailFilesUnreadable"
+METRIC_TRAIL_RECORDS_SKIPPED = "TrailRecordsSkipped"
+METRIC_DOWNLOADS_RECORDED = "DownloadsRecorded"
+METRIC_DIGESTS_READ = "DigestsRead"
 # Dimension sets: the alarms watch the aggregate; the dashboard breaks down by policy and trigger.
 METRIC_DIMENSIONS_AGGREGATE = ("service",)
 METRIC_DIMENSIONS_BREAKDOWN = ("service", "policy", "trigger")
