@@ -39,7 +39,7 @@ _ACCOUNT = re.compile(r"arn:[^:]+:lambda:[^:]*:(\d{12}):")
 @metrics.log_metrics(capture_cold_start_metric=True)
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    recorder = recorder_for(Settings.from_environment(), context)
+    recorder = recorder_for(Settings.from_environment(), context.invoked_function_arn)
     tally = Tally()
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
     try:
@@ -54,14 +54,14 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         _emit(tally)
 
 
-def recorder_for(settings: Settings, context: LambdaContext) -> Recorder:
+def recorder_for(settings: Settings, function_arn: str) -> Recorder:
     """The recorder of this deployment. The domain owner's account, when the settings do not name it, is the
     function's own (a deployment's domain is in its account unless it says otherwise): an organization trail
     delivers every account's files, and only the owner's hold the domain's downloads."""
     store = services.usage_store(settings)
     if store is None:
         raise LedgerRequiredError("the usage recorder writes to the ledger table, and none is configured")
-    found = _ACCOUNT.match(context.invoked_function_arn or "")
+    found = _ACCOUNT.match(function_arn or "")
     owner = settings.domain_owner or (found[1] if found else None)
     return Recorder(
         store=store,
