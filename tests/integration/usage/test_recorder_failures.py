@@ -4,14 +4,18 @@ own message only (SQS's partial batch response), and the batch's other messages 
 
 import gzip
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
+from disposer import services
 from disposer.errors import LedgerRequiredError
 from disposer.model.packages import PackageFormat, PackageRef
 from disposer.recorder import lambda_handler
+from disposer.settings import Settings
 from local.events import LambdaContext
 from local.trail.events import s3_notification, sqs_event
 from local.trail.files import gzipped_records
@@ -90,22 +94,36 @@ def test_corrupt_digest_is_reported_and_covers_nothing(trail: Trail, printed: An
     assert [line["key"] for line in printed() if line.get("message") == "trail file unreadable"] == [files.digest]
 
 
-def test_a_failure_that_may_heal_fails_only_its_message(trail: Trail, monkeypatch: pytest.MonkeyPatch):
-    # GIVEN a deployment that reads any bucket, and a notice of a bucket that does not exist (yet)
-    monkeypatch.delenv("DISPOSER_USAGE_BUCKET")
-    files = trail.writer.deliver_hour(HOUR, [downloads(HOUR, 2)])
-    event = sqs_event(
-        [
-            s3_notification("bucket-not-created-yet", files.log_files[0]),
-            s3_notification(BUCKET, files.log_files[0]),
-            "not even JSON",
-        ]
-    )
+@pytest.fixture
+def throttled_key() -> Iterator[list[str]]:
+    """S3 answers SlowDown (after botocore's retries) to the recorder's GetObject of the keys in the list."""
+    keys: list[str] = []
+
+    def slow_down(params: dict[str, Any], **_: Any) -> None:
+        if params.get("Key") in keys:
+            raise ClientError({"Error": {"Code": "SlowDown", "Message": "Reduce your request rate."}}, "GetObject")
+
+    client = services._s3(Settings.from_environment().s3_endpoint)  # noqa: SLF001 - the recorder's own client
+    client.meta.events.register("before-parameter-build.s3.GetObject", slow_down)
+    yield keys
+    client.meta.events.unregister("before-parameter-build.s3.GetObject", slow_down)
+
+
+def test_a_failure_that_may_heal_fails_only_its_message(trail: Trail, throttled_key: list[str]):
+    # GIVEN an hour's two files, S3 throttling the reads of the first
+    files = trail.writer.deliver_hour(HOUR, [downloads(HOUR, 2), downloads(HOUR + timedelta(minutes=30), 3)])
+    throttled_key.append(files.log_files[0])
+    event = sqs_event([s3_notification(BUCKET, key) for key in files.log_files] + ["not even JSON"])
     # WHEN the batch is handled
     answer = lambda_handler(event, LambdaContext())
-    # THEN only the first message comes back to be delivered again; the good one was read, the junk dropped
+    # THEN only the first message comes back, to be delivered again; the second was read, the junk dropped
     assert answer == {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}]}
-    assert set(trail.ledger.downloads(LODASH)) == {"1.0.0", "1.0.1"}
+    assert trail.ledger.downloads(LODASH)["1.0.2"].at == at(HOUR + timedelta(minutes=30), 2)
+    # AND once S3 answers again, the message delivered again is read, and the hour is covered with its digest
+    throttled_key.clear()
+    assert trail.notify(files.log_files[0], files.digest) == {"batchItemFailures": []}
+    assert trail.ledger.downloads(LODASH)["1.0.1"].at == at(HOUR + timedelta(minutes=30), 1)
+    assert trail.ledger.covered(HOUR, HOUR + timedelta(hours=1)) != []
 
 
 def test_ledger_unavailable_fails_every_message(trail: Trail, monkeypatch: pytest.MonkeyPatch):
