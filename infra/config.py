@@ -34,6 +34,7 @@ from infra.constants import (
     MAX_WORKER_CONCURRENCY,
     REPO_ROOT,
 )
+from infra.usage_config import UsageTrail, parse_usage_trail
 
 # CloudWatch Logs accepts only these retention periods; "never expire" is deliberately not offered.
 RETENTION_DAYS: Mapping[int, logs.RetentionDays] = {
@@ -181,6 +182,9 @@ class DisposerConfig(BaseModel):
     measure_bytes: bool = DEFAULT_MEASURE_BYTES
     # A part not applied within this many hours of its plan is reported EXPIRED, never applied.
     plan_ttl_hours: Annotated[float, Field(gt=0, le=MAX_PLAN_TTL_HOURS)] = DEFAULT_PLAN_TTL_HOURS
+    # The CloudTrail trail whose downloads keep.downloadedWithinDays reads (infra/usage_config.py); None: no
+    # recorder is deployed, and no policy may keep by downloads.
+    usage_trail: Annotated[UsageTrail | None, BeforeValidator(parse_usage_trail)] = None
 
     @property
     def concurrent_invocations(self) -> int:
