@@ -14,6 +14,8 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from infra.context_values import dedupe, split_names
+
 # Where CloudTrail writes under the trail's prefix: <prefix>/AWSLogs/<account>/CloudTrail[-Digest]/...
 TRAIL_FOLDER = "AWSLogs/"
 # CloudTrail's own limit on a trail's S3KeyPrefix.
@@ -85,17 +87,6 @@ def _check_key_arn(arn: str) -> str:
     return arn
 
 
-def _dedupe(globs: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(globs))
-
-
-def _split_globs(value: object) -> object:
-    # A string holds one ARN glob or several, comma-separated.
-    if isinstance(value, str):
-        return [part.strip() for part in value.split(",") if part.strip()]
-    return value
-
-
 BucketName = Annotated[str, AfterValidator(_check_bucket)]
 PrincipalGlob = Annotated[str, Field(max_length=2048), AfterValidator(_check_principal)]
 KeyArn = Annotated[str, AfterValidator(_check_key_arn)]
@@ -109,7 +100,7 @@ class UsageTrail(BaseModel):
     bucket: BucketName
     prefix: Annotated[str, AfterValidator(_normalize_prefix)] = ""
     # Callers whose reads are not downloads (scanners, mirrors): their events do not count.
-    ignore_principals: Annotated[tuple[PrincipalGlob, ...], BeforeValidator(_split_globs), AfterValidator(_dedupe)] = ()
+    ignore_principals: Annotated[tuple[PrincipalGlob, ...], BeforeValidator(split_names), AfterValidator(dedupe)] = ()
     # The trail's SSE-KMS key, if it has one: the recorder decrypts its files with it, through S3 only.
     kms_key_arn: KeyArn | None = None
 
