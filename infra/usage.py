@@ -14,6 +14,8 @@ S3 with the trail's key, if it has one); the ledger construct grants it its writ
 is given nothing of CodeArtifact.
 """
 
+from typing import Any
+
 from aws_cdk import ArnFormat, Stack
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
@@ -49,6 +51,19 @@ TRAIL_OBJECT_ACTIONS = ("s3:GetObject",)
 TRAIL_KEY_ACTIONS = ("kms:Decrypt",)
 
 
+def _queue(scope: Construct, construct_id: str, **options: Any) -> sqs.Queue:
+    """A queue encrypted at rest (SQS managed keys: S3 and EventBridge send to it with no key policy to admit them),
+    refusing requests without TLS, keeping messages 14 days."""
+    return sqs.Queue(
+        scope,
+        construct_id,
+        encryption=sqs.QueueEncryption.SQS_MANAGED,
+        enforce_ssl=True,
+        retention_period=USAGE_QUEUE_RETENTION,
+        **options,
+    )
+
+
 class UsageRecorder(Construct):
     """The queue and its dead-letter queue, the rule that feeds it, and the recorder function it feeds."""
 
@@ -64,20 +79,11 @@ class UsageRecorder(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.trail = trail
-        self.dead_letter_queue = sqs.Queue(
-            self,
-            "DeadLetterQueue",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=USAGE_QUEUE_RETENTION,
-        )
-        self.queue = sqs.Queue(
+        self.dead_letter_queue = _queue(self, "DeadLetterQueue")
+        self.queue = _queue(
             self,
             "Queue",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
             visibility_timeout=USAGE_QUEUE_VISIBILITY,
-            retention_period=USAGE_QUEUE_RETENTION,
             dead_letter_queue=sqs.DeadLetterQueue(
                 queue=self.dead_letter_queue, max_receive_count=USAGE_MAX_RECEIVE_COUNT
             ),
@@ -104,15 +110,7 @@ class UsageRecorder(Construct):
             audit_trail=False,
             environment=self.environment,
         )
-        self.recorder.function.add_event_source(
-            sources.SqsEventSource(
-                self.queue,
-                batch_size=RECORDER_BATCH_SIZE,
-                max_concurrency=RECORDER_MAX_CONCURRENCY,
-                # One file that fails is retried alone: the others of its batch are done.
-                report_batch_item_failures=True,
-            )
-        )
+        self._feed_recorder()
         self._grant_trail_reads()
 
     @property
@@ -149,6 +147,17 @@ class UsageRecorder(Construct):
         if self.trail.ignore_principals:
             environment[ENV_USAGE_IGNORE_PRINCIPALS] = ",".join(self.trail.ignore_principals)
         return environment
+
+    def _feed_recorder(self) -> None:
+        self.recorder.function.add_event_source(
+            sources.SqsEventSource(
+                self.queue,
+                batch_size=RECORDER_BATCH_SIZE,
+                max_concurrency=RECORDER_MAX_CONCURRENCY,
+                # One file that fails is retried alone: the others of its batch are done.
+                report_batch_item_failures=True,
+            )
+        )
 
     def _admit_bucket_notifications(self) -> None:
         """For a deployer who sends the bucket's notifications straight to the queue instead of through EventBridge:
