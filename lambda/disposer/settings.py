@@ -83,8 +83,13 @@ class Settings(BaseSettings):
     domain: str | None = None
     domain_owner: str | None = None
     repositories: Annotated[tuple[str, ...], NoDecode] = ()
+    # The usage recorder: the bucket its CloudTrail trail delivers to, the key prefix before `AWSLogs/` ("" or
+    # ending in "/"), and the callers (ARN globs) whose downloads do not count. None: no trail.
+    usage_bucket: str | None = None
+    usage_prefix: str = ""
+    usage_ignore_principals: Annotated[tuple[str, ...], NoDecode] = ()
 
-    @field_validator("repositories", mode="before")
+    @field_validator("repositories", "usage_ignore_principals", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):
@@ -131,3 +136,6 @@ ENV_REPORTS_BUCKET = variable("reports_bucket")
 ENV_SHARD_PACKAGES = variable("shard_packages")
 ENV_SWITCH_PARAMETER = variable("switch_parameter")
 ENV_SWITCH_CACHE_SECONDS = variable("switch_cache_seconds")
+ENV_USAGE_BUCKET = variable("usage_bucket")
+ENV_USAGE_PREFIX = variable("usage_prefix")
+ENV_USAGE_IGNORE_PRINCIPALS = variable("usage_ignore_principals")
