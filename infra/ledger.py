@@ -11,7 +11,8 @@ forged publish time or quarantine record could make a version look old, or its q
 hold deleted straight in the table would re-enable a disposal with no record in the service's logs.
 So holds are placed and removed through the API, attributed to its caller; reads stay with IAM. The
 recorder may only put and update items, and only in the partitions it writes (IAM's
-`dynamodb:LeadingKeys`): packages' (their downloads), the trail's coverage and its files; never the holds.
+`dynamodb:LeadingKeys`): packages' downloads, the trail's coverage and its files; never a package's publish
+times or quarantine records, never the holds.
 """
 
 from aws_cdk import RemovalPolicy
@@ -19,7 +20,7 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from disposer.ledger.usage import COVERAGE_KEY, TRAIL_FILE_PREFIX
+from disposer.ledger.usage import COVERAGE_KEY, TRAIL_FILE_PREFIX, USAGE_PREFIX
 from infra.constants import ENV_LEDGER_TABLE, LEDGER_PARTITION_KEY, LEDGER_SORT_KEY, LEDGER_TTL_ATTRIBUTE
 from infra.function import DisposerFunction, DisposerLambda
 
@@ -31,11 +32,12 @@ from infra.function import DisposerFunction, DisposerLambda
 STEPS_LEDGER_ACTIONS = ("dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:UpdateItem")
 RUN_LEDGER_ACTIONS = (*STEPS_LEDGER_ACTIONS, "dynamodb:PutItem", "dynamodb:DeleteItem")
 # The usage recorder records a version's latest download and the trail's coverage (conditional UpdateItem) and
-# a digest's or a log file's first sight (PutItem), in the partitions below only: a package's (`pkg#...`,
-# disposer/ledger/table.py's package_key), the coverage partition and one per trail file. Both actions carry
+# a digest's or a log file's first sight (PutItem), in the partitions below only: a package's downloads
+# (`usage#pkg#...`, disposer/ledger/usage.py), the coverage partition and one per trail file: never a package's
+# own partition (publish times, quarantine records), nor the holds. Both actions carry
 # exactly one partition key, so ForAllValues never meets an empty set there.
 RECORDER_LEDGER_ACTIONS = ("dynamodb:UpdateItem", "dynamodb:PutItem")
-RECORDER_PARTITIONS = ("pkg#*", COVERAGE_KEY, f"{TRAIL_FILE_PREFIX}*")
+RECORDER_PARTITIONS = (f"{USAGE_PREFIX}*", COVERAGE_KEY, f"{TRAIL_FILE_PREFIX}*")
 # Every action that writes or deletes an item: denied to all but the functions' roles, holds included.
 # TransactWriteItems and BatchWriteItem are authorized as well as the Put/Update/DeleteItem they carry;
 # ExecuteStatement and BatchExecuteStatement as the PartiQL actions.

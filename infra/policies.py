@@ -38,7 +38,7 @@ def _scope_problems(index: int, policy: RetentionPolicy, config: DisposerConfig)
         )
     # keep.downloadedWithinDays reads the downloads the usage recorder keeps: without a trail, none are ever kept,
     # every hour is a gap, and the policy would keep every candidate forever.
-    if config.usage_trail is None and getattr(policy.keep, "downloaded_within_days", None) is not None:
+    if config.usage_trail is None and policy.keep.downloaded_within_days is not None:
         problems.append(
             f"{where}: keep.downloadedWithinDays needs the usage recorder: set the usageTrail context key to the "
             "CloudTrail trail's bucket (docs/deploy.md, section Keeping what is downloaded)"

@@ -233,7 +233,7 @@ def _expected_grants(stack: DisposerStack, *, key_arn: str | None, objects: str)
     usage = _usage(stack)
     queue = f"<{logical_id(usage.queue)}.Arn>"
     table = f"<{logical_id(stack.ledger.table)}.Arn>"
-    partitions = flat({"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["pkg#*", "coverage", "trailfile#*"]}})
+    partitions = flat({"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["usage#*", "coverage", "trailfile#*"]}})
     expected = {
         ("logs:CreateLogStream", f"<{logical_id(usage.recorder.log_group)}.Arn>", ""),
         ("logs:PutLogEvents", f"<{logical_id(usage.recorder.log_group)}.Arn>", ""),
@@ -303,8 +303,8 @@ def test_recorder_leading_keys_admit_the_partitions_it_writes_and_no_other(tuned
     # WHEN / THEN IAM allows the recorder's writes there
     for partition in (download, COVERAGE_KEY, trail_file):
         assert _leading_keys_allow(tuned_template, partition), partition
-    # AND refuses them in the holds partition or any other
-    for partition in (HOLDS_KEY, "coverage2", "runs", "trailfile"):
+    # AND refuses them in the holds partition, a package's own (publish times, quarantine records) or any other
+    for partition in (HOLDS_KEY, package_key(ref), "coverage2", "runs", "trailfile"):
         assert not _leading_keys_allow(tuned_template, partition), partition
 
 

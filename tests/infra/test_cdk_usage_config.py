@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from disposer.retention.policy import KeepRule
 from infra.config import ConfigError, parse_config
 from infra.policies import PolicyFileError
 from infra.stack import build_app
@@ -120,9 +119,6 @@ USAGE_POLICY: dict[str, Any] = {
     "repository": "releases",
     "keep": {"latest": 3, "downloadedWithinDays": 30},
 }
-needs_usage_rule = pytest.mark.skipif(
-    "downloaded_within_days" not in KeepRule.model_fields, reason="KeepRule has no downloadedWithinDays yet"
-)
 
 
 def _policies_file(tmp_path: Path) -> str:
@@ -131,7 +127,6 @@ def _policies_file(tmp_path: Path) -> str:
     return str(path)
 
 
-@needs_usage_rule
 def test_build_app_policy_keeping_by_downloads_without_a_trail_raises(tmp_path: Path):
     # GIVEN a policy with keep.downloadedWithinDays and a deployment without usageTrail
     app = make_app({"policiesFile": _policies_file(tmp_path)})
@@ -143,7 +138,6 @@ def test_build_app_policy_keeping_by_downloads_without_a_trail_raises(tmp_path: 
     assert app.node.children == []
 
 
-@needs_usage_rule
 def test_build_app_policy_keeping_by_downloads_with_a_trail_synthesizes(tmp_path: Path):
     # GIVEN the same policy and a trail / WHEN the app is built / THEN it synthesizes with the recorder
     stack = build_app(make_app({"policiesFile": _policies_file(tmp_path), "usageTrail": '{"bucket": "acme-trail"}'}))
