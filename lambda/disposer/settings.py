@@ -83,11 +83,13 @@ class Settings(BaseSettings):
     domain: str | None = None
     domain_owner: str | None = None
     repositories: Annotated[tuple[str, ...], NoDecode] = ()
-    # The usage recorder: the bucket its CloudTrail trail delivers to, the key prefix before `AWSLogs/` ("" or
-    # ending in "/"), and the callers (ARN globs) whose downloads do not count. None: no trail.
+    # The usage recorder: the bucket (and key prefix) an existing trail delivers to, and the callers (ARN globs,
+    # `*` and `?`) whose downloads do not count (scanners). Objects of other buckets or prefixes are ignored.
     usage_bucket: str | None = None
     usage_prefix: str = ""
     usage_ignore_principals: Annotated[tuple[str, ...], NoDecode] = ()
+    # The function's own region (Lambda sets it): the recorder reads only the trail's files of this region.
+    region: str | None = Field(default=None, validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION"))
 
     @field_validator("repositories", "usage_ignore_principals", mode="before")
     @classmethod

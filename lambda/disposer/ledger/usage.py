@@ -6,11 +6,13 @@
   (publish times, quarantine records), so that the recorder's role can be held by IAM's
   `dynamodb:LeadingKeys` to the partitions it writes and never touch what decides a disposal;
 - `pk` `coverage`, `sk` `<start>#digest#<digest file key>`: one digest file of the trail, covering
-  [`start`, `end`), with `pending`, the number of the log files it lists not yet processed (covered at 0);
+  [`start`, `end`), with `pending`, the number of the log files it lists not yet processed (covered at 0),
+  and `waiting`, those files' ids (a set, gone once empty: it makes each file count once, ledger/usage_store.py);
   `sk` `<start>#backfill`: one hour a backfill read whole (`pending` 0). `<start>` is ISO 8601 in UTC to the
   second (`2026-11-25T03:00:00Z`), so the sort key orders the stretches by time;
-- `pk` `trailfile#<log file key>`, `sk` `file`: one log file: `processed` once read whole, `digest` once a
-  digest listed it (each of the two steps counts the file toward its digest once, whichever comes second).
+- `pk` `trailfile#<log file key>`, `sk` `file`: one log file: `processed` once read whole, `digest` (the sort
+  keys of the digests' items) once a digest listed it (whichever of the two steps comes second counts the file
+  toward its digest).
 """
 
 from collections.abc import Mapping
