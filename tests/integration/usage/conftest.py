@@ -13,6 +13,7 @@ import pytest
 from moto import mock_aws
 
 from disposer.ledger.table import LedgerTable, package_key
+from disposer.ledger.usage import USAGE_PREFIX
 from disposer.model.packages import PackageFormat, PackageRef
 from disposer.model.usage import Download
 from disposer.recorder import lambda_handler
@@ -66,8 +67,8 @@ class Trail:
         """Every package's recorded downloads, by package partition and version."""
         found: dict[str, dict[str, Download]] = {}
         for item in self.state():
-            if item["sk"]["S"].startswith("usage#"):
-                found.setdefault(item["pk"]["S"], {})
+            if item["pk"]["S"].startswith(USAGE_PREFIX):
+                found.setdefault(item["pk"]["S"].removeprefix(USAGE_PREFIX), {})
         return {key: self.ledger.downloads(_ref_of(key)) for key in found}
 
 
