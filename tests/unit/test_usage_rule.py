@@ -155,12 +155,15 @@ def _reader(ledger: _Ledger, now: datetime = NOW, trusted: datetime = NOW) -> Us
     return UsageReader.for_run(ledger, policy(**USAGE_POLICY), now, trusted)  # type: ignore[arg-type]
 
 
-def test_the_window_reaches_an_hour_before_the_later_clock() -> None:
+def test_the_window_reaches_an_hour_before_the_later_clock_on_the_hour() -> None:
     backdated = NOW - timedelta(days=60)
     assert coverage_window(policy(**USAGE_POLICY), backdated, NOW) == (
         backdated - timedelta(days=30),
         NOW - timedelta(hours=1),
     )
+    # Minutes past the hour need no more than the hour before it.
+    late = NOW + timedelta(minutes=41, seconds=5)
+    assert coverage_window(policy(**USAGE_POLICY), NOW, late) == (NOW - timedelta(days=30), NOW - timedelta(hours=1))
 
 
 def test_a_covered_window_reads_each_selected_package_once() -> None:

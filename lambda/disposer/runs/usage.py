@@ -2,7 +2,7 @@
 each package's downloads, read as its ages are.
 
 The coverage that must hold runs from the window's start (the decision clock less N days) to an hour before
-the later of the decision clock and the function's own: a run whose clock is set back (an event's time,
+the later of the decision clock and the function's own (on the hour): a run whose clock is set back (an event's time,
 --as-of) still needs every later hour covered, as a download after its clock keeps a version too. What cannot
 be read is unknown, and unknown usage keeps every candidate it touches: a gap or a coverage read that fails
 keeps the whole run's, a package whose downloads cannot be read keeps its own.
@@ -29,9 +29,13 @@ NOTHING_SELECTED = PackageUsage()
 
 
 def coverage_window(policy: RetentionPolicy, now: datetime, trusted: datetime) -> tuple[datetime, datetime] | None:
-    """The stretch the trail must cover for this run to trust its downloads (None: the policy has no usage rule)."""
+    """The stretch the trail must cover for this run to trust its downloads (None: the policy has no usage rule):
+    up to the hour before the later clock's hour, so that a run a few minutes past the hour (a schedule's
+    delivery, a workflow's shard) does not wait on the digest CloudTrail delivers after the hour."""
     start = window_start(policy, now)
-    return None if start is None else (start, max(now, trusted) - SETTLING)
+    if start is None:
+        return None
+    return start, _hour_before(max(now, trusted))
 
 
 @dataclass(frozen=True)
@@ -94,5 +98,10 @@ class UsageReport:
 
 def usage_report(ledger: Ledger, ref: PackageRef, days: int, now: datetime) -> UsageReport:
     """The package's last downloads and the coverage of the `days` before `now` (its last hour excepted)."""
-    start, end = now - timedelta(days=days), now - SETTLING
+    start, end = now - timedelta(days=days), _hour_before(now)
     return UsageReport(start, end, _gap(ledger, start, end), ledger.downloads(ref))
+
+
+def _hour_before(moment: datetime) -> datetime:
+    """The start of the hour before `moment`'s: what a run at `moment` needs covered up to."""
+    return moment.replace(minute=0, second=0, microsecond=0) - SETTLING
