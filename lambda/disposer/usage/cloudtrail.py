@@ -1,6 +1,7 @@
 """One CloudTrail record: a download of a version of the deployment's domain, or why it is not one.
 
-A download is a `ReadFromRepository` event of `codeartifact.amazonaws.com` with no `errorCode` and a
+A download is a `ReadFromRepository` event (a package manager's read) or a `GetPackageVersionAsset` call (the
+API's, how generic packages are fetched) of `codeartifact.amazonaws.com` with no `errorCode` and a
 `packageVersion` (without one it is a metadata read: a package manager listing versions, not fetching one).
 Its time is `eventTime`; its principal `userIdentity.arn`. A record that claims to be a download but does not
 parse (a field missing or of the wrong type, a format this service does not know, a name CodeArtifact would
@@ -19,6 +20,15 @@ from disposer.usage.principals import PrincipalGlobs
 
 EVENT_SOURCE = "codeartifact.amazonaws.com"
 EVENT_NAME = "ReadFromRepository"
+# The API call that fetches one asset of a version (how generic packages are downloaded, and what any
+# script may call for any format): a download too, named by the API's own request fields. Counting it can
+# only keep more versions, never fewer.
+ASSET_EVENT_NAME = "GetPackageVersionAsset"
+# Where each event names the package: ReadFromRepository's fields, and the API request's.
+_FIELDS = {
+    EVENT_NAME: ("domainName", "repositoryName", "packageFormat", "packageNamespace", "packageName"),
+    ASSET_EVENT_NAME: ("domain", "repository", "format", "namespace", "package"),
+}
 # CodeArtifact's own constraint on names and versions (model/packages.py); the ledger's keys rely on no `#`.
 _NAME = re.compile(r"[^#/\s]{1,255}")
 
@@ -59,7 +69,7 @@ def read_download(record: Any, scope: DownloadScope) -> TrailDownload | Skipped:
     """The download `record` is, or why it is not one."""
     if not isinstance(record, dict):
         return Skipped.MALFORMED
-    if record.get("eventSource") != EVENT_SOURCE or record.get("eventName") != EVENT_NAME:
+    if record.get("eventSource") != EVENT_SOURCE or record.get("eventName") not in _FIELDS:
         return Skipped.NOT_A_DOWNLOAD
     if record.get("errorCode") is not None:
         return Skipped.NOT_A_DOWNLOAD
@@ -69,7 +79,7 @@ def read_download(record: Any, scope: DownloadScope) -> TrailDownload | Skipped:
     if params.get("packageVersion") is None:
         return Skipped.NOT_A_DOWNLOAD
     try:
-        found = _download(record, params)
+        found = _download(record, params, _FIELDS[record["eventName"]])
     except _Malformed:
         return Skipped.MALFORMED
     ref = found.ref
@@ -82,13 +92,14 @@ def read_download(record: Any, scope: DownloadScope) -> TrailDownload | Skipped:
     return found
 
 
-def _download(record: dict[str, Any], params: dict[str, Any]) -> TrailDownload:
+def _download(record: dict[str, Any], params: dict[str, Any], fields: tuple[str, ...]) -> TrailDownload:
     """The download of a record that claims to be one; _Malformed if it does not parse."""
+    domain, repository, format_field, namespace_field, package = fields
     try:
-        package_format = PackageFormat(_text(params, "packageFormat").lower())
+        package_format = PackageFormat(_text(params, format_field).lower())
     except ValueError as error:
         raise _Malformed(str(error)) from None
-    namespace = params.get("packageNamespace") or None
+    namespace = params.get(namespace_field) or None
     if namespace is not None:
         namespace = _name(namespace)
         # npm's namespace is its scope, which CodeArtifact's API names without the `@`.
@@ -96,12 +107,12 @@ def _download(record: dict[str, Any], params: dict[str, Any]) -> TrailDownload:
             namespace = _name(namespace.removeprefix("@"))
     owner = params.get("domainOwner", record.get("recipientAccountId"))
     ref = PackageRef(
-        domain=_text(params, "domainName"),
+        domain=_text(params, domain),
         domain_owner=None if owner is None else _text({"owner": owner}, "owner"),
-        repository=_text(params, "repositoryName"),
+        repository=_text(params, repository),
         format=package_format,
         namespace=namespace,
-        package=_name(params.get("packageName")),
+        package=_name(params.get(package)),
     )
     return TrailDownload(ref, _name(params.get("packageVersion")), Download(_time(record), _principal(record)))
 

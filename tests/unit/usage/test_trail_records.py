@@ -222,3 +222,28 @@ def test_read_download_malformed_download_is_skipped_as_malformed(change: str):
 @pytest.mark.parametrize("record", [None, 42, "ReadFromRepository", ["a"]])
 def test_read_download_record_not_an_object_is_malformed(record: Any):
     assert read_download(record, SCOPE) is Skipped.MALFORMED
+
+
+def test_read_download_an_asset_fetched_through_the_api_is_a_download_too():
+    # GIVEN a GetPackageVersionAsset call (how generic packages are downloaded), named by the API's fields
+    record = read_record(TrailRead("generic", "nightly", "2026.03.01", AT, namespace="ci"))
+    record["eventName"] = "GetPackageVersionAsset"
+    record["requestParameters"] = {
+        "domain": "acme",
+        "domainOwner": "111122223333",
+        "repository": "releases",
+        "format": "generic",
+        "namespace": "ci",
+        "package": "nightly",
+        "packageVersion": "2026.03.01",
+        "asset": "nightly.tar.gz",
+    }
+    # WHEN / THEN it counts as that version's download: counting it can only keep more
+    found = read_download(record, SCOPE)
+    assert not isinstance(found, Skipped)
+    assert (found.ref.format, found.ref.namespace, found.ref.package, found.version) == (
+        "generic",
+        "ci",
+        "nightly",
+        "2026.03.01",
+    )
