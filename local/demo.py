@@ -17,7 +17,7 @@ from disposer.model.report import RunReportBody
 from disposer.pages.view import PlanView
 from disposer.retention.loader import load_policies
 from disposer_cli.output import print_summary, print_table
-from local import demo_safety, demo_workflow
+from local import demo_safety, demo_usage, demo_workflow
 from local.events import LambdaContext, api_gateway_event, process_clock, run_event
 from local.launcher import emulator_process, moto_process
 
@@ -137,6 +137,7 @@ def main() -> int:
         demo_safety.hold_story(demo, RUN_TIME)
         demo_safety.quarantine_story(demo, RUN_TIME)
         demo_safety.switch_story(demo, RUN_TIME, demo_safety.HOLD_POLICY)
+        demo_usage.usage_story(demo, RUN_TIME, moto_url)
         summarize(demo.records())
         demo_workflow.workflow_story(moto_url, {})
     return 0

@@ -59,7 +59,7 @@ def seed() -> dict[str, Any]:
 
 def workflow_story(moto_url: str, environment: Mapping[str, str]) -> None:
     """Run the policy through the synthesized state machine twice: a rejection, then an approval."""
-    print("\n== 9. A scheduled run as a workflow: the state machine `cdk synth` produces, run locally")
+    print("\n== 10. A scheduled run as a workflow: the state machine `cdk synth` produces, run locally")
     with tempfile.TemporaryDirectory() as folder:
         seed_file, policies_file = Path(folder, "seed.json"), Path(folder, "policies.json")
         seed_file.write_text(json.dumps(seed()))

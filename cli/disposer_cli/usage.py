@@ -83,4 +83,5 @@ def _print(request: UsageRequest, shown: UsageResponse, stdout: TextIO) -> None:
         when = f"{version.last_download:%Y-%m-%d %H:%M} UTC"
         outside = "" if version.within_window else "  (before the window)"
         print(f"{version.version:<{width}}  {when:<20}  {version.downloaded_by or 'unknown'}{outside}", file=stdout)
-    print(f"{len(shown.versions)} versions with a recorded download; a version not listed had none", file=stdout)
+    count = len(shown.versions)
+    print(f"{count} version{'' if count == 1 else 's'} with a recorded download; one not listed had none", file=stdout)

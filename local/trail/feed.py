@@ -29,6 +29,8 @@ def deliver(
     """Every hour of [start, end): its reads in one log file (none: an empty hour, a digest only) and its digest,
     gaps as told. The keys delivered, in delivery order."""
     gaps = gaps or Gaps()
+    if start != start.replace(minute=0, second=0, microsecond=0):
+        raise ValueError(f"deliver hours from the start of one: {start.isoformat()} is not")
     by_hour: dict[datetime, list[dict[str, Any]]] = {}
     for read in reads:
         hour = read.at.replace(minute=0, second=0, microsecond=0)
