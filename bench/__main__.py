@@ -9,6 +9,7 @@ from bench import (
     cold_start,
     deadline_bench,
     emulator_bench,
+    recorder_bench,
     rerun_bench,
     retention_bench,
     scale_bench,
@@ -132,6 +133,17 @@ def table(results: dict[str, dict[str, Any]]) -> str:
             deadline["answer_seconds"] <= 29,
         )
     )
+    recorder = results["recorder"]
+    rows.append(
+        _row(
+            f"recorder, {recorder['file']['json_mb']} MB log file: records/s (downloads/s)",
+            f"{recorder['records_per_second']} ({recorder['downloads_per_second']})",
+        )
+    )
+    rows.append(_row("recorder: parse alone, MB of JSON/s", recorder["parse_only_json_mb_per_second"]))
+    rows.append(
+        _row("recorder: peak RSS MB (rise in the invocation)", f"{recorder['peak_rss_mb']} ({recorder['rss_rise_mb']})")
+    )
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     lines = [" | ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in rows]
     lines.insert(1, "-+-".join("-" * width for width in widths))
@@ -149,6 +161,7 @@ def main() -> None:
         "steady": steady_bench.measure,
         "scale": scale_bench.measure,
         "workflow": workflow_bench.measure,
+        "recorder": recorder_bench.measure,
     }
     results: dict[str, dict[str, Any]] = {}
     asset_size.main(["--json"])

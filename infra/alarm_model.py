@@ -18,6 +18,7 @@ Comparison = Literal[
     "LessThanThreshold",
     "LessThanOrEqualToThreshold",
 ]
+MissingData = Literal["notBreaching", "breaching"]
 
 
 class WatchedResource(StrEnum):
@@ -27,6 +28,8 @@ class WatchedResource(StrEnum):
     FUNCTION = "function"  # AWS/Lambda, FunctionName (the run function)
     API_STAGE = "api-stage"  # AWS/ApiGateway, ApiName + Stage
     STATE_MACHINE = "state-machine"  # AWS/States, StateMachineArn (the run workflow's own executions)
+    USAGE_QUEUE = "usage-queue"  # AWS/SQS, QueueName (the usage recorder's queue)
+    USAGE_DEAD_LETTER_QUEUE = "usage-dead-letter-queue"  # AWS/SQS, QueueName (its dead-letter queue)
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,9 @@ class AlarmSpec:
     # Of the last `evaluation_periods` periods, how many must breach (None: all of them).
     datapoints_to_alarm: int | None = None
     period_minutes: int = 5
+    # A period without data: for most alarms nothing happened (no run, no alarm); for a heartbeat, the silence
+    # is what the alarm is about.
+    missing_data: MissingData = "notBreaching"
 
     @property
     def runbook_anchor(self) -> str:

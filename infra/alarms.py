@@ -1,7 +1,8 @@
 """Every alarm of the service in one declarative table (no CDK here: tests on either side import it cheaply).
 
-`ALARMS` is the whole table; `infra/monitoring.py` turns each row into a CloudWatch alarm whose alarm
-and OK actions notify the alarm topic, missing data counting as not breaching (no run, no alarm).
+`ALARMS` is the whole table (the usage recorder's rows, deployed with it, are in infra/usage_alarms.py);
+`infra/monitoring.py` turns each row into a CloudWatch alarm whose alarm and OK actions notify the alarm
+topic, missing data counting as not breaching (no run, no alarm) unless the row says otherwise.
 `SERVICE_METRIC_ALARMS` is the subset on the function's own EMF metrics (namespace
 METRICS_NAMESPACE): their dimensions are literal, so a test can check that the handler emits each
 metric under exactly that dimension set. The others watch an AWS namespace whose dimensions name a

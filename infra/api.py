@@ -23,10 +23,18 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("DELETE", "holds/{holdId}"),
     # Its own resource, so a deployment grants removing anyone's hold (execute-api:Invoke on it) apart.
     ("DELETE", "holds/{holdId}/override"),
+    ("GET", "runs"),
+    ("GET", "runs/{runId}"),
+    ("POST", "runs/{runId}/approve"),
+    ("POST", "runs/{runId}/reject"),
+    ("POST", "usage"),
     ("GET", "openapi.json"),
 )
-# The only query-string parameters any route reads: GET /holds filters and pages by them (all optional).
-QUERY_PARAMETERS: Mapping[str, tuple[str, ...]] = {"GET holds": ("repository", "package", "limit", "nextToken")}
+# The only query-string parameters any route reads: GET /holds and GET /runs filter and page by them (all optional).
+QUERY_PARAMETERS: Mapping[str, tuple[str, ...]] = {
+    "GET holds": ("repository", "package", "limit", "nextToken"),
+    "GET runs": ("status", "limit", "nextToken"),
+}
 
 # Deliberately minimal: API Gateway only rejects bodies that are not a JSON object; the Lambda's
 # pydantic models own every field rule, so the two validators can never disagree.
@@ -178,7 +186,7 @@ class DisposeApi(Construct):
                 authorization_type=apigw.AuthorizationType.IAM,
                 request_validator=self.request_validator,
                 request_models=request_models,
-                # Only GET /holds reads the query string (every parameter optional); no method takes a
+                # Only GET /holds and GET /runs read the query string (every parameter optional); no method takes a
                 # header. API Gateway cannot reject undeclared ones; the function refuses them itself.
                 request_parameters={f"method.request.querystring.{name}": False for name in query},
             )

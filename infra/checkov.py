@@ -25,8 +25,9 @@ SKIPS: Mapping[str, tuple[CheckovSkip, ...]] = {
     "AWS::Lambda::Function": (
         CheckovSkip(
             "CKV_AWS_116",
-            "both functions are invoked synchronously (the run function by API Gateway, the steps function by Step "
-            "Functions, which retries and catches its errors into the run's report): a DLQ receives only "
+            "the functions are invoked synchronously (the run function by API Gateway, the steps function by Step "
+            "Functions, which retries and catches its errors into the run's report, the usage recorder by its SQS "
+            "event source mapping, whose queue has a dead-letter queue of its own): a function's DLQ receives only "
             "asynchronous invocations, and there are none",
         ),
         CheckovSkip(
@@ -43,7 +44,8 @@ SKIPS: Mapping[str, tuple[CheckovSkip, ...]] = {
             "CKV_AWS_115",
             "the steps function is capped by the run workflow's Map states (planConcurrency, workerConcurrency), "
             "and a reservation would hold that much of the account's concurrency while no run is on; the run "
-            "function reserves reservedConcurrency unless it is false (an account still at the new-account quota)",
+            "function reserves reservedConcurrency unless it is false (an account still at the new-account quota); "
+            "the usage recorder is capped by its event source mapping's maximum concurrency",
             applies=lambda resource: (
                 isinstance(resource, lambda_.CfnFunction) and resource.reserved_concurrent_executions is None
             ),
@@ -67,6 +69,13 @@ SKIPS: Mapping[str, tuple[CheckovSkip, ...]] = {
             "CKV_AWS_21",
             "run files are written by one run and expire after reportsRetentionDays; only the deployment's roles may "
             "write or delete them (bucket policy), so versions would keep copies nobody reads",
+        ),
+    ),
+    "AWS::SQS::Queue": (
+        CheckovSkip(
+            "CKV_AWS_27",
+            "the usage recorder's queues are encrypted at rest with SQS managed keys (SqsManagedSseEnabled); a KMS key "
+            "would have to admit S3 and EventBridge to send, and the messages hold the trail's object keys, no secret",
         ),
     ),
     "AWS::ApiGateway::Stage": (

@@ -34,6 +34,8 @@ from infra.constants import (
     MAX_WORKER_CONCURRENCY,
     REPO_ROOT,
 )
+from infra.context_values import dedupe, split_names
+from infra.usage_config import UsageTrail, parse_usage_trail
 
 # CloudWatch Logs accepts only these retention periods; "never expire" is deliberately not offered.
 RETENTION_DAYS: Mapping[int, logs.RetentionDays] = {
@@ -72,13 +74,6 @@ def _check_retention(days: int) -> int:
     return days
 
 
-def _split_names(value: object) -> object:
-    # `cdk synth -c repositories=releases,snapshots` passes a plain string.
-    if isinstance(value, str):
-        return [part.strip() for part in value.split(",") if part.strip()]
-    return value
-
-
 def _no_reservation(value: object) -> object:
     # null cannot be told from "absent" in CDK context, so "no reservation" is spelled false.
     if value is False or (isinstance(value, str) and value.strip().lower() in {"false", "none"}):
@@ -105,15 +100,11 @@ def _check_email(address: str) -> str:
     return address
 
 
-def _dedupe(names: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(names))
-
-
 def _no_names(value: object) -> object:
     # `-c operatorRoleArns=` (empty) or false means none, like leaving the key out.
     if value is False:
         return ()
-    return _split_names(value)
+    return split_names(value)
 
 
 # CodeArtifact's own limits (botocore model); `*` and `?` are the glob characters, and they are also
@@ -144,8 +135,8 @@ class DisposerConfig(BaseModel):
     domain_owner: AccountId | None = None
     repositories: Annotated[
         tuple[RepositoryPattern, ...],
-        BeforeValidator(_split_names),
-        AfterValidator(_dedupe),
+        BeforeValidator(split_names),
+        AfterValidator(dedupe),
         Field(min_length=1),
     ]
     # API Gateway access and execution logs.
@@ -172,7 +163,7 @@ class DisposerConfig(BaseModel):
     # The reports bucket expires every object (a run's plan, parts, approval and report) after this many days.
     reports_retention_days: Annotated[int, Field(ge=1, le=MAX_REPORTS_RETENTION_DAYS)] = DEFAULT_REPORTS_RETENTION_DAYS
     # Roles that may read the reports bucket besides the deployment's own (operators, a reporting job).
-    operator_role_arns: Annotated[tuple[RoleArn, ...], BeforeValidator(_no_names), AfterValidator(_dedupe)] = ()
+    operator_role_arns: Annotated[tuple[RoleArn, ...], BeforeValidator(_no_names), AfterValidator(dedupe)] = ()
     # The share of each CodeArtifact account quota the whole deployment may use (disposer/pacing.py).
     quota_share: Annotated[float, Field(gt=0, le=1)] = DEFAULT_QUOTA_SHARE
     # CodeArtifact calls in flight per invocation.
@@ -181,6 +172,9 @@ class DisposerConfig(BaseModel):
     measure_bytes: bool = DEFAULT_MEASURE_BYTES
     # A part not applied within this many hours of its plan is reported EXPIRED, never applied.
     plan_ttl_hours: Annotated[float, Field(gt=0, le=MAX_PLAN_TTL_HOURS)] = DEFAULT_PLAN_TTL_HOURS
+    # The CloudTrail trail whose downloads keep.downloadedWithinDays reads (infra/usage_config.py); None: no
+    # recorder is deployed, and no policy may keep by downloads.
+    usage_trail: Annotated[UsageTrail | None, BeforeValidator(parse_usage_trail)] = None
 
     @property
     def concurrent_invocations(self) -> int:

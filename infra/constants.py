@@ -10,6 +10,7 @@ from aws_cdk import aws_lambda as lambda_
 
 from disposer.constants import (
     METRICS_NAMESPACE,
+    RECORDER_HANDLER,
     RUN_EVENT_DETAIL_TYPE,
     RUN_EVENT_SOURCE,
     RUN_HANDLER,
@@ -33,6 +34,9 @@ from disposer.settings import (
     ENV_STATE_MACHINE_ARN,
     ENV_SWITCH_PARAMETER,
     ENV_THREADS,
+    ENV_USAGE_BUCKET,
+    ENV_USAGE_IGNORE_PRINCIPALS,
+    ENV_USAGE_PREFIX,
     MAX_CONCURRENT_INVOCATIONS,
     MAX_PLAN_TTL_HOURS,
     MAX_THREADS,
@@ -61,7 +65,11 @@ __all__ = [
     "ENV_SWITCH_PARAMETER",
     "SWITCH_ENABLED",
     "ENV_THREADS",
+    "ENV_USAGE_BUCKET",
+    "ENV_USAGE_IGNORE_PRINCIPALS",
+    "ENV_USAGE_PREFIX",
     "METRICS_NAMESPACE",
+    "RECORDER_HANDLER",
     "RUN_EVENT_DETAIL_TYPE",
     "RUN_EVENT_SOURCE",
     "SERVICE_NAME",
@@ -100,6 +108,22 @@ LAMBDA_TIMEOUT = Duration.minutes(15)
 # the handler reads the Payload's "step". Lambda's maximum: a shard of packages plans, or a part applies,
 # within it.
 STEPS_TIMEOUT = Duration.minutes(15)
+
+# The usage recorder (RECORDER_HANDLER, infra/usage.py): a batch of up to 10 queue messages, one trail file
+# each, read and written to the ledger one file at a time. It waits on S3 and DynamoDB more than it computes,
+# so it gets a third of a vCPU's memory; 512 MB is for one file's records parsed at once.
+RECORDER_MEMORY_MB = 512
+RECORDER_TIMEOUT = Duration.minutes(5)
+RECORDER_BATCH_SIZE = 10
+# At most this many recorder invocations at once, whatever the backlog (a trail turned on for a busy
+# account, a redrive): the rest wait in the queue, leaving the account's concurrency to the run functions.
+RECORDER_MAX_CONCURRENCY = 5
+# Lambda's advice for an SQS event source: a visibility timeout of at least six times the function's timeout,
+# so a message is not handed out again while a throttled or retried invocation still holds it.
+USAGE_QUEUE_VISIBILITY = Duration.seconds(6 * int(RECORDER_TIMEOUT.to_seconds()))
+USAGE_QUEUE_RETENTION = Duration.days(14)
+# A trail file that fails this many receives goes to the dead-letter queue (its hour then stays uncovered).
+USAGE_MAX_RECEIVE_COUNT = 5
 
 # The ledger table's keys and TTL attribute (disposer/ledger/table.py).
 LEDGER_PARTITION_KEY = "pk"

@@ -1,4 +1,5 @@
-"""The service's CloudWatch dashboard: run figures (aggregate, per policy), the run workflow, Lambda, API, audit log."""
+"""The service's CloudWatch dashboard: run figures (aggregate, per policy), the run workflow, Lambda, API, audit log,
+and the usage recorder where a trail is configured."""
 
 from collections.abc import Sequence
 
@@ -11,14 +12,20 @@ from aws_cdk import aws_stepfunctions as sfn
 from disposer.constants import (
     METRIC_API_THROTTLES,
     METRIC_BYTES_RECLAIMED,
+    METRIC_DIGESTS_READ,
     METRIC_DIMENSIONS_BREAKDOWN,
     METRIC_DIMENSIONS_BY_ERROR,
     METRIC_DISPOSALS_DISABLED,
+    METRIC_DOWNLOADS_RECORDED,
     METRIC_QUARANTINE_DISPOSALS,
     METRIC_RUN_ABORTED,
     METRIC_RUN_DURATION,
     METRIC_RUNS,
+    METRIC_TRAIL_FILES_READ,
+    METRIC_TRAIL_FILES_UNREADABLE,
+    METRIC_TRAIL_RECORDS_SKIPPED,
     METRIC_UNREADABLE_LEDGER_ITEMS,
+    METRIC_USAGE_UNKNOWN,
     METRIC_VERSIONS_ARCHIVED,
     METRIC_VERSIONS_FAILED,
     METRIC_VERSIONS_HELD,
@@ -27,6 +34,8 @@ from disposer.constants import (
 )
 from infra.alarm_model import RUNBOOK, THROTTLES_PER_PERIOD
 from infra.queries import LATEST_DISPOSALS
+from infra.usage import UsageRecorder
+from infra.usage_alarms import QUEUE_AGE_SECONDS
 from infra.widgets import (
     ERROR_CODE_LABEL,
     PERIOD,
@@ -76,6 +85,45 @@ def workflow_row(state_machine: sfn.IStateMachine) -> list[cloudwatch.IWidget]:
     ]
 
 
+def usage_rows(usage: UsageRecorder) -> list[list[cloudwatch.IWidget]]:
+    """The usage recorder: what it reads and records, its queues, the runs it left unsure, and its function."""
+    files = [
+        service_metric(METRIC_TRAIL_FILES_READ, label="files read"),
+        service_metric(METRIC_TRAIL_FILES_UNREADABLE, label="files unreadable"),
+        service_metric(METRIC_TRAIL_RECORDS_SKIPPED, label="records skipped"),
+    ]
+    queues = [
+        usage.queue.metric_approximate_age_of_oldest_message(period=PERIOD, statistic="Maximum", label="oldest (s)")
+    ]
+    dead_letters = [
+        usage.dead_letter_queue.metric_approximate_number_of_messages_visible(
+            period=PERIOD, statistic="Maximum", label="dead letters"
+        )
+    ]
+    row: list[cloudwatch.IWidget] = [
+        graph(
+            "Usage: digests read / downloads recorded",
+            [service_metric(METRIC_DIGESTS_READ, label="digests read")],
+            right=[service_metric(METRIC_DOWNLOADS_RECORDED, label="downloads recorded")],
+            width=6,
+        ),
+        graph("Usage: trail files", files, width=6),
+        graph(
+            "Usage: queue age / dead letters",
+            queues,
+            right=dead_letters,
+            annotations=[cloudwatch.HorizontalAnnotation(value=QUEUE_AGE_SECONDS, label="alarm threshold")],
+            width=6,
+        ),
+        graph(
+            "Kept: usage unknown",
+            [service_metric(METRIC_USAGE_UNKNOWN, label="versions (all)"), per_policy(METRIC_USAGE_UNKNOWN)],
+            width=6,
+        ),
+    ]
+    return [row, function_widgets(usage.recorder.function, "Usage recorder", width=8)]
+
+
 # Longer than 50 lines: the dashboard's widgets, one declaration each, in the order they are laid out.
 def dashboard_widgets(
     *,
@@ -86,6 +134,7 @@ def dashboard_widgets(
     api_stage: apigw.Stage,
     alarms: Sequence[cloudwatch.IAlarm],
     steps_concurrency: int,
+    usage: UsageRecorder | None = None,
 ) -> list[list[cloudwatch.IWidget]]:
     """The dashboard, row by row; `log_groups` are the audit trails, `steps_concurrency` the Maps' most."""
     header = cloudwatch.TextWidget(
@@ -219,5 +268,6 @@ def dashboard_widgets(
         steps_row,
         lambda_row,
         api_row,
+        *(usage_rows(usage) if usage is not None else []),
         [latest],
     ]

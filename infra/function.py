@@ -63,8 +63,9 @@ def function_environment(config: DisposerConfig, *, domain_owner: str) -> dict[s
 class DisposerLambda(Construct):
     """One function of the disposer asset: the shared runtime, sizing, tracing, logging and environment.
 
-    Each gets its own log group, kept as an audit trail (every function of the asset writes audit
-    records), and its own role allowed to write there only; the caller grants the rest.
+    Each gets its own log group and its own role allowed to write there only; the caller grants the rest.
+    The log group is an audit trail (kept `auditLogRetentionDays`, retained with the stack's deletion) for
+    the functions that write audit records; `audit_trail=False` keeps it `logRetentionDays` instead.
     """
 
     # Longer than 50 lines: the function, its log group and its role, declared together so their links are read at once.
@@ -81,17 +82,19 @@ class DisposerLambda(Construct):
         log_key: kms.IKey,
         environment: Mapping[str, str] | None = None,
         reserved_concurrency: int | None = None,
+        memory_size: int = LAMBDA_MEMORY_MB,
+        audit_trail: bool = True,
     ) -> None:
         super().__init__(scope, construct_id)
         self.domain_owner: str = config.domain_owner or Stack.of(self).account
 
         # The audit trail of irreversible disposals: its own retention (a year by default), and retained
-        # on stack deletion.
+        # on stack deletion. Other logs (the usage recorder's) are kept like the API's, and go with the stack.
         self.log_group = logs.LogGroup(
             self,
             "LogGroup",
-            retention=config.audit_log_retention,
-            removal_policy=RemovalPolicy.RETAIN,
+            retention=config.audit_log_retention if audit_trail else config.log_retention,
+            removal_policy=RemovalPolicy.RETAIN if audit_trail else RemovalPolicy.DESTROY,
             encryption_key=log_key,
         )
 
@@ -112,7 +115,7 @@ class DisposerLambda(Construct):
             architecture=LAMBDA_ARCHITECTURE,
             handler=handler,
             code=code or lambda_code(config.policies_path),
-            memory_size=LAMBDA_MEMORY_MB,
+            memory_size=memory_size,
             timeout=timeout,
             role=self.role,
             log_group=self.log_group,

@@ -1,4 +1,5 @@
-"""Monitoring: the alarm topic, the alarms of infra/alarms.py, the dashboard and the saved audit queries."""
+"""Monitoring: the alarm topic, the alarms of infra/alarms.py (and infra/usage_alarms.py with a usage trail), the
+dashboard and the saved audit queries."""
 
 from collections.abc import Mapping, Sequence
 
@@ -15,12 +16,14 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from infra.alarm_model import AlarmSpec, Comparison, WatchedResource
+from infra.alarm_model import AlarmSpec, Comparison, MissingData, WatchedResource
 from infra.alarms import ALARMS
 from infra.config import DisposerConfig
 from infra.constants import SERVICE_NAME
 from infra.dashboard import dashboard_widgets
 from infra.queries import SAVED_QUERIES
+from infra.usage import UsageRecorder
+from infra.usage_alarms import USAGE_ALARMS
 from infra.widgets import DEFAULT_INTERVAL
 
 CLOUDWATCH_PRINCIPAL = "cloudwatch.amazonaws.com"
@@ -31,6 +34,10 @@ COMPARISON_OPERATORS: Mapping[Comparison, cloudwatch.ComparisonOperator] = {
     "GreaterThanThreshold": cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
     "LessThanThreshold": cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
     "LessThanOrEqualToThreshold": cloudwatch.ComparisonOperator.LESS_THAN_OR_EQUAL_TO_THRESHOLD,
+}
+MISSING_DATA: Mapping[MissingData, cloudwatch.TreatMissingData] = {
+    "notBreaching": cloudwatch.TreatMissingData.NOT_BREACHING,
+    "breaching": cloudwatch.TreatMissingData.BREACHING,
 }
 
 
@@ -69,6 +76,7 @@ class Monitoring(Construct):
         state_machine: sfn.IStateMachine,
         audit_log_groups: Sequence[logs.ILogGroup],
         api_stage: apigw.Stage,
+        usage: UsageRecorder | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
@@ -128,24 +136,14 @@ class Monitoring(Construct):
             WatchedResource.API_STAGE: {"ApiName": api_stage.rest_api.rest_api_name, "Stage": api_stage.stage_name},
             WatchedResource.STATE_MACHINE: {"StateMachineArn": state_machine.state_machine_arn},
         }
-        action = cw_actions.SnsAction(self.topic)
-        self.alarms: dict[str, cloudwatch.Alarm] = {}
-        for spec in ALARMS:
-            alarm = cloudwatch.Alarm(
-                self,
-                spec.id,
-                alarm_name=alarm_name(prefix, spec),
-                alarm_description=f"{spec.description} Runbook: {spec.runbook_anchor}",
-                metric=alarm_metric(spec, dimensions),
-                threshold=spec.threshold,
-                comparison_operator=COMPARISON_OPERATORS[spec.comparison],
-                evaluation_periods=spec.evaluation_periods,
-                datapoints_to_alarm=spec.datapoints_to_alarm,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-            )
-            alarm.add_alarm_action(action)
-            alarm.add_ok_action(action)
-            self.alarms[spec.id] = alarm
+        specs = ALARMS
+        if usage is not None:
+            dimensions[WatchedResource.USAGE_QUEUE] = {"QueueName": usage.queue.queue_name}
+            dimensions[WatchedResource.USAGE_DEAD_LETTER_QUEUE] = {"QueueName": usage.dead_letter_queue.queue_name}
+            specs = (*ALARMS, *USAGE_ALARMS)
+        self.alarms: dict[str, cloudwatch.Alarm] = {
+            spec.id: self._alarm(spec, dimensions, prefix=prefix) for spec in specs
+        }
 
         self.dashboard_name = prefix
         self.dashboard = cloudwatch.Dashboard(
@@ -161,6 +159,7 @@ class Monitoring(Construct):
                 api_stage=api_stage,
                 alarms=list(self.alarms.values()),
                 steps_concurrency=config.concurrent_invocations,
+                usage=usage,
             ),
         )
         self.dashboard_url = dashboard_url(stack.region, self.dashboard_name)
@@ -178,3 +177,24 @@ class Monitoring(Construct):
             )
             for query in SAVED_QUERIES
         }
+
+    def _alarm(
+        self, spec: AlarmSpec, dimensions: Mapping[WatchedResource, Mapping[str, str]], *, prefix: str
+    ) -> cloudwatch.Alarm:
+        """One row of the table as an alarm that tells the topic when it fires and when it clears."""
+        alarm = cloudwatch.Alarm(
+            self,
+            spec.id,
+            alarm_name=alarm_name(prefix, spec),
+            alarm_description=f"{spec.description} Runbook: {spec.runbook_anchor}",
+            metric=alarm_metric(spec, dimensions),
+            threshold=spec.threshold,
+            comparison_operator=COMPARISON_OPERATORS[spec.comparison],
+            evaluation_periods=spec.evaluation_periods,
+            datapoints_to_alarm=spec.datapoints_to_alarm,
+            treat_missing_data=MISSING_DATA[spec.missing_data],
+        )
+        action = cw_actions.SnsAction(self.topic)
+        alarm.add_alarm_action(action)
+        alarm.add_ok_action(action)
+        return alarm

@@ -74,6 +74,12 @@ RUNTIME_REASON = (
     "Python 3.13 on purpose: the asset's wheels (pydantic-core) are resolved for cp313 and the shipped asset is "
     "import-tested on 3.13 (tests/infra). Moving to a newer runtime is a deliberate change of infra/constants.py."
 )
+TRAIL_FILES_REASON = (
+    "CloudTrail names its files by account, region, date and delivery time, known only when they arrive: "
+    "<prefix>AWSLogs/<account>/CloudTrail[-Digest]/<region>/<yyyy>/<mm>/<dd>/<file>. The ARN names the trail's "
+    "objects under the configured prefix of the usageTrail bucket and nothing else of it; the only action is "
+    "s3:GetObject (the usage recorder reads the files it is notified of)."
+)
 CLOUDWATCH_ROLE_REASON = (
     "API Gateway's account-level logging role (one per account and region) uses the AWS-managed "
     "AmazonAPIGatewayPushToCloudWatchLogs policy, the documented setup; it grants only log-group/stream writes "
@@ -143,6 +149,12 @@ def suppress_acknowledged_findings(stack: "DisposerStack") -> None:
     _acknowledge(disposer.role, "AwsSolutions-IAM5[Resource::*]", RUN_FUNCTION_WILDCARD_REASON)
     _acknowledge(stack.steps.role, "AwsSolutions-IAM5[Resource::*]", XRAY_REASON)
     _acknowledge_workflow(stack)
+    if stack.usage is not None:
+        recorder = stack.usage.recorder
+        _acknowledge(recorder.role, "AwsSolutions-IAM5[Resource::*]", XRAY_REASON)
+        trail_files = flatten_cfn_reference(stack.resolve(stack.usage.trail_objects_arn))
+        _acknowledge(recorder.role, f"AwsSolutions-IAM5[Resource::{trail_files}]", TRAIL_FILES_REASON)
+        _acknowledge(recorder.function, "AwsSolutions-L1", RUNTIME_REASON)
 
     api = stack.api
     cloudwatch_role = api.rest_api.node.try_find_child("CloudWatchRole")

@@ -36,6 +36,13 @@ def _scope_problems(index: int, policy: RetentionPolicy, config: DisposerConfig)
             f"{where}: repository: '{policy.repository}' is not among this deployment's repositories "
             f"({', '.join(config.repositories)})"
         )
+    # keep.downloadedWithinDays reads the downloads the usage recorder keeps: without a trail, none are ever kept,
+    # every hour is a gap, and the policy would keep every candidate forever.
+    if config.usage_trail is None and policy.keep.downloaded_within_days is not None:
+        problems.append(
+            f"{where}: keep.downloadedWithinDays needs the usage recorder: set the usageTrail context key to the "
+            "CloudTrail trail's bucket (docs/deploy.md, section Keeping what is downloaded)"
+        )
     if policy.schedule is not None and (length := len(run_event_template(policy))) > INPUT_TEMPLATE_MAX_LENGTH:
         problems.append(
             f"{where}: its scheduled run event is {length} characters; EventBridge input templates allow "

@@ -1,4 +1,5 @@
-"""DisposerStack: composes the functions, the run workflow, the API, schedules and monitoring; build_app wires it."""
+"""DisposerStack: composes the functions, the run workflow, the API, schedules, the usage recorder (with a usage
+trail) and monitoring; build_app wires it."""
 
 import os
 from collections.abc import Sequence
@@ -24,6 +25,7 @@ from infra.reports import ReportsBucket
 from infra.schedules import RetentionSchedules
 from infra.steps import StepsFunction
 from infra.switch import KillSwitch
+from infra.usage import UsageRecorder
 from infra.workflow import RunWorkflow
 
 
@@ -53,7 +55,19 @@ class DisposerStack(cdk.Stack):
         log_key = self.log_encryption.key
         self.disposer = DisposerFunction(self, "Disposer", config=config, log_key=log_key, code=code)
         self.steps = StepsFunction(self, "Steps", config=config, log_key=log_key, code=code)
-        self.ledger = Ledger(self, "Ledger", run_function=self.disposer, steps=self.steps)
+        # Before the ledger, whose resource policy names every role that may write it.
+        self.usage = (
+            UsageRecorder(self, "Usage", config=config, trail=config.usage_trail, log_key=log_key, code=code)
+            if config.usage_trail is not None
+            else None
+        )
+        self.ledger = Ledger(
+            self,
+            "Ledger",
+            run_function=self.disposer,
+            steps=self.steps,
+            recorder=self.usage.recorder if self.usage is not None else None,
+        )
         self.switch = KillSwitch(
             self, "KillSwitch", stack_name=config.stack_name, functions=[self.disposer, self.steps]
         )
@@ -79,8 +93,11 @@ class DisposerStack(cdk.Stack):
             state_machine=self.workflow.state_machine,
             audit_log_groups=[self.disposer.log_group, self.steps.log_group],
             api_stage=self.api.rest_api.deployment_stage,
+            usage=self.usage,
         )
         self._outputs()
+        if self.usage is not None:
+            self._usage_outputs(self.usage)
         suppress_acknowledged_findings(self)
         skip_acknowledged_checks(self)
 
@@ -135,6 +152,31 @@ class DisposerStack(cdk.Stack):
             "RunEvent",
             value=f"source={RUN_EVENT_SOURCE} detail-type={RUN_EVENT_DETAIL_TYPE}",
             description="PutEvents on the default bus with this source and detail-type runs the policy in detail",
+        )
+
+    def _usage_outputs(self, usage: UsageRecorder) -> None:
+        """Where the trail's notifications go, where failures wait, and the role a bucket or key policy names."""
+        cdk.CfnOutput(
+            self,
+            "UsageQueueUrl",
+            value=usage.queue.queue_url,
+            description="The usage recorder's queue: the trail bucket's notifications (EventBridge rule or S3) go here",
+        )
+        cdk.CfnOutput(
+            self,
+            "UsageQueueArn",
+            value=usage.queue.queue_arn,
+            description="The queue's ARN, for an S3 event notification of the trail bucket straight to it",
+        )
+        cdk.CfnOutput(self, "UsageDeadLetterQueueUrl", value=usage.dead_letter_queue.queue_url)
+        cdk.CfnOutput(self, "UsageDeadLetterQueueArn", value=usage.dead_letter_queue.queue_arn)
+        cdk.CfnOutput(self, "RecorderFunctionName", value=usage.recorder.function.function_name)
+        cdk.CfnOutput(self, "RecorderLogGroup", value=usage.recorder.log_group.log_group_name)
+        cdk.CfnOutput(
+            self,
+            "RecorderRoleArn",
+            value=usage.recorder.role.role_arn,
+            description="The usage recorder's role, for the trail bucket's or key's policy if it names its readers",
         )
 
 

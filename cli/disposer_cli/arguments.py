@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from disposer.retention.policy import MAX_DOWNLOAD_WINDOW_DAYS
 from disposer.version import __version__
 from disposer_cli.exits import EXIT_CODES
 from disposer_cli.output import MAX_TABLE_ROWS
@@ -77,7 +78,7 @@ def global_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
     parser.add_argument(
         "--api-url",
         default=default(None),
-        help="the stack's ApiUrl: `hold` and `runs` commands go through the API, as a deployment requires "
+        help="the stack's ApiUrl: `hold`, `runs` and `usage` commands go through the API, as a deployment requires "
         "(default: $DISPOSER_API_URL; without it `hold` writes a local ledger table)",
     )
     parser.add_argument(
@@ -129,7 +130,34 @@ def parser() -> argparse.ArgumentParser:
             )
     _safety_commands(commands, parents=[common])
     _runs_commands(commands, parents=[common])
+    _usage_commands(commands, parents=[common])
     return parser
+
+
+def window_days(text: str) -> int:
+    """How many days `usage show` looks back (1 to 365, as keep.downloadedWithinDays)."""
+    if not text.isdigit() or not 1 <= int(text) <= MAX_DOWNLOAD_WINDOW_DAYS:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of days from 1 to {MAX_DOWNLOAD_WINDOW_DAYS}")
+    return int(text)
+
+
+def _usage_commands(commands: Any, parents: Sequence[argparse.ArgumentParser] = ()) -> None:
+    """What the usage recorder saw of a package's downloads, through the API (--api-url) or a local ledger."""
+    usage = commands.add_parser(
+        "usage",
+        help="a package's last downloads and the trail's coverage (keep.downloadedWithinDays)",
+        parents=list(parents),
+    )
+    actions = usage.add_subparsers(dest="usage_command", required=True)
+    show = actions.add_parser("show", help="the last download of each version of one package", parents=list(parents))
+    show.add_argument("--domain", help="default: $DISPOSER_DOMAIN")
+    show.add_argument("--domain-owner", help="default: $DISPOSER_DOMAIN_OWNER")
+    show.add_argument("--repository", required=True)
+    show.add_argument("--format", required=True)
+    show.add_argument("--namespace")
+    show.add_argument("--package", required=True)
+    show.add_argument("--days", type=window_days, default=30, help="how far back (1 to 365; default 30)")
+    show.add_argument("--json", action="store_true", help="print the answer as JSON")
 
 
 def reject_reason(text: str) -> str:

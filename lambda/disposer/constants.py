@@ -6,6 +6,8 @@ METRICS_NAMESPACE = "CodeArtifactDisposal"
 # The functions' entry points in the asset.
 RUN_HANDLER = "disposer.handler.lambda_handler"
 STEPS_HANDLER = "disposer.steps.lambda_handler"
+# The usage recorder (deployed with the usageTrail context key): CloudTrail files, through SQS, into the ledger.
+RECORDER_HANDLER = "disposer.recorder.lambda_handler"
 
 # The EventBridge event that starts a retention-policy run (schedule rules and manual PutEvents).
 RUN_EVENT_SOURCE = "codeartifact-disposer"

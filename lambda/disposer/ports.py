@@ -6,7 +6,7 @@ type-check against the same contract.
 """
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -165,6 +165,15 @@ class UsageStore(Protocol):
 
     def hour_backfilled(self, start: datetime) -> None:
         """Every event of the hour from `start` was read by a backfill: that hour is covered."""
+        ...
+
+
+class TrailFiles(Protocol):
+    """The trail's bucket as the usage recorder reads it: an object's bytes as they arrive."""
+
+    def chunks(self, bucket: str, key: str) -> Iterable[bytes]:
+        """The object's bytes in pieces; TrailFileUnreadableError if it is not there, TrailUnavailableError if
+        the bucket cannot be read now."""
         ...
 
 

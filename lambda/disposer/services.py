@@ -10,12 +10,14 @@ from disposer.budget import Budget
 from disposer.codeartifact.client import CodeArtifactClient, Timeouts, create_client
 from disposer.codeartifact.pacing import PacingPlan, QuotaPacer
 from disposer.ledger.table import LedgerTable
+from disposer.ledger.usage_store import UsageTable
 from disposer.reports.store import RunStore
 from disposer.safety.holds import HoldBook
 from disposer.safety.switch import DisposalSwitch
 from disposer.settings import Settings
 from disposer.ssm.parameter import SwitchParameter
 from disposer.stepfunctions.machine import StateMachine
+from disposer.trail.objects import TrailObjects
 from disposer.workflow.directory import RunDirectory
 
 if TYPE_CHECKING:
@@ -100,6 +102,18 @@ def ledger(settings: Settings) -> LedgerTable | None:
     if settings.ledger_table is None:
         return None
     return LedgerTable(settings.ledger_table, _dynamodb(settings.dynamodb_endpoint))
+
+
+def usage_store(settings: Settings) -> UsageTable | None:
+    """The ledger as the usage recorder writes it, or None where there is no ledger table."""
+    if settings.ledger_table is None:
+        return None
+    return UsageTable(settings.ledger_table, _dynamodb(settings.dynamodb_endpoint), threads=settings.threads)
+
+
+def trail_objects(settings: Settings) -> TrailObjects:
+    """The trail's bucket, read as a stream."""
+    return TrailObjects(_s3(settings.s3_endpoint))
 
 
 def holds(settings: Settings) -> HoldBook | None:

@@ -83,8 +83,15 @@ class Settings(BaseSettings):
     domain: str | None = None
     domain_owner: str | None = None
     repositories: Annotated[tuple[str, ...], NoDecode] = ()
+    # The usage recorder: the bucket (and key prefix) an existing trail delivers to, and the callers (ARN globs,
+    # `*` and `?`) whose downloads do not count (scanners). Objects of other buckets or prefixes are ignored.
+    usage_bucket: str | None = None
+    usage_prefix: str = ""
+    usage_ignore_principals: Annotated[tuple[str, ...], NoDecode] = ()
+    # The function's own region (Lambda sets it): the recorder reads only the trail's files of this region.
+    region: str | None = Field(default=None, validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION"))
 
-    @field_validator("repositories", mode="before")
+    @field_validator("repositories", "usage_ignore_principals", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):
@@ -131,3 +138,6 @@ ENV_REPORTS_BUCKET = variable("reports_bucket")
 ENV_SHARD_PACKAGES = variable("shard_packages")
 ENV_SWITCH_PARAMETER = variable("switch_parameter")
 ENV_SWITCH_CACHE_SECONDS = variable("switch_cache_seconds")
+ENV_USAGE_BUCKET = variable("usage_bucket")
+ENV_USAGE_PREFIX = variable("usage_prefix")
+ENV_USAGE_IGNORE_PRINCIPALS = variable("usage_ignore_principals")

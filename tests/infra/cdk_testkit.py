@@ -155,6 +155,17 @@ OPERATOR_ROLE_ARNS = (
     "arn:aws:iam::444455556666:role/AuditJob",
 )
 TUNED_NOTIFY_EMAIL = "releases+runs@example.com"
+# The tuned deployment's usage trail: an SSE-KMS trail under a prefix, a scanner's reads ignored.
+TUNED_TRAIL_KEY_ARN = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+TUNED_USAGE_TRAIL: Mapping[str, Any] = {
+    "bucket": "acme-cloudtrail",
+    "prefix": "org",
+    "ignorePrincipals": [
+        "arn:aws:sts::111122223333:assumed-role/DependencyScanner/*",
+        "arn:aws:iam::111122223333:role/mirror-*",
+    ],
+    "kmsKeyArn": TUNED_TRAIL_KEY_ARN,
+}
 
 
 def logical_id(construct: Any) -> str:
@@ -203,3 +214,24 @@ def render_input_template(template_text: str, values: Mapping[str, str]) -> str:
         out.append(char)
         index += 1
     return "".join(out)
+
+
+def dashboard_of(template: Template) -> tuple[str, list[dict[str, Any]]]:
+    """The dashboard's name and widgets, the body parsed with each reference written <Name>."""
+    properties = only_resource(template, "AWS::CloudWatch::Dashboard")[1]["Properties"]
+    body = properties["DashboardBody"]
+    parts = body["Fn::Join"][1] if isinstance(body, dict) else [body]
+    text = "".join(part if isinstance(part, str) else flat(part) for part in parts)
+    widgets: list[dict[str, Any]] = json.loads(text)["widgets"]
+    return properties["DashboardName"], widgets
+
+
+def graphed(widgets: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+    """Every series of every graph, with its widget title: metric rows as lists, expressions as dicts."""
+    return [
+        (widget["properties"]["title"], series)
+        for widget in widgets
+        if widget["type"] == "metric"
+        for row in widget["properties"]["metrics"]
+        for series in [{"row": row[:-1], **row[-1]}]
+    ]

@@ -5,7 +5,13 @@ import pytest
 from aws_cdk.assertions import Template
 
 from infra.stack import DisposerStack
-from tests.infra.cdk_testkit import OPERATOR_ROLE_ARNS, TUNED_NOTIFY_EMAIL, VARIANT_CONTEXT, synth_stack
+from tests.infra.cdk_testkit import (
+    OPERATOR_ROLE_ARNS,
+    TUNED_NOTIFY_EMAIL,
+    TUNED_USAGE_TRAIL,
+    VARIANT_CONTEXT,
+    synth_stack,
+)
 
 
 @pytest.fixture(scope="session")
@@ -31,7 +37,7 @@ def variant_template(variant_stack: tuple[cdk.App, DisposerStack]) -> Template:
 
 # Every workflow and pacing key away from its default: 20 shards planned and 5 parts applied at once, a
 # quarter of each quota, 4 threads, bytes measured, run files kept 30 days, two operator roles that may
-# read them, and run notifications mailed.
+# read them, run notifications mailed, and downloads recorded from a trail (the usage recorder deployed).
 TUNED_CONTEXT = {
     "planConcurrency": 20,
     "workerConcurrency": 5,
@@ -41,6 +47,7 @@ TUNED_CONTEXT = {
     "reportsRetentionDays": 30,
     "operatorRoleArns": list(OPERATOR_ROLE_ARNS),
     "notifyEmail": TUNED_NOTIFY_EMAIL,
+    "usageTrail": dict(TUNED_USAGE_TRAIL),
 }
 
 

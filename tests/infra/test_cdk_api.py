@@ -3,6 +3,7 @@
 import json
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from infra.api import BAD_BODY_MESSAGE, GATEWAY_ERRORS
 from infra.constants import API_STAGE_NAME
 from tests.infra.cdk_testkit import flat, only_resource
 
+OPENAPI = Path(__file__).parents[2] / "docs" / "openapi.json"
 EXPECTED_ROUTES = {
     ("POST", "dispose"),
     ("POST", "plan"),
@@ -20,6 +22,11 @@ EXPECTED_ROUTES = {
     ("GET", "holds"),
     ("DELETE", "holds/{holdId}"),
     ("DELETE", "holds/{holdId}/override"),
+    ("GET", "runs"),
+    ("GET", "runs/{runId}"),
+    ("POST", "runs/{runId}/approve"),
+    ("POST", "runs/{runId}/reject"),
+    ("POST", "usage"),
     ("GET", "openapi.json"),
 }
 # Sample values API Gateway substitutes, with quotes wherever a real value can have them:
@@ -67,6 +74,18 @@ def test_api_methods_cover_exactly_the_contract_routes(template: Template):
     assert _routes(template) == EXPECTED_ROUTES
 
 
+def test_api_gateway_serves_every_route_the_function_answers():
+    # GIVEN the routes of the function's OpenAPI document (what the Lambda answers) / THEN the gateway has a
+    # method for each and no other: a route missing here would answer 403 before reaching the function
+    document = json.loads(OPENAPI.read_text())
+    answered = {
+        (method.upper(), re.sub(r"\{[^}]+\}", "{}", path.lstrip("/")))
+        for path, methods in document["paths"].items()
+        for method in methods
+    }
+    assert answered == {(method, re.sub(r"\{[^}]+\}", "{}", path)) for method, path in EXPECTED_ROUTES}
+
+
 def test_api_every_method_uses_aws_iam_and_lambda_proxy(template: Template):
     # GIVEN / WHEN each method is read
     for logical_id, method in _methods(template).items():
@@ -99,16 +118,21 @@ def test_api_request_validator_validates_body_on_every_method(template: Template
         assert method["RequestValidatorId"] == {"Ref": validator_id}
 
 
-def test_api_methods_declare_only_the_optional_holds_filters(template: Template):
-    # GIVEN / WHEN each method is read
-    # THEN only GET /holds takes query-string parameters, all optional; no method takes a header
+def test_api_methods_declare_exactly_the_query_parameters_the_function_reads(template: Template):
+    # GIVEN the query-string parameters each route of the function's OpenAPI document reads (all optional)
+    document = json.loads(OPENAPI.read_text())
+    reads = {
+        (method.upper(), re.sub(r"\{[^}]+\}", "{}", path.lstrip("/"))): {
+            p["name"] for p in operation.get("parameters", []) if p["in"] == "query"
+        }
+        for path, methods in document["paths"].items()
+        for method, operation in methods.items()
+    }
+    # WHEN each gateway method is read / THEN it declares those, optional, and no header
     resources = template.find_resources("AWS::ApiGateway::Resource")
-    holds_query = ("repository", "package", "limit", "nextToken")
     for logical_id, method in _methods(template).items():
-        route = (method["HttpMethod"], _path(resources, method["ResourceId"]["Ref"]))
-        expected = (
-            {f"method.request.querystring.{name}": False for name in holds_query} if route == ("GET", "holds") else {}
-        )
+        route = (method["HttpMethod"], re.sub(r"\{[^}]+\}", "{}", _path(resources, method["ResourceId"]["Ref"])))
+        expected = {f"method.request.querystring.{name}": False for name in reads[route]}
         assert method["RequestParameters"] == expected, logical_id
 
 

@@ -1,6 +1,5 @@
 """Monitoring: the encrypted alarm topic and its subscription, the dashboard, the outputs, log retention."""
 
-import json
 from typing import Any
 
 import aws_cdk as cdk
@@ -11,12 +10,23 @@ from disposer import constants
 from infra.alarms import ALARMS
 from infra.queries import LATEST_DISPOSALS
 from infra.stack import DisposerStack
-from tests.infra.cdk_testkit import VARIANT_ALARM_EMAIL, flat, logical_id, only_resource, resources_of
+from tests.infra.cdk_testkit import VARIANT_ALARM_EMAIL, flat, logical_id, resources_of
+from tests.infra.cdk_testkit import dashboard_of as _dashboard
+from tests.infra.cdk_testkit import graphed as _graphed
 
 # Every run metric the function's package names.
 SERVICE_METRICS = sorted(
     value for name, value in vars(constants).items() if name.startswith("METRIC_") and isinstance(value, str)
 )
+# The usage recorder's metrics and keep.downloadedWithinDays's: graphed only where a usage trail is configured.
+USAGE_METRICS = {
+    constants.METRIC_TRAIL_FILES_READ,
+    constants.METRIC_TRAIL_FILES_UNREADABLE,
+    constants.METRIC_TRAIL_RECORDS_SKIPPED,
+    constants.METRIC_DOWNLOADS_RECORDED,
+    constants.METRIC_DIGESTS_READ,
+    constants.METRIC_USAGE_UNKNOWN,
+}
 
 
 def _ref(stack: DisposerStack, value: Any) -> Any:
@@ -89,27 +99,6 @@ def test_topic_email_subscription_only_when_configured(
     assert subscription["TopicArn"] == {"Ref": topic_id}
 
 
-def _dashboard(template: Template) -> tuple[str, list[dict[str, Any]]]:
-    """The dashboard's name and widgets, the body parsed with each reference written <Name>."""
-    properties = only_resource(template, "AWS::CloudWatch::Dashboard")[1]["Properties"]
-    body = properties["DashboardBody"]
-    parts = body["Fn::Join"][1] if isinstance(body, dict) else [body]
-    text = "".join(part if isinstance(part, str) else flat(part) for part in parts)
-    widgets: list[dict[str, Any]] = json.loads(text)["widgets"]
-    return properties["DashboardName"], widgets
-
-
-def _graphed(widgets: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
-    """Every series of every graph, with its widget title: metric rows as lists, expressions as dicts."""
-    return [
-        (widget["properties"]["title"], series)
-        for widget in widgets
-        if widget["type"] == "metric"
-        for row in widget["properties"]["metrics"]
-        for series in [{"row": row[:-1], **row[-1]}]
-    ]
-
-
 def _search(metric: str, dimensions: str) -> str:
     return (
         f'SEARCH(\'{{CodeArtifactDisposal,{dimensions}}} MetricName="{metric}" '
@@ -126,13 +115,15 @@ def test_dashboard_shows_every_service_metric_aggregate_and_per_policy(template:
     }
     expressions = {entry["expression"] for entry in series if "expression" in entry}
 
-    # THEN it is named after the stack and graphs every run metric under [service]
+    # THEN it is named after the stack and graphs every run metric under [service] (without a usage trail, all
+    # but the usage recorder's and the usage rule's: test_cdk_usage.py checks those)
     assert name == "CodeArtifactDisposer"
-    assert len(SERVICE_METRICS) == 14
+    assert len(SERVICE_METRICS) == 20
+    assert set(SERVICE_METRICS) >= USAGE_METRICS
     for entry in series:
         if entry["row"][:1] == [constants.METRICS_NAMESPACE]:
             assert entry["row"][2:] == ["service", constants.SERVICE_NAME], entry
-    assert {metric for metric, _ in aggregate} == set(SERVICE_METRICS)
+    assert {metric for metric, _ in aggregate} == set(SERVICE_METRICS) - USAGE_METRICS
     # AND runs and versions per policy and trigger, and failures per error code, with SEARCH
     for metric in ("Runs", "VersionsDisposed", "VersionsFailed", "VersionsKept", "VersionsPlanned", "VersionsHeld"):
         assert _search(metric, "service,policy,trigger") in expressions, metric

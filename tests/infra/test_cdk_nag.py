@@ -20,9 +20,10 @@ def _findings(app: cdk.App, stack: DisposerStack) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("stack_fixture", ["default_stack", "variant_stack"])
+@pytest.mark.parametrize("stack_fixture", ["default_stack", "variant_stack", "tuned_stack"])
 def test_nag_aws_solutions_stack_has_no_unacknowledged_findings(stack_fixture: str, request: pytest.FixtureRequest):
-    # GIVEN the default stack and the variant (default owner, repository glob, no API Gateway role)
+    # GIVEN the default stack, the variant (default owner, repository glob, no API Gateway role) and the tuned one
+    # (with the usage recorder)
     app, stack = request.getfixturevalue(stack_fixture)
 
     # WHEN AwsSolutions runs over it

@@ -6,7 +6,15 @@ from typing import Any
 
 from aws_cdk.assertions import Template
 
-from tests.infra.cdk_testkit import as_list, logical_id, role_statements, run_function, steps_function
+from disposer.constants import RECORDER_HANDLER
+from tests.infra.cdk_testkit import (
+    as_list,
+    function_with_handler,
+    logical_id,
+    role_statements,
+    run_function,
+    steps_function,
+)
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
@@ -59,3 +67,20 @@ def test_docs_alarms_match_the_template(template):
     # and the count in deploy.md's "What gets deployed" is the template's
     numbers = {8: "eight", 9: "nine", 10: "ten", 11: "eleven"}
     assert f"{numbers[len(names)]} alarms" in (DOCS / "deploy.md").read_text(encoding="utf-8")
+
+
+def test_docs_usage_recorder_role_resources_and_alarms_match_a_template_with_a_trail(template, tuned_template):
+    # GIVEN the tuned deployment, whose usage trail has a KMS key (so the recorder's role has all its grants)
+    recorder = function_with_handler(tuned_template, RECORDER_HANDLER)[1]
+    # WHEN / THEN docs/deploy.md lists exactly the recorder role's actions
+    assert marked(DOCS / "deploy.md", "iam:recorder") == allowed(tuned_template, recorder)
+    # AND the resource types the usage construct adds to those of a deployment without a trail
+    usage = {r["Type"] for name, r in tuned_template.to_json()["Resources"].items() if name.startswith("Usage")}
+    without = {resource["Type"] for resource in template.to_json()["Resources"].values()}
+    assert marked(DOCS / "deploy.md", "resources:usage") == usage - without
+    # AND docs/monitoring.md the alarms it adds
+    names = {
+        alarm["Properties"]["AlarmName"].split("-", 1)[1]
+        for alarm in tuned_template.find_resources("AWS::CloudWatch::Alarm").values()
+    }
+    assert marked(DOCS / "monitoring.md", "alarms:usage") == names - marked(DOCS / "monitoring.md", "alarms")

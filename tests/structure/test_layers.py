@@ -42,9 +42,9 @@ def test_import_contracts_hold():
     ("upper", "lower"),
     [
         ("runs | services", "safety | workflow"),
-        ("safety | workflow", "codeartifact | ledger | ssm | reports | stepfunctions"),
+        ("safety | workflow", "codeartifact | ledger | ssm | reports | stepfunctions | trail"),
         ("settings | versions", "model | errors | constants | budget | aws | version | clock"),
-        ("api | run_events | steps", "runs | services"),
+        ("api | run_events | steps | recorder", "runs | services"),
     ],
 )
 def test_import_contracts_fail_when_two_floors_swap(tmp_path: Path, upper: str, lower: str):

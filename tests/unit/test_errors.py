@@ -45,4 +45,5 @@ def test_transient_errors_are_the_ones_a_retry_can_fix():
         "PlanIncompleteError",
         "ReportsError",
         "WorkflowError",
+        "TrailUnavailableError",
     }

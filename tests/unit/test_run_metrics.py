@@ -73,3 +73,11 @@ def test_run_metrics_aborted_run_counts_run_aborted(printed):
 def test_run_metrics_not_published_when_told_not_to(printed):
     publish(RunReportBody.model_validate(BODY), metrics=False)
     assert _emf(printed) == []
+
+
+def test_run_metrics_candidates_kept_for_unknown_usage_are_counted_only_where_there_are_some(printed):
+    totals = {**BODY["totals"], "rules": {"keep:usage-unknown": 5}}
+    publish(RunReportBody.model_validate({**BODY, "totals": totals}))
+    assert _emf(printed)[0]["VersionsKeptUsageUnknown"] == [5.0]
+    publish(RunReportBody.model_validate(BODY))
+    assert "VersionsKeptUsageUnknown" not in _emf(printed)[-2]

@@ -13,7 +13,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from disposer.api import docs, holds, runs, workflow_runs
+from disposer.api import docs, holds, runs, usage, workflow_runs
 from disposer.api.models import ErrorDetail
 from disposer.api.precheck import check_request, normalize
 from disposer.api.responses import error_response
@@ -26,6 +26,7 @@ app = APIGatewayRestResolver(enable_validation=True)
 app.include_router(runs.router)
 app.include_router(workflow_runs.router)
 app.include_router(holds.router)
+app.include_router(usage.router)
 app.include_router(docs.router)
 
 

@@ -91,3 +91,20 @@ class WorkflowError(DisposerError):
     code = "WorkflowUnavailable"
     status = HTTPStatus.BAD_GATEWAY
     transient = True
+
+
+class TrailUnavailableError(DisposerError):
+    """The trail's bucket could not be read (a throttle, a fault, the connection lost mid-file, access refused):
+    the file's message is delivered again, and a file read again is recorded again harmlessly."""
+
+    code = "TrailUnavailable"
+    status = HTTPStatus.BAD_GATEWAY
+    transient = True
+
+
+class TrailFileUnreadableError(DisposerError):
+    """A trail file that is gone, not gzip, or not CloudTrail's JSON: reading it again would not help, so it is
+    reported and never counted as processed (its hour stays uncovered, which keeps candidates)."""
+
+    code = "TrailFileUnreadable"
+    status = HTTPStatus.UNPROCESSABLE_ENTITY

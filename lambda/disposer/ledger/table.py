@@ -12,7 +12,7 @@ Key design (partition key `pk`, sort key `sk`, TTL `expires_at`), one item famil
   before, start, run, and when a run first saw it restored), one readable item per version, read with
   one Query per package by a policy that quarantines;
 - `pk` `holds`, `sk` `hold#<hold id>`: one hold (it expires from the table a day after its `until`);
-- downloads (`usage#<version>` in the package's partition) and the trail's coverage: ledger/usage.py.
+- downloads (`usage#<package partition>`, one item per version) and the trail's coverage: ledger/usage.py.
 
 Holds are at most 10,000 (safety/holds.py), and one Query reads them all. `#` appears in none of the names
 (CodeArtifact forbids it in versions, packages and namespaces; a revision comes last).
@@ -38,7 +38,7 @@ from disposer.ledger.holds import (
     read_entry,
 )
 from disposer.ledger.memory import memory_items, read_memories
-from disposer.ledger.usage import COVERAGE_KEY, USAGE_PREFIX, coverage_range, read_covered, read_download
+from disposer.ledger.usage import COVERAGE_KEY, coverage_range, read_covered, read_download, usage_partition
 from disposer.model.holds import Hold
 from disposer.model.memory import RememberedTimes, TimesSource, VersionRevision
 from disposer.model.packages import PackageRef, PackageVersionStatus
@@ -90,13 +90,14 @@ class LedgerTable:
         self.name = name
         self._client = client
 
-    def _query(self, key: str, prefix: str) -> Iterator[Mapping[str, Any]]:
-        """The items of partition `key` whose sort key starts with `prefix`, page after page."""
+    def _query(self, key: str, prefix: str | None) -> Iterator[Mapping[str, Any]]:
+        """The items of partition `key` whose sort key starts with `prefix` (None: all), page after page."""
         paginator = self._client.get_paginator("query")
+        condition, values = "pk = :pk", {":pk": {"S": key}}
+        if prefix is not None:
+            condition, values = f"{condition} AND begins_with(sk, :prefix)", {**values, ":prefix": {"S": prefix}}
         pages = paginator.paginate(
-            TableName=self.name,
-            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
-            ExpressionAttributeValues={":pk": {"S": key}, ":prefix": {"S": prefix}},
+            TableName=self.name, KeyConditionExpression=condition, ExpressionAttributeValues=values
         )
         for page in pages:
             yield from page.get("Items", [])
@@ -200,7 +201,7 @@ class LedgerTable:
         """The latest download the recorder saw of each of the package's versions: one Query."""
         found: dict[str, Download] = {}
         with _translated():
-            for item in self._query(package_key(ref), USAGE_PREFIX):
+            for item in self._query(usage_partition(package_key(ref)), None):
                 read = read_download(item)
                 if read is not None:
                     found[read[0]] = read[1]

@@ -1,14 +1,18 @@
 """The ledger's usage items: the latest download of each version, and the trail's coverage.
 
-- `pk` the package's partition (ledger/table.py's `package_key`), `sk` `usage#<version>`: the latest download
-  the recorder saw (`at`, epoch seconds; `principal`, the caller's ARN), written only forward (a conditional
-  update), expiring `USAGE_DAYS` after it;
+- `pk` `usage#<the package's partition>` (ledger/table.py's `package_key`), `sk` the version: the latest
+  download the recorder saw (`at`, epoch seconds; `principal`, the caller's ARN), written only forward (a
+  conditional update), expiring `USAGE_DAYS` after it. A partition of their own, apart from the package's
+  (publish times, quarantine records), so that the recorder's role can be held by IAM's
+  `dynamodb:LeadingKeys` to the partitions it writes and never touch what decides a disposal;
 - `pk` `coverage`, `sk` `<start>#digest#<digest file key>`: one digest file of the trail, covering
-  [`start`, `end`), with `pending`, the number of the log files it lists not yet processed (covered at 0);
+  [`start`, `end`), with `pending`, the number of the log files it lists not yet processed (covered at 0),
+  and `waiting`, those files' ids (a set, gone once empty: it makes each file count once, ledger/usage_store.py);
   `sk` `<start>#backfill`: one hour a backfill read whole (`pending` 0). `<start>` is ISO 8601 in UTC to the
   second (`2026-11-25T03:00:00Z`), so the sort key orders the stretches by time;
-- `pk` `trailfile#<log file key>`, `sk` `file`: one log file: `processed` once read whole, `digest` once a
-  digest listed it (each of the two steps counts the file toward its digest once, whichever comes second).
+- `pk` `trailfile#<log file key>`, `sk` `file`: one log file: `processed` once read whole, `digest` (the sort
+  keys of the digests' items) once a digest listed it (whichever of the two steps comes second counts the file
+  toward its digest).
 """
 
 from collections.abc import Mapping
@@ -34,8 +38,13 @@ def stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def usage_partition(package_key: str) -> str:
+    """The partition of a package's downloads."""
+    return f"{USAGE_PREFIX}{package_key}"
+
+
 def usage_key(package_key: str, version: str) -> dict[str, Any]:
-    return {"pk": {"S": package_key}, "sk": {"S": f"{USAGE_PREFIX}{version}"}}
+    return {"pk": {"S": usage_partition(package_key)}, "sk": {"S": version}}
 
 
 def coverage_range(start: datetime, end: datetime) -> tuple[str, str]:
@@ -47,7 +56,7 @@ def read_download(item: Mapping[str, Any]) -> tuple[str, Download] | None:
     """A usage item's version and download, or None if it does not parse (that version counts as not downloaded:
     the coverage, not this item, is what keeps a run safe, and an item is only ever written by the recorder)."""
     try:
-        version = str(item["sk"]["S"]).removeprefix(USAGE_PREFIX)
+        version = str(item["sk"]["S"])
         at = datetime.fromtimestamp(float(item["at"]["N"]), UTC)
     except (KeyError, TypeError, ValueError, OverflowError):
         return None

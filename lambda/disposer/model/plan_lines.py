@@ -7,6 +7,7 @@ from typing import Any
 
 from disposer.model.packages import PackageFormat, PackageRef, PackageVersionStatus
 from disposer.model.plans import Action, PlanItem, Rule
+from disposer.model.usage import Download
 
 
 def item_line(item: PlanItem) -> dict[str, Any]:
@@ -27,6 +28,8 @@ def item_line(item: PlanItem) -> dict[str, Any]:
         "reason": item.reason,
         "expectedStatus": None if item.expected_status is None else item.expected_status.value,
         "publishedTime": None if item.published_time is None else item.published_time.isoformat(),
+        "lastDownload": None if item.last_download is None else item.last_download.at.isoformat(),
+        "downloadedBy": None if item.last_download is None else item.last_download.principal,
     }
 
 
@@ -51,7 +54,14 @@ def item_of(line: dict[str, Any]) -> PlanItem:
         reason=line["reason"],
         expected_status=None if expected is None else PackageVersionStatus(expected),
         published_time=None if published is None else datetime.fromisoformat(published),
+        last_download=_download(line),
     )
+
+
+def _download(line: dict[str, Any]) -> Download | None:
+    # Absent from the lines of a plan made before downloads were recorded.
+    at = line.get("lastDownload")
+    return None if at is None else Download(datetime.fromisoformat(at), line.get("downloadedBy"))
 
 
 def ref_line(ref: PackageRef) -> list[str | None]:

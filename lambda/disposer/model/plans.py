@@ -12,6 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from disposer.model.packages import DISPOSABLE_STATUSES, PackageRef, PackageVersionStatus
+from disposer.model.usage import Download
 
 # The policy name of runs that follow no policy (`POST /dispose`): a metric dimension and a report field.
 ON_DEMAND = "on-demand"
@@ -41,6 +42,8 @@ class Rule(StrEnum):
     KEEP_NO_PUBLISH_TIME = "keep:no-publish-time"
     KEEP_IN_QUARANTINE = "keep:in-quarantine"
     KEEP_RESTORED = "keep:restored-from-quarantine"
+    KEEP_DOWNLOADED = "keep:downloaded"
+    KEEP_USAGE_UNKNOWN = "keep:usage-unknown"
     ARCHIVE_QUARANTINE = "archive:quarantine"
     DISPOSE_OLDER_THAN = "dispose:older-than"
     DISPOSE_VERSION_PATTERN = "dispose:version-pattern"
@@ -75,6 +78,8 @@ class PlanItem:
     # When it was published, where the run learnt it (described, or remembered in the ledger); shown to
     # people, never part of the decision's identity (equality, the digest, a part's encoding).
     published_time: datetime | None = field(default=None, compare=False)
+    # The last download the recorder saw, for a policy with keep.downloadedWithinDays: shown, like the time.
+    last_download: Download | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

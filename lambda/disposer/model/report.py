@@ -75,6 +75,12 @@ class RunItem(ReportModel):
         alias="publishedTime",
         description="when it was published, where the run learnt it (described, or remembered); null otherwise",
     )
+    last_download: datetime | None = Field(
+        default=None,
+        alias="lastDownload",
+        description="the last download recorded (a policy with keep.downloadedWithinDays); null: none or not read",
+    )
+    downloaded_by: str | None = Field(default=None, alias="downloadedBy", description="who made the last download")
 
 
 class RunTotals(ReportModel):

@@ -34,15 +34,13 @@ class Covered:
 
 
 def first_gap(covered: Sequence[Covered], start: datetime, end: datetime) -> datetime | None:
-    """The first instant of [start, end] that no covered stretch contains, or None if all of it is covered."""
+    """The first instant of [start, end) that no covered stretch contains, or None if all of it is covered."""
     reached = start
     for stretch in sorted(covered, key=lambda c: c.start):
-        if stretch.start > reached + JOIN_TOLERANCE:
+        if reached >= end or stretch.start > reached + JOIN_TOLERANCE:
             break
         reached = max(reached, stretch.end)
-        if reached > end:
-            return None
-    return reached if reached <= end else None
+    return None if reached >= end else reached
 
 
 @dataclass(frozen=True)

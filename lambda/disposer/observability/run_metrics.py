@@ -20,6 +20,7 @@ from disposer.constants import (
     METRIC_RUN_DURATION,
     METRIC_RUNS,
     METRIC_UNREADABLE_LEDGER_ITEMS,
+    METRIC_USAGE_UNKNOWN,
     METRIC_VERSIONS_ARCHIVED,
     METRIC_VERSIONS_DISPOSED,
     METRIC_VERSIONS_FAILED,
@@ -54,6 +55,8 @@ class RunFigures:
     aborted: bool = False
     # The kill switch stopped the run's writes (all of them, or those left when it was flipped).
     disposals_disabled: bool = False
+    # Candidates kept because usage was unknown (keep.downloadedWithinDays across a gap in the trail's coverage).
+    usage_unknown: int = 0
 
 
 def figures_of(body: RunReportBody) -> RunFigures:
@@ -74,6 +77,7 @@ def figures_of(body: RunReportBody) -> RunFigures:
         duration_seconds=body.duration_seconds,
         aborted=body.aborted,
         disposals_disabled=body.disposals_disabled,
+        usage_unknown=body.totals.rules.get(Rule.KEEP_USAGE_UNKNOWN, 0),
     )
 
 
@@ -93,6 +97,9 @@ def emit_run_metrics(run: RunFigures) -> None:
     emf.add_metric(name=METRIC_RUN_DURATION, unit=MetricUnit.Seconds, value=round(run.duration_seconds, 3))
     emf.add_metric(name=METRIC_RUN_ABORTED, unit=MetricUnit.Count, value=int(run.aborted))
     emf.add_metric(name=METRIC_DISPOSALS_DISABLED, unit=MetricUnit.Count, value=int(run.disposals_disabled))
+    if run.usage_unknown:
+        # Only where it happened: a policy without the usage rule publishes no such metric at all.
+        emf.add_metric(name=METRIC_USAGE_UNKNOWN, unit=MetricUnit.Count, value=run.usage_unknown)
     if run.bytes_reclaimed is not None:
         emf.add_metric(name=METRIC_BYTES_RECLAIMED, unit=MetricUnit.Bytes, value=run.bytes_reclaimed)
     emf.flush_metrics()

@@ -234,6 +234,19 @@ def _outcome(item: RunItem) -> str:
     return item.outcome or ""
 
 
+def _downloads_shown(items: list[RunItem]) -> bool:
+    """The last-download column appears for a plan whose items carry downloads (a policy with the usage rule)."""
+    return any(item.last_download is not None for item in items)
+
+
+def _last_download(item: RunItem) -> str:
+    at = item.last_download
+    if at is None:
+        return '<td data-sort="">none recorded</td>'
+    by = f" by {_e(item.downloaded_by)}" if item.downloaded_by else ""
+    return f'<td data-sort="{at.isoformat()}">{at:%Y-%m-%d %H:%M}Z{by}</td>'
+
+
 def _decisions(view: PlanView) -> str:
     body = view.body
     columns = (
@@ -243,11 +256,13 @@ def _decisions(view: PlanView) -> str:
         ("status", "text"),
         ("published", "text"),
         ("age (days)", "number"),
+        *((("last download", "text"),) if _downloads_shown(body.items) else ()),
         ("reason", "text"),
         ("outcome", "text"),
     )
     rows = []
     unknown = 0
+    downloads = _downloads_shown(body.items)
     for item in body.items:
         slug, published, age = _slug(item), view.published_of(item), view.age_days(item)
         unknown += published is None
@@ -259,6 +274,7 @@ def _decisions(view: PlanView) -> str:
             f"<td>{_e(item.version)}</td><td>{_e(item.status)}</td>"
             f'<td data-sort="{"" if published is None else published.isoformat()}">{when}</td>'
             f'<td data-sort="{"" if age is None else age}">{"unknown" if age is None else age}</td>'
+            f"{_last_download(item) if downloads else ''}"
             f"<td>{_e(reason)}</td><td>{_e(_outcome(item))}</td></tr>"
         )
     every = (

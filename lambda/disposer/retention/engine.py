@@ -7,7 +7,7 @@ Pure: no I/O, no clock of its own. Decision precedence for each version (the fir
    not in select.origins; not older than select.olderThanDays.
 2. keep rules, in this order: a hold on the version, restored from this policy's quarantine,
    keep.latest, keep.newerThanDays, keep.versionPatterns (first matching pattern),
-   keep.defaultDisplayVersion.
+   keep.defaultDisplayVersion, keep.downloadedWithinDays (retention/usage.py).
 3. no revision -> keep (a disposal is pinned to the revision the plan saw; without one it cannot be).
 4. dispose; with quarantine, archive first (retention/quarantine.py), keep while in quarantine, and
    dispose once the grace has passed.
@@ -25,13 +25,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from disposer.model.holds import Hold
-from disposer.model.packages import DISPOSABLE_STATUSES, PackageRef, PackageVersionStatus, VersionSummary
+from disposer.model.packages import DISPOSABLE_STATUSES, PackageRef, VersionSummary
 from disposer.model.plans import Action, PackagePlan, Plan, PlanItem, Rule
 from disposer.model.quarantine import QuarantineRecord
+from disposer.model.usage import PackageUsage
+from disposer.retention.disposal import Decision, disposal, expected_status
 from disposer.retention.holds import HoldMatcher
 from disposer.retention.policy import RetentionPolicy
 from disposer.retention.quarantine import QuarantineState, quarantine_decision, state_of
 from disposer.retention.selection import newer_cutoff, not_selected, older_cutoff, require_aware
+from disposer.retention.usage import usage_keep
 from disposer.retention.wording import days
 
 
@@ -65,6 +68,8 @@ class PackageVersions:
     # Publish times the run learnt on path (b) (described by the age search, or remembered), by version:
     # put on the plan items for people to read, never used to decide.
     learnt_times: Mapping[str, datetime] = field(default_factory=dict, hash=False)
+    # Its downloads, for a policy with keep.downloadedWithinDays (None: not read, so usage is unknown).
+    usage: PackageUsage | None = field(default=None, hash=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "versions", tuple(self.versions))
@@ -125,9 +130,6 @@ def _timeless(package: PackageVersions, version: VersionSummary) -> bool:
     return package.described and version.published_time is None
 
 
-Decision = tuple[Action, Rule, str]
-
-
 def _decide(
     policy: RetentionPolicy,
     package: PackageVersions,
@@ -158,7 +160,7 @@ def _decide(
         return Action.KEEP, Rule.KEEP_NO_REVISION, "kept: no revision (the disposal could not be pinned)"
     if policy.quarantine is not None:
         return quarantine_decision(policy.quarantine.grace_days, record, state_of(record, version), trusted)
-    return _disposal(policy)
+    return disposal(policy)
 
 
 def _kept(
@@ -193,35 +195,7 @@ def _kept(
         return Rule.KEEP_VERSION_PATTERN, f"kept: matches keep pattern {pattern}"
     if keep.default_display_version and version.version == package.default_display_version:
         return Rule.KEEP_DEFAULT_DISPLAY_VERSION, "kept: default display version"
-    return None
-
-
-def _disposal(policy: RetentionPolicy) -> Decision:
-    select = policy.select
-    because = []
-    if select.older_than_days is not None:
-        because.append(f"older than {days(select.older_than_days)}")
-    if select.version_pattern is not None:
-        because.append("matches select.versionPattern")
-    if select.older_than_days is not None:
-        rule = Rule.DISPOSE_OLDER_THAN
-    elif select.version_pattern is not None:
-        rule = Rule.DISPOSE_VERSION_PATTERN
-    else:
-        rule = Rule.DISPOSE_SELECTED
-    return Action.DISPOSE, rule, f"dispose: {' and '.join(because) or 'selected'}"
-
-
-def _expected_status(
-    action: Action, rule: Rule, version: VersionSummary, pin_status: bool
-) -> PackageVersionStatus | None:
-    """The status a write is pinned to: an archive always to the one seen, a disposal out of quarantine to
-    Archived, any other disposal to the one seen only where a status change could change the decision."""
-    if action is Action.ARCHIVE:
-        return version.status
-    if rule is Rule.DISPOSE_AFTER_QUARANTINE:
-        return PackageVersionStatus.ARCHIVED
-    return version.status if action is Action.DISPOSE and pin_status else None
+    return usage_keep(policy, package.usage, version.version, now)
 
 
 def ranked(package: PackageVersions, policy: RetentionPolicy, ordered: Sequence[VersionSummary]) -> list[int]:
@@ -277,8 +251,9 @@ def plan_package(
                 action=action,
                 rule=rule,
                 reason=reason,
-                expected_status=_expected_status(action, rule, version, pin_status),
+                expected_status=expected_status(action, rule, version, pin_status),
                 published_time=version.published_time or package.learnt_times.get(version.version),
+                last_download=None if package.usage is None else package.usage.downloads.get(version.version),
             )
         )
     return PackagePlan(ref=ref, items=tuple(items))

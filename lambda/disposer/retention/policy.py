@@ -50,6 +50,8 @@ MAX_DISPOSALS_PER_RUN_LIMIT = 100_000
 DEFAULT_MAX_DISPOSALS_PER_RUN = 1_000
 DEFAULT_MAX_DISPOSALS_PERCENT = 100
 MAX_GRACE_DAYS = 365
+# keep.downloadedWithinDays: the ledger remembers downloads (and the trail's coverage) this long and more.
+MAX_DOWNLOAD_WINDOW_DAYS = 365
 # A run waiting for approval is aborted after this long (Step Functions' task timeout).
 DEFAULT_APPROVAL_TIMEOUT_HOURS = 24
 MAX_APPROVAL_TIMEOUT_HOURS = 168
@@ -156,6 +158,9 @@ class KeepRule(PolicyModel):
         tuple[Regex, ...], Field(max_length=MAX_POLICY_PATTERNS), BeforeValidator(_check_count)
     ] = ()
     default_display_version: StrictBool = True
+    # Keep a candidate downloaded within this many days (CloudTrail's ReadFromRepository events, recorded by
+    # the usage recorder); while the trail's coverage of the window has a gap, every candidate is kept.
+    downloaded_within_days: Annotated[StrictInt, Field(ge=1, le=MAX_DOWNLOAD_WINDOW_DAYS)] | None = None
 
     def matching_pattern(self, version: str) -> str | None:
         """The first of versionPatterns that `version` matches in full, or None."""

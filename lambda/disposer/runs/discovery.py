@@ -21,6 +21,7 @@ from disposer.retention.policy import RetentionPolicy
 from disposer.retention.selection import policy_cutoffs
 from disposer.runs.listing import ListedPackage, list_package, package_ages
 from disposer.runs.remembered import TimesMemory
+from disposer.runs.usage import UsageReader
 
 ErrorSink = Callable[[RunProblem], None]
 T = TypeVar("T")
@@ -81,6 +82,7 @@ def discover(
     on_listed: Callable[[Listed], None] | None = None,
     trusted_now: datetime | None = None,
     refs: Sequence[PackageRef] | None = None,
+    usage: UsageReader | None = None,
 ) -> Iterator[PackageVersions]:
     """Every package the policy covers, with its versions; unreadable ones are reported and skipped.
 
@@ -91,9 +93,10 @@ def discover(
     fill the read quota the list quota leaves. Packages are yielded as they are ready (not in listing
     order), each once, so a caller that plans each package can let its listing go. `now` is the run's
     decision clock (ages); `trusted_now` the function's own, which says which holds are in force.
-    `refs`, when given, are the packages to read (a workflow's shard, listed by its inventory step).
+    `refs`, when given, are the packages to read (a workflow's shard, listed by its inventory step);
+    `usage`, for a policy with keep.downloadedWithinDays, reads each package's downloads after its ages.
     """
-    reader = _Reader(codeartifact, policy, now, on_error, ledger, holds, trusted_now or now)
+    reader = _Reader(codeartifact, policy, now, on_error, ledger, holds, trusted_now or now, usage=usage)
     if refs is None:
         refs = reader.refs(in_scope)
     # Two pools: listings go as fast as their own quota lets them (they bound the plan), and age searches
@@ -172,6 +175,8 @@ class _Reader:
     trusted_now: datetime
     # The remembered publish times (None: no ledger, or a policy without ages).
     memory: TimesMemory | None = None
+    # The downloads (None: a policy without keep.downloadedWithinDays).
+    usage: UsageReader | None = None
 
     def refs(self, in_scope: Callable[[str], bool]) -> list[PackageRef]:
         """Every package the policy covers. A missing domain, or a repository the policy names literally,
@@ -199,12 +204,15 @@ class _Reader:
 
     def aged(self, found: ListedPackage) -> Sequence[PackageVersions]:
         try:
-            return [package_ages(self.codeartifact, self.policy, found, self.now, self.memory)]
+            package = package_ages(self.codeartifact, self.policy, found, self.now, self.memory)
         except CodeArtifactError as error:
             # Listed, so counted in the bound and the breaker's whole: it stays in the plan, every version
             # kept (as if none had a publish time), and the error is reported.
             self.on_error(RunProblem(f"package {_label(found.ref)}", error.code, error.message))
             return [replace(found.unaged(self.policy), described=True)]
+        if self.usage is not None:
+            package = replace(package, usage=self.usage.of(package.ref, package.versions, package.quarantine))
+        return [package]
 
 
 def _guarded(read: Callable[[], Sequence[T]], scope: str, on_error: ErrorSink) -> Sequence[T]:

@@ -15,6 +15,7 @@ from disposer.retention.engine import PackageVersions, plan_package
 from disposer.retention.policy import RetentionPolicy
 from disposer.runs.discovery import discover
 from disposer.runs.protocols import EarlyStart
+from disposer.runs.usage import UsageReader
 from disposer.safety.holds import holds_in_force
 
 
@@ -37,14 +38,13 @@ class PolicyPlanner:
         """Plan every package; each package's decisions go to the audit trail as soon as it is planned,
         then (if `early` began) its writes to `early`. A run that writes remembers in the ledger the
         quarantined versions it finds restored."""
-        if self.policy.quarantine is not None and self.ledger is None:
-            raise LedgerRequiredError(
-                f"policy {self.policy.name!r} has a quarantine, whose records live in the ledger table, and this "
-                "deployment has none configured (DISPOSER_LEDGER_TABLE)"
-            )
+        self._require_ledger()
         # Safety times (a hold's expiry, a quarantine's grace, when a restore was seen) are the function's own
         # clock, never the run's decision clock, which a caller chooses (an event's time, --as-of).
         trusted = clock.now()
+        usage = None
+        if self.ledger is not None and self.policy.keep.downloaded_within_days is not None:
+            usage = UsageReader.for_run(self.ledger, self.policy, self.as_of, trusted)
         holds = holds_in_force(self.ledger, trusted) if self.ledger is not None else []
         # None until every package is listed, then whether `early` began.
         started: bool | None = None if early is not None else False
@@ -68,6 +68,7 @@ class PolicyPlanner:
             on_listed=listed,
             trusted_now=trusted,
             refs=self.refs,
+            usage=usage,
         )
         packages: list[PackagePlan] = []
         for versions in self._within_budget(found):
@@ -83,6 +84,24 @@ class PolicyPlanner:
         # Packages are planned as their reads finish; the plan lists them in a stable order.
         packages.sort(key=lambda package: package.ref.sort_key)
         return Plan(policy=self.policy.name, as_of=self.as_of, packages=tuple(packages))
+
+    def _require_ledger(self) -> None:
+        """A quarantine's records and the downloads live in the ledger table: a policy with either needs one."""
+        if self.ledger is not None:
+            return
+        needs = [
+            what
+            for what, present in (
+                ("a quarantine, whose records", self.policy.quarantine is not None),
+                ("keep.downloadedWithinDays, whose downloads", self.policy.keep.downloaded_within_days is not None),
+            )
+            if present
+        ]
+        if needs:
+            raise LedgerRequiredError(
+                f"policy {self.policy.name!r} has {needs[0]} live in the ledger table, and this deployment has "
+                "none configured (DISPOSER_LEDGER_TABLE)"
+            )
 
     def _remember_restores(self, versions: PackageVersions, package: PackagePlan, seen: datetime) -> None:
         """Versions found restored from quarantine for the first time: the policy keeps them from now on."""

@@ -130,6 +130,8 @@ class RunReport:
             error_code=outcome.error_code if outcome is not None and failed else None,
             error_message=clipped(outcome.error_message) if outcome is not None and failed else None,
             published_time=item.published_time,
+            last_download=None if item.last_download is None else item.last_download.at,
+            downloaded_by=None if item.last_download is None else item.last_download.principal,
         )
 
     def to_body(self, max_items: int = MAX_REPORTED_ITEMS, max_bytes: int | None = ITEM_BYTES) -> RunReportBody:

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from disposer.model.packages import PackageFormat, PackageRef, PackageVersionStatus
 from disposer.model.plan_lines import item_line, item_of, ref_line, ref_of
 from disposer.model.plans import Action, PlanItem, Rule
+from disposer.model.usage import Download
 
 texts = st.text(min_size=1, max_size=40)
 optional_texts = st.none() | texts
@@ -25,6 +26,7 @@ items = st.builds(
     reason=st.text(max_size=200),
     expected_status=statuses,
     published_time=times,
+    last_download=st.none() | st.builds(Download, times.filter(lambda t: t is not None), optional_texts),
 )
 
 
@@ -33,9 +35,9 @@ def test_every_item_reads_back_field_for_field(item: PlanItem):
     # GIVEN any decision, however its names are spelled
     # WHEN it is written as a line and read back
     read = item_of(item_line(item))
-    # THEN it is the same decision, its publish time included (which equality leaves out)
+    # THEN it is the same decision, its publish time and last download included (which equality leaves out)
     assert read == item
-    assert read.published_time == item.published_time
+    assert (read.published_time, read.last_download) == (item.published_time, item.last_download)
 
 
 @given(refs)
@@ -74,4 +76,13 @@ def test_a_line_names_each_field_as_the_api_does():
         "reason": "older than 90 days",
         "expectedStatus": "Published",
         "publishedTime": "2025-01-31T12:00:00+00:00",
+        "lastDownload": None,
+        "downloadedBy": None,
     }
+
+
+def test_a_line_written_before_downloads_were_recorded_reads_without_one():
+    ref = PackageRef("acme", None, "releases", PackageFormat.PYPI, None, "tool")
+    item = PlanItem(ref, "1.0", "r1", None, Action.KEEP, Rule.KEEP_LATEST, "kept")
+    line = {k: v for k, v in item_line(item).items() if k not in ("lastDownload", "downloadedBy")}
+    assert item_of(line).last_download is None
