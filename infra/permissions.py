@@ -7,13 +7,15 @@ from aws_cdk import aws_iam as iam
 
 # Exactly the calls the Lambda's CodeArtifact gateway makes; the writes are DisposePackageVersions and,
 # for quarantine, UpdatePackageVersionsStatus (to Archived only: the code sends no other target).
-# Both functions plan (list, describe where an age decides) and write: the run function inline for the
-# API, the steps function a shard's plan and a part's disposals for the run workflow.
+# Both functions plan (list, describe where an age decides, read what remaining versions depend on) and
+# write: the run function inline for the API, the steps function a shard's plan and a part's disposals for
+# the run workflow.
 RUN_PACKAGE_ACTIONS = (
     "codeartifact:DisposePackageVersions",
     "codeartifact:UpdatePackageVersionsStatus",
     "codeartifact:ListPackageVersions",
     "codeartifact:DescribePackageVersion",
+    "codeartifact:ListPackageVersionDependencies",
 )
 # BytesReclaimed: the assets of each version, listed before it is disposed (measureBytes only).
 MEASURE_ACTIONS = ("codeartifact:ListPackageVersionAssets",)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from disposer.budget import Budget
+from disposer.model.dependencies import VersionDependencies
 from disposer.model.outcomes import BatchOutcome
 from disposer.model.packages import PackageFormat, PackageListing, PackageRef, PackageVersionStatus, VersionSummary
 from disposer.ports import CodeArtifact, WriteSwitch
@@ -93,6 +94,9 @@ class FakeCodeArtifact:
 
     def asset_bytes(self, ref: PackageRef, version: str) -> int:
         raise NotImplementedError("not scripted: ListPackageVersionAssets")
+
+    def dependencies(self, ref: PackageRef, version: str) -> VersionDependencies:
+        raise NotImplementedError("not scripted: ListPackageVersionDependencies")
 
 
 def disposed_all(versions: Sequence[str]) -> BatchOutcome:

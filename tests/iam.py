@@ -42,6 +42,7 @@ CODEARTIFACT_RESOURCE = {
     "ListPackageVersions": "package",
     "DescribePackageVersion": "package",
     "ListPackageVersionAssets": "package",
+    "ListPackageVersionDependencies": "package",
     "DisposePackageVersions": "package",
     "UpdatePackageVersionsStatus": "package",
 }

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from disposer.budget import Budget
+from disposer.model.dependencies import VersionDependencies
 from disposer.model.executions import Execution
 from disposer.model.holds import Hold, UnreadableHold
 from disposer.model.memory import RememberedTimes, VersionRevision
@@ -75,6 +76,10 @@ class CodeArtifact(Protocol):
     def published_time(self, ref: PackageRef, version: str) -> datetime | None: ...
 
     def asset_bytes(self, ref: PackageRef, version: str) -> int: ...
+
+    def dependencies(self, ref: PackageRef, version: str) -> VersionDependencies:
+        """A version's direct dependencies and the revision they were read at (a read, like the listings)."""
+        ...
 
     def dispose(
         self,

@@ -50,8 +50,20 @@ _ASSET_EXTENSIONS = {
 _DOMAIN_KEYS = {"name", "owner", "encryptionKey", "createdTime", "repositories"}
 _REPOSITORY_KEYS = {"name", "description", "upstreams", "externalConnections", "createdTime", "packages"}
 _PACKAGE_KEYS = {"format", "namespace", "name", "originConfiguration", "versions"}
-_VERSION_KEYS = {"version", "status", "publishedTime", "revision", "origin", "originType", "assets"}
+_VERSION_KEYS = {"version", "status", "publishedTime", "revision", "origin", "originType", "assets", "dependencies"}
 _ASSET_KEYS = {"name", "size", "hashes"}
+_DEPENDENCY_KEYS = {"namespace", "package", "dependencyType", "versionRequirement"}
+# The dependency types the API reference lists (PackageDependency.dependencyType); NuGet never sets one. Ruby, Swift
+# and Cargo are not documented: any type is taken. Generic packages cannot declare dependencies at all.
+_DEPENDENCY_TYPES: dict[str, frozenset[str]] = {
+    "npm": frozenset({"regular", "dev", "peer", "optional"}),
+    "maven": frozenset({"optional", "parent", "compile", "runtime", "test", "system", "provided"}),
+    "pypi": frozenset({"Requires-Dist"}),
+    "nuget": frozenset(),
+}
+# A dependency has a namespace where its format's packages do (PackageDependency.namespace).
+_DEPENDENCY_NAMESPACE_REQUIRED = frozenset({"maven", "swift"})
+_DEPENDENCY_NAMESPACE_FORBIDDEN = frozenset({"pypi", "nuget", "ruby", "cargo"})
 
 
 class SeedError(ValueError):
@@ -298,7 +310,41 @@ class _SeedBuilder:
             origin_type=origin_type,
             entry_point=entry_point,
             assets=assets,
+            dependencies=self._dependencies(fmt, entry.get("dependencies"), f"{path}.dependencies"),
         )
+
+    def _dependencies(self, fmt: str, value: Any, path: str) -> list[dict[str, str]]:
+        """The wire form of a version's seeded dependencies, checked with the API's shapes and each format's rules."""
+        items = _items(value, path)
+        if items and fmt == "generic":
+            raise SeedError(f"{path}: generic packages cannot declare dependencies (the API always lists none)")
+        return [self._dependency(fmt, item, f"{path}[{index}]") for index, item in enumerate(items)]
+
+    def _dependency(self, fmt: str, value: Any, path: str) -> dict[str, str]:
+        entry = _mapping(value, path, _DEPENDENCY_KEYS)
+        dependency: dict[str, str] = {}
+        namespace = entry.get("namespace")
+        if namespace is not None:
+            if fmt in _DEPENDENCY_NAMESPACE_FORBIDDEN:
+                raise SeedError(f"{path}.namespace: {fmt} packages have no namespace")
+            dependency["namespace"] = self._check("PackageNamespace", namespace, path, "namespace")
+        elif fmt in _DEPENDENCY_NAMESPACE_REQUIRED:
+            raise SeedError(f"{path}.namespace: required for a {fmt} dependency")
+        dependency["package"] = self._check("PackageName", entry.get("package"), path, "package")
+        kind = entry.get("dependencyType")
+        if kind is not None:
+            if not isinstance(kind, str):
+                raise SeedError(f"{path}.dependencyType: expected a string")
+            allowed = _DEPENDENCY_TYPES.get(fmt)
+            if allowed is not None and kind not in allowed:
+                known = f"one of {sorted(allowed)}" if allowed else "none: NuGet never sets one"
+                raise SeedError(f"{path}.dependencyType: '{kind}' is not a {fmt} dependency type; expected {known}")
+            dependency["dependencyType"] = kind
+        requirement = entry.get("versionRequirement")
+        if not isinstance(requirement, str):
+            raise SeedError(f"{path}.versionRequirement: required, a string such as '^1.2.0', '>=2.0' or '[1.0,2.0)'")
+        dependency["versionRequirement"] = requirement
+        return dependency
 
     def _origin(
         self, entry: Mapping[str, Any], fmt: str, repository: str, path: str

@@ -73,7 +73,7 @@ class Asset:
 
 @dataclass(slots=True, eq=False)
 class PackageVersion:
-    """A version record: status, revision, publish time, origin and assets."""
+    """A version record: status, revision, publish time, origin, assets and the dependencies its metadata declares."""
 
     version: str
     status: str
@@ -83,6 +83,8 @@ class PackageVersion:
     origin_type: str = INTERNAL
     entry_point: dict[str, str] | None = None
     assets: list[Asset] = field(default_factory=list)
+    # As ListPackageVersionDependencies lists them: {"namespace"?, "package", "dependencyType"?, "versionRequirement"}.
+    dependencies: list[dict[str, str]] = field(default_factory=list)
     key: VersionKey = (0.0, 0)
 
     def origin(self) -> dict[str, Any]:

@@ -39,6 +39,8 @@ Result = dict[str, Any]
 
 MAX_REPOSITORIES_PER_DOMAIN = 1000
 MAX_ASSETS_PER_VERSION = 350
+# ListPackageVersionDependencies has no max-results: a page holds this many (U).
+DEPENDENCIES_PAGE_SIZE = 50
 # Update may only target these; Unfinished is "not permitted" and Disposed has its own API (section 7.1).
 UPDATE_TARGETS = (PUBLISHED, UNLISTED, ARCHIVED)
 _ASSET_NAME_SPECIALS = frozenset("~!@^&()-_+[]{};,.")
@@ -441,11 +443,20 @@ class Store:
             return _with_token(result, encode_token("assets", offset + limit) if more else None)
 
     def list_package_version_dependencies(self, params: Params) -> Result:
+        # No max-results in the model: the page size is the service's own (U: 50, as for assets). The versions of
+        # every status answer, Disposed ones too: their record, and the metadata the dependencies come from, stay
+        # (U). Generic versions never have any (section 4); the seed refuses to give them some.
+        offset = decode_token("dependencies", params.get("nextToken")) or 0
+        if not isinstance(offset, int) or offset < 0:
+            raise validation_error("Invalid pagination token", reason="OTHER")
         with self._lock:
             package, version = self._version(params)
+            page = version.dependencies[offset : offset + DEPENDENCIES_PAGE_SIZE]
             result = package.coordinates()
-            result.update(version=version.version, versionRevision=version.revision, dependencies=[])
-            return result
+            result.update(version=version.version, versionRevision=version.revision)
+            result["dependencies"] = [dict(dependency) for dependency in page]
+            more = offset + DEPENDENCIES_PAGE_SIZE < len(version.dependencies)
+            return _with_token(result, encode_token("dependencies", offset + DEPENDENCIES_PAGE_SIZE) if more else None)
 
     # -- publishing --------------------------------------------------------------------------------
 

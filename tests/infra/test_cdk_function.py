@@ -178,13 +178,15 @@ def test_role_codeartifact_actions_exactly_the_calls_the_code_makes(template: Te
     # GIVEN every CodeArtifact action the run function's role allows
     actions = {action for action, _ in granted(role_statements(template, _function(template)), "codeartifact:")}
 
-    # WHEN / THEN they are exactly the six the adapter calls (a glob repository lists the domain's;
-    # quarantine archives); measureBytes, off by default, would add ListPackageVersionAssets
+    # WHEN / THEN they are exactly the seven the adapter calls (a glob repository lists the domain's;
+    # quarantine archives; keeping dependencies reads them); measureBytes, off by default, would add
+    # ListPackageVersionAssets
     assert actions == {
         "codeartifact:DisposePackageVersions",
         "codeartifact:UpdatePackageVersionsStatus",
         "codeartifact:ListPackageVersions",
         "codeartifact:DescribePackageVersion",
+        "codeartifact:ListPackageVersionDependencies",
         "codeartifact:ListPackages",
         "codeartifact:ListRepositoriesInDomain",
     }

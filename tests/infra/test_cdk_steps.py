@@ -34,6 +34,7 @@ PACKAGE_ACTIONS = (
     "codeartifact:UpdatePackageVersionsStatus",
     "codeartifact:ListPackageVersions",
     "codeartifact:DescribePackageVersion",
+    "codeartifact:ListPackageVersionDependencies",
 )
 
 

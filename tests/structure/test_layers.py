@@ -43,7 +43,7 @@ def test_import_contracts_hold():
     [
         ("runs | services", "safety | workflow"),
         ("safety | workflow", "codeartifact | ledger | ssm | reports | stepfunctions | trail"),
-        ("settings", "model | errors | constants | budget | aws | version | clock"),
+        ("settings | versions", "model | errors | constants | budget | aws | version | clock"),
         ("api | run_events | steps | recorder", "runs | services"),
     ],
 )

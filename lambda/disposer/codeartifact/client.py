@@ -10,13 +10,10 @@ from botocore.exceptions import ConnectionClosedError, ReadTimeoutError
 
 from disposer import aws
 from disposer.budget import Budget
+from disposer.codeartifact.dependencies import DependencyReads
 from disposer.codeartifact.pacing import QuotaPacer
 from disposer.codeartifact.wire import CallCounter, batch_outcome, batch_params, coordinates, translated_errors
-from disposer.errors import (
-    DeadlineExceededError,
-    NotFoundError,
-    WriteUnconfirmedError,
-)
+from disposer.errors import DeadlineExceededError, NotFoundError, WriteUnconfirmedError
 from disposer.model.outcomes import BatchOutcome
 from disposer.model.packages import (
     PackageFormat,
@@ -91,7 +88,7 @@ def _refuse_unanswered_write_retry(event_name: str = "", caught_exception: Any =
         )
 
 
-class CodeArtifactClient:
+class CodeArtifactClient(DependencyReads):
     """Thin adapter over botocore CodeArtifact clients for one invocation; it decides nothing.
 
     Every call it makes is counted. No HTTP attempt (retries included) is sent unless its longest possible
@@ -100,7 +97,7 @@ class CodeArtifactClient:
     up and nothing is written after the answer. A write whose attempt was sent but not answered in time is
     never sent again (WriteUnconfirmedError: it may have been done). No write attempt is sent while
     `switch` is off: DisposalsDisabledError is raised instead. `writer` sends the writes, where they get
-    longer timeouts than the reads (an API request's).
+    longer timeouts than the reads (an API request's). A version's dependencies are read by DependencyReads.
     """
 
     def __init__(
