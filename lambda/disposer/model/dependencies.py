@@ -27,3 +27,15 @@ class VersionDependencies:
     version: str
     revision: str | None
     dependencies: tuple[Dependency, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class UnreadDependencies:
+    """A version whose dependencies could not be read (the call failed, or its answer did not parse): the run
+    cannot tell what it needs, so it keeps what that could be (retention/dependencies.py)."""
+
+    why: str
+
+
+# What a run knows of one version's direct dependencies.
+KnownDependencies = tuple[Dependency, ...] | UnreadDependencies
