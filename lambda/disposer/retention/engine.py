@@ -6,7 +6,8 @@ Pure: no I/O, no clock of its own. Decision precedence for each version (the fir
    (Unfinished, Disposed and Deleted never are); version not matching select.versionPattern; origin
    not in select.origins; not older than select.olderThanDays.
 2. keep rules, in this order: a hold on the version, restored from this policy's quarantine,
-   keep.latest, keep.newerThanDays, keep.versionPatterns (first matching pattern),
+   keep.latest, keep.latestPerMajor and keep.latestPerMinor (retention/lines.py), keep.newerThanDays,
+   keep.versionPatterns (first matching pattern),
    keep.defaultDisplayVersion, keep.downloadedWithinDays (retention/usage.py).
 3. no revision -> keep (a disposal is pinned to the revision the plan saw; without one it cannot be).
 4. dispose; with quarantine, archive first (retention/quarantine.py), keep while in quarantine, and
@@ -31,6 +32,7 @@ from disposer.model.quarantine import QuarantineRecord
 from disposer.model.usage import PackageUsage
 from disposer.retention.disposal import Decision, disposal, expected_status
 from disposer.retention.holds import HoldMatcher
+from disposer.retention.lines import RankedKeep, line_keeps
 from disposer.retention.policy import RetentionPolicy
 from disposer.retention.quarantine import QuarantineState, quarantine_decision, state_of
 from disposer.retention.selection import newer_cutoff, not_selected, older_cutoff, require_aware
@@ -136,7 +138,7 @@ def _decide(
     version: VersionSummary,
     position: int,
     ages: _Ages,
-    latest_of: int | None,
+    by_rank: RankedKeep | None,
     now: datetime,
     trusted: datetime,
 ) -> Decision:
@@ -153,7 +155,7 @@ def _decide(
             Rule.NOT_SELECTED_AGE,
             f"kept: not selected (not older than {days(policy.select.older_than_days)})",
         )
-    kept = _kept(policy, package, version, position, ages, latest_of, now, trusted)
+    kept = _kept(policy, package, version, position, ages, by_rank, now, trusted)
     if kept is not None:
         return Action.KEEP, *kept
     if version.revision is None:
@@ -169,7 +171,7 @@ def _kept(
     version: VersionSummary,
     position: int,
     ages: _Ages,
-    latest_of: int | None,
+    by_rank: RankedKeep | None,
     now: datetime,
     trusted: datetime,
 ) -> tuple[Rule, str] | None:
@@ -185,8 +187,8 @@ def _kept(
             Rule.KEEP_RESTORED,
             f"kept: restored from quarantine (seen {seen}, {version.status} at revision {version.revision})",
         )
-    if latest_of is not None:
-        return Rule.KEEP_LATEST, f"kept: latest {keep.latest} of {latest_of}"
+    if by_rank is not None:
+        return by_rank
     newer = newer_cutoff(policy, now)
     if newer is not None and ages.newer(position, newer):
         return Rule.KEEP_NEWER_THAN, f"kept: published within {days(keep.newer_than_days)}"
@@ -208,6 +210,19 @@ def ranked(package: PackageVersions, policy: RetentionPolicy, ordered: Sequence[
     ]
 
 
+def _ranked_keeps(
+    package: PackageVersions, policy: RetentionPolicy, ordered: Sequence[VersionSummary]
+) -> dict[str, RankedKeep]:
+    """The versions kept for their rank: keep.latest by publish time, then the line rules by version order."""
+    matching = [ordered[position].version for position in ranked(package, policy, ordered)]
+    count = policy.keep.latest or 0
+    keeps = {version: (Rule.KEEP_LATEST, f"kept: latest {count} of {len(matching)}") for version in matching[:count]}
+    every = [version.version for version in package.versions]
+    for version, keep in line_keeps(policy, package.ref.format, matching, every).items():
+        keeps.setdefault(version, keep)
+    return keeps
+
+
 def plan_package(
     package: PackageVersions, policy: RetentionPolicy, now: datetime, *, trusted_now: datetime | None = None
 ) -> PackagePlan:
@@ -224,8 +239,7 @@ def plan_package(
     else:
         ordered = package.versions
     select = policy.select
-    matching = ranked(package, policy, ordered)
-    newest = set(matching[: policy.keep.latest or 0])
+    by_rank = _ranked_keeps(package, policy, ordered)
     # A disposal is pinned to the status seen only where a status change could change the decision: when
     # the policy selects some of the disposable statuses. Selecting all three, any status a version could
     # be moved to is selected too, so the calls go without expectedStatus, 100 versions each whatever
@@ -237,9 +251,10 @@ def plan_package(
     governed = policy.matches_package(ref)
     items = []
     for position, version in enumerate(ordered):
-        latest_of = len(matching) if position in newest else None
         if governed:
-            action, rule, reason = _decide(policy, package, version, position, ages, latest_of, now, trusted)
+            action, rule, reason = _decide(
+                policy, package, version, position, ages, by_rank.get(version.version), now, trusted
+            )
         else:
             action, rule, reason = Action.KEEP, Rule.NOT_SELECTED_PACKAGE, NOT_GOVERNED
         items.append(

@@ -59,7 +59,8 @@ MAX_APPROVAL_TIMEOUT_HOURS = 168
 
 UNLIMITED = (
     "select/keep: the policy would dispose every version of every matching package; set "
-    "select.olderThanDays or select.versionPattern, or keep.latest, keep.newerThanDays or "
+    "select.olderThanDays or select.versionPattern, or keep.latest, keep.latestPerMajor, keep.latestPerMinor, "
+    "keep.newerThanDays or "
     'keep.versionPatterns (to dispose everything on purpose, set select.versionPattern ".*")'
 )
 
@@ -77,6 +78,8 @@ def unlimited(entry: object) -> bool:
         select.get("olderThanDays") is None
         and select.get("versionPattern") is None
         and not keep.get("latest")
+        and not keep.get("latestPerMajor")
+        and not keep.get("latestPerMinor")
         and not keep.get("newerThanDays")
         and not keep.get("versionPatterns")
     )
@@ -161,6 +164,12 @@ class KeepRule(PolicyModel):
     # Keep a candidate downloaded within this many days (CloudTrail's ReadFromRepository events, recorded by
     # the usage recorder); while the trail's coverage of the window has a gap, every candidate is kept.
     downloaded_within_days: Annotated[StrictInt, Field(ge=1, le=MAX_DOWNLOAD_WINDOW_DAYS)] | None = None
+    # Keep the N highest versions of each major (or major.minor) line, in the format's version order, among the
+    # versions `latest` counts.
+    latest_per_major: Annotated[StrictInt, Field(ge=1, le=MAX_KEEP_LATEST)] | None = None
+    latest_per_minor: Annotated[StrictInt, Field(ge=1, le=MAX_KEEP_LATEST)] | None = None
+    # Keep a candidate that a version remaining after the run depends on (retention/dependencies.py).
+    dependencies: StrictBool = False
 
     def matching_pattern(self, version: str) -> str | None:
         """The first of versionPatterns that `version` matches in full, or None."""
@@ -218,6 +227,8 @@ class RetentionPolicy(PolicyModel):
             self.select.older_than_days is not None
             or self.select.version_pattern is not None
             or bool(self.keep.latest)
+            or bool(self.keep.latest_per_major)
+            or bool(self.keep.latest_per_minor)
             or bool(self.keep.newer_than_days)
             or bool(self.keep.version_patterns)
         )
