@@ -13,6 +13,7 @@ from disposer.retention.dependencies import REMAINING, RepositoryPackages, keep_
 from disposer.versions import requirement
 
 PUBLISHED = PackageVersionStatus.PUBLISHED
+Deps = dict[PackageRef, dict[str, KnownDependencies]]
 
 
 def _ref(package: str, package_format: PackageFormat = PackageFormat.NPM) -> PackageRef:
@@ -43,7 +44,8 @@ def _lib(*, keep: Sequence[str] = ()) -> PackagePlan:
 
 def test_a_caret_range_keeps_the_highest_version_it_admits_and_nothing_else():
     app = PackagePlan(APP, (_item(APP, "3.0.0", Action.KEEP),))
-    decided = _run([app, _lib()], {APP: {"3.0.0": (Dependency(None, "lib", "regular", "^1.1.0"),)}, LIB: NO_DEPENDENCIES})
+    caret: Deps = {APP: {"3.0.0": (Dependency(None, "lib", "regular", "^1.1.0"),)}, LIB: NO_DEPENDENCIES}
+    decided = _run([app, _lib()], caret)
     assert decided[("lib", "1.4.0")].rule is Rule.KEEP_DEPENDENCY
     assert decided[("lib", "1.4.0")].reason == "kept: dependency of app 3.0.0 (^1.1.0)"
     assert decided[("lib", "1.4.0")].expected_status is None
@@ -76,11 +78,11 @@ def test_a_version_kept_for_a_dependent_keeps_its_own_dependencies():
 
 def test_what_cannot_be_told_keeps_more():
     app = PackagePlan(APP, (_item(APP, "3.0.0", Action.KEEP), _item(APP, "2.0.0", Action.KEEP)))
-    tagged = {APP: {"3.0.0": (Dependency(None, "lib", None, "next"),), "2.0.0": ()}, LIB: NO_DEPENDENCIES}
+    tagged: Deps = {APP: {"3.0.0": (Dependency(None, "lib", None, "next"),), "2.0.0": ()}, LIB: NO_DEPENDENCIES}
     decided = _run([app, _lib()], tagged)
     assert {decided[("lib", v)].rule for v in LIB_VERSIONS} == {Rule.KEEP_DEPENDENCY_UNKNOWN}
     assert decided[("lib", "1.0.0")].reason == "kept: dependency of app 3.0.0 (next): not understood"
-    unread = {APP: {"3.0.0": UnreadDependencies("ThrottlingException"), "2.0.0": ()}, LIB: NO_DEPENDENCIES}
+    unread: Deps = {APP: {"3.0.0": UnreadDependencies("ThrottlingException"), "2.0.0": ()}, LIB: NO_DEPENDENCIES}
     decided = _run([app, _lib()], unread)
     assert decided[("lib", "2.0.0")].reason == "kept: dependencies of app 3.0.0 unknown (ThrottlingException)"
 
@@ -102,7 +104,8 @@ PACKAGES = [_ref(name) for name in ("a", "b", "c", "d")]
 
 @st.composite
 def _repositories(draw: st.DrawFn) -> tuple[list[PackagePlan], dict[PackageRef, dict[str, KnownDependencies]]]:
-    plans, deps = [], {}
+    plans: list[PackagePlan] = []
+    deps: Deps = {}
     for ref in PACKAGES:
         versions = draw(st.lists(st.sampled_from(VERSIONS), min_size=1, max_size=6, unique=True))
         actions = [draw(st.sampled_from([Action.KEEP, Action.DISPOSE])) for _ in versions]
