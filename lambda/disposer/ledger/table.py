@@ -6,6 +6,8 @@ Key design (partition key `pk`, sort key `sk`, TTL `expires_at`), one item famil
   `memory#0` (and `memory#1`, ... past 350 KB): every publish time runs described of the package's versions,
   by version and revision, compressed (ledger/memory.py). A run reads 100 packages' at a time
   (BatchGetItem) and writes a package's again when it learns a time;
+- the same partition, `sk` `deps#0` (and on): the dependencies runs read of the package's versions, by version
+  and revision, compressed (ledger/dependencies.py), read and written like the publish times;
 - the same partition, `sk` `time#<version>#<revision>`: one publish time, as earlier versions stored them.
   Read only for a package without `memory#0`, which the run then writes; these expire on their own;
 - the same partition, `sk` `quarantine#<policy>#<version>`: a version a policy archived (revision, status
@@ -28,6 +30,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from disposer.errors import LedgerError
 from disposer.ledger.batch import batch_put
 from disposer.ledger.chunked import put_spanning
+from disposer.ledger.dependencies import RememberedDependencies, dependency_items, read_dependencies
 from disposer.ledger.holds import (
     HOLDS_KEY,
     HoldEntry,
@@ -41,6 +44,7 @@ from disposer.ledger.holds import (
 from disposer.ledger.memory import memory_items, read_memories
 from disposer.ledger.quarantine import QUARANTINE_PREFIX, expiry, read_record, record_item, record_key
 from disposer.ledger.usage import COVERAGE_KEY, coverage_range, read_covered, read_download, usage_partition
+from disposer.model.dependencies import Dependency
 from disposer.model.holds import Hold
 from disposer.model.memory import RememberedTimes, TimesSource, VersionRevision
 from disposer.model.packages import PackageRef
@@ -129,6 +133,22 @@ class LedgerTable:
         """Store packages' remembered publish times, each in place of what was stored: 25 packages a BatchWriteItem."""
         expires = int(now) + REMEMBER_DAYS * 86400
         self._store({key: memory_items(key, times, expires_at=expires) for key, times in _keyed(memories).items()})
+
+    def remembered_dependencies(
+        self, refs: Sequence[PackageRef]
+    ) -> dict[PackageRef, dict[VersionRevision, tuple[Dependency, ...]]]:
+        """What is remembered of each package's versions' dependencies, by (version, revision): 100 packages a
+        BatchGetItem. A package with none stored, or whose memory is damaged or left unprocessed, has none.
+        LedgerError if the table cannot be read at all."""
+        partitions = {ref: package_key(ref) for ref in refs}
+        with _translated():
+            found = read_dependencies(self._client, self.name, sorted(set(partitions.values())))
+        return {ref: found.get(partition, {}) for ref, partition in partitions.items()}
+
+    def store_dependencies(self, memories: Mapping[PackageRef, RememberedDependencies], *, now: float) -> None:
+        """Store packages' remembered dependencies, each in place of what was stored: 25 packages a BatchWriteItem."""
+        expires = int(now) + REMEMBER_DAYS * 86400
+        self._store({key: dependency_items(key, deps, expires_at=expires) for key, deps in _keyed(memories).items()})
 
     def _store(self, stored: Mapping[str, Sequence[Mapping[str, Any]]]) -> None:
         """Put each package's memory items: one of a single item in batches; one of several chunks chunk by chunk,
