@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from disposer.budget import Budget
-from disposer.model.dependencies import VersionDependencies
+from disposer.model.dependencies import Dependency, VersionDependencies
 from disposer.model.executions import Execution
 from disposer.model.holds import Hold, UnreadableHold
 from disposer.model.memory import RememberedTimes, VersionRevision
@@ -136,6 +136,19 @@ class Ledger(Protocol):
     def get_hold(self, hold_id: str) -> Hold | UnreadableHold | None: ...
 
     def delete_hold(self, hold_id: str) -> Hold | UnreadableHold | None: ...
+
+    def remembered_dependencies(
+        self, refs: Sequence[PackageRef]
+    ) -> Mapping[PackageRef, Mapping[VersionRevision, tuple[Dependency, ...]]]:
+        """What is remembered of each package's versions' dependencies, by (version, revision): read in batches
+        (one request per 100 packages). A package whose memory does not decode has none."""
+        ...
+
+    def store_dependencies(
+        self, memories: Mapping[PackageRef, Mapping[VersionRevision, tuple[Dependency, ...]]], *, now: float
+    ) -> None:
+        """Store packages' remembered dependencies, each in place of what was stored."""
+        ...
 
     def downloads(self, ref: PackageRef) -> Mapping[str, Download]:
         """The latest download the recorder saw of each of the package's versions, by version (one Query)."""

@@ -10,12 +10,13 @@ from typing import Any, cast
 import pytest
 
 from disposer.errors import LedgerError
-from disposer.ledger import batch, memory
+from disposer.ledger import batch, chunked, memory
 from disposer.ledger.table import LedgerTable, legacy_package_key, package_key
 from disposer.model.memory import TimesSource
 from disposer.model.packages import PackageFormat, PackageRef, PackageVersionStatus
 from disposer.model.quarantine import QuarantineRecord
 from tests.builders import NOW, REF
+from tests.support import dynamodb_requests
 
 OTHER = PackageRef("acme", "111122223333", "releases", PackageFormat.NPM, None, "ui-kit")
 
@@ -25,13 +26,7 @@ def _packages(count: int) -> list[PackageRef]:
 
 
 def _requests(table: LedgerTable) -> Counter[str]:
-    """A counter of the requests the table's client sends from now on, by operation."""
-    sent: Counter[str] = Counter()
-    table._client.meta.events.register(  # noqa: SLF001 - the same mock
-        "before-send.dynamodb",
-        lambda request, **_: sent.update([request.headers["X-Amz-Target"].decode().rpartition(".")[2]]),
-    )
-    return sent
+    return dynamodb_requests(table._client)  # noqa: SLF001 - the same mock
 
 
 def _put(table: LedgerTable, item: dict[str, Any]) -> None:
@@ -75,7 +70,7 @@ def test_ledger_memory_past_the_chunk_size_spans_items_and_reads_back_whole(
     ledger_table: LedgerTable, monkeypatch: pytest.MonkeyPatch
 ):
     # GIVEN chunks of 1 KB, and a package whose compressed times take several
-    monkeypatch.setattr(memory, "CHUNK_BYTES", 1024)
+    monkeypatch.setattr(chunked, "CHUNK_BYTES", 1024)
     times = {(f"{i}.0.0", f"{i * 7919:x}{i}"): NOW - timedelta(seconds=i * 4099) for i in range(800)}
     sent = _requests(ledger_table)
     ledger_table.store_publish_times({REF: times, OTHER: {("1.0.0", "r"): NOW}}, now=1.0)
@@ -99,7 +94,7 @@ def test_ledger_memory_whose_chunks_are_of_two_writes_is_damaged_never_mixed(
     ledger_table: LedgerTable, monkeypatch: pytest.MonkeyPatch
 ):
     # GIVEN a memory of several chunks, then its chunk 1 overwritten by another write's (a write half done)
-    monkeypatch.setattr(memory, "CHUNK_BYTES", 512)
+    monkeypatch.setattr(chunked, "CHUNK_BYTES", 512)
     many = {(f"{i}.0.0", f"{i * 7919:x}"): NOW - timedelta(seconds=i * 4099) for i in range(400)}
     ledger_table.store_publish_times({REF: many}, now=1.0)
     _put(ledger_table, {**_item(ledger_table, 1), "generation": {"S": "another-write"}})

@@ -6,6 +6,8 @@ Key design (partition key `pk`, sort key `sk`, TTL `expires_at`), one item famil
   `memory#0` (and `memory#1`, ... past 350 KB): every publish time runs described of the package's versions,
   by version and revision, compressed (ledger/memory.py). A run reads 100 packages' at a time
   (BatchGetItem) and writes a package's again when it learns a time;
+- the same partition, `sk` `deps#0` (and on): the dependencies runs read of the package's versions, by version
+  and revision, compressed (ledger/dependencies.py), read and written like the publish times;
 - the same partition, `sk` `time#<version>#<revision>`: one publish time, as earlier versions stored them.
   Read only for a package without `memory#0`, which the run then writes; these expire on their own;
 - the same partition, `sk` `quarantine#<policy>#<version>`: a version a policy archived (revision, status
@@ -21,12 +23,14 @@ Holds are at most 10,000 (safety/holds.py), and one Query reads them all. `#` ap
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from disposer.errors import LedgerError
 from disposer.ledger.batch import batch_put
+from disposer.ledger.chunked import put_spanning
+from disposer.ledger.dependencies import RememberedDependencies, dependency_items, read_dependencies
 from disposer.ledger.holds import (
     HOLDS_KEY,
     HoldEntry,
@@ -38,10 +42,12 @@ from disposer.ledger.holds import (
     read_entry,
 )
 from disposer.ledger.memory import memory_items, read_memories
+from disposer.ledger.quarantine import QUARANTINE_PREFIX, expiry, read_record, record_item, record_key
 from disposer.ledger.usage import COVERAGE_KEY, coverage_range, read_covered, read_download, usage_partition
+from disposer.model.dependencies import Dependency
 from disposer.model.holds import Hold
 from disposer.model.memory import RememberedTimes, TimesSource, VersionRevision
-from disposer.model.packages import PackageRef, PackageVersionStatus
+from disposer.model.packages import PackageRef
 from disposer.model.quarantine import QuarantineRecord
 from disposer.model.usage import Covered, Download
 
@@ -50,10 +56,8 @@ if TYPE_CHECKING:
 else:
     DynamoDBClient = Any
 
+T = TypeVar("T")
 TIME_PREFIX = "time#"
-QUARANTINE_PREFIX = "quarantine#"
-# A quarantine record outlives any grace (365 days at most) by far; a restored one is remembered as long.
-QUARANTINE_DAYS = 800
 # A package's times not written again for this long are forgotten (each described again at most once).
 REMEMBER_DAYS = 400
 
@@ -126,16 +130,31 @@ class LedgerTable:
     def store_publish_times(
         self, memories: Mapping[PackageRef, Mapping[VersionRevision, datetime]], *, now: float
     ) -> None:
-        """Store packages' remembered publish times, each in place of what was stored: 25 packages a BatchWriteItem.
-        A memory of several chunks is put chunk by chunk, the first last, as it names the others (a read in
-        between finds two generations: DAMAGED, never mixed)."""
+        """Store packages' remembered publish times, each in place of what was stored: 25 packages a BatchWriteItem."""
         expires = int(now) + REMEMBER_DAYS * 86400
-        keyed = {package_key(ref): times for ref, times in memories.items()}
-        stored = {key: memory_items(key, times, expires_at=expires) for key, times in keyed.items()}
+        self._store({key: memory_items(key, times, expires_at=expires) for key, times in _keyed(memories).items()})
+
+    def remembered_dependencies(
+        self, refs: Sequence[PackageRef]
+    ) -> dict[PackageRef, dict[VersionRevision, tuple[Dependency, ...]]]:
+        """What is remembered of each package's versions' dependencies, by (version, revision): 100 packages a
+        BatchGetItem. A package with none stored, or whose memory is damaged or left unprocessed, has none.
+        LedgerError if the table cannot be read at all."""
+        partitions = {ref: package_key(ref) for ref in refs}
         with _translated():
-            for items in (items for items in stored.values() if len(items) > 1):
-                for item in [*items[1:], items[0]]:
-                    self._client.put_item(TableName=self.name, Item=item)
+            found = read_dependencies(self._client, self.name, sorted(set(partitions.values())))
+        return {ref: found.get(partition, {}) for ref, partition in partitions.items()}
+
+    def store_dependencies(self, memories: Mapping[PackageRef, RememberedDependencies], *, now: float) -> None:
+        """Store packages' remembered dependencies, each in place of what was stored: 25 packages a BatchWriteItem."""
+        expires = int(now) + REMEMBER_DAYS * 86400
+        self._store({key: dependency_items(key, deps, expires_at=expires) for key, deps in _keyed(memories).items()})
+
+    def _store(self, stored: Mapping[str, Sequence[Mapping[str, Any]]]) -> None:
+        """Put each package's memory items: one of a single item in batches; one of several chunks chunk by chunk,
+        the first last (ledger/chunked.py)."""
+        with _translated():
+            put_spanning(self._client, self.name, [items for items in stored.values() if len(items) > 1])
         self._batch_put([items[0] for items in stored.values() if len(items) == 1])
 
     def quarantine_records(self, ref: PackageRef, policy: str) -> dict[str, QuarantineRecord]:
@@ -146,26 +165,13 @@ class LedgerTable:
         with _translated():
             for key in (legacy_package_key(ref), package_key(ref)):
                 for item in self._query(key, prefix) if key is not None else ():
-                    record = _quarantine_record(str(item["sk"]["S"]).removeprefix(prefix), item)
+                    record = read_record(str(item["sk"]["S"]).removeprefix(prefix), item)
                     records[record.version] = record
         return records
 
     def record_quarantine(self, ref: PackageRef, policy: str, records: Sequence[QuarantineRecord]) -> None:
         """Remember versions `policy` archived (the start is the run's clock), 25 a call."""
-        self._batch_put(
-            [
-                {
-                    "pk": {"S": package_key(ref)},
-                    "sk": {"S": f"{QUARANTINE_PREFIX}{policy}#{record.version}"},
-                    "revision": {"S": record.revision},
-                    "status_before": {"S": str(record.status_before)},
-                    "since": {"N": repr(record.since.timestamp())},
-                    "run_id": {"S": record.run_id},
-                    "expires_at": {"N": str(int(record.since.timestamp()) + QUARANTINE_DAYS * 86400)},
-                }
-                for record in records
-            ]
-        )
+        self._batch_put([record_item(package_key(ref), policy, record) for record in records])
 
     def mark_restored(self, ref: PackageRef, policy: str, version: str, seen: datetime) -> None:
         """Remember that a run saw the version restored: `policy` keeps it from then on (in the partition that
@@ -180,12 +186,12 @@ class LedgerTable:
             with _translated():
                 self._client.update_item(
                     TableName=self.name,
-                    Key={"pk": {"S": key}, "sk": {"S": f"{QUARANTINE_PREFIX}{policy}#{version}"}},
+                    Key=record_key(key, policy, version),
                     UpdateExpression="SET restored_at = if_not_exists(restored_at, :seen), expires_at = :expires",
                     ConditionExpression="attribute_exists(pk)",
                     ExpressionAttributeValues={
                         ":seen": {"N": repr(seen.timestamp())},
-                        ":expires": {"N": str(int(seen.timestamp()) + QUARANTINE_DAYS * 86400)},
+                        ":expires": {"N": str(expiry(seen))},
                     },
                 )
         except LedgerError as error:
@@ -283,13 +289,5 @@ class LedgerTable:
             raise LedgerError(f"the ledger table left {left} of {len(items)} items unwritten after every attempt")
 
 
-def _quarantine_record(version: str, item: Mapping[str, Any]) -> QuarantineRecord:
-    restored = item.get("restored_at")
-    return QuarantineRecord(
-        version=version,
-        revision=item["revision"]["S"],
-        status_before=PackageVersionStatus(item["status_before"]["S"]),
-        since=datetime.fromtimestamp(float(item["since"]["N"]), UTC),
-        run_id=item["run_id"]["S"],
-        restored_at=None if restored is None else datetime.fromtimestamp(float(restored["N"]), UTC),
-    )
+def _keyed(memories: Mapping[PackageRef, T]) -> dict[str, T]:
+    return {package_key(ref): memory for ref, memory in memories.items()}

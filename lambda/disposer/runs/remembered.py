@@ -9,10 +9,9 @@ budget, or a memory that does not decode. Two runs that write one package's time
 last one's: the other's new times are described again by a later run (a cache, never a wrong time).
 """
 
-import threading
 import time
 from collections.abc import Mapping, Sequence
-from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from disposer.budget import Budget
@@ -21,14 +20,9 @@ from disposer.model.memory import RememberedTimes, TimesSource, VersionRevision
 from disposer.model.packages import PackageListing, PackageRef, VersionSummary
 from disposer.observability import logger
 from disposer.ports import Ledger
+from disposer.runs.memory_batches import ReadAhead, WriteBehind
 
-# One BatchGetItem's worth of keys, and one BatchWriteItem's worth of items (DynamoDB's limits): a batch is
-# one request.
-BATCH_PACKAGES = 100
-WRITE_PACKAGES = 25
 UNREAD = RememberedTimes(source=TimesSource.UNREAD, problem="not read")
-
-Batch = Future[Mapping[PackageRef, RememberedTimes]]
 
 
 class TimesMemory:
@@ -39,31 +33,14 @@ class TimesMemory:
         self, ledger: Ledger, refs: Sequence[PackageRef], pool: ThreadPoolExecutor, budget: Budget | None = None
     ) -> None:
         self._ledger = ledger
-        self._budget = budget or Budget.unlimited()
-        self._batches: dict[PackageRef, Batch] = {}
-        self._lock = threading.Lock()
-        self._unwritten: dict[PackageRef, Mapping[VersionRevision, datetime]] = {}
-        for start in range(0, len(refs), BATCH_PACKAGES):
-            batch = refs[start : start + BATCH_PACKAGES]
-            future = pool.submit(self._read, batch)
-            self._batches.update(dict.fromkeys(batch, future))
-
-    def _read(self, refs: Sequence[PackageRef]) -> Mapping[PackageRef, RememberedTimes]:
-        try:
-            return self._ledger.remembered_times(refs)
-        except LedgerError as error:
-            # Only a cache: the run describes what it needs instead.
-            logger.warning("publish times not read from the ledger", packages=len(refs), error_message=error.message)
-            return {}
+        self._ahead = ReadAhead(ledger.remembered_times, refs, pool, budget or Budget.unlimited(), what="publish times")
+        self._behind: WriteBehind[Mapping[VersionRevision, datetime]] = WriteBehind(self._store, what="publish times")
 
     def read(self, ref: PackageRef) -> RememberedTimes:
         """The package's remembered times, once its batch is in (and, where it has no memory of today's form,
         what an earlier version stored of it: one Query, and the run writes it back in today's form)."""
-        future = self._batches.get(ref)
-        try:
-            remembered = UNREAD if future is None else future.result(self._budget.remaining()).get(ref, UNREAD)
-        except (CancelledError, TimeoutError):
-            return UNREAD
+        answer = self._ahead.answer(ref)
+        remembered = UNREAD if answer is None else answer.get(ref, UNREAD)
         if remembered.source is TimesSource.ABSENT:
             try:
                 remembered = self._ledger.earlier_times(ref)
@@ -92,24 +69,11 @@ class TimesMemory:
             return
         listed = {(version.version, version.revision) for version in listing.versions if version.revision}
         times = {key: moment for key, moment in {**remembered.times, **learnt}.items() if key in listed}
-        with self._lock:
-            self._unwritten[ref] = times
-            full = len(self._unwritten) >= WRITE_PACKAGES
-            ready, self._unwritten = (self._unwritten, {}) if full else ({}, self._unwritten)
-        self._store(ready)
+        self._behind.add(ref, times)
 
     def flush(self) -> None:
         """Write back what is still waiting (the run's last packages)."""
-        with self._lock:
-            ready, self._unwritten = self._unwritten, {}
-        self._store(ready)
+        self._behind.flush()
 
     def _store(self, memories: Mapping[PackageRef, Mapping[VersionRevision, datetime]]) -> None:
-        if not memories:
-            return
-        try:
-            self._ledger.store_publish_times(memories, now=time.time())
-        except LedgerError as error:
-            # Only a cache: these packages' new times are described again by a later run.
-            packages = sorted(ref.package for ref in memories)
-            logger.warning("publish times not written to the ledger", packages=packages, error_message=error.message)
+        self._ledger.store_publish_times(memories, now=time.time())
