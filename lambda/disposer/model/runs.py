@@ -1,7 +1,9 @@
 """Who asked for a run, and what a run met on its way that the plan does not show."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
+
+from disposer.model.packages import PackageRef
 
 Trigger = Literal["api", "schedule", "cli"]
 
@@ -25,6 +27,8 @@ class RunProblem:
     scope: str
     error_code: str
     error_message: str
+    # The package it is about, where it is one (keep.dependencies keeps what an unread package may need).
+    ref: PackageRef | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

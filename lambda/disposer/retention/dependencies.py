@@ -11,10 +11,11 @@ The pick is made among the versions present: Published ones (what a resolver lis
 and Unlisted, and Published, Unlisted and Archived (what an exact pin can still name): every pick is kept, so
 a requirement that some present version meets keeps one that meets it. What cannot be told keeps more: a
 requirement the format's rules cannot read (a dist-tag, a URL, a Maven property, a format without rules) keeps
-every candidate of its package, and a version whose dependencies could not be read keeps every candidate of its
-repository and format.
+every candidate of its package, and a version whose dependencies could not be read (or a package that could not
+be read at all) keeps every candidate of its repository and format.
 """
 
+import re
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -41,6 +42,8 @@ class RepositoryPackages:
     dependencies: Mapping[PackageRef, Mapping[str, KnownDependencies]]
     # npm's `latest` dist-tag: CodeArtifact's default display version, by package.
     latest: Mapping[PackageRef, str | None] = field(default_factory=dict)
+    # Packages of these repositories the run could not read: what they need is unknown.
+    unread: Sequence[PackageRef] = ()
 
 
 def keep_dependencies(packages: RepositoryPackages) -> list[PackagePlan]:
@@ -56,11 +59,16 @@ class _Pass:
         self.items: dict[PackageRef, dict[str, PlanItem]] = {
             plan.ref: {item.version: item for item in plan.items} for plan in packages.plans
         }
+        # Packages by their name as each format compares names (a dependency names one as its metadata spells it).
+        self.named = {_name_key(ref.repository, ref.format, ref.namespace, ref.package): ref for ref in self.items}
         self.queue: deque[Key] = deque(
             (ref, item.version) for ref, items in self.items.items() for item in items.values() if _remains(item)
         )
         # Repositories and formats where some remaining version's dependencies are unknown, and why.
         self.unknown: dict[tuple[str, PackageFormat], str] = {}
+        for ref in packages.unread:
+            reason = f"kept: {label(ref)} could not be read (what it depends on is unknown)"
+            self.unknown.setdefault((ref.repository, ref.format), reason)
 
     def run(self) -> None:
         """Follow every remaining version's dependencies; where some are unknown, keep the whole repository's and
@@ -86,8 +94,8 @@ class _Pass:
                 self._needed(ref, version, dependency)
 
     def _needed(self, ref: PackageRef, version: str, dependency: Dependency) -> None:
-        target = replace(ref, namespace=dependency.namespace, package=dependency.package)
-        if target not in self.items:
+        target = self.named.get(_name_key(ref.repository, ref.format, dependency.namespace, dependency.package))
+        if target is None:
             return
         wanted = dependency.requirement
         read = requirement(ref.format, wanted)
@@ -113,6 +121,16 @@ class _Pass:
     def _keep_all(self, ref: PackageRef, rule: Rule, reason: str) -> None:
         for version in [v for v, item in self.items[ref].items() if item.action is not Action.KEEP]:
             self._keep(ref, version, rule, reason)
+
+
+def _name_key(repository: str, package_format: PackageFormat, namespace: str | None, name: str) -> tuple[str, ...]:
+    """A package's name as its format compares names: PyPI's normalized (PEP 503), NuGet's without case, the
+    others' exactly."""
+    if package_format is PackageFormat.PYPI:
+        name = re.sub(r"[-_.]+", "-", name).lower()
+    elif package_format is PackageFormat.NUGET:
+        name = name.lower()
+    return (repository, str(package_format), namespace or "", name)
 
 
 def _remains(item: PlanItem) -> bool:

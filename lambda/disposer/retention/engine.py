@@ -25,6 +25,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from disposer.model.dependencies import KnownDependencies
 from disposer.model.holds import Hold
 from disposer.model.packages import DISPOSABLE_STATUSES, PackageRef, VersionSummary
 from disposer.model.plans import Action, PackagePlan, Plan, PlanItem, Rule
@@ -72,6 +73,9 @@ class PackageVersions:
     learnt_times: Mapping[str, datetime] = field(default_factory=dict, hash=False)
     # Its downloads, for a policy with keep.downloadedWithinDays (None: not read, so usage is unknown).
     usage: PackageUsage | None = field(default=None, hash=False)
+    # Its Published and Unlisted versions' dependencies, for a policy with keep.dependencies: not used by
+    # plan_package, but by the pass over the run's packages once all are planned (retention/dependencies.py).
+    dependencies: Mapping[str, KnownDependencies] | None = field(default=None, hash=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "versions", tuple(self.versions))

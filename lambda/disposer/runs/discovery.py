@@ -19,6 +19,7 @@ from disposer.retention.engine import PackageVersions
 from disposer.retention.patterns import is_glob, literal_prefix, repository_prefix
 from disposer.retention.policy import RetentionPolicy
 from disposer.retention.selection import policy_cutoffs
+from disposer.runs.dependencies import DependencyMemory
 from disposer.runs.listing import ListedPackage, list_package, package_ages
 from disposer.runs.remembered import TimesMemory
 from disposer.runs.usage import UsageReader
@@ -55,7 +56,11 @@ def _direct_ref(policy: RetentionPolicy, repository: str) -> PackageRef | None:
 
 
 def packages(codeartifact: CodeArtifact, policy: RetentionPolicy, repository: str) -> list[PackageRef]:
-    """The packages of one repository the policy selects, narrowed server-side where the API allows."""
+    """The packages of one repository the policy selects, narrowed server-side where the API allows. With
+    keep.dependencies, every package of the policy's format (or of every format): a package the policy does not
+    govern may still depend on one it does, and the plan keeps what it needs (its own versions stay as they are)."""
+    if policy.keep.dependencies:
+        return codeartifact.list_packages(policy.domain, policy.domain_owner, repository, package_format=policy.format)
     direct = _direct_ref(policy, repository)
     if direct is not None:
         return [direct]
@@ -107,14 +112,17 @@ def discover(
     remembering = ThreadPoolExecutor(max_workers=MEMORY_READERS, thread_name_prefix="memory")
     if ledger is not None and policy_cutoffs(policy, now):
         reader = replace(reader, memory=TimesMemory(ledger, refs, remembering, codeartifact.budget))
+    if policy.keep.dependencies:
+        reader = replace(reader, needs=DependencyMemory(codeartifact, ledger, refs, remembering, codeartifact.budget))
     try:
         yield from _read_all(reader, refs, listers, searchers, on_listed or (lambda _: None))
     finally:
         # A caller that stops early (the time budget) leaves queued reads unsent.
         for pool in (listers, searchers, remembering):
             pool.shutdown(wait=True, cancel_futures=True)
-        if reader.memory is not None:
-            reader.memory.flush()
+        for memory in (reader.memory, reader.needs):
+            if memory is not None:
+                memory.flush()
 
 
 def _read_all(
@@ -177,6 +185,8 @@ class _Reader:
     memory: TimesMemory | None = None
     # The downloads (None: a policy without keep.downloadedWithinDays).
     usage: UsageReader | None = None
+    # The versions' dependencies (None: a policy without keep.dependencies).
+    needs: DependencyMemory | None = None
 
     def refs(self, in_scope: Callable[[str], bool]) -> list[PackageRef]:
         """Every package the policy covers. A missing domain, or a repository the policy names literally,
@@ -200,7 +210,7 @@ class _Reader:
             bound = disposal_bound(found.unaged(self.policy), self.policy, self.now, trusted_now=self.trusted_now)
             return [(found, bound)]
 
-        return _guarded(read, f"package {_label(ref)}", self.on_error)
+        return _guarded(read, f"package {_label(ref)}", self.on_error, ref)
 
     def aged(self, found: ListedPackage) -> Sequence[PackageVersions]:
         try:
@@ -209,17 +219,21 @@ class _Reader:
             # Listed, so counted in the bound and the breaker's whole: it stays in the plan, every version
             # kept (as if none had a publish time), and the error is reported.
             self.on_error(RunProblem(f"package {_label(found.ref)}", error.code, error.message))
-            return [replace(found.unaged(self.policy), described=True)]
+            package = replace(found.unaged(self.policy), described=True)
         if self.usage is not None:
             package = replace(package, usage=self.usage.of(package.ref, package.versions, package.quarantine))
+        if self.needs is not None:
+            package = replace(package, dependencies=self.needs.of(found.ref, found.listing))
         return [package]
 
 
-def _guarded(read: Callable[[], Sequence[T]], scope: str, on_error: ErrorSink) -> Sequence[T]:
+def _guarded(
+    read: Callable[[], Sequence[T]], scope: str, on_error: ErrorSink, ref: PackageRef | None = None
+) -> Sequence[T]:
     try:
         return read()
     except CodeArtifactError as error:
-        on_error(RunProblem(scope=scope, error_code=error.code, error_message=error.message))
+        on_error(RunProblem(scope=scope, error_code=error.code, error_message=error.message, ref=ref))
         return ()
 
 

@@ -14,6 +14,7 @@ from disposer.ports import CodeArtifact, Ledger
 from disposer.retention.engine import PackageVersions, plan_package
 from disposer.retention.policy import RetentionPolicy
 from disposer.runs.discovery import discover
+from disposer.runs.needed import NeededVersions
 from disposer.runs.protocols import EarlyStart
 from disposer.runs.usage import UsageReader
 from disposer.safety.holds import holds_in_force
@@ -39,6 +40,10 @@ class PolicyPlanner:
         then (if `early` began) its writes to `early`. A run that writes remembers in the ledger the
         quarantined versions it finds restored."""
         self._require_ledger()
+        # With keep.dependencies a package's decisions are final only once every package is planned: nothing is
+        # written before, and each package goes to the audit trail then.
+        needs = NeededVersions(self.policy) if self.policy.keep.dependencies else None
+        early = None if needs is not None else early
         # Safety times (a hold's expiry, a quarantine's grace, when a restore was seen) are the function's own
         # clock, never the run's decision clock, which a caller chooses (an event's time, --as-of).
         trusted = clock.now()
@@ -74,13 +79,20 @@ class PolicyPlanner:
         for versions in self._within_budget(found):
             package = plan_package(versions, self.policy, self.as_of, trusted_now=trusted)
             packages.append(package)
-            record_package_plan(context, package)
+            if needs is not None:
+                needs.add(versions)
+            else:
+                record_package_plan(context, package)
             if not context.dry_run:
                 self._remember_restores(versions, package, trusted)
             if package.changes and started:
                 early.submit(package)  # type: ignore[union-attr]
             elif package.changes and started is None:
                 waiting.append(package)
+        if needs is not None:
+            packages = needs.kept(packages, self.errors)
+            for package in packages:
+                record_package_plan(context, package)
         # Packages are planned as their reads finish; the plan lists them in a stable order.
         packages.sort(key=lambda package: package.ref.sort_key)
         return Plan(policy=self.policy.name, as_of=self.as_of, packages=tuple(packages))
