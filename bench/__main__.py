@@ -8,6 +8,7 @@ from typing import Any
 from bench import (
     cold_start,
     deadline_bench,
+    dependencies_bench,
     emulator_bench,
     recorder_bench,
     rerun_bench,
@@ -97,6 +98,35 @@ def _workflow_rows(figures: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     ]
 
 
+def _dependency_rows(figures: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    rows = []
+    for seed in figures["seeds"]:
+        name = f"keep.dependencies, {seed['versions']:,} versions"
+        with_, without, checks = seed["with_dependencies"], seed["without_dependencies"], seed["checks"]
+        reads = dependencies_bench.LIST_DEPENDENCIES
+        first, steady = (with_[run]["calls"].get(reads, 0) for run in ("first", "steady"))
+        walls = [variant[run]["wall_seconds"] for variant in (with_, without) for run in ("first", "steady")]
+        requests = " / ".join(str(with_[run]["dynamodb_requests"]["total"]) for run in ("first", "steady"))
+        planned = with_["first"]["planned_disposals"], without["first"]["planned_disposals"]
+        rows += [
+            _row(
+                f"{name}: ListPackageVersionDependencies, first / steady",
+                f"{first} / {steady}",
+                f"=={seed['depending_versions']} / ==0",
+                checks["first_reads_each_depending_version_once"] and checks["steady_reads_none"],
+            ),
+            _row(f"{name}: wall s, first / steady (without it)", "{} / {} ({} / {})".format(*walls)),
+            _row(f"{name}: DynamoDB requests, first / steady", requests),
+            _row(
+                f"{name}: planned disposals with / without it",
+                " / ".join(map(str, planned)),
+                "kept == the difference",
+                checks["kept_is_what_without_disposes_more"],
+            ),
+        ]
+    return rows
+
+
 def table(results: dict[str, dict[str, Any]]) -> str:
     rows: list[tuple[str, str, str, str]] = [("figure", "measured", "target", "met")]
     cold = results["cold_import"]
@@ -123,6 +153,7 @@ def table(results: dict[str, dict[str, Any]]) -> str:
         )
     )
     rows += _steady_rows(results["steady"])
+    rows += _dependency_rows(results["dependencies"])
     rows += _workflow_rows(results["workflow"])
     deadline = results["deadline"]
     rows.append(
@@ -159,6 +190,7 @@ def main() -> None:
         "small": lambda: scale_bench.measure(small_bench.config()) | {"benchmark": "small"},
         "rerun": rerun_bench.measure,
         "steady": steady_bench.measure,
+        "dependencies": dependencies_bench.measure,
         "scale": scale_bench.measure,
         "workflow": workflow_bench.measure,
         "recorder": recorder_bench.measure,
