@@ -2,8 +2,8 @@
 the synthesized template.
 
 The template side: `Role.of` reads a function's role (by its handler: the run function, the steps
-function, the usage recorder) and `Role.of_state_machine` the run state machine's, each with the resource policies that may
-deny what it allows (the ledger table, the reports bucket). The recording side: `RECORDER` wraps the
+function, the usage recorder) and `Role.of_state_machine` the run state machine's, each with the resource
+policies that may deny what it allows (the ledger table, the reports bucket). The recording side: `RECORDER` wraps the
 Lambda entry points and botocore's client creation: a client made while an entry
 point runs is the function's, and its calls (botocore's `before-parameter-build`, which sees the API
 parameters) are attributed to the function whose invocation makes them. Clients a test makes itself

@@ -109,8 +109,10 @@ class TrailHistory:
         if not isinstance(body, dict):
             raise ApiError("SerializationException", "Start of structure or map found where not expected.", status=400)
         errors: list[str] = []
+        shape = self._operation.input_shape
+        assert shape is not None
         try:
-            check_value(self._operation.input_shape, body, "", errors)
+            check_value(shape, body, "", errors)
         except ApiError as error:
             raise ApiError("SerializationException", error.message, status=400) from None
         times = {name: _time(body.get(name), name) for name in _TIME_MEMBERS}

@@ -55,7 +55,11 @@ _ACCOUNT = re.compile(r"arn:[^:]+:lambda:[^:]*:(\d{12}):")
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if is_backfill(event):
-        return _backfill(event, context)
+        return run_backfill(
+            event,
+            remaining_ms=context.get_remaining_time_in_millis(),
+            function_arn=context.invoked_function_arn,
+        )
     recorder = recorder_for(Settings.from_environment(), context.invoked_function_arn)
     tally = Tally()
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
@@ -113,13 +117,14 @@ def _store(settings: Settings) -> UsageStore:
     return store
 
 
-def _backfill(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """One invocation's share of a backfill: the hours asked for, until they or the invocation's time end."""
+def run_backfill(event: dict[str, Any], *, remaining_ms: int, function_arn: str) -> dict[str, Any]:
+    """One invocation's share of a backfill (the recorder's, or the CLI's in its own process): the hours asked for,
+    until they or the `remaining_ms` end; the answer, or the error document of a refusal."""
     try:
         asked = read_backfill(event)
         hours = backfill_range(asked.start, asked.end, clock.now())
-        budget = Budget.for_invocation(context.get_remaining_time_in_millis(), margin=BACKFILL_MARGIN_SECONDS)
-        result = backfill_for(Settings.from_environment(), context.invoked_function_arn, budget).run(hours)
+        budget = Budget.for_invocation(remaining_ms, margin=BACKFILL_MARGIN_SECONDS)
+        result = backfill_for(Settings.from_environment(), function_arn, budget).run(hours)
     except (BackfillRangeError, EventHistoryRefusedError) as error:
         logger.warning("backfill refused", error_code=error.code, error=error.message)
         return error_document(error)
