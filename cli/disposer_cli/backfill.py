@@ -126,8 +126,15 @@ def _forward(step: Step, start: datetime, end: datetime, progress: Progress, std
             + (f", {_count(failed, 'hour')} failed" if failed else ""),
             file=stdout,
         )
-        if following is not None and (following <= position or (failed and not answer["hoursCovered"])):
-            # Nothing covered and event history failing (or no step forward): further hours would fare no better.
+        if following is not None and following <= position:
+            # Not even one hour read within an invocation: asking again would read the same pages again.
+            return fail(
+                f"the recorder could not read the hour from {stamp(position)} within one invocation (more pages "
+                "than its time allows); the hours from it on are not covered",
+                EXIT_AWS,
+            )
+        if following is not None and failed and not answer["hoursCovered"]:
+            # Nothing covered and event history failing: further hours would fare no better.
             return _failed(progress)
         position = following
     return None

@@ -169,3 +169,18 @@ def test_cli_refuses_days_event_history_does_not_keep(days: str, capsys: pytest.
     with pytest.raises(SystemExit) as stopped:
         main(["usage", "backfill", "--days", days])
     assert stopped.value.code == 2 and "from 1 to 90" in capsys.readouterr().err
+
+
+def test_cli_stops_when_an_hour_does_not_fit_in_one_invocation(
+    trail: Trail, history: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    # GIVEN a first hour of four pages, and steps with time for about one page
+    start = last_hour_end(clock.now()) - timedelta(days=1)
+    trail.writer.deliver_hour(start, [hour_records(start, 0, many=150)])
+    history()
+    monkeypatch.setattr(command, "LOCAL_STEP_SECONDS", BACKFILL_MARGIN_SECONDS + CONNECT_SECONDS + READ_SECONDS + 0.2)
+    # WHEN the CLI backfills / THEN it stops rather than read the same pages again and again, exit 4 naming the hour
+    code, lines = cli("--days", "1", "--ledger-table", trail.ledger.name)
+    assert code == 4, lines
+    assert f"could not read the hour from {start:%Y-%m-%dT%H:%M:%SZ} within one invocation" in capsys.readouterr().err
+    assert trail.ledger.covered(start, start + HOUR) == []
