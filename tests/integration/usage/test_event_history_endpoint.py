@@ -128,7 +128,7 @@ def test_history_throttles_above_its_rate_and_fails_the_pages_asked(served: Runn
     served.app.fail_page(HOUR, 2, times=1)
     window = {"StartTime": HOUR, "EndTime": HOUR + timedelta(hours=1), "MaxResults": 50}
     # WHEN three requests come at once / THEN the third is throttled
-    answers = []
+    answers: list[Any] = []
     for _ in range(3):
         try:
             answers.append(lookup(served.url, **window))
