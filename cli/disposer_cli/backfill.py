@@ -141,10 +141,12 @@ def _forward(step: Step, start: datetime, end: datetime, progress: Progress, std
 
 
 def _again(step: Step, progress: Progress, stdout: TextIO) -> int | None:
-    """Each failed hour once more, on its own."""
+    """Each failed hour once more, on its own (one event history no longer holds whole stays failed)."""
     if progress.failed:
         print(f"reading {_count(len(progress.failed), 'failed hour')} again", file=stdout)
     for hour in sorted(progress.failed):
+        if hour < first_hour_held(clock.now() + CLOCK_SLACK):
+            continue
         answer = step(hour, hour + HOUR)
         if "error" in answer:
             return _refused(answer["error"])
