@@ -52,7 +52,9 @@ def create_history_client(
     )
     client = aws.client("cloudtrail", endpoint_url=endpoint_url, config=config)
     if before_send is not None:
-        client.meta.events.register(f"before-send.cloudtrail.{OPERATION}", before_send)
+        # Last of the handlers before the send: nothing between the pacer's turn and the wire adds delay, which
+        # would bring the next attempt closer to this one at the service.
+        client.meta.events.register_last(f"before-send.cloudtrail.{OPERATION}", before_send)
     return client
 
 
@@ -64,10 +66,11 @@ class EventHistoryClient:
         self.budget = budget or Budget.unlimited()
         self.attempt_seconds = CONNECT_SECONDS + READ_SECONDS
         # Clients are shared across invocations: this invocation's check replaces the previous one, and comes
-        # after the pacer's wait (registered when the client was made), so a send that waited past the end stops.
+        # after the pacer's wait (registered last when the client was made), so a send that waited past the end
+        # stops.
         event = f"before-send.cloudtrail.{OPERATION}"
         client.meta.events.unregister(event, unique_id=_HANDLER_ID)
-        client.meta.events.register(event, self._check_budget, unique_id=_HANDLER_ID)
+        client.meta.events.register_last(event, self._check_budget, unique_id=_HANDLER_ID)
 
     def can_start(self) -> bool:
         """Whether an attempt sent now would end inside the budget."""

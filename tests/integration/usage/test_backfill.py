@@ -2,6 +2,7 @@
 LookupEvents endpoint, into the ledger in moto: the downloads the trail's files hold, each hour covered only once
 read to its last page, paced to LookupEvents' 2 requests a second, stopping inside the invocation's time."""
 
+import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -9,10 +10,11 @@ from typing import Any
 
 import pytest
 
-from disposer import clock
+from disposer import clock, services
 from disposer.model.usage import Covered, first_gap
 from disposer.recorder import lambda_handler
 from disposer.recorder.backfill import BACKFILL_MARGIN_SECONDS
+from disposer.services import LOOKUP_EVENTS_PACE, LOOKUP_EVENTS_TPS
 from disposer.trail.history import CONNECT_SECONDS, READ_SECONDS
 from local.events import LambdaContext
 from local.trail.server import RunningHistory, max_in_window
@@ -21,6 +23,36 @@ from tests.integration.usage.backfill_days import DAY, HOUR, UI_KIT, backfill, d
 from tests.integration.usage.conftest import Trail
 
 Serve = Callable[[], RunningHistory]
+# The moments the endpoint stamps come after the loopback and its thread's scheduling, which on a loaded test
+# machine can lag a quarter of a second: over this many seconds that lag cannot add a request to the count.
+LONG_WINDOW = 5.0
+
+
+@pytest.fixture
+def turns(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """When each LookupEvents attempt of this process got its turn from the shared pacer, the last step before the
+    attempt is sent (time.monotonic)."""
+    pacer = services.lookup_pacer()
+    taken: list[float] = []
+    acquire = pacer.acquire
+
+    def recorded() -> float:
+        waited = acquire()
+        taken.append(time.monotonic())
+        return waited
+
+    monkeypatch.setattr(pacer, "acquire", recorded)
+    return taken
+
+
+def assert_paced(turns: list[float], served: RunningHistory) -> None:
+    """At most 2 attempts a second: as sent (never two closer than the pace), and as the endpoint received them."""
+    arrivals = served.app.arrivals()
+    assert len(turns) == len(arrivals) >= 2
+    assert max_in_window(turns) <= LOOKUP_EVENTS_TPS
+    assert min(b - a for a, b in zip(turns, turns[1:], strict=False)) >= 1 / LOOKUP_EVENTS_PACE - 1e-3
+    assert max_in_window(arrivals, LONG_WINDOW) <= LOOKUP_EVENTS_TPS * LONG_WINDOW
+    assert (len(arrivals) - 1) / (arrivals[-1] - arrivals[0]) <= LOOKUP_EVENTS_TPS
 
 
 def recorded_by_the_trail(trail: Trail, keys: list[list[str]]) -> dict[str, Any]:
@@ -35,7 +67,7 @@ def recorded_by_the_trail(trail: Trail, keys: list[list[str]]) -> dict[str, Any]
     return from_files
 
 
-def test_backfill_records_a_past_days_downloads_and_covers_its_hours(trail: Trail, history: Serve):
+def test_backfill_records_a_past_days_downloads_and_covers_its_hours(trail: Trail, history: Serve, turns: list[float]):
     # GIVEN a day of the trail's files that the recorder never read (hour 5 with 70 downloads: two pages)
     keys = deliver_hours(trail, 24, many={5: 70})
     served = history()
@@ -53,7 +85,7 @@ def test_backfill_records_a_past_days_downloads_and_covers_its_hours(trail: Trai
     # AND it asked for each hour's pages, oldest hour first, a page of at most 50 events each
     asked = [(received.start, received.page) for received in served.app.requests]
     assert asked == sorted(asked) and len(asked) == 25
-    assert max_in_window(served.app.arrivals()) <= 2
+    assert_paced(turns, served)
     # AND backfilled again, nothing changes
     before = trail.state()
     assert backfill(DAY, DAY + 24 * HOUR)["downloadsRecorded"] == 0
@@ -88,7 +120,9 @@ def test_backfill_leaves_an_hour_whose_second_page_fails_uncovered(
     assert len(trail.ledger.downloads(UI_KIT)) == 120
 
 
-def test_backfill_under_throttling_completes_at_most_two_requests_a_second(trail: Trail, history: Serve):
+def test_backfill_under_throttling_completes_at_most_two_requests_a_second(
+    trail: Trail, history: Serve, turns: list[float]
+):
     # GIVEN event history that refuses a request over 2 a second, and another user's burst that takes the next 3
     deliver_hours(trail, 6, many={1: 60, 2: 60, 4: 110})
     served = history()
@@ -100,10 +134,8 @@ def test_backfill_under_throttling_completes_at_most_two_requests_a_second(trail
     assert (answer["hoursCovered"], answer["hoursFailed"], answer["next"]) == (6, [], None)
     outcomes = [received.outcome for received in served.app.requests]
     assert outcomes.count("OK") == 10 and outcomes.count("ThrottlingException") >= 3
-    # AND the requests, throttled ones and retries included, arrived at most 2 in any second
-    arrivals = served.app.arrivals()
-    assert max_in_window(arrivals) <= 2, sorted(b - a for a, b in zip(arrivals, arrivals[1:], strict=False))
-    assert (len(arrivals) - 1) / (arrivals[-1] - arrivals[0]) <= 2.0
+    # AND the attempts, throttled ones and retries included, went at most 2 a second
+    assert_paced(turns, served)
 
 
 def test_backfill_stops_inside_the_invocations_time_and_the_next_finishes(trail: Trail, history: Serve):
