@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     ssm_endpoint: str | None = _endpoint("AWS_ENDPOINT_URL_SSM", "AWS_ENDPOINT_URL")
     s3_endpoint: str | None = _endpoint("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL")
     sfn_endpoint: str | None = _endpoint("AWS_ENDPOINT_URL_SFN", "AWS_ENDPOINT_URL")
+    cloudtrail_endpoint: str | None = _endpoint("AWS_ENDPOINT_URL_CLOUDTRAIL", "AWS_ENDPOINT_URL")
     # Attempts per AWS call (botocore standard retry mode: throttles and 5xx, with backoff and jitter).
     max_attempts: int = Field(default=DEFAULT_MAX_ATTEMPTS, ge=1, le=10)
     # BytesReclaimed costs one ListPackageVersionAssets call per disposed version: opt in per deployment.

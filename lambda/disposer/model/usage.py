@@ -57,3 +57,12 @@ class PackageUsage:
     @classmethod
     def unknown(cls, why: str) -> "PackageUsage":
         return cls(gap=why)
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryPage:
+    """One page of CloudTrail's event history: each event's `CloudTrailEvent` (the record as JSON text), and the
+    token of the next page (None: this was the last)."""
+
+    events: tuple[str, ...]
+    next_token: str | None = None

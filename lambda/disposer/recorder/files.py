@@ -77,10 +77,10 @@ class Recorder:
         try:
             for record in read_records(self.files.chunks(announced.bucket, announced.key), announced.key):
                 records += 1
-                _keep_latest(latest, skipped, read_download(record, self.scope))
+                keep_latest(latest, skipped, read_download(record, self.scope))
         except TrailFileUnreadableError as error:
             fault = error
-        recorded = self._write(latest)
+        recorded = write_latest(self.store, latest, self.threads)
         tally.downloads_recorded += recorded
         tally.records_skipped += skipped[Skipped.MALFORMED]
         tally.skipped.update(skipped)
@@ -97,16 +97,18 @@ class Recorder:
             skipped=dict(skipped),
         )
 
-    def _write(self, latest: Mapping[tuple[PackageRef, str], Download]) -> int:
-        """Write each version's latest download; how many moved a version's last download forward."""
-        if not latest:
-            return 0
-        with ThreadPoolExecutor(max_workers=max(1, min(self.threads, len(latest)))) as pool:
-            moved = pool.map(lambda item: self.store.record_download(item[0][0], item[0][1], item[1]), latest.items())
-            return sum(moved)
+
+def write_latest(store: UsageStore, latest: Mapping[tuple[PackageRef, str], Download], threads: int) -> int:
+    """Write each version's latest download, `threads` at once; how many moved a version's last download forward."""
+    if not latest:
+        return 0
+    with ThreadPoolExecutor(max_workers=max(1, min(threads, len(latest)))) as pool:
+        moved = pool.map(lambda item: store.record_download(item[0][0], item[0][1], item[1]), latest.items())
+        return sum(moved)
 
 
-def _keep_latest(latest: Latest, skipped: Counter[str], found: TrailDownload | Skipped) -> None:
+def keep_latest(latest: Latest, skipped: Counter[str], found: TrailDownload | Skipped) -> None:
+    """Count `found` in `skipped` if it is no download, else keep it if it is its version's latest yet."""
     if isinstance(found, Skipped):
         skipped[found] += 1
         return

@@ -54,7 +54,11 @@ def test_read_digest_not_a_digest_is_refused_naming_the_file(change: dict[str, A
     assert says in raised.value.message
 
 
-@pytest.mark.parametrize("data", [b"{}", gzip.compress(b"not json"), gzip.compress(b"[1]"), gzip.compress(b"")])
+@pytest.mark.parametrize(
+    "data",
+    [b"{}", gzip.compress(b"not json", mtime=0), gzip.compress(b"[1]", mtime=0), gzip.compress(b"", mtime=0)],
+    ids=["not-gzip", "not-json", "not-an-object", "empty"],
+)
 def test_read_digest_not_gzip_or_not_json_is_refused(data: bytes):
     with pytest.raises(TrailFileUnreadableError, match="d.json.gz"):
         read_digest([data], "d.json.gz")
