@@ -194,8 +194,8 @@ class EventHistory(Protocol):
     """CloudTrail's event history as a backfill reads it: the download events (`ReadFromRepository`) of a stretch
     of time, a page at a time."""
 
-    def downloads_page(self, start: datetime, end: datetime, token: str | None) -> HistoryPage:
-        """One page of the events of [start, end] (`token`: the previous page's, None for the first).
+    def downloads_page(self, event_name: str, start: datetime, end: datetime, token: str | None) -> HistoryPage:
+        """One page of the `event_name` events of [start, end] (`token`: the previous page's, None for the first).
         EventHistoryUnavailableError if it cannot be read now, EventHistoryRefusedError if it is refused,
         DeadlineExceededError if no attempt could end inside the invocation's time."""
         ...

@@ -36,12 +36,14 @@ JSON_11 = "application/x-amz-json-1.1"
 
 @dataclass(frozen=True, slots=True)
 class Received:
-    """One request: when it arrived (time.monotonic), the hour and page it asked for, and the answer's code."""
+    """One request: when it arrived (time.monotonic), the hour and page it asked for, and the answer's code; the
+    event name it looked up."""
 
     at: float
     start: datetime | None
     page: int
     outcome: str
+    event: str | None = None
 
 
 def max_in_window(times: Iterable[float], window: float = 1.0) -> int:
@@ -94,7 +96,8 @@ class HistoryApp:
         with self._lock:
             outcome = "OK" if answer.status == 200 else json.loads(answer.body)["__type"].rsplit("#", 1)[-1]
             start, page = (request.start, request.page) if request else (None, 0)
-            self.requests.append(Received(arrived, start, page, outcome))
+            event = request.attribute[1] if request and request.attribute else None
+            self.requests.append(Received(arrived, start, page, outcome, event))
         return answer
 
     def _fault(self, arrived: float, request: LookupRequest) -> None:

@@ -24,7 +24,7 @@ from disposer.errors import DeadlineExceededError, DisposerError, EventHistoryUn
 from disposer.observability import logger
 from disposer.ports import EventHistory, UsageStore
 from disposer.recorder.files import Latest, keep_latest, write_latest
-from disposer.usage.cloudtrail import DownloadScope
+from disposer.usage.cloudtrail import DOWNLOAD_EVENTS, DownloadScope
 from disposer.usage.history import HOUR, HourRange, read_event
 
 # What an invocation keeps back from Lambda's timeout: botocore's longest backoff between two attempts (20 s),
@@ -105,14 +105,16 @@ class Backfill:
         return cut
 
     def _read(self, hour: datetime, latest: Latest, result: BackfillResult) -> None:
-        """Every page of the hour's download events, each event kept if it is its version's latest yet."""
-        token: str | None = None
-        while True:
-            page = self.history.downloads_page(hour, hour + HOUR, token)
-            result.pages += 1
-            result.events += len(page.events)
-            for text in page.events:
-                keep_latest(latest, result.skipped, read_event(text, self.scope))
-            token = page.next_token
-            if token is None:
-                return
+        """Every page of the hour's download events (each kind: a package manager's read, an asset fetched
+        through the API), each event kept if it is its version's latest yet."""
+        for event_name in DOWNLOAD_EVENTS:
+            token: str | None = None
+            while True:
+                page = self.history.downloads_page(event_name, hour, hour + HOUR, token)
+                result.pages += 1
+                result.events += len(page.events)
+                for text in page.events:
+                    keep_latest(latest, result.skipped, read_event(text, self.scope))
+                token = page.next_token
+                if token is None:
+                    break

@@ -1,6 +1,7 @@
 """CloudTrail's event history, read with LookupEvents: the downloads of a stretch of time, a page at a time.
 
-LookupEvents takes one lookup attribute (here `EventName` `ReadFromRepository`), a time range whose both ends
+LookupEvents takes one lookup attribute (here an `EventName`: `ReadFromRepository`, then `GetPackageVersionAsset`,
+each a download), a time range whose both ends
 are inclusive, at most 50 events a page, and answers newest first. It is paced by the caller (services.py
 hooks one shared pacer to every attempt: the account's quota is 2 a second) and retried by botocore's
 standard mode (throttles and faults, with backoff). No attempt is sent unless it can end inside the
@@ -26,7 +27,6 @@ from disposer.errors import (
     EventHistoryUnreachableError,
 )
 from disposer.model.usage import HistoryPage
-from disposer.usage.cloudtrail import EVENT_NAME
 from disposer.usage.history import PAGE_EVENTS
 
 OPERATION = "LookupEvents"
@@ -83,9 +83,9 @@ class EventHistoryClient:
                 f"{self.budget.describe()}: {OPERATION} was not sent (an attempt may take {self.attempt_seconds:g} s)"
             )
 
-    def downloads_page(self, start: datetime, end: datetime, token: str | None) -> HistoryPage:
+    def downloads_page(self, event_name: str, start: datetime, end: datetime, token: str | None) -> HistoryPage:
         request: dict[str, Any] = {
-            "LookupAttributes": [{"AttributeKey": "EventName", "AttributeValue": EVENT_NAME}],
+            "LookupAttributes": [{"AttributeKey": "EventName", "AttributeValue": event_name}],
             "StartTime": start,
             "EndTime": end,
             "MaxResults": PAGE_EVENTS,

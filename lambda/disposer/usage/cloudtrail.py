@@ -24,6 +24,8 @@ EVENT_NAME = "ReadFromRepository"
 # script may call for any format): a download too, named by the API's own request fields. Counting it can
 # only keep more versions, never fewer.
 ASSET_EVENT_NAME = "GetPackageVersionAsset"
+# Every event that is a download, as event history is asked for them (one name a query).
+DOWNLOAD_EVENTS = (EVENT_NAME, ASSET_EVENT_NAME)
 # Where each event names the package: ReadFromRepository's fields, and the API request's.
 _FIELDS = {
     EVENT_NAME: ("domainName", "repositoryName", "packageFormat", "packageNamespace", "packageName"),

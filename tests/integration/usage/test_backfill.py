@@ -16,6 +16,7 @@ from disposer.recorder import lambda_handler
 from disposer.recorder.backfill import BACKFILL_MARGIN_SECONDS
 from disposer.services import LOOKUP_EVENTS_PACE, LOOKUP_EVENTS_TPS
 from disposer.trail.history import CONNECT_SECONDS, READ_SECONDS
+from disposer.usage.cloudtrail import DOWNLOAD_EVENTS
 from local.events import LambdaContext
 from local.trail.server import RunningHistory, max_in_window
 from tests.iam import RECORDER, missing_permissions, synthesized, without
@@ -82,9 +83,10 @@ def test_backfill_records_a_past_days_downloads_and_covers_its_hours(trail: Trai
     assert first_gap(covered, DAY, DAY + 24 * HOUR - timedelta(seconds=1)) is None
     assert first_gap(trail.ledger.covered(DAY - HOUR, DAY), DAY - HOUR, DAY) == DAY - HOUR
     assert trail.downloads() == recorded_by_the_trail(trail, keys)
-    # AND it asked for each hour's pages, oldest hour first, a page of at most 50 events each
-    asked = [(received.start, received.page) for received in served.app.requests]
-    assert asked == sorted(asked) and len(asked) == 25
+    # AND it asked for each hour's pages of each kind of download, oldest hour first, a page of at most 50 events
+    kinds = {name: rank for rank, name in enumerate(DOWNLOAD_EVENTS)}
+    asked = [(received.start, kinds[received.event or ""], received.page) for received in served.app.requests]
+    assert asked == sorted(asked) and len(asked) == 24 * len(DOWNLOAD_EVENTS) + 1
     assert_paced(turns, served)
     # AND backfilled again, nothing changes
     before = trail.state()
@@ -128,12 +130,12 @@ def test_backfill_under_throttling_completes_at_most_two_requests_a_second(
     served = history()
     served.app.throttle_above(2)
     served.app.throttle_next(3)
-    # WHEN six hours (ten pages) are backfilled
+    # WHEN six hours (ten pages of package managers' reads, six of assets fetched through the API) are backfilled
     answer = backfill(DAY, DAY + 6 * HOUR)
     # THEN botocore's retries got every page, and every hour is covered
     assert (answer["hoursCovered"], answer["hoursFailed"], answer["next"]) == (6, [], None)
     outcomes = [received.outcome for received in served.app.requests]
-    assert outcomes.count("OK") == 10 and outcomes.count("ThrottlingException") >= 3
+    assert outcomes.count("OK") == 16 and outcomes.count("ThrottlingException") >= 3
     # AND the attempts, throttled ones and retries included, went at most 2 a second
     assert_paced(turns, served)
 
