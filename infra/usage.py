@@ -32,6 +32,7 @@ from infra.constants import (
     ENV_USAGE_BUCKET,
     ENV_USAGE_IGNORE_PRINCIPALS,
     ENV_USAGE_PREFIX,
+    ENV_USAGE_TRAIL,
     RECORDER_BATCH_SIZE,
     RECORDER_HANDLER,
     RECORDER_MAX_CONCURRENCY,
@@ -149,6 +150,8 @@ class UsageRecorder(Construct):
             environment[ENV_USAGE_PREFIX] = self.trail.prefix
         if self.trail.ignore_principals:
             environment[ENV_USAGE_IGNORE_PRINCIPALS] = ",".join(self.trail.ignore_principals)
+        if self.trail.trail_name:
+            environment[ENV_USAGE_TRAIL] = self.trail.trail_name
         return environment
 
     def _feed_recorder(self) -> None:

@@ -89,6 +89,8 @@ class Settings(BaseSettings):
     usage_bucket: str | None = None
     usage_prefix: str = ""
     usage_ignore_principals: Annotated[tuple[str, ...], NoDecode] = ()
+    # The trail's name: only its digests count toward coverage (None: any trail's in the prefix).
+    usage_trail: str | None = None
     # The function's own region (Lambda sets it): the recorder reads only the trail's files of this region.
     region: str | None = Field(default=None, validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION"))
 
@@ -142,3 +144,4 @@ ENV_SWITCH_CACHE_SECONDS = variable("switch_cache_seconds")
 ENV_USAGE_BUCKET = variable("usage_bucket")
 ENV_USAGE_PREFIX = variable("usage_prefix")
 ENV_USAGE_IGNORE_PRINCIPALS = variable("usage_ignore_principals")
+ENV_USAGE_TRAIL = variable("usage_trail")

@@ -11,7 +11,9 @@ from collections import Counter
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import timedelta
 
+from disposer import clock
 from disposer.errors import TrailFileUnreadableError
 from disposer.model.packages import PackageRef
 from disposer.model.usage import Download
@@ -24,6 +26,8 @@ from disposer.usage.keys import TrailFileKind, TrailLayout, classify_key
 from disposer.usage.stream import read_records
 
 Latest = dict[tuple[PackageRef, str], Download]
+# Clocks differ by seconds, not this much.
+FUTURE_TOLERANCE = timedelta(minutes=5)
 
 
 @dataclass
@@ -65,6 +69,9 @@ class Recorder:
 
     def _digest(self, announced: TrailObject, tally: Tally) -> None:
         digest = read_digest(self.files.chunks(announced.bucket, announced.key), announced.key)
+        if digest.end > clock.now() + FUTURE_TOLERANCE:
+            # CloudTrail writes a digest after its hour: one that ends later would vouch for hours not yet seen.
+            raise TrailFileUnreadableError(f"{announced.key} is not a CloudTrail digest: it ends in the future")
         self.store.digest_processed(announced.key, digest.start, digest.end, digest.log_files)
         tally.digests_read += 1
         logger.info("digest read", key=announced.key, start=digest.start.isoformat(), listed=len(digest.log_files))

@@ -84,7 +84,9 @@ def recorder_for(settings: Settings, function_arn: str) -> Recorder:
         store=_store(settings),
         files=services.trail_objects(settings),
         bucket=settings.usage_bucket,
-        layout=TrailLayout(prefix=settings.usage_prefix, region=settings.region, account=scope.domain_owner),
+        layout=TrailLayout(
+            prefix=settings.usage_prefix, region=settings.region, account=scope.domain_owner, trail=settings.usage_trail
+        ),
         scope=scope,
         threads=settings.threads,
     )
