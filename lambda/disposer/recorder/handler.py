@@ -93,7 +93,15 @@ def recorder_for(settings: Settings, function_arn: str) -> Recorder:
 
 
 def backfill_for(settings: Settings, function_arn: str, budget: Budget) -> Backfill:
-    """The backfill of this deployment: the recorder's scope, event history read inside `budget`."""
+    """The backfill of this deployment: the recorder's scope, event history read inside `budget`. Event history is
+    the function's own account's: it holds no download made in another one, so a domain owned elsewhere is not
+    backfilled (its hours would look covered with those downloads unseen)."""
+    found = _ACCOUNT.match(function_arn or "")
+    if settings.domain_owner and found and settings.domain_owner != found[1]:
+        raise BackfillRangeError(
+            f"the domain's owner {settings.domain_owner} is not this function's account {found[1]}: event history "
+            "here holds none of its downloads; only the trail's files can cover its hours"
+        )
     return Backfill(
         store=_store(settings),
         history=services.event_history(settings, budget),

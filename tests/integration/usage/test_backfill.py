@@ -220,3 +220,16 @@ def test_sqs_batches_are_still_the_recorders(trail: Trail, history: Serve):
     assert trail.notify(*keys) == {"batchItemFailures": []}
     assert trail.ledger.covered(DAY, DAY + HOUR) == [Covered(DAY, DAY + HOUR, "digest")]
     assert served.app.requests == []
+
+
+def test_backfill_refuses_a_domain_owned_by_another_account(
+    trail: Trail, history: Serve, monkeypatch: pytest.MonkeyPatch
+):
+    # GIVEN a domain owned by an account other than the function's (whose event history holds none of its reads)
+    monkeypatch.setenv("DISPOSER_DOMAIN_OWNER", "444455556666")
+    served = history()
+    # WHEN a backfill is asked for / THEN it is refused, nothing asked of event history and nothing covered
+    answer = lambda_handler({"backfill": {"from": stamp(DAY), "to": stamp(DAY + HOUR)}}, LambdaContext())
+    assert answer["error"]["code"] == "InvalidBackfillRange"
+    assert "444455556666" in answer["error"]["message"]
+    assert served.app.requests == [] and trail.state() == []
