@@ -20,6 +20,11 @@ XRAY_REASON = (
     "resource-level permissions (Service Authorization Reference), so Resource must be '*'; both only write "
     "telemetry."
 )
+RECORDER_WILDCARD_REASON = (
+    f"{XRAY_REASON} cloudtrail:LookupEvents, with which an operator's backfill reads the account's event history, "
+    "supports no resource-level permissions either (Service Authorization Reference); it only reads the "
+    "account's management events of the region, which the recorder reads from the trail's files already."
+)
 RUN_FUNCTION_WILDCARD_REASON = (
     f"{XRAY_REASON} States SendTaskSuccess and SendTaskFailure, with which the API approves or refuses a run "
     "waiting at AskApproval, support no resource-level permissions either (Service Authorization Reference): "
@@ -151,7 +156,7 @@ def suppress_acknowledged_findings(stack: "DisposerStack") -> None:
     _acknowledge_workflow(stack)
     if stack.usage is not None:
         recorder = stack.usage.recorder
-        _acknowledge(recorder.role, "AwsSolutions-IAM5[Resource::*]", XRAY_REASON)
+        _acknowledge(recorder.role, "AwsSolutions-IAM5[Resource::*]", RECORDER_WILDCARD_REASON)
         trail_files = flatten_cfn_reference(stack.resolve(stack.usage.trail_objects_arn))
         _acknowledge(recorder.role, f"AwsSolutions-IAM5[Resource::{trail_files}]", TRAIL_FILES_REASON)
         _acknowledge(recorder.function, "AwsSolutions-L1", RUNTIME_REASON)

@@ -170,7 +170,13 @@ class DisposerStack(cdk.Stack):
         )
         cdk.CfnOutput(self, "UsageDeadLetterQueueUrl", value=usage.dead_letter_queue.queue_url)
         cdk.CfnOutput(self, "UsageDeadLetterQueueArn", value=usage.dead_letter_queue.queue_arn)
-        cdk.CfnOutput(self, "RecorderFunctionName", value=usage.recorder.function.function_name)
+        cdk.CfnOutput(
+            self,
+            "RecorderFunctionName",
+            value=usage.recorder.function.function_name,
+            description="The usage recorder: codeartifact-disposer usage backfill --function-name (or "
+            "DISPOSER_RECORDER_FUNCTION) reads past downloads from CloudTrail's event history through it",
+        )
         cdk.CfnOutput(self, "RecorderLogGroup", value=usage.recorder.log_group.log_group_name)
         cdk.CfnOutput(
             self,

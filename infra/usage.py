@@ -10,8 +10,9 @@ each file and keeps, in the ledger, the latest download of each version and whic
 whole; a file it cannot read is retried, then kept in the dead-letter queue for an operator.
 
 The recorder's role reads the trail's objects and nothing else of the bucket (and decrypts them through
-S3 with the trail's key, if it has one); the ledger construct grants it its writes (infra/ledger.py). It
-is given nothing of CodeArtifact.
+S3 with the trail's key, if it has one), and CloudTrail's event history (LookupEvents), from which an
+operator's direct invocation backfills the hours before the recorder was deployed; the ledger construct
+grants it its writes (infra/ledger.py). It is given nothing of CodeArtifact.
 """
 
 from typing import Any
@@ -31,6 +32,7 @@ from infra.constants import (
     ENV_USAGE_BUCKET,
     ENV_USAGE_IGNORE_PRINCIPALS,
     ENV_USAGE_PREFIX,
+    ENV_USAGE_TRAIL,
     RECORDER_BATCH_SIZE,
     RECORDER_HANDLER,
     RECORDER_MAX_CONCURRENCY,
@@ -49,6 +51,8 @@ S3_PRINCIPAL = "s3.amazonaws.com"
 TRAIL_OBJECT_ACTIONS = ("s3:GetObject",)
 # With SSE-KMS, S3 decrypts a trail file for its reader as that reader.
 TRAIL_KEY_ACTIONS = ("kms:Decrypt",)
+# A backfill reads event history; LookupEvents has no resource-level permission (Service Authorization Reference).
+EVENT_HISTORY_ACTIONS = ("cloudtrail:LookupEvents",)
 
 
 def _queue(scope: Construct, construct_id: str, **options: Any) -> sqs.Queue:
@@ -146,6 +150,8 @@ class UsageRecorder(Construct):
             environment[ENV_USAGE_PREFIX] = self.trail.prefix
         if self.trail.ignore_principals:
             environment[ENV_USAGE_IGNORE_PRINCIPALS] = ",".join(self.trail.ignore_principals)
+        if self.trail.trail_name:
+            environment[ENV_USAGE_TRAIL] = self.trail.trail_name
         return environment
 
     def _feed_recorder(self) -> None:
@@ -181,6 +187,9 @@ class UsageRecorder(Construct):
             iam.PolicyStatement(
                 sid="ReadTrailFiles", actions=list(TRAIL_OBJECT_ACTIONS), resources=[self.trail_objects_arn]
             )
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(sid="ReadEventHistory", actions=list(EVENT_HISTORY_ACTIONS), resources=["*"])
         )
         if self.trail.kms_key_arn is None:
             return

@@ -103,6 +103,8 @@ class UsageTrail(BaseModel):
     ignore_principals: Annotated[tuple[PrincipalGlob, ...], BeforeValidator(split_names), AfterValidator(dedupe)] = ()
     # The trail's SSE-KMS key, if it has one: the recorder decrypts its files with it, through S3 only.
     kms_key_arn: KeyArn | None = None
+    # The trail's name: only its digest files vouch for coverage, not another trail's in the same prefix.
+    trail_name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{2,127}$")] | None = None
 
     @property
     def logs_prefix(self) -> str:

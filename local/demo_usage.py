@@ -16,7 +16,7 @@ from disposer.recorder import lambda_handler as recorder
 from disposer_cli.main import main as cli
 from local.events import process_clock
 from local.trail.feed import Gaps, deliver, record
-from local.trail.files import HOUR, TrailWriter
+from local.trail.files import TrailWriter
 from local.trail.records import TrailRead
 
 if TYPE_CHECKING:
@@ -42,7 +42,8 @@ def usage_story(demo: "Demo", when: datetime, moto_url: str) -> None:
         TrailRead("pypi", "acme-cli", "1.1.0", when - timedelta(days=1), role="vulnerability-scanner"),
     ]
     hour = when.replace(minute=0, second=0, microsecond=0)
-    start, end, missing = hour - timedelta(days=8), hour - HOUR, hour - timedelta(hours=30)
+    # Up to the run's hour: the digest of the hour before it is delivered minutes after that hour ends.
+    start, end, missing = hour - timedelta(days=8), hour, hour - timedelta(hours=30)
     keys = deliver(writer, start, end, reads, Gaps(no_digest=frozenset({missing})))
     _record(keys)
     print(

@@ -2,8 +2,8 @@
 the synthesized template.
 
 The template side: `Role.of` reads a function's role (by its handler: the run function, the steps
-function) and `Role.of_state_machine` the run state machine's, each with the resource policies that may
-deny what it allows (the ledger table, the reports bucket). The recording side: `RECORDER` wraps the
+function, the usage recorder) and `Role.of_state_machine` the run state machine's, each with the resource
+policies that may deny what it allows (the ledger table, the reports bucket). The recording side: `RECORDER` wraps the
 Lambda entry points and botocore's client creation: a client made while an entry
 point runs is the function's, and its calls (botocore's `before-parameter-build`, which sees the API
 parameters) are attributed to the function whose invocation makes them. Clients a test makes itself
@@ -26,12 +26,12 @@ from typing import Any
 import botocore.session
 from aws_cdk.assertions import Template
 
-from disposer.constants import RUN_HANDLER, STEPS_HANDLER
+from disposer.constants import RECORDER_HANDLER, RUN_HANDLER, STEPS_HANDLER
 from disposer.settings import Settings
 
 REGION = "us-east-1"
 ACCOUNT = "111122223333"
-FUNCTIONS = {"run": RUN_HANDLER, "steps": STEPS_HANDLER}
+FUNCTIONS = {"run": RUN_HANDLER, "steps": STEPS_HANDLER, "recorder": RECORDER_HANDLER}
 # The principal the run state machine's tasks and Maps act as: a name for calls attributed to it.
 STATE_MACHINE = "state-machine"
 
@@ -62,6 +62,8 @@ S3_KEY_ACTION = {"s3:GetObject": "kms:Decrypt", "s3:PutObject": "kms:GenerateDat
 # Step Functions operations on an execution rather than on the state machine; the task answers name none.
 EXECUTION_OPERATIONS = {"DescribeExecution", "StopExecution", "GetExecutionHistory"}
 UNSCOPED_OPERATIONS = {"SendTaskSuccess", "SendTaskFailure", "SendTaskHeartbeat"}
+# CloudTrail operations with no resource-level permission (the Service Authorization Reference names none).
+UNSCOPED_CLOUDTRAIL = {"LookupEvents"}
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,8 @@ class AwsCall:
     resource: str
     measure_bytes: bool
     repositories: tuple[str, ...]
+    # The usage trail's bucket and key prefix the call ran with (a template with that usageTrail has the recorder).
+    usage_trail: tuple[str, str] | None = None
 
     def __str__(self) -> str:
         return f"{self.function} function: {self.action} on {self.resource}"
@@ -119,23 +123,28 @@ def describe_call(function: str, service: str, operation: str, params: Mapping[s
         return _s3_calls(function, action, params, settings)
     elif service == "states":
         resources = [_states_resource(operation, params)]
+    elif service == "cloudtrail" and operation in UNSCOPED_CLOUDTRAIL:
+        resources = ["*"]
     else:
         resources = [f"unknown:{service}"]
-    return [
-        AwsCall(function, action, resource, settings.measure_bytes, settings.repositories) for resource in resources
-    ]
+    return [_call(function, action, resource, settings) for resource in resources]
+
+
+def _call(function: str, action: str, resource: str, settings: Settings) -> AwsCall:
+    trail = (settings.usage_bucket, settings.usage_prefix) if settings.usage_bucket else None
+    return AwsCall(function, action, resource, settings.measure_bytes, settings.repositories, trail)
 
 
 def _s3_calls(function: str, action: str, params: Mapping[str, Any], settings: Settings) -> list[AwsCall]:
     """An S3 call on the bucket (`{env:VARIABLE}`, a ListBucket) or an object (`{env:VARIABLE}/<key>`), and
-    the KMS call S3 makes with the bucket's key as the caller (`key-of:{env:VARIABLE}`)."""
-    bucket = "{" + _configured(params["Bucket"]) + "}"
+    the KMS call S3 makes with the bucket's key as the caller (`key-of:{env:VARIABLE}`). The usage trail's
+    bucket is the deployer's, not the stack's: the tests' (moto's) is not SSE-KMS, so S3 uses no key there."""
+    variable = _configured(params["Bucket"])
+    bucket = "{" + variable + "}"
     resource = f"{bucket}/{params['Key']}" if "Key" in params else bucket
-    calls = [AwsCall(function, action, resource, settings.measure_bytes, settings.repositories)]
-    if action in S3_KEY_ACTION:
-        calls.append(
-            AwsCall(function, S3_KEY_ACTION[action], f"key-of:{bucket}", settings.measure_bytes, settings.repositories)
-        )
+    calls = [_call(function, action, resource, settings)]
+    if action in S3_KEY_ACTION and variable != "env:DISPOSER_USAGE_BUCKET":
+        calls.append(_call(function, S3_KEY_ACTION[action], f"key-of:{bucket}", settings))
     return calls
 
 
@@ -160,6 +169,7 @@ class CallRecorder:
 
     def install(self) -> None:
         import disposer.handler
+        import disposer.recorder
         import disposer.steps
 
         create_client = botocore.session.Session.create_client
@@ -174,6 +184,7 @@ class CallRecorder:
         botocore.session.Session.create_client = create_recorded_client  # type: ignore[method-assign,assignment]
         disposer.handler.lambda_handler = self._acting_as("run", disposer.handler.lambda_handler)
         disposer.steps.lambda_handler = self._acting_as("steps", disposer.steps.lambda_handler)
+        disposer.recorder.lambda_handler = self._acting_as("recorder", disposer.recorder.lambda_handler)
 
     def _acting_as(self, function: str, handler: Callable[..., Any]) -> Callable[..., Any]:
         def invoke(event: Any, context: Any) -> Any:
@@ -337,6 +348,9 @@ class Role:
             resource = self.environment.get(resource.removeprefix("env:"), resource)
         # A name inside an ARN: arn:...:parameter{env:VARIABLE}, {env:VARIABLE}/key of a bucket.
         resource = re.sub(r"\{env:(\w+)\}", lambda m: self.environment.get(m[1], m[0]), resource)
+        if call.action.startswith("s3:") and not resource.startswith(("resource:", "arn:", "{", "unconfigured:")):
+            # A bucket named in the environment by its name (the usage trail's) is granted by its ARN.
+            resource = f"arn:aws:s3:::{resource}"
         if resource.startswith("key-of:"):
             resource = self._bucket_key(resource.removeprefix("key-of:"))
         allowed = any(
@@ -359,12 +373,13 @@ class Role:
 
 
 def missing_permissions(
-    calls: Iterable[AwsCall], template_for: Callable[[bool, tuple[str, ...]], Mapping[str, Any]]
+    calls: Iterable[AwsCall],
+    template_for: Callable[[bool, tuple[str, ...], tuple[str, str] | None], Mapping[str, Any]],
 ) -> list[str]:
     """Every distinct call its function's role does not allow, described."""
     missing: list[str] = []
     for call in sorted(set(calls), key=str):
-        template = template_for(call.measure_bytes, call.repositories)
+        template = template_for(call.measure_bytes, call.repositories, call.usage_trail)
         role = (
             Role.of_state_machine(template)
             if call.function == STATE_MACHINE
@@ -376,15 +391,21 @@ def missing_permissions(
 
 
 @cache
-def synthesized(measure_bytes: bool, repositories: tuple[str, ...] = ()) -> Mapping[str, Any]:
-    """The cdk.json deployment's template (no asset bundling) with measureBytes, and the repositories when
-    the calls ran limited to some (the tests' default, no limit, stands for cdk.json's)."""
+def synthesized(
+    measure_bytes: bool, repositories: tuple[str, ...] = (), usage_trail: tuple[str, str] | None = None
+) -> Mapping[str, Any]:
+    """The cdk.json deployment's template (no asset bundling) with measureBytes, the repositories when the calls
+    ran limited to some (the tests' default, no limit, stands for cdk.json's), and the usage trail (bucket, key
+    prefix) they ran with, if any (the recorder is deployed only with one)."""
     from tests.infra.cdk_testkit import synth_stack
 
     overrides: dict[str, Any] = {"measureBytes": measure_bytes}
     if repositories:
         # cdk.json's policies name its own repositories; IAM does not depend on the policies.
         overrides |= {"repositories": list(repositories), "policiesFile": "tests/infra/data/policies-none.json"}
+    if usage_trail is not None:
+        bucket, prefix = usage_trail
+        overrides["usageTrail"] = {"bucket": bucket, "prefix": prefix} if prefix else {"bucket": bucket}
     stack = synth_stack(overrides)[1]
     template: Mapping[str, Any] = Template.from_stack(stack).to_json()
     return template

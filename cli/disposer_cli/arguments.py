@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from disposer.retention.policy import MAX_DOWNLOAD_WINDOW_DAYS
+from disposer.usage.history import HISTORY_DAYS
 from disposer.version import __version__
 from disposer_cli.exits import EXIT_CODES
 from disposer_cli.output import MAX_TABLE_ROWS
@@ -141,8 +142,18 @@ def window_days(text: str) -> int:
     return int(text)
 
 
+def history_days(text: str) -> int:
+    """How many days `usage backfill` reads (1 to 90: what CloudTrail's event history keeps)."""
+    if not text.isdigit() or not 1 <= int(text) <= HISTORY_DAYS:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number of days from 1 to {HISTORY_DAYS} (CloudTrail's event history keeps 90 days)"
+        )
+    return int(text)
+
+
 def _usage_commands(commands: Any, parents: Sequence[argparse.ArgumentParser] = ()) -> None:
-    """What the usage recorder saw of a package's downloads, through the API (--api-url) or a local ledger."""
+    """What the usage recorder saw of a package's downloads, through the API (--api-url) or a local ledger; a
+    backfill of the last days from CloudTrail's event history, by the recorder or in this process."""
     usage = commands.add_parser(
         "usage",
         help="a package's last downloads and the trail's coverage (keep.downloadedWithinDays)",
@@ -158,6 +169,19 @@ def _usage_commands(commands: Any, parents: Sequence[argparse.ArgumentParser] = 
     show.add_argument("--package", required=True)
     show.add_argument("--days", type=window_days, default=30, help="how far back (1 to 365; default 30)")
     show.add_argument("--json", action="store_true", help="print the answer as JSON")
+    backfill = actions.add_parser(
+        "backfill",
+        help="read the last days' downloads from CloudTrail's event history (90 days) into the ledger",
+        parents=list(parents),
+    )
+    backfill.add_argument(
+        "--days", type=history_days, required=True, help=f"how far back (1 to {HISTORY_DAYS}: event history's reach)"
+    )
+    backfill.add_argument(
+        "--function-name",
+        help="the stack's RecorderFunctionName (default: $DISPOSER_RECORDER_FUNCTION; without one, a local "
+        "--ledger-table is backfilled in this process)",
+    )
 
 
 def reject_reason(text: str) -> str:

@@ -8,6 +8,7 @@ switch, with the Lambda function's own engine and adapters.
     codeartifact-disposer hold add|list|remove ...      codeartifact-disposer switch on|off|status
     codeartifact-disposer runs list | show RUN_ID | approve RUN_ID --plan-digest DIGEST | reject RUN_ID
     codeartifact-disposer usage show --repository R --format F --package P [--days N]
+    codeartifact-disposer usage backfill --days N [--function-name NAME]
 
 It talks to the account in the environment's AWS credentials, or to the emulator with --endpoint-url
 (placeholder region and credentials are then set for you). Tables go to stdout (--json: the run
@@ -27,7 +28,7 @@ from botocore.exceptions import BotoCoreError, NoCredentialsError, NoRegionError
 from disposer.errors import CodeArtifactError, DisposerError, PolicyError, RunAbortedError
 from disposer.observability import logger
 from disposer.retention.loader import load_policies
-from disposer_cli import environment, runs, safety, usage
+from disposer_cli import backfill, environment, runs, safety, usage
 from disposer_cli.arguments import parser as command_line
 from disposer_cli.exits import (
     EXIT_AWS,
@@ -68,7 +69,12 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO = sys.stdin, stdout: T
 def _run_command(arguments: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     try:
         return _dispatch(arguments, stdin, stdout)
-    except (environment.EnvironmentProblem, safety.SafetyCommandError, usage.UsageCommandError) as problem:
+    except (
+        environment.EnvironmentProblem,
+        safety.SafetyCommandError,
+        usage.UsageCommandError,
+        backfill.BackfillCommandError,
+    ) as problem:
         return fail(str(problem), EXIT_BAD_INPUT)
     except PolicyError as error:
         text = str(error)
@@ -104,6 +110,11 @@ def _dispatch(arguments: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> i
     if arguments.command == "runs":
         environment.prepare(endpoint_url=None, region=arguments.region)
         return runs.run(arguments, stdout)
+    if arguments.command == "usage" and arguments.usage_command == "backfill":
+        environment.prepare(endpoint_url=None, region=arguments.region)
+        # The function's log records (an in-process backfill's) go to the audit file or stderr, not stdout.
+        route_audit(arguments, RunProgress(sys.stderr))
+        return backfill.run(arguments, stdout)
     if arguments.command == "usage":
         environment.prepare(endpoint_url=None, region=arguments.region)
         return usage.run(arguments, stdout)

@@ -18,7 +18,7 @@ from disposer.model.memory import RememberedTimes, VersionRevision
 from disposer.model.outcomes import BatchOutcome
 from disposer.model.packages import PackageFormat, PackageListing, PackageRef, PackageVersionStatus
 from disposer.model.quarantine import QuarantineRecord
-from disposer.model.usage import Covered, Download
+from disposer.model.usage import Covered, Download, HistoryPage
 
 
 class CallCount(Protocol):
@@ -187,6 +187,17 @@ class TrailFiles(Protocol):
     def chunks(self, bucket: str, key: str) -> Iterable[bytes]:
         """The object's bytes in pieces; TrailFileUnreadableError if it is not there, TrailUnavailableError if
         the bucket cannot be read now."""
+        ...
+
+
+class EventHistory(Protocol):
+    """CloudTrail's event history as a backfill reads it: the download events (`ReadFromRepository`) of a stretch
+    of time, a page at a time."""
+
+    def downloads_page(self, event_name: str, start: datetime, end: datetime, token: str | None) -> HistoryPage:
+        """One page of the `event_name` events of [start, end] (`token`: the previous page's, None for the first).
+        EventHistoryUnavailableError if it cannot be read now, EventHistoryRefusedError if it is refused,
+        DeadlineExceededError if no attempt could end inside the invocation's time."""
         ...
 
 

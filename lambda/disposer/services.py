@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, cast
 from disposer import aws
 from disposer.budget import Budget
 from disposer.codeartifact.client import CodeArtifactClient, Timeouts, create_client
-from disposer.codeartifact.pacing import PacingPlan, QuotaPacer
+from disposer.codeartifact.pacing import PacingPlan, QuotaPacer, RatePacer
 from disposer.ledger.table import LedgerTable
 from disposer.ledger.usage_store import UsageTable
 from disposer.reports.store import RunStore
@@ -17,6 +17,7 @@ from disposer.safety.switch import DisposalSwitch
 from disposer.settings import Settings
 from disposer.ssm.parameter import SwitchParameter
 from disposer.stepfunctions.machine import StateMachine
+from disposer.trail.history import EventHistoryClient, create_history_client
 from disposer.trail.objects import TrailObjects
 from disposer.workflow.directory import RunDirectory
 
@@ -34,6 +35,11 @@ else:
 # after the request is answered. Scheduled runs and the workflow's steps, with minutes, wait 15 s for any answer.
 API_READS = Timeouts(connect=2.0, read=5.0)
 API_WRITES = Timeouts(connect=3.0, read=15.0)
+# CloudTrail's LookupEvents quota: 2 requests a second per account and region, shared with every other user. A
+# backfill keeps 5% under it (an attempt every 0.526 s), so that the network's jitter never brings three attempts
+# into one second at the service.
+LOOKUP_EVENTS_TPS = 2.0
+LOOKUP_EVENTS_PACE = 0.95 * LOOKUP_EVENTS_TPS
 
 
 @cache
@@ -109,6 +115,24 @@ def usage_store(settings: Settings) -> UsageTable | None:
     if settings.ledger_table is None:
         return None
     return UsageTable(settings.ledger_table, _dynamodb(settings.dynamodb_endpoint), threads=settings.threads)
+
+
+@cache
+def lookup_pacer() -> RatePacer:
+    """The process's one pacer of LookupEvents: every attempt of every backfill in it waits for its turn."""
+    return RatePacer(LOOKUP_EVENTS_PACE)
+
+
+@cache
+def _cloudtrail(endpoint_url: str | None, max_attempts: int) -> Any:
+    return create_history_client(
+        endpoint_url=endpoint_url, max_attempts=max_attempts, before_send=lookup_pacer().before_send
+    )
+
+
+def event_history(settings: Settings, budget: Budget) -> EventHistoryClient:
+    """CloudTrail's event history for one invocation: paced with every other in the process, inside `budget`."""
+    return EventHistoryClient(_cloudtrail(settings.cloudtrail_endpoint, settings.max_attempts), budget=budget)
 
 
 def trail_objects(settings: Settings) -> TrailObjects:

@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     ssm_endpoint: str | None = _endpoint("AWS_ENDPOINT_URL_SSM", "AWS_ENDPOINT_URL")
     s3_endpoint: str | None = _endpoint("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL")
     sfn_endpoint: str | None = _endpoint("AWS_ENDPOINT_URL_SFN", "AWS_ENDPOINT_URL")
+    cloudtrail_endpoint: str | None = _endpoint("AWS_ENDPOINT_URL_CLOUDTRAIL", "AWS_ENDPOINT_URL")
     # Attempts per AWS call (botocore standard retry mode: throttles and 5xx, with backoff and jitter).
     max_attempts: int = Field(default=DEFAULT_MAX_ATTEMPTS, ge=1, le=10)
     # BytesReclaimed costs one ListPackageVersionAssets call per disposed version: opt in per deployment.
@@ -88,6 +89,8 @@ class Settings(BaseSettings):
     usage_bucket: str | None = None
     usage_prefix: str = ""
     usage_ignore_principals: Annotated[tuple[str, ...], NoDecode] = ()
+    # The trail's name: only its digests count toward coverage (None: any trail's in the prefix).
+    usage_trail: str | None = None
     # The function's own region (Lambda sets it): the recorder reads only the trail's files of this region.
     region: str | None = Field(default=None, validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION"))
 
@@ -141,3 +144,4 @@ ENV_SWITCH_CACHE_SECONDS = variable("switch_cache_seconds")
 ENV_USAGE_BUCKET = variable("usage_bucket")
 ENV_USAGE_PREFIX = variable("usage_prefix")
 ENV_USAGE_IGNORE_PRINCIPALS = variable("usage_ignore_principals")
+ENV_USAGE_TRAIL = variable("usage_trail")

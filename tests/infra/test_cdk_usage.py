@@ -250,6 +250,8 @@ def _expected_grants(stack: DisposerStack, *, key_arn: str | None, objects: str)
             )
         },
         ("s3:GetObject", objects, ""),
+        # A backfill's reads of event history: LookupEvents has no resource-level permission.
+        ("cloudtrail:LookupEvents", "*", ""),
         ("dynamodb:UpdateItem", table, partitions),
         ("dynamodb:PutItem", table, partitions),
     }
@@ -268,8 +270,9 @@ def test_recorder_role_grants_exactly_its_reads_and_writes(
 ):
     # GIVEN the recorder's role in the tuned deployment (prefix, KMS key) and the minimal one (neither)
     # WHEN its statements are read / THEN it logs, traces, consumes its queue, reads the trail's objects only
-    # (and decrypts them through S3 with the trail's key, if it has one), and puts and updates ledger items in
-    # its partitions only: nothing of CodeArtifact, no other bucket, no delete, no read of the ledger
+    # (and decrypts them through S3 with the trail's key, if it has one) and the account's event history, and puts
+    # and updates ledger items in its partitions only: nothing of CodeArtifact, no other bucket, no delete, no read
+    # of the ledger
     assert _grants(tuned_template) == _expected_grants(
         tuned_stack[1], key_arn=TUNED_TRAIL_KEY_ARN, objects=f"arn:<AWS::Partition>:s3:::{TRAIL_BUCKET}/org/AWSLogs/*"
     )

@@ -146,3 +146,34 @@ def test_no_remaining_version_needs_what_only_a_disposed_version_met(
     for plan in after:
         for item in plan.items:
             assert item.action is Action.KEEP or before[(plan.ref, item.version)] is item.action
+
+
+def test_an_npm_alias_keeps_what_it_installs_under_another_name():
+    app = PackagePlan(APP, (_item(APP, "3.0.0", Action.KEEP),))
+    alias: Deps = {APP: {"3.0.0": (Dependency(None, "ui", "regular", "npm:lib@^1.1.0"),)}, LIB: NO_DEPENDENCIES}
+    decided = _run([app, _lib()], alias)
+    assert decided[("lib", "1.4.0")].reason == "kept: dependency of app 3.0.0 (npm:lib@^1.1.0)"
+
+
+def test_names_are_compared_as_codeartifact_stores_them():
+    scoped = _ref("lib").__class__("acme", None, "releases", PackageFormat.NPM, "acme", "lib")
+    lib = PackagePlan(scoped, (_item(scoped, "1.0.0", Action.DISPOSE), _item(scoped, "1.1.0", Action.DISPOSE)))
+    app = PackagePlan(APP, (_item(APP, "3.0.0", Action.KEEP),))
+    needs: Deps = {APP: {"3.0.0": (Dependency("@acme", "lib", None, "1.0.0"),)}, scoped: {"1.0.0": (), "1.1.0": ()}}
+    assert _run([app, lib], needs)[("lib", "1.0.0")].action is Action.KEEP
+    py = _ref("my-lib", PackageFormat.PYPI)
+    py_app = _ref("tool", PackageFormat.PYPI)
+    plans = [
+        PackagePlan(py_app, (_item(py_app, "2.0", Action.KEEP),)),
+        PackagePlan(py, (_item(py, "1.0", Action.DISPOSE), _item(py, "1.2", Action.DISPOSE))),
+    ]
+    extras: Deps = {py_app: {"2.0": (Dependency(None, "My_Lib[socks]", None, ">=1.1"),)}, py: {"1.0": (), "1.2": ()}}
+    assert _run(plans, extras)[("my-lib", "1.2")].action is Action.KEEP
+
+
+def test_a_hostile_requirement_keeps_its_package_and_crashes_nothing():
+    app = PackagePlan(APP, (_item(APP, "3.0.0", Action.KEEP),))
+    nested = "(" * 900 + "1" + ")" * 900
+    hostile: Deps = {APP: {"3.0.0": (Dependency(None, "lib", None, nested),)}, LIB: NO_DEPENDENCIES}
+    decided = _run([app, _lib()], hostile)
+    assert {decided[("lib", v)].rule for v in LIB_VERSIONS} == {Rule.KEEP_DEPENDENCY_UNKNOWN}

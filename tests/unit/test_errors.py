@@ -46,4 +46,6 @@ def test_transient_errors_are_the_ones_a_retry_can_fix():
         "ReportsError",
         "WorkflowError",
         "TrailUnavailableError",
+        "EventHistoryUnavailableError",
+        "EventHistoryUnreachableError",
     }

@@ -1,10 +1,19 @@
 """The pacer keeps this invocation's calls within its share of every CodeArtifact quota."""
 
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from disposer.codeartifact.pacing import ACCOUNT_READ_TPS, ACCOUNT_WRITE_TPS, BURST_SECONDS, PacingPlan, QuotaPacer
+from disposer.codeartifact.pacing import (
+    ACCOUNT_READ_TPS,
+    ACCOUNT_WRITE_TPS,
+    BURST_SECONDS,
+    PacingPlan,
+    QuotaPacer,
+    RatePacer,
+)
+from disposer.services import LOOKUP_EVENTS_PACE, LOOKUP_EVENTS_TPS
 
 
 class FakeClock:
@@ -80,3 +89,23 @@ def test_pacer_a_waiting_list_does_not_hold_back_a_read_the_quota_allows():
     waited = pacer.acquire("DescribePackageVersion")
     # THEN it goes at once: only the list had to wait for its own quota
     assert waited == 0.0 and clock.now == lists_resume_at
+
+
+def test_rate_pacer_spaces_every_call_by_its_rate_across_threads_and_never_bursts():
+    # GIVEN the process's LookupEvents pacer (2 a second less its guard), shared by several threads
+    clock = FakeClock()
+    pacer = RatePacer(LOOKUP_EVENTS_PACE, clock=clock, sleep=clock.sleep)
+    sent: list[float] = []
+
+    def one(_: int) -> None:
+        pacer.before_send(event_name="before-send.cloudtrail.LookupEvents")
+        sent.append(clock.now)
+
+    # WHEN 40 calls are sent at once, from four threads
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(one, range(40)))
+    # THEN the first goes at once, each other at least 1/rate after the one before: never 3 in one second
+    times = sorted(sent)
+    assert times[0] == 0.0
+    assert min(b - a for a, b in zip(times, times[1:], strict=False)) >= 1 / LOOKUP_EVENTS_PACE - 1e-6
+    assert busiest_second([(t, "LookupEvents") for t in times]) <= LOOKUP_EVENTS_TPS

@@ -155,15 +155,16 @@ def _reader(ledger: _Ledger, now: datetime = NOW, trusted: datetime = NOW) -> Us
     return UsageReader.for_run(ledger, policy(**USAGE_POLICY), now, trusted)  # type: ignore[arg-type]
 
 
-def test_the_window_reaches_an_hour_before_the_later_clock_on_the_hour() -> None:
+def test_the_window_ends_an_hour_before_the_clock_and_a_backdated_clock_cannot_shorten_it() -> None:
+    # A run's clock: [clock - N days, clock - 1 hour], however late its shard runs within the hour.
+    late = NOW + timedelta(minutes=41, seconds=5)
+    assert coverage_window(policy(**USAGE_POLICY), NOW, late) == (NOW - timedelta(days=30), NOW - timedelta(hours=1))
+    # A clock set back by days still needs every hour up to two before the function's own.
     backdated = NOW - timedelta(days=60)
     assert coverage_window(policy(**USAGE_POLICY), backdated, NOW) == (
         backdated - timedelta(days=30),
-        NOW - timedelta(hours=1),
+        NOW - timedelta(hours=2),
     )
-    # Minutes past the hour need no more than the hour before it.
-    late = NOW + timedelta(minutes=41, seconds=5)
-    assert coverage_window(policy(**USAGE_POLICY), NOW, late) == (NOW - timedelta(days=30), NOW - timedelta(hours=1))
 
 
 def test_a_covered_window_reads_each_selected_package_once() -> None:

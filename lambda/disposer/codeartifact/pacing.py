@@ -103,3 +103,40 @@ class QuotaPacer:
     def before_send(self, event_name: str = "", **_: object) -> None:
         # "before-send.codeartifact.ListPackageVersions": fired for every attempt, retries included.
         self.acquire(event_name.rsplit(".", 1)[-1])
+
+
+class RatePacer:
+    """One thread-safe token bucket for every call of the clients that share it: at most `rate` calls a second,
+    never more than one at once ahead of the rate (an account quota with no burst, such as CloudTrail's
+    LookupEvents at 2 a second). `before_send` plugs into botocore's event system."""
+
+    def __init__(
+        self,
+        rate: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.rate = rate
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._bucket = _TokenBucket(rate, clock)
+        self._bucket.capacity = self._bucket.tokens = 1.0
+
+    def acquire(self) -> float:
+        """Block until a call may be sent; returns the seconds waited."""
+        waited = 0.0
+        while True:
+            with self._lock:
+                now = self._clock()
+                pause = self._bucket.wait_at(now)
+                if pause <= 0:
+                    self._bucket.take(now)
+                    return waited
+            self._sleep(pause)
+            waited += pause
+
+    def before_send(self, **_: object) -> None:
+        # Fired for every attempt, retries included.
+        self.acquire()

@@ -99,3 +99,11 @@ class InvalidNextTokenError(DisposerError):
 
     code = "InvalidNextToken"
     status = HTTPStatus.UNPROCESSABLE_ENTITY
+
+
+class BackfillRangeError(DisposerError):
+    """A backfill was asked for hours CloudTrail's event history cannot vouch for (more than 90 days ago, within
+    the last hour, not whole hours) or for none; the message names the field."""
+
+    code = "InvalidBackfillRange"
+    status = HTTPStatus.UNPROCESSABLE_ENTITY

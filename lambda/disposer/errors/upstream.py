@@ -108,3 +108,29 @@ class TrailFileUnreadableError(DisposerError):
 
     code = "TrailFileUnreadable"
     status = HTTPStatus.UNPROCESSABLE_ENTITY
+
+
+class EventHistoryUnavailableError(DisposerError):
+    """CloudTrail's event history (LookupEvents) failed after botocore's retries (throttled, a fault, no answer, a
+    page token it no longer takes): the hour being read stays uncovered, and a later backfill may read it."""
+
+    code = "EventHistoryUnavailable"
+    status = HTTPStatus.BAD_GATEWAY
+    transient = True
+
+
+class EventHistoryRefusedError(DisposerError):
+    """CloudTrail's event history refused the backfill's requests (access denied, a request it calls invalid):
+    every hour would be refused alike, so the backfill stops."""
+
+    code = "EventHistoryRefused"
+    status = HTTPStatus.BAD_GATEWAY
+
+
+class EventHistoryUnreachableError(EventHistoryUnavailableError):
+    """CloudTrail's event history did not answer at all (connection refused, DNS, timeouts) after botocore's
+    retries."""
+
+    code = "EventHistoryUnreachable"
+    status = HTTPStatus.BAD_GATEWAY
+    transient = True

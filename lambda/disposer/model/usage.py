@@ -11,6 +11,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from disposer.model.names import canonical_version
+from disposer.model.packages import PackageFormat
+
 # Covered stretches closer than this are one stretch: CloudTrail's digests follow one another end to start.
 JOIN_TOLERANCE = timedelta(seconds=1)
 
@@ -57,3 +60,16 @@ class PackageUsage:
     @classmethod
     def unknown(cls, why: str) -> "PackageUsage":
         return cls(gap=why)
+
+    def of(self, package_format: PackageFormat, version: str) -> Download | None:
+        """The last download of `version` as CodeArtifact lists it (downloads are recorded in its stored form)."""
+        return self.downloads.get(canonical_version(package_format, version))
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryPage:
+    """One page of CloudTrail's event history: each event's `CloudTrailEvent` (the record as JSON text), and the
+    token of the next page (None: this was the last)."""
+
+    events: tuple[str, ...]
+    next_token: str | None = None

@@ -11,7 +11,9 @@ from collections import Counter
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import timedelta
 
+from disposer import clock
 from disposer.errors import TrailFileUnreadableError
 from disposer.model.packages import PackageRef
 from disposer.model.usage import Download
@@ -24,6 +26,8 @@ from disposer.usage.keys import TrailFileKind, TrailLayout, classify_key
 from disposer.usage.stream import read_records
 
 Latest = dict[tuple[PackageRef, str], Download]
+# Clocks differ by seconds, not this much.
+FUTURE_TOLERANCE = timedelta(minutes=5)
 
 
 @dataclass
@@ -65,6 +69,9 @@ class Recorder:
 
     def _digest(self, announced: TrailObject, tally: Tally) -> None:
         digest = read_digest(self.files.chunks(announced.bucket, announced.key), announced.key)
+        if digest.end > clock.now() + FUTURE_TOLERANCE:
+            # CloudTrail writes a digest after its hour: one that ends later would vouch for hours not yet seen.
+            raise TrailFileUnreadableError(f"{announced.key} is not a CloudTrail digest: it ends in the future")
         self.store.digest_processed(announced.key, digest.start, digest.end, digest.log_files)
         tally.digests_read += 1
         logger.info("digest read", key=announced.key, start=digest.start.isoformat(), listed=len(digest.log_files))
@@ -77,10 +84,10 @@ class Recorder:
         try:
             for record in read_records(self.files.chunks(announced.bucket, announced.key), announced.key):
                 records += 1
-                _keep_latest(latest, skipped, read_download(record, self.scope))
+                keep_latest(latest, skipped, read_download(record, self.scope))
         except TrailFileUnreadableError as error:
             fault = error
-        recorded = self._write(latest)
+        recorded = write_latest(self.store, latest, self.threads)
         tally.downloads_recorded += recorded
         tally.records_skipped += skipped[Skipped.MALFORMED]
         tally.skipped.update(skipped)
@@ -97,16 +104,18 @@ class Recorder:
             skipped=dict(skipped),
         )
 
-    def _write(self, latest: Mapping[tuple[PackageRef, str], Download]) -> int:
-        """Write each version's latest download; how many moved a version's last download forward."""
-        if not latest:
-            return 0
-        with ThreadPoolExecutor(max_workers=max(1, min(self.threads, len(latest)))) as pool:
-            moved = pool.map(lambda item: self.store.record_download(item[0][0], item[0][1], item[1]), latest.items())
-            return sum(moved)
+
+def write_latest(store: UsageStore, latest: Mapping[tuple[PackageRef, str], Download], threads: int) -> int:
+    """Write each version's latest download, `threads` at once; how many moved a version's last download forward."""
+    if not latest:
+        return 0
+    with ThreadPoolExecutor(max_workers=max(1, min(threads, len(latest)))) as pool:
+        moved = pool.map(lambda item: store.record_download(item[0][0], item[0][1], item[1]), latest.items())
+        return sum(moved)
 
 
-def _keep_latest(latest: Latest, skipped: Counter[str], found: TrailDownload | Skipped) -> None:
+def keep_latest(latest: Latest, skipped: Counter[str], found: TrailDownload | Skipped) -> None:
+    """Count `found` in `skipped` if it is no download, else keep it if it is its version's latest yet."""
     if isinstance(found, Skipped):
         skipped[found] += 1
         return

@@ -15,12 +15,12 @@ every candidate of its package, and a version whose dependencies could not be re
 be read at all) keeps every candidate of its repository and format.
 """
 
-import re
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from disposer.model.dependencies import Dependency, KnownDependencies, UnreadDependencies
+from disposer.model.names import canonical_namespace, canonical_package
 from disposer.model.packages import PackageFormat, PackageRef, PackageVersionStatus
 from disposer.model.plans import Action, PackagePlan, PlanItem, Rule
 from disposer.versions import requirement
@@ -94,19 +94,24 @@ class _Pass:
                 self._needed(ref, version, dependency)
 
     def _needed(self, ref: PackageRef, version: str, dependency: Dependency) -> None:
-        target = self.named.get(_name_key(ref.repository, ref.format, dependency.namespace, dependency.package))
+        namespace, package, wanted = _aliased(ref.format, dependency)
+        target = self.named.get(_name_key(ref.repository, ref.format, namespace, package))
         if target is None:
             return
-        wanted = dependency.requirement
         read = requirement(ref.format, wanted)
-        because = f"{label(ref)} {version} ({wanted or 'no version given'})"
+        because = f"{label(ref)} {version} ({dependency.requirement or 'no version given'})"
         if read is None:
             self._keep_all(target, Rule.KEEP_DEPENDENCY_UNKNOWN, f"kept: dependency of {because}: not understood")
             return
         latest = self.packages.latest.get(target)
         for statuses in _PICKED_FROM:
             present = [v for v, item in self.items[target].items() if item.status in statuses]
-            picked = read.resolve(present, latest=latest)
+            try:
+                picked = read.resolve(present, latest=latest)
+            except (ValueError, RecursionError, OverflowError, TypeError):
+                # A library that fails on these versions cannot say which it would install: keep them all.
+                self._keep_all(target, Rule.KEEP_DEPENDENCY_UNKNOWN, f"kept: dependency of {because}: not understood")
+                return
             if picked is not None:
                 self._keep(target, picked, Rule.KEEP_DEPENDENCY, f"kept: dependency of {because}")
 
@@ -124,13 +129,25 @@ class _Pass:
 
 
 def _name_key(repository: str, package_format: PackageFormat, namespace: str | None, name: str) -> tuple[str, ...]:
-    """A package's name as its format compares names: PyPI's normalized (PEP 503), NuGet's without case, the
-    others' exactly."""
+    """A package's name as CodeArtifact stores it (model/names.py: PyPI's normalized, NuGet's without case, an npm
+    scope without its `@`), a PyPI name without the extras a requirement may carry (`lib[socks]`)."""
     if package_format is PackageFormat.PYPI:
-        name = re.sub(r"[-_.]+", "-", name).lower()
-    elif package_format is PackageFormat.NUGET:
-        name = name.lower()
-    return (repository, str(package_format), namespace or "", name)
+        name = name.split("[", 1)[0].strip()
+    scope = canonical_namespace(package_format, namespace) or ""
+    return (repository, str(package_format), scope, canonical_package(package_format, name))
+
+
+def _aliased(package_format: PackageFormat, dependency: Dependency) -> tuple[str | None, str, str | None]:
+    """The package a dependency installs and its requirement: its own, or for an npm alias (`"foo":
+    "npm:lib@^1.0.0"`, npm installs lib under the name foo) the aliased package's."""
+    wanted = dependency.requirement
+    if package_format is not PackageFormat.NPM or wanted is None or not wanted.startswith("npm:"):
+        return dependency.namespace, dependency.package, wanted
+    spec = wanted.removeprefix("npm:")
+    at = spec.rfind("@")
+    name, requirement = (spec[:at], spec[at + 1 :]) if at > 0 else (spec, "*")
+    scope, _, bare = name.rpartition("/")
+    return (scope or None), bare, requirement or "*"
 
 
 def _remains(item: PlanItem) -> bool:

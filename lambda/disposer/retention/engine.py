@@ -201,7 +201,7 @@ def _kept(
         return Rule.KEEP_VERSION_PATTERN, f"kept: matches keep pattern {pattern}"
     if keep.default_display_version and version.version == package.default_display_version:
         return Rule.KEEP_DEFAULT_DISPLAY_VERSION, "kept: default display version"
-    return usage_keep(policy, package.usage, version.version, now)
+    return usage_keep(policy, package.usage, package.ref.format, version.version, now)
 
 
 def ranked(package: PackageVersions, policy: RetentionPolicy, ordered: Sequence[VersionSummary]) -> list[int]:
@@ -272,7 +272,7 @@ def plan_package(
                 reason=reason,
                 expected_status=expected_status(action, rule, version, pin_status),
                 published_time=version.published_time or package.learnt_times.get(version.version),
-                last_download=None if package.usage is None else package.usage.downloads.get(version.version),
+                last_download=None if package.usage is None else package.usage.of(package.ref.format, version.version),
             )
         )
     return PackagePlan(ref=ref, items=tuple(items))

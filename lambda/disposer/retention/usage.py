@@ -9,6 +9,7 @@ the planner once per run (runs/usage.py), which hands the engine each package's 
 
 from datetime import datetime, timedelta
 
+from disposer.model.packages import PackageFormat
 from disposer.model.plans import Rule
 from disposer.model.usage import PackageUsage
 from disposer.retention.policy import RetentionPolicy
@@ -24,7 +25,7 @@ def window_start(policy: RetentionPolicy, now: datetime) -> datetime | None:
 
 
 def usage_keep(
-    policy: RetentionPolicy, usage: PackageUsage | None, version: str, now: datetime
+    policy: RetentionPolicy, usage: PackageUsage | None, package_format: PackageFormat, version: str, now: datetime
 ) -> tuple[Rule, str] | None:
     """Why keep.downloadedWithinDays keeps a candidate, or None if it does not (or the policy has no such rule)."""
     start = window_start(policy, now)
@@ -33,7 +34,7 @@ def usage_keep(
     known = usage or NOT_READ
     if known.gap is not None:
         return Rule.KEEP_USAGE_UNKNOWN, f"kept: usage unknown ({known.gap})"
-    download = known.downloads.get(version)
+    download = known.of(package_format, version)
     if download is None or download.at < start:
         return None
     by = f" by {download.principal}" if download.principal else ""

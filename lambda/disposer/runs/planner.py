@@ -51,17 +51,7 @@ class PolicyPlanner:
         if self.ledger is not None and self.policy.keep.downloaded_within_days is not None:
             usage = UsageReader.for_run(self.ledger, self.policy, self.as_of, trusted)
         holds = holds_in_force(self.ledger, trusted) if self.ledger is not None else []
-        # None until every package is listed, then whether `early` began.
-        started: bool | None = None if early is not None else False
-        waiting: list[PackagePlan] = []
-
-        def listed(bound: Listed) -> None:
-            nonlocal started
-            started = early is not None and early.begin(bound)
-            for package in waiting if started else ():
-                early.submit(package)  # type: ignore[union-attr]
-            waiting.clear()
-
+        writes = _EarlyWrites(early)
         found = discover(
             self.codeartifact,
             self.policy,
@@ -70,7 +60,7 @@ class PolicyPlanner:
             on_error=self.errors.append,
             ledger=self.ledger,
             holds=holds,
-            on_listed=listed,
+            on_listed=writes.listed,
             trusted_now=trusted,
             refs=self.refs,
             usage=usage,
@@ -85,10 +75,7 @@ class PolicyPlanner:
                 record_package_plan(context, package)
             if not context.dry_run:
                 self._remember_restores(versions, package, trusted)
-            if package.changes and started:
-                early.submit(package)  # type: ignore[union-attr]
-            elif package.changes and started is None:
-                waiting.append(package)
+            writes.planned(package)
         if needs is not None:
             packages = needs.kept(packages, self.errors)
             for package in packages:
@@ -131,6 +118,29 @@ class PolicyPlanner:
             if budget.exhausted:
                 raise DeadlineExceededError(f"{budget.describe()} while planning")
             yield package
+
+
+class _EarlyWrites:
+    """A package's writes handed to `early` as soon as it is planned, once `early` began (when every package is
+    listed); those planned before that wait for it."""
+
+    def __init__(self, early: EarlyStart | None) -> None:
+        self._early = early
+        # None until every package is listed, then whether `early` began.
+        self._started: bool | None = None if early is not None else False
+        self._waiting: list[PackagePlan] = []
+
+    def listed(self, bound: Listed) -> None:
+        self._started = self._early is not None and self._early.begin(bound)
+        for package in self._waiting if self._started else ():
+            self._early.submit(package)  # type: ignore[union-attr]
+        self._waiting.clear()
+
+    def planned(self, package: PackagePlan) -> None:
+        if package.changes and self._started:
+            self._early.submit(package)  # type: ignore[union-attr]
+        elif package.changes and self._started is None:
+            self._waiting.append(package)
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,9 @@
 each package's downloads, read as its ages are.
 
 The coverage that must hold runs from the window's start (the decision clock less N days) to an hour before
-the later of the decision clock and the function's own (on the hour): a run whose clock is set back (an event's time,
---as-of) still needs every later hour covered, as a download after its clock keeps a version too. What cannot
+the decision clock, or before the function's own less an hour if the decision clock was set back further: a
+run whose clock is set back (--as-of) still needs every later hour covered, as a download after its clock keeps
+a version too. What cannot
 be read is unknown, and unknown usage keeps every candidate it touches: a gap or a coverage read that fails
 keeps the whole run's, a package whose downloads cannot be read keeps its own.
 """
@@ -25,17 +26,20 @@ from disposer.retention.usage import window_start
 # The trail's last hour is not waited for: its files may still be on their way (CloudTrail delivers a log file
 # about every 5 minutes, and the hour's digest after the hour).
 SETTLING = timedelta(hours=1)
+# How far behind the function's own clock a run's clock may be before later hours must be covered too.
+BACKDATING = timedelta(hours=1)
 NOTHING_SELECTED = PackageUsage()
 
 
 def coverage_window(policy: RetentionPolicy, now: datetime, trusted: datetime) -> tuple[datetime, datetime] | None:
     """The stretch the trail must cover for this run to trust its downloads (None: the policy has no usage rule):
-    up to the hour before the later clock's hour, so that a run a few minutes past the hour (a schedule's
-    delivery, a workflow's shard) does not wait on the digest CloudTrail delivers after the hour."""
+    [clock - N days, clock - 1 hour], the clock being the run's, or the function's own less BACKDATING if that is
+    later (a workflow's shard minutes after its event needs no more than the event's hour; a clock set back by
+    days still needs every later hour)."""
     start = window_start(policy, now)
     if start is None:
         return None
-    return start, _hour_before(max(now, trusted))
+    return start, max(now, trusted - BACKDATING) - SETTLING
 
 
 @dataclass(frozen=True)
@@ -98,10 +102,5 @@ class UsageReport:
 
 def usage_report(ledger: Ledger, ref: PackageRef, days: int, now: datetime) -> UsageReport:
     """The package's last downloads and the coverage of the `days` before `now` (its last hour excepted)."""
-    start, end = now - timedelta(days=days), _hour_before(now)
+    start, end = now - timedelta(days=days), now - SETTLING
     return UsageReport(start, end, _gap(ledger, start, end), ledger.downloads(ref))
-
-
-def _hour_before(moment: datetime) -> datetime:
-    """The start of the hour before `moment`'s: what a run at `moment` needs covered up to."""
-    return moment.replace(minute=0, second=0, microsecond=0) - SETTLING

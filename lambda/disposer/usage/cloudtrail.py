@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from disposer.model.names import canonical_namespace, canonical_package, canonical_version
 from disposer.model.packages import PackageFormat, PackageRef
 from disposer.model.usage import Download
 from disposer.usage.principals import PrincipalGlobs
@@ -24,6 +25,8 @@ EVENT_NAME = "ReadFromRepository"
 # script may call for any format): a download too, named by the API's own request fields. Counting it can
 # only keep more versions, never fewer.
 ASSET_EVENT_NAME = "GetPackageVersionAsset"
+# Every event that is a download, as event history is asked for them (one name a query).
+DOWNLOAD_EVENTS = (EVENT_NAME, ASSET_EVENT_NAME)
 # Where each event names the package: ReadFromRepository's fields, and the API request's.
 _FIELDS = {
     EVENT_NAME: ("domainName", "repositoryName", "packageFormat", "packageNamespace", "packageName"),
@@ -101,10 +104,8 @@ def _download(record: dict[str, Any], params: dict[str, Any], fields: tuple[str,
         raise _Malformed(str(error)) from None
     namespace = params.get(namespace_field) or None
     if namespace is not None:
-        namespace = _name(namespace)
-        # npm's namespace is its scope, which CodeArtifact's API names without the `@`.
-        if package_format is PackageFormat.NPM:
-            namespace = _name(namespace.removeprefix("@"))
+        # As CodeArtifact stores it (an npm scope without its `@`): a caller may spell it otherwise.
+        namespace = _name(canonical_namespace(package_format, _name(namespace)))
     owner = params.get("domainOwner", record.get("recipientAccountId"))
     ref = PackageRef(
         domain=_text(params, domain),
@@ -112,9 +113,10 @@ def _download(record: dict[str, Any], params: dict[str, Any], fields: tuple[str,
         repository=_text(params, repository),
         format=package_format,
         namespace=namespace,
-        package=_name(params.get(package)),
+        package=canonical_package(package_format, _name(params.get(package))),
     )
-    return TrailDownload(ref, _name(params.get("packageVersion")), Download(_time(record), _principal(record)))
+    version = canonical_version(package_format, _name(params.get("packageVersion")))
+    return TrailDownload(ref, version, Download(_time(record), _principal(record)))
 
 
 def _text(values: dict[str, Any], key: str) -> str:

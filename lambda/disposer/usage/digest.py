@@ -9,7 +9,7 @@ trail, listing every log file it delivered in that hour (`logFiles`, empty in an
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from disposer.errors import TrailFileUnreadableError
@@ -17,6 +17,8 @@ from disposer.usage.stream import inflate
 
 # A digest lists a file in about 200 bytes: this is over a hundred thousand files in an hour.
 MAX_DIGEST_BYTES = 32 << 20
+# A digest spans an hour; a few minutes more are tolerated, nothing like a day.
+MAX_DIGEST_SPAN = timedelta(minutes=65)
 
 
 @dataclass(frozen=True)
@@ -37,13 +39,16 @@ def read_digest(chunks: Iterable[bytes], name: str) -> TrailDigest:
             raise TrailFileUnreadableError(f"{name} is not a CloudTrail digest: over {MAX_DIGEST_BYTES} bytes")
     try:
         document = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+    except (ValueError, RecursionError) as error:
         raise TrailFileUnreadableError(f"{name} is not a CloudTrail digest: {error}") from None
     if not isinstance(document, dict):
         raise TrailFileUnreadableError(f"{name} is not a CloudTrail digest: not a JSON object")
     start, end = _time(document, "digestStartTime", name), _time(document, "digestEndTime", name)
     if end <= start:
         raise TrailFileUnreadableError(f"{name} is not a CloudTrail digest: it ends at or before it starts")
+    if end - start > MAX_DIGEST_SPAN:
+        # CloudTrail delivers a digest an hour: one that claims more would vouch for hours no file of it holds.
+        raise TrailFileUnreadableError(f"{name} is not a CloudTrail digest: it spans {end - start}, over an hour")
     return TrailDigest(start=start, end=end, log_files=_log_files(document, name))
 
 

@@ -24,7 +24,7 @@ _LOG = re.compile(
 )
 _DIGEST = re.compile(
     rf"AWSLogs/{_ACCOUNT}/CloudTrail-Digest/{_DAY}/"
-    r"(?P=account)_CloudTrail-Digest_(?P=region)_.+_(?P=region)_\d{8}T\d{6}Z(?:_backfill)?\.json\.gz"
+    r"(?P=account)_CloudTrail-Digest_(?P=region)_(?P<trail>.+)_(?P=region)_\d{8}T\d{6}Z(?:_backfill)?\.json\.gz"
 )
 
 
@@ -50,6 +50,8 @@ class TrailLayout:
     prefix: str = ""
     region: str | None = None
     account: str | None = None
+    # The trail's name: only its digests vouch for coverage (another trail writing to the same prefix does not).
+    trail: str | None = None
 
     @property
     def root(self) -> str:
@@ -72,6 +74,8 @@ def classify_key(key: str, layout: TrailLayout) -> TrailFile | None:
         if layout.region is not None and found.region != layout.region:
             return None
         if layout.account is not None and found.account != layout.account:
+            return None
+        if kind is TrailFileKind.DIGEST and layout.trail is not None and match["trail"] != layout.trail:
             return None
         return found
     return None

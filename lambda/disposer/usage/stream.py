@@ -151,6 +151,11 @@ class _Records:
             except json.JSONDecodeError as error:
                 self._refill(error)
                 continue
+            except (RecursionError, ValueError) as error:
+                # Nesting past the decoder's depth, a number past its digits: no CloudTrail record is either.
+                raise TrailFileUnreadableError(
+                    f"{self.name}: a record does not decode: {type(error).__name__}"
+                ) from None
             # A number (or literal) that ends with the window may go on in the next piece.
             if end == len(self.buffer) and not isinstance(value, dict | list | str) and self._more():
                 continue

@@ -65,7 +65,11 @@ class VersionKey:
 
 def version_key(fmt: PackageFormat, version: str) -> VersionKey | None:
     """`version`'s key in `fmt`'s order; None if it does not parse there (for generic: if it is not SemVer)."""
-    rank = scheme(fmt).rank(version)
+    try:
+        rank = scheme(fmt).rank(version)
+    except (ValueError, RecursionError, OverflowError, TypeError):
+        # A version a library cannot read has no place in the order (the line rules keep it).
+        rank = None
     return None if rank is None else VersionKey(PackageFormat(fmt), rank, version)
 
 

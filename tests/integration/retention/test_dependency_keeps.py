@@ -44,7 +44,7 @@ def _dependency(namespace: str | None, package: str, requirement: str, kind: str
     return found
 
 
-def _repository(case: tuple[Any, ...]) -> dict[str, Any]:
+def dependency_repository(case: tuple[Any, ...]) -> dict[str, Any]:
     name, fmt, namespace, dependent, target, versions, requirement, kind, _ = case
     needs = [_dependency(namespace, target, requirement, kind)]
     app = [
@@ -70,7 +70,8 @@ def managed(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def seed() -> dict[str, Any]:
-    return {"domains": [{"name": "acme", "owner": "111122223333", "repositories": [_repository(c) for c in CASES]}]}
+    repositories = [dependency_repository(case) for case in CASES]
+    return {"domains": [{"name": "acme", "owner": "111122223333", "repositories": repositories}]}
 
 
 def _policy(case: tuple[Any, ...]) -> dict[str, Any]:

@@ -159,8 +159,14 @@ def test_iam_check_fails_when_any_permission_used_is_removed(
     assert missing_permissions(calls, synthesized) == []
     for function, action in sorted(used):
         # WHEN that function's role loses that one action
-        def template_for(measure: bool, repositories: tuple[str, ...], f: str = function, a: str = action) -> Any:
-            return without(synthesized(measure, repositories), f, a)
+        def template_for(
+            measure: bool,
+            repositories: tuple[str, ...],
+            trail: tuple[str, str] | None,
+            f: str = function,
+            a: str = action,
+        ) -> Any:
+            return without(synthesized(measure, repositories, trail), f, a)
 
         # THEN the check reports every call that needed it, and no other
         expected = sorted({str(c) for c in calls if (c.function, c.action) == (function, action)})

@@ -1,9 +1,11 @@
 """The usage recorder's world: an organization trail's bucket (with a key prefix) and the ledger table in moto's
 in-process mock (its writes serialized, as DynamoDB's are: tests/moto_locks.py), the recorder configured for the
-`acme` domain with scanners ignored, and SQS events of the trail's S3 notices sent through the real handler."""
+`acme` domain with scanners ignored, and SQS events of the trail's S3 notices sent through the real handler; for a
+backfill, the account's event history served by the local LookupEvents endpoint (local/trail/server.py) from the
+log files in the trail's bucket."""
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,7 +23,9 @@ from local.events import LambdaContext
 from local.tables import create_ledger_table
 from local.trail.events import s3_notification, sqs_event
 from local.trail.files import TrailWriter
+from local.trail.history import TrailHistory
 from local.trail.records import ACCOUNT
+from local.trail.server import RunningHistory
 from tests.moto_locks import serialize_dynamodb_writes
 
 BUCKET = "acme-cloudtrail"
@@ -105,3 +109,19 @@ def trail(monkeypatch: pytest.MonkeyPatch) -> Iterator[Trail]:
 
 def at(hour: datetime, minute: int, second: int = 0) -> datetime:
     return hour.replace(minute=minute, second=second)
+
+
+@pytest.fixture
+def history(trail: Trail, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[], RunningHistory]]:
+    """Serve event history of what the trail's bucket holds when called (AWS_ENDPOINT_URL_CLOUDTRAIL points at it)."""
+    started: list[RunningHistory] = []
+
+    def serve() -> RunningHistory:
+        running = RunningHistory(TrailHistory.from_bucket(trail.s3, BUCKET, prefix=PREFIX))
+        started.append(running)
+        monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDTRAIL", running.url)
+        return running
+
+    yield serve
+    for running in started:
+        running.stop()

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from disposer import services
+from disposer import clock, services
 from disposer.errors import LedgerRequiredError
 from disposer.model.packages import PackageFormat, PackageRef
 from disposer.recorder import lambda_handler
@@ -140,3 +140,13 @@ def test_no_ledger_configured_is_refused(trail: Trail, monkeypatch: pytest.Monke
     monkeypatch.delenv("DISPOSER_LEDGER_TABLE")
     with pytest.raises(LedgerRequiredError):
         lambda_handler(sqs_event([]), LambdaContext())
+
+
+def test_a_digest_that_ends_in_the_future_covers_nothing(trail: Trail, printed: Any):
+    # GIVEN a digest of the hour that starts now (written before its hour is over: not CloudTrail's)
+    now = clock.now().replace(minute=0, second=0, microsecond=0)
+    files = trail.writer.deliver_hour(now, [downloads(now, 1)])
+    # WHEN its files are announced / THEN it is reported and vouches for nothing
+    assert trail.notify(*files.log_files, files.digest) == {"batchItemFailures": []}
+    assert trail.ledger.covered(now, now + timedelta(hours=1)) == []
+    assert [line["key"] for line in printed() if line.get("message") == "trail file unreadable"] == [files.digest]

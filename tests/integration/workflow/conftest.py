@@ -37,6 +37,13 @@ POLICIES: list[dict[str, Any]] = [
     },
     {
         **BASE,
+        "name": "needed",
+        "mode": "plan",
+        "repository": "releases",
+        "keep": {"latest": 1, "dependencies": True},
+    },
+    {
+        **BASE,
         "name": "quarantined",
         "mode": "apply",
         "repository": "releases",

@@ -2,6 +2,7 @@
 running the policy in one invocation."""
 
 import json
+import random
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -68,5 +69,47 @@ def test_the_digest_never_depends_on_the_sharding(
         result = workflow.run("preview", as_of=RUN_TIME, shard_packages=shard_packages)
     # THEN both plans write the same versions, pinned the same way, and count the same
     assert result.report is not None
+    assert result.report["planDigest"] == inline["planDigest"]
+    assert result.report["totals"] == inline["totals"]
+
+
+def _with_dependencies(document: dict[str, Any], seed: int) -> dict[str, Any]:
+    """Each version of a released package depends on another package of the repository: a pin or a range."""
+    rng = random.Random(seed)
+    (domain,) = document["domains"]
+    packages = domain["repositories"][0]["packages"]
+    for package in packages:
+        for version in package["versions"]:
+            target = rng.choice(packages)
+            wanted = rng.choice([v["version"] for v in target["versions"]])
+            requirement = rng.choice([wanted, f"^{wanted}", f"~{wanted}", ">=1.0.0 <1.3.0"])
+            version["dependencies"] = [
+                {
+                    "namespace": "acme",
+                    "package": target["name"],
+                    "dependencyType": "regular",
+                    "versionRequirement": requirement,
+                }
+            ]
+    return document
+
+
+@pytest.mark.parametrize("shard_packages", [1, 5])
+def test_a_dependency_policy_plans_the_same_whatever_the_sharding(
+    workflow: LocalWorkflow, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, shard_packages: int
+):
+    # GIVEN a domain whose packages depend on each other, on an emulator of its own
+    path = tmp_path / "dependent.json"
+    path.write_text(json.dumps(_with_dependencies(domain_seed(23, 12, seed=11), seed=11)))
+    with emulator_process(path) as url:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_CODEARTIFACT", url)
+        # WHEN a policy with keep.dependencies is planned in one invocation, and by the workflow in small shards
+        with process_clock(RUN_TIME):
+            inline = lambda_handler(run_event("needed", RUN_TIME), LambdaContext())
+        result = workflow.run("needed", as_of=RUN_TIME, shard_packages=shard_packages)
+    # THEN a repository is never split, so every dependency is known where its target is planned: same plan
+    assert inline["totals"]["rules"].get("keep:dependency", 0) > 0
+    assert result.report is not None
+    assert result.shards == 1
     assert result.report["planDigest"] == inline["planDigest"]
     assert result.report["totals"] == inline["totals"]

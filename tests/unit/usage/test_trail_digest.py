@@ -54,7 +54,18 @@ def test_read_digest_not_a_digest_is_refused_naming_the_file(change: dict[str, A
     assert says in raised.value.message
 
 
-@pytest.mark.parametrize("data", [b"{}", gzip.compress(b"not json"), gzip.compress(b"[1]"), gzip.compress(b"")])
+@pytest.mark.parametrize(
+    "data",
+    [b"{}", gzip.compress(b"not json", mtime=0), gzip.compress(b"[1]", mtime=0), gzip.compress(b"", mtime=0)],
+    ids=["not-gzip", "not-json", "not-an-object", "empty"],
+)
 def test_read_digest_not_gzip_or_not_json_is_refused(data: bytes):
     with pytest.raises(TrailFileUnreadableError, match="d.json.gz"):
+        read_digest([data], "d.json.gz")
+
+
+def test_read_digest_refuses_a_window_longer_than_an_hour():
+    # GIVEN a digest claiming ten years with no files / THEN it covers nothing: it is not CloudTrail's
+    data = gzip.compress(json.dumps(document([]) | {"digestEndTime": "2036-03-01T06:00:00Z"}).encode())
+    with pytest.raises(TrailFileUnreadableError, match="over an hour"):
         read_digest([data], "d.json.gz")

@@ -72,3 +72,15 @@ def test_classify_key_under_the_trails_prefix(prefix: str):
 def test_classify_key_without_a_known_account_or_region_reads_any():
     key = LOG.replace(ACCOUNT, "444455556666").replace("us-east-1", "eu-west-1")
     assert classify_key(key, TrailLayout()) == TrailFile(TrailFileKind.LOG, "444455556666", "eu-west-1")
+
+
+def test_classify_key_with_the_trails_name_only_its_digests_count():
+    folder = f"AWSLogs/{ACCOUNT}/CloudTrail-Digest/us-east-1/2026/03/01/"
+    ours = f"{folder}{ACCOUNT}_CloudTrail-Digest_us-east-1_mgmt_us-east-1_20260301T060012Z.json.gz"
+    theirs = ours.replace("_mgmt_", "_data-events_")
+    named = TrailLayout(region="us-east-1", account=ACCOUNT, trail="mgmt")
+    assert classify_key(ours, named) == TrailFile(TrailFileKind.DIGEST, ACCOUNT, "us-east-1")
+    assert classify_key(theirs, named) is None
+    # Log files carry no trail's name: they add downloads, and only a digest of the trail vouches for them.
+    log = f"AWSLogs/{ACCOUNT}/CloudTrail/us-east-1/2026/03/01/{ACCOUNT}_CloudTrail_us-east-1_20260301T0535Z_abc.json.gz"
+    assert classify_key(log, named) is not None

@@ -81,7 +81,7 @@ def test_read_download_of_the_user_guides_npm_record():
         ("npm", "acme", "ui-kit", "2.0.0-beta.1", "acme"),
         ("pypi", None, "requests", "2.31.0", None),
         ("maven", "com.acme.platform", "core-api", "1.4.2", "com.acme.platform"),
-        ("nuget", None, "Newtonsoft.Json", "13.0.3", None),
+        ("nuget", None, "newtonsoft.json", "13.0.3", None),
         ("generic", "ci", "nightly", "2026.03.01", "ci"),
         ("cargo", None, "serde", "1.0.197", None),
         ("ruby", None, "rails", "7.1.3", None),
@@ -247,3 +247,21 @@ def test_read_download_an_asset_fetched_through_the_api_is_a_download_too():
         "nightly",
         "2026.03.01",
     )
+
+
+@pytest.mark.parametrize(
+    ("package_format", "name", "version", "stored_name", "stored_version"),
+    [
+        ("nuget", "Newtonsoft.JSON", "12.0.03.0", "newtonsoft.json", "12.0.3"),
+        ("pypi", "Pigeon_CLI", "1.0", "pigeon-cli", "1.0"),
+        ("npm", "lodash", "4.17.21", "lodash", "4.17.21"),
+    ],
+)
+def test_read_download_names_the_package_and_version_as_codeartifact_stores_them(
+    package_format: str, name: str, version: str, stored_name: str, stored_version: str
+):
+    # GIVEN a download the caller spelled its own way (the API and pip accept names and versions not normalized)
+    found = read_download(read_record(TrailRead(package_format, name, version, AT)), SCOPE)
+    # THEN it is recorded under the name and version CodeArtifact lists, which is what a run looks up
+    assert not isinstance(found, Skipped)
+    assert (found.ref.package, found.version) == (stored_name, stored_version)
