@@ -23,7 +23,7 @@ from disposer.model.dependencies import Dependency, KnownDependencies, UnreadDep
 from disposer.model.names import canonical_namespace, canonical_package
 from disposer.model.packages import PackageFormat, PackageRef, PackageVersionStatus
 from disposer.model.plans import Action, PackagePlan, PlanItem, Rule
-from disposer.versions import requirement
+from disposer.versions import Requirement, requirement
 
 _STATUSES = (PackageVersionStatus.PUBLISHED, PackageVersionStatus.UNLISTED, PackageVersionStatus.ARCHIVED)
 # The sets of versions a resolver (or an exact pin) may pick from: every pick among them is kept.
@@ -64,6 +64,7 @@ class _Pass:
         self.queue: deque[Key] = deque(
             (ref, item.version) for ref, items in self.items.items() for item in items.values() if _remains(item)
         )
+        self.picks: dict[tuple[PackageRef, str | None, int], str | None] = {}
         # Repositories and formats where some remaining version's dependencies are unknown, and why.
         self.unknown: dict[tuple[str, PackageFormat], str] = {}
         for ref in packages.unread:
@@ -103,17 +104,24 @@ class _Pass:
         if read is None:
             self._keep_all(target, Rule.KEEP_DEPENDENCY_UNKNOWN, f"kept: dependency of {because}: not understood")
             return
-        latest = self.packages.latest.get(target)
-        for statuses in _PICKED_FROM:
-            present = [v for v, item in self.items[target].items() if item.status in statuses]
+        for index in range(len(_PICKED_FROM)):
             try:
-                picked = read.resolve(present, latest=latest)
+                picked = self._pick(target, wanted, index, read)
             except (ValueError, RecursionError, OverflowError, TypeError):
                 # A library that fails on these versions cannot say which it would install: keep them all.
                 self._keep_all(target, Rule.KEEP_DEPENDENCY_UNKNOWN, f"kept: dependency of {because}: not understood")
                 return
             if picked is not None:
                 self._keep(target, picked, Rule.KEEP_DEPENDENCY, f"kept: dependency of {because}")
+
+    def _pick(self, target: PackageRef, wanted: str | None, index: int, read: Requirement) -> str | None:
+        """What the resolver installs for `wanted` among the target's versions of the `index`th set of statuses.
+        Remembered: statuses do not change while the pass runs, and many dependents share a requirement."""
+        key = (target, wanted, index)
+        if key not in self.picks:
+            present = [v for v, item in self.items[target].items() if item.status in _PICKED_FROM[index]]
+            self.picks[key] = read.resolve(present, latest=self.packages.latest.get(target))
+        return self.picks[key]
 
     def _keep(self, ref: PackageRef, version: str, rule: Rule, reason: str) -> None:
         item = self.items[ref][version]
