@@ -21,11 +21,10 @@ Holds are at most 10,000 (safety/holds.py), and one Query reads them all. `#` ap
 """
 
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
 from disposer.errors import LedgerError
 from disposer.ledger.batch import batch_put
@@ -43,6 +42,7 @@ from disposer.ledger.holds import (
 )
 from disposer.ledger.memory import memory_items, read_memories
 from disposer.ledger.quarantine import QUARANTINE_PREFIX, expiry, read_record, record_item, record_key
+from disposer.ledger.translated import translated
 from disposer.ledger.usage import COVERAGE_KEY, coverage_range, read_covered, read_download, usage_partition
 from disposer.model.dependencies import Dependency
 from disposer.model.holds import Hold
@@ -60,14 +60,6 @@ T = TypeVar("T")
 TIME_PREFIX = "time#"
 # A package's times not written again for this long are forgotten (each described again at most once).
 REMEMBER_DAYS = 400
-
-
-@contextmanager
-def _translated() -> Iterator[None]:
-    try:
-        yield
-    except (ClientError, BotoCoreError) as error:
-        raise LedgerError(f"the ledger table failed: {error}") from error
 
 
 def package_key(ref: PackageRef) -> str:
@@ -110,7 +102,7 @@ class LedgerTable:
         """What is remembered of each package's publish times: 100 packages a BatchGetItem (a memory past 350 KB
         takes a key per further chunk). LedgerError if the table cannot be read at all."""
         partitions = {ref: package_key(ref) for ref in refs}
-        with _translated():
+        with translated():
             found = read_memories(self._client, self.name, sorted(set(partitions.values())))
         return {ref: found[partition] for ref, partition in partitions.items()}
 
@@ -118,7 +110,7 @@ class LedgerTable:
         """The publish times earlier versions stored for the package, one item per time: one Query. An item
         that does not parse is left out (its version is described again)."""
         times: dict[VersionRevision, datetime] = {}
-        with _translated():
+        with translated():
             for item in self._query(package_key(ref), TIME_PREFIX):
                 version, _, revision = str(item["sk"]["S"]).removeprefix(TIME_PREFIX).partition("#")
                 try:
@@ -141,7 +133,7 @@ class LedgerTable:
         BatchGetItem. A package with none stored, or whose memory is damaged or left unprocessed, has none.
         LedgerError if the table cannot be read at all."""
         partitions = {ref: package_key(ref) for ref in refs}
-        with _translated():
+        with translated():
             found = read_dependencies(self._client, self.name, sorted(set(partitions.values())))
         return {ref: found.get(partition, {}) for ref, partition in partitions.items()}
 
@@ -153,7 +145,7 @@ class LedgerTable:
     def _store(self, stored: Mapping[str, Sequence[Mapping[str, Any]]]) -> None:
         """Put each package's memory items: one of a single item in batches; one of several chunks chunk by chunk,
         the first last (ledger/chunked.py)."""
-        with _translated():
+        with translated():
             put_spanning(self._client, self.name, [items for items in stored.values() if len(items) > 1])
         self._batch_put([items[0] for items in stored.values() if len(items) == 1])
 
@@ -162,7 +154,7 @@ class LedgerTable:
         that names the owner, one of the partition an earlier version wrote; today's wins)."""
         prefix = f"{QUARANTINE_PREFIX}{policy}#"
         records: dict[str, QuarantineRecord] = {}
-        with _translated():
+        with translated():
             for key in (legacy_package_key(ref), package_key(ref)):
                 for item in self._query(key, prefix) if key is not None else ():
                     record = read_record(str(item["sk"]["S"]).removeprefix(prefix), item)
@@ -183,7 +175,7 @@ class LedgerTable:
     def _mark_restored(self, key: str, policy: str, version: str, seen: datetime) -> bool:
         """True if the record was in partition `key` (and is marked now)."""
         try:
-            with _translated():
+            with translated():
                 self._client.update_item(
                     TableName=self.name,
                     Key=record_key(key, policy, version),
@@ -206,7 +198,7 @@ class LedgerTable:
     def downloads(self, ref: PackageRef) -> dict[str, Download]:
         """The latest download the recorder saw of each of the package's versions: one Query."""
         found: dict[str, Download] = {}
-        with _translated():
+        with translated():
             for item in self._query(usage_partition(package_key(ref)), None):
                 read = read_download(item)
                 if read is not None:
@@ -218,7 +210,7 @@ class LedgerTable:
         items for a year of hourly digests, two or three pages)."""
         low, high = coverage_range(start, end)
         paginator = self._client.get_paginator("query")
-        with _translated():
+        with translated():
             pages = paginator.paginate(
                 TableName=self.name,
                 KeyConditionExpression="pk = :pk AND sk BETWEEN :low AND :high",
@@ -230,7 +222,7 @@ class LedgerTable:
     # -- holds (ledger/holds.py) ------------------------------------------------------------------------
 
     def put_hold(self, hold: Hold) -> None:
-        with _translated():
+        with translated():
             self._client.put_item(
                 TableName=self.name, Item=hold_item(hold), ConditionExpression="attribute_not_exists(pk)"
             )
@@ -238,7 +230,7 @@ class LedgerTable:
     def holds(self, now: datetime) -> list[HoldEntry]:
         """Every hold still active at `now`, and every item that does not parse as one: one Query."""
         paginator = self._client.get_paginator("query")
-        with _translated():
+        with translated():
             pages = paginator.paginate(
                 TableName=self.name,
                 KeyConditionExpression="pk = :pk",
@@ -251,7 +243,7 @@ class LedgerTable:
         """One page of the holds partition (at most `limit` items, fewer once expired ones are left out), and
         the token of the next page (None: this was the last)."""
         start = {} if token is None else {"ExclusiveStartKey": decode_token(token)}
-        with _translated():
+        with translated():
             answer = self._client.query(
                 TableName=self.name,
                 KeyConditionExpression="pk = :pk",
@@ -265,7 +257,7 @@ class LedgerTable:
     def get_hold(self, hold_id: str) -> HoldEntry | None:
         # A Query of the one key rather than GetItem: the functions' roles read single items by Query only.
         key = hold_key(hold_id)
-        with _translated():
+        with translated():
             answer = self._client.query(
                 TableName=self.name,
                 KeyConditionExpression="pk = :pk AND sk = :sk",
@@ -277,13 +269,13 @@ class LedgerTable:
 
     def delete_hold(self, hold_id: str) -> HoldEntry | None:
         """Remove a hold (or an unreadable item); what was removed, or None if there was none by that id."""
-        with _translated():
+        with translated():
             answer = self._client.delete_item(TableName=self.name, Key=hold_key(hold_id), ReturnValues="ALL_OLD")
         old = answer.get("Attributes")
         return None if not old else read_entry(old)
 
     def _batch_put(self, items: Sequence[Mapping[str, Any]]) -> None:
-        with _translated():
+        with translated():
             left = batch_put(self._client, self.name, items)
         if left:
             raise LedgerError(f"the ledger table left {left} of {len(items)} items unwritten after every attempt")

@@ -15,17 +15,17 @@ often either is replayed, and even when a process dies between two of its writes
 """
 
 import hashlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
 from disposer import clock
 from disposer.errors import LedgerError
 from disposer.ledger.table import package_key
+from disposer.ledger.translated import translated
 from disposer.ledger.usage import (
     BACKFILL_SOURCE,
     COVERAGE_KEY,
@@ -48,14 +48,6 @@ KEEP_SECONDS = USAGE_DAYS * 86400
 BACKFILL_HOUR = timedelta(hours=1)
 # Listed files marked at once by one digest (each mark is one small UpdateItem).
 DIGEST_THREADS = 8
-
-
-@contextmanager
-def _translated() -> Iterator[None]:
-    try:
-        yield
-    except (ClientError, BotoCoreError) as error:
-        raise LedgerError(f"the ledger table failed: {error}") from error
 
 
 def file_id(key: str) -> str:
@@ -82,7 +74,7 @@ class UsageTable:
     def _conditional(self, call: Callable[..., Any], **request: Any) -> Mapping[str, Any] | None:
         """The answer of a conditional write, or None if its condition failed."""
         try:
-            with _translated():
+            with translated():
                 answer: Mapping[str, Any] = call(TableName=self.name, **request)
         except LedgerError as error:
             cause = error.__cause__
@@ -148,7 +140,7 @@ class UsageTable:
             "pending": _number(0),
             "expires_at": _number(int(end.timestamp()) + KEEP_SECONDS),
         }
-        with _translated():
+        with translated():
             self._client.put_item(TableName=self.name, Item=item)
 
     def _listed(self, digest: str, key: str) -> None:
@@ -161,7 +153,7 @@ class UsageTable:
         the item after the mark."""
         # Kept as long as the coverage it feeds: a digest or a file delivered again later finds its marks.
         expires = int(clock.now().timestamp()) + KEEP_SECONDS
-        with _translated():
+        with translated():
             answer = self._client.update_item(
                 TableName=self.name,
                 Key={"pk": {"S": f"{TRAIL_FILE_PREFIX}{key}"}, "sk": {"S": TRAIL_FILE_SORT}},

@@ -64,7 +64,8 @@ class _Pass:
         self.queue: deque[Key] = deque(
             (ref, item.version) for ref, items in self.items.items() for item in items.values() if _remains(item)
         )
-        self.picks: dict[tuple[PackageRef, str | None, int], str | None] = {}
+        self.picks: dict[tuple[PackageRef, str | None, tuple[str, ...]], str | None] = {}
+        self.present: dict[tuple[PackageRef, int], tuple[str, ...]] = {}
         # Repositories and formats where some remaining version's dependencies are unknown, and why.
         self.unknown: dict[tuple[str, PackageFormat], str] = {}
         for ref in packages.unread:
@@ -117,11 +118,18 @@ class _Pass:
     def _pick(self, target: PackageRef, wanted: str | None, index: int, read: Requirement) -> str | None:
         """What the resolver installs for `wanted` among the target's versions of the `index`th set of statuses.
         Remembered: statuses do not change while the pass runs, and many dependents share a requirement."""
-        key = (target, wanted, index)
+        present = self._present(target, index)
+        key = (target, wanted, present)
         if key not in self.picks:
-            present = [v for v, item in self.items[target].items() if item.status in _PICKED_FROM[index]]
             self.picks[key] = read.resolve(present, latest=self.packages.latest.get(target))
         return self.picks[key]
+
+    def _present(self, target: PackageRef, index: int) -> tuple[str, ...]:
+        """The target's versions of the `index`th set of statuses (the same tuple when two sets hold the same)."""
+        key = (target, index)
+        if key not in self.present:
+            self.present[key] = tuple(v for v, item in self.items[target].items() if item.status in _PICKED_FROM[index])
+        return self.present[key]
 
     def _keep(self, ref: PackageRef, version: str, rule: Rule, reason: str) -> None:
         item = self.items[ref][version]

@@ -7,6 +7,7 @@ unless one of its comparators names a pre-release of the same major.minor.patch 
 a git or file spec or an `npm:` alias is not a range: such a requirement cannot be told (None).
 """
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -16,8 +17,11 @@ import nodesemver
 from disposer.versions.scheme import Scheme, numbered_line
 
 
+@functools.lru_cache(maxsize=65536)
 def _semver(version: str, loose: bool) -> Any:
-    # `valid`, not `make_semver`: the latter coerces what npm refuses ("1.2" would become 1.2.0).
+    # `valid`, not `make_semver`: the latter coerces what npm refuses ("1.2" would become 1.2.0). Remembered: a
+    # dependency pass tests each version against many ranges, and parsing is most of a test's cost (the parsed
+    # object is only read, never changed).
     try:
         return nodesemver.valid(version, loose)
     except (ValueError, TypeError):

@@ -53,7 +53,8 @@ EXPECTED = {
         "1.0.2": Download(at(HOUR, 31), f"arn:aws:iam::{ACCOUNT}:user/mirror-12"),
     },
     partition("maven", "core-api", "com.acme.platform"): {"1.4.2": Download(at(HOUR, 6), CI)},
-    partition("nuget", "Newtonsoft.Json"): {"13.0.3": Download(at(HOUR, 8), CI)},
+    # Recorded as CodeArtifact stores the name (NuGet names without case), whatever the client sent.
+    partition("nuget", "newtonsoft.json"): {"13.0.3": Download(at(HOUR, 8), CI)},
     partition("generic", "nightly", "ci"): {"2026.03.01": Download(at(HOUR, 9), CI)},
 }
 
