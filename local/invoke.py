@@ -15,13 +15,12 @@ import threading
 import traceback
 import uuid
 from collections.abc import Callable, Mapping
-from types import TracebackType
 from typing import Any
 from urllib.parse import unquote
 
 from local.asl.lambdas import function_name
 from local.emulator.responses import Response
-from local.emulator.server import EmulatorHTTPServer
+from local.emulator.server import EmulatorHTTPServer, ServingThread
 from local.events import LOCAL_ACCOUNT, LOCAL_REGION, LambdaContext
 
 Handler = Callable[[Any, Any], Any]
@@ -85,26 +84,9 @@ def _error(status: int, code: str, message: str) -> Response:
     return Response(status, json.dumps(document).encode(), [*_headers(), ("x-amzn-ErrorType", code)])
 
 
-class LocalLambda:
+class LocalLambda(ServingThread):
     """A started endpoint: `url` for AWS_ENDPOINT_URL_LAMBDA, `app` for the invocations it answered."""
 
     def __init__(self, functions: Mapping[str, tuple[Handler, int]], *, host: str = "127.0.0.1") -> None:
         self.app = InvokeApp(functions)
-        self._server = EmulatorHTTPServer((host, 0), self.app)  # type: ignore[arg-type]
-        self.url = f"http://{host}:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.01,), name="lambda", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.close_connections()
-        self._server.server_close()
-        self._thread.join()
-
-    def __enter__(self) -> "LocalLambda":
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
+        super().__init__(EmulatorHTTPServer((host, 0), self.app), "lambda")  # type: ignore[arg-type]

@@ -12,7 +12,7 @@ from email.utils import formatdate
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 from local.emulator.app import EmulatorApp
 from local.emulator.faults import FaultInjector, FaultSettings
@@ -135,21 +135,17 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
             super().log_message(format, *args)
 
 
-class RunningEmulator:
-    """A started emulator: `url` for clients, `store` and `faults` for tests; stop() or use `with`."""
+class ServingThread:
+    """An HTTP server answering on a thread of its own: `url` for clients; stop() or use `with`. The local
+    endpoints (the emulator, event history, Lambda's Invoke) each start one."""
 
-    def __init__(self, server: EmulatorHTTPServer, app: EmulatorApp) -> None:
+    def __init__(self, server: EmulatorHTTPServer, name: str) -> None:
         self._server = server
-        self.app = app
-        self.store = app.store
-        self.faults = app.faults
         self.host = str(server.server_address[0])
         self.port = int(server.server_address[1])
         self.url = f"http://{self.host}:{self.port}"
         # A short poll interval keeps stop() fast (serve_forever checks for shutdown once per interval).
-        self._thread = threading.Thread(
-            target=server.serve_forever, args=(0.01,), name="codeartifact-emulator", daemon=True
-        )
+        self._thread = threading.Thread(target=server.serve_forever, args=(0.01,), name=name, daemon=True)
         self._thread.start()
         self._stopped = False
 
@@ -163,13 +159,23 @@ class RunningEmulator:
         self._server.server_close()
         self._thread.join()
 
-    def __enter__(self) -> RunningEmulator:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+class RunningEmulator(ServingThread):
+    """A started emulator: `url` for clients, `store` and `faults` for tests; stop() or use `with`."""
+
+    def __init__(self, server: EmulatorHTTPServer, app: EmulatorApp) -> None:
+        self.app = app
+        self.store = app.store
+        self.faults = app.faults
+        super().__init__(server, "codeartifact-emulator")
 
 
 def start_emulator(

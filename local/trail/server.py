@@ -21,12 +21,11 @@ from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from types import TracebackType
 from typing import Any
 
 from local.emulator.errors import ApiError
 from local.emulator.responses import Response
-from local.emulator.server import EmulatorHTTPServer
+from local.emulator.server import EmulatorHTTPServer, ServingThread
 from local.trail.history import LookupRequest, TrailHistory
 
 TARGET_PREFIX = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101."
@@ -138,29 +137,10 @@ def _error(error: ApiError) -> Response:
     return Response(error.status or 400, json.dumps(document).encode(), _headers())
 
 
-class RunningHistory:
+class RunningHistory(ServingThread):
     """A started endpoint: `url` for AWS_ENDPOINT_URL_CLOUDTRAIL, `app` for faults and the request log."""
 
     def __init__(self, history: TrailHistory, *, host: str = "127.0.0.1", port: int = 0) -> None:
         self.app = HistoryApp(history)
         self.history = history
-        self._server = EmulatorHTTPServer((host, port), self.app)  # type: ignore[arg-type]
-        self.url = f"http://{host}:{self._server.server_address[1]}"
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.01,), name="cloudtrail-history", daemon=True
-        )
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.close_connections()
-        self._server.server_close()
-        self._thread.join()
-
-    def __enter__(self) -> "RunningHistory":
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
+        super().__init__(EmulatorHTTPServer((host, port), self.app), "cloudtrail-history")  # type: ignore[arg-type]
