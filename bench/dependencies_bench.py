@@ -27,8 +27,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import subprocess
-import sys
 import tempfile
 import uuid
 from collections.abc import Iterator, Sequence
@@ -42,7 +40,7 @@ from bench import scale_bench, small_bench, steady_bench
 from bench.cpu_share import CpuLimit, cpu_limit, lambda_vcpus
 from bench.dependency_seed import DependencySeed, build_seed
 from bench.retention_bench import LOCAL_AWS, SeedShape
-from bench.scale_bench import LATENCY_MS, ROOT, RUN_TIMEOUT_SECONDS, ScaleConfig
+from bench.scale_bench import LATENCY_MS, ScaleConfig, run_worker
 from local.launcher import emulator_process, moto_process
 from local.tables import create_ledger_table
 
@@ -117,23 +115,8 @@ def _environment(services: _Services, table: str) -> dict[str, str]:
 
 def _run(services: _Services, table: str, document: dict[str, Any]) -> dict[str, Any]:
     """One run of `document` in a process of its own, and its figures."""
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "run.json"
-        command = [sys.executable, "-m", "bench.dependencies_bench", "--run", str(out)]
-        command += ["--policy", json.dumps(document)]
-        done = subprocess.run(
-            services.limit.wrap(command),
-            cwd=ROOT,
-            env=_environment(services, table),
-            stdout=subprocess.DEVNULL,  # the function's EMF lines
-            stderr=subprocess.PIPE,
-            text=True,
-            timeout=RUN_TIMEOUT_SECONDS,
-            check=False,
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"the run failed ({done.returncode}): {done.stderr[-3000:]}")
-        figures: dict[str, Any] = json.loads(out.read_text())
+    arguments = ["--policy", json.dumps(document)]
+    figures = run_worker("bench.dependencies_bench", arguments, _environment(services, table), services.limit)
     calls: dict[str, int] = dict(sorted(figures["calls"].items()))
     dynamodb: dict[str, int] = dict(sorted(figures["dynamodb"].items()))
     totals = figures["totals"]

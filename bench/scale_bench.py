@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any, TextIO
 from unittest import mock
 
-from bench.cpu_share import cpu_limit, lambda_vcpus
+from bench.cpu_share import CpuLimit, cpu_limit, lambda_vcpus
 from bench.naive import NaiveResult, run_naive
 from bench.retention_bench import (
     LIST_PAGE,
@@ -212,6 +212,29 @@ def _peak_rss_mb(usage: resource.struct_rusage) -> float:
         return usage.ru_maxrss / 1024  # kilobytes on Linux
     (line,) = [line for line in status.splitlines() if line.startswith("VmHWM:")]
     return int(line.split()[1]) / 1024
+
+
+def run_worker(
+    module: str, arguments: Sequence[str], environment: Mapping[str, str], limit: CpuLimit
+) -> dict[str, Any]:
+    """`python -m <module> --run OUT <arguments>` in a process of its own, held to `limit`'s CPU, with the deployment's
+    `environment`: the figures it wrote to OUT (RuntimeError with its stderr's end if it failed)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "run.json"
+        done = subprocess.run(
+            limit.wrap([sys.executable, "-m", module, "--run", str(out), *arguments]),
+            cwd=ROOT,
+            env=dict(environment),
+            stdout=subprocess.DEVNULL,  # the function's EMF lines
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=RUN_TIMEOUT_SECONDS,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"the run failed ({done.returncode}): {done.stderr[-3000:]}")
+        figures: dict[str, Any] = json.loads(out.read_text())
+    return figures
 
 
 def _run_environment(url: str, config: ScaleConfig) -> dict[str, str]:

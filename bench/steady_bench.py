@@ -25,8 +25,6 @@ import contextlib
 import json
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import uuid
 from collections import Counter
@@ -43,7 +41,7 @@ from bench import scale_bench, small_bench
 from bench.cpu_share import CpuLimit, cpu_limit, lambda_vcpus
 from bench.naive import run_naive
 from bench.retention_bench import LOCAL_AWS, NOW, build_packages, seed_document
-from bench.scale_bench import ROOT, RUN_TIMEOUT_SECONDS, _emulator_args, _run_environment
+from bench.scale_bench import _emulator_args, _run_environment, run_worker
 from local.launcher import emulator_process, moto_process
 from local.tables import create_ledger_table
 
@@ -98,23 +96,8 @@ def _environment(services: _Services, *, ledger: bool) -> dict[str, str]:
 
 def _run(services: _Services, limit: CpuLimit, *, ledger: bool, days_later: int = 0) -> dict[str, Any]:
     policy = small_bench.POLICY.model_dump(mode="json", by_alias=True, exclude_none=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "run.json"
-        command = [sys.executable, "-m", "bench.steady_bench", "--run", str(out), "--policy", json.dumps(policy)]
-        command += ["--days-later", str(days_later)]
-        done = subprocess.run(
-            limit.wrap(command),
-            cwd=ROOT,
-            env=_environment(services, ledger=ledger),
-            stdout=subprocess.DEVNULL,  # the function's EMF lines
-            stderr=subprocess.PIPE,
-            text=True,
-            timeout=RUN_TIMEOUT_SECONDS,
-            check=False,
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"the run failed ({done.returncode}): {done.stderr[-3000:]}")
-        figures: dict[str, Any] = json.loads(out.read_text())
+    arguments = ["--policy", json.dumps(policy), "--days-later", str(days_later)]
+    figures = run_worker("bench.steady_bench", arguments, _environment(services, ledger=ledger), limit)
     calls: dict[str, int] = figures["calls"]
     dynamodb: dict[str, int] = figures["dynamodb"]
     packages = figures["totals"]["packages"]
