@@ -143,8 +143,9 @@ def test_no_ledger_configured_is_refused(trail: Trail, monkeypatch: pytest.Monke
 
 
 def test_a_digest_that_ends_in_the_future_covers_nothing(trail: Trail, printed: Any):
-    # GIVEN a digest of the hour that starts now (written before its hour is over: not CloudTrail's)
-    now = clock.now().replace(minute=0, second=0, microsecond=0)
+    # GIVEN a digest of the next hour (written before its hour is over: not CloudTrail's), however near the hour's
+    # end the test runs
+    now = clock.now().replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
     files = trail.writer.deliver_hour(now, [downloads(now, 1)])
     # WHEN its files are announced / THEN it is reported and vouches for nothing
     assert trail.notify(*files.log_files, files.digest) == {"batchItemFailures": []}
